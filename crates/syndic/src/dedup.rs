@@ -1,0 +1,739 @@
+//! The dedup pipeline: stages 2–6 for exact and MinHash near-duplicate
+//! detection, driven batch by batch.
+//!
+//! [`Deduper`] holds what must outlive a batch (ids, lengths, content hashes,
+//! band keys or signatures) and nothing else. A front end drives it:
+//!
+//! 1. [`Deduper::add_batch`] for every batch of documents (pass 1: normalize,
+//!    shingle, hash, sketch; parallel inside the batch);
+//! 2. [`Deduper::plan`]: exact-duplicate groups and LSH candidate pairs;
+//! 3. if [`Deduper::needs_second_pass`], [`Deduper::second_pass_batch`] for
+//!    the same documents again, in the same order (pass 2: shingle sets of
+//!    the documents that appear in candidate pairs, for exact verification);
+//! 4. [`Deduper::finish`]: verification, clusters, similarity of each member
+//!    to its representative.
+//!
+//! No I/O happens here: the CLI feeds batches from files, the Python
+//! bindings from lists or Arrow tables, the index from HTTP requests.
+//!
+//! ```
+//! use syndic::dedup::{DedupConfig, Deduper, Mode};
+//! use syndic::Document;
+//! let docs = vec![
+//!     Document::new("a", "The quick brown fox jumps over the lazy dog near the river bank today"),
+//!     Document::new("b", "the quick brown fox jumps over the lazy dog near the river bank today!"),
+//!     Document::new("c", "An entirely different sentence about markets, rates and the central bank"),
+//! ];
+//! let config = DedupConfig::builder().mode(Mode::MinHash).build().unwrap();
+//! let mut deduper = Deduper::new(config);
+//! deduper.add_batch(&docs).unwrap();
+//! deduper.plan();
+//! if deduper.needs_second_pass() {
+//!     deduper.second_pass_batch(&docs).unwrap();
+//! }
+//! let result = deduper.finish().unwrap();
+//! assert_eq!(result.stats.clusters, 2);
+//! assert_eq!(result.stats.exact_duplicates, 1);
+//! ```
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::cluster::{Clustering, Keep};
+use crate::doc::{DocId, Document, Origin};
+use crate::error::{Error, Result};
+use crate::hash::content_hash;
+use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
+use crate::normalize::Tokens;
+use crate::shingle::{ShingleConfig, Shingler};
+use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
+use crate::verify::{jaccard_sorted, VerifyMethod};
+
+/// What counts as a duplicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Same normalized text only.
+    Exact,
+    /// Exact copies plus near-duplicates by Jaccard similarity of shingle
+    /// sets (MinHash + LSH + verification).
+    #[default]
+    MinHash,
+    /// Exact copies plus reprints: documents sharing aligned passages that
+    /// cover most of the shorter one (see [`crate::reprint`]).
+    Reprint,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "exact" => Ok(Mode::Exact),
+            "minhash" => Ok(Mode::MinHash),
+            "reprint" => Ok(Mode::Reprint),
+            other => Err(Error::Config(format!("unknown mode `{other}` (expected exact, minhash or reprint)"))),
+        }
+    }
+}
+
+/// A validated, frozen dedup configuration. Build one with
+/// [`DedupConfig::builder`].
+#[derive(Clone, Debug)]
+pub struct DedupConfig {
+    mode: Mode,
+    shingle: ShingleConfig,
+    shingler: Shingler,
+    sketcher: Sketcher,
+    lsh: LshParams,
+    threshold: f64,
+    verify: VerifyMethod,
+    keep: Keep,
+}
+
+impl DedupConfig {
+    /// A builder with the documented defaults.
+    pub fn builder() -> DedupConfigBuilder {
+        DedupConfigBuilder::default()
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Shingling settings.
+    pub fn shingle(&self) -> &ShingleConfig {
+        &self.shingle
+    }
+
+    /// The shingler.
+    pub fn shingler(&self) -> &Shingler {
+        &self.shingler
+    }
+
+    /// The sketcher.
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.sketcher
+    }
+
+    /// LSH banding.
+    pub fn lsh(&self) -> &LshParams {
+        &self.lsh
+    }
+
+    /// Jaccard threshold for near-duplicates.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// Verification method.
+    pub fn verify(&self) -> VerifyMethod {
+        self.verify
+    }
+
+    /// Representative choice.
+    pub fn keep(&self) -> Keep {
+        self.keep
+    }
+
+    /// The parameters as JSON, for `summary.json` and index metadata.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "mode": self.mode,
+            "ngram": self.shingle.ngram,
+            "char_ngram": self.shingle.char_ngram,
+            "num_perm": self.sketcher.num_perm(),
+            "sketch": self.sketcher.method(),
+            "seed": self.sketcher.seed(),
+            "threshold": self.threshold,
+            "bands": self.lsh.bands(),
+            "rows": self.lsh.rows(),
+            "bucket_window": self.lsh.bucket_window(),
+            "verify": self.verify,
+            "keep": self.keep,
+        })
+    }
+}
+
+/// Builder for [`DedupConfig`]; [`build`](Self::build) validates.
+#[derive(Clone, Debug)]
+pub struct DedupConfigBuilder {
+    mode: Mode,
+    shingle: ShingleConfig,
+    num_perm: usize,
+    threshold: f64,
+    seed: u64,
+    sketch: SketchMethod,
+    bands_rows: Option<(usize, usize)>,
+    bucket_window: usize,
+    fp_weight: f64,
+    fn_weight: f64,
+    verify: VerifyMethod,
+    keep: Keep,
+}
+
+impl Default for DedupConfigBuilder {
+    fn default() -> Self {
+        Self {
+            mode: Mode::MinHash,
+            shingle: ShingleConfig::default(),
+            num_perm: 128,
+            threshold: 0.8,
+            seed: 1,
+            sketch: SketchMethod::OnePermutation,
+            bands_rows: None,
+            bucket_window: DEFAULT_BUCKET_WINDOW,
+            fp_weight: 0.5,
+            fn_weight: 0.5,
+            verify: VerifyMethod::Exact,
+            keep: Keep::Longest,
+        }
+    }
+}
+
+impl DedupConfigBuilder {
+    /// Mode (default minhash).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+    /// Words per shingle (default 5).
+    pub fn ngram(mut self, n: usize) -> Self {
+        self.shingle.ngram = n;
+        self
+    }
+    /// Characters per shingle for unspaced scripts (default 5).
+    pub fn char_ngram(mut self, n: usize) -> Self {
+        self.shingle.char_ngram = n;
+        self
+    }
+    /// Signature length (default 128).
+    pub fn num_perm(mut self, n: usize) -> Self {
+        self.num_perm = n;
+        self
+    }
+    /// Jaccard threshold (default 0.8).
+    pub fn threshold(mut self, t: f64) -> Self {
+        self.threshold = t;
+        self
+    }
+    /// Hash seed (default 1).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Signature method (default one-permutation).
+    pub fn sketch(mut self, method: SketchMethod) -> Self {
+        self.sketch = method;
+        self
+    }
+    /// Explicit bands and rows instead of the optimal ones.
+    pub fn bands_rows(mut self, bands: usize, rows: usize) -> Self {
+        self.bands_rows = Some((bands, rows));
+        self
+    }
+    /// Followers paired per bucket member (default 32).
+    pub fn bucket_window(mut self, window: usize) -> Self {
+        self.bucket_window = window;
+        self
+    }
+    /// Weights of false positives and negatives when picking bands.
+    pub fn lsh_weights(mut self, fp: f64, fn_: f64) -> Self {
+        self.fp_weight = fp;
+        self.fn_weight = fn_;
+        self
+    }
+    /// Verification method (default exact).
+    pub fn verify(mut self, v: VerifyMethod) -> Self {
+        self.verify = v;
+        self
+    }
+    /// Representative choice (default longest).
+    pub fn keep(mut self, keep: Keep) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Validates and freezes the configuration.
+    pub fn build(self) -> Result<DedupConfig> {
+        let shingler = Shingler::new(self.shingle)?;
+        let sketcher = Sketcher::new(self.sketch, self.num_perm, self.seed)?;
+        let lsh = match self.bands_rows {
+            Some((b, r)) if b * r > self.num_perm => {
+                return Err(Error::Config(format!(
+                    "bands × rows = {} exceeds num_perm = {}",
+                    b * r,
+                    self.num_perm
+                )))
+            }
+            Some((b, r)) => LshParams::new(b, r)?,
+            None => LshParams::optimal(self.threshold, self.num_perm, self.fp_weight, self.fn_weight)?,
+        }
+        .with_bucket_window(self.bucket_window)?;
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::Config(format!("threshold must be in (0, 1], got {}", self.threshold)));
+        }
+        Ok(DedupConfig {
+            mode: self.mode,
+            shingle: self.shingle,
+            shingler,
+            sketcher,
+            lsh,
+            threshold: self.threshold,
+            verify: self.verify,
+            keep: self.keep,
+        })
+    }
+}
+
+/// Pass-1 summary of one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocSketch {
+    /// 128-bit hash of the normalized text.
+    pub content_hash: u128,
+    /// Number of tokens.
+    pub tokens: u32,
+    /// MinHash signature (empty in exact mode).
+    pub signature: Vec<u32>,
+}
+
+/// Pass 1 over a batch, in parallel: tokens, content hash and signature of
+/// each document. Pure; the order of the output is the order of `docs`.
+pub fn sketch_batch(docs: &[Document], config: &DedupConfig) -> Vec<DocSketch> {
+    docs.par_iter()
+        .map_init(
+            || (Tokens::default(), Vec::new()),
+            |(tokens, shingles), doc| {
+                shingles.clear();
+                config.shingler.shingles_into(&doc.text, tokens, shingles);
+                let signature = if config.mode == Mode::Exact {
+                    Vec::new()
+                } else {
+                    config.sketcher.sketch(shingles)
+                };
+                DocSketch {
+                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    tokens: tokens.len() as u32,
+                    signature,
+                }
+            },
+        )
+        .collect()
+}
+
+/// How two documents were found to be duplicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairKind {
+    /// Same normalized text.
+    Exact,
+    /// Jaccard similarity at or above the threshold.
+    Near,
+    /// Shared passages covering most of the shorter document.
+    Reprint,
+}
+
+/// A verified duplicate pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredPair {
+    /// The earlier document.
+    pub a: DocId,
+    /// The later document.
+    pub b: DocId,
+    /// Measured similarity (1.0 for exact copies).
+    pub similarity: f64,
+    /// How it was found.
+    pub kind: PairKind,
+    /// Reprint mode: share of the shorter document's content covered by
+    /// shared passages.
+    pub coverage: Option<f64>,
+}
+
+/// Counts of a finished run.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct DedupStats {
+    /// Documents seen.
+    pub documents: usize,
+    /// Documents whose normalized text equals an earlier document's.
+    pub exact_duplicates: usize,
+    /// Documents removed as near-duplicates (beyond exact copies).
+    pub near_duplicates: usize,
+    /// Clusters, singletons included.
+    pub clusters: usize,
+    /// `documents − clusters`: what `--write-deduped` drops.
+    pub duplicates_removed: usize,
+    /// Candidate pairs from LSH (or from passage fingerprints).
+    pub candidate_pairs: usize,
+    /// Candidate pairs that passed verification.
+    pub verified_pairs: usize,
+}
+
+/// The outcome of a dedup run.
+#[derive(Clone, Debug)]
+pub struct DedupResult {
+    /// Cluster of each document.
+    pub clustering: Clustering,
+    /// Each document's similarity to its cluster's representative.
+    pub similarity: Vec<f64>,
+    /// Verified pairs, sorted by `(a, b)`.
+    pub pairs: Vec<ScoredPair>,
+    /// Counts.
+    pub stats: DedupStats,
+}
+
+/// Drives the exact and MinHash modes batch by batch; see the module docs.
+#[derive(Debug)]
+pub struct Deduper {
+    config: DedupConfig,
+    ids: Vec<String>,
+    origins: Vec<Origin>,
+    lengths: Vec<u64>,
+    hashes: Vec<u128>,
+    /// `band_keys[doc * bands + band]`; empty in exact mode.
+    band_keys: Vec<u64>,
+    /// Flat signatures, kept only for signature verification.
+    signatures: Vec<u32>,
+    /// For each document, the first document with the same normalized text.
+    canonical: Vec<DocId>,
+    candidates: Vec<(DocId, DocId)>,
+    /// Shingle sets gathered in pass 2, for documents in candidate pairs.
+    sets: HashMap<DocId, Vec<u64>>,
+    needed: Vec<bool>,
+    second_pass_cursor: usize,
+    planned: bool,
+}
+
+impl Deduper {
+    /// A deduper for this configuration. Reprint mode is driven by
+    /// [`crate::reprint::ReprintFinder`] instead.
+    pub fn new(config: DedupConfig) -> Self {
+        Self {
+            config,
+            ids: Vec::new(),
+            origins: Vec::new(),
+            lengths: Vec::new(),
+            hashes: Vec::new(),
+            band_keys: Vec::new(),
+            signatures: Vec::new(),
+            canonical: Vec::new(),
+            candidates: Vec::new(),
+            sets: HashMap::new(),
+            needed: Vec::new(),
+            second_pass_cursor: 0,
+            planned: false,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DedupConfig {
+        &self.config
+    }
+
+    /// Number of documents added.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no document was added.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The external id of a document.
+    pub fn id(&self, doc: DocId) -> &str {
+        &self.ids[doc.as_usize()]
+    }
+
+    /// The origin of a document.
+    pub fn origin(&self, doc: DocId) -> Origin {
+        self.origins[doc.as_usize()]
+    }
+
+    /// Pass 1 over a batch.
+    pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
+        assert!(!self.planned, "add_batch after plan");
+        if DocId::new(self.ids.len() + docs.len()).is_none() {
+            return Err(Error::Config("more than 2^32 documents in one run".into()));
+        }
+        let sketches = sketch_batch(docs, &self.config);
+        self.add_sketches(docs, sketches);
+        Ok(())
+    }
+
+    /// Pass 1 with sketches computed elsewhere (by [`sketch_batch`] on
+    /// another worker, say).
+    pub fn add_sketches(&mut self, docs: &[Document], sketches: Vec<DocSketch>) {
+        assert_eq!(docs.len(), sketches.len(), "one sketch per document");
+        for (doc, sketch) in docs.iter().zip(sketches) {
+            self.ids.push(doc.id.clone());
+            self.origins.push(doc.origin);
+            self.lengths.push(doc.text.len() as u64);
+            self.hashes.push(sketch.content_hash);
+            if self.config.mode != Mode::Exact {
+                self.band_keys.extend(self.config.lsh.band_keys(&sketch.signature));
+                if self.config.verify == VerifyMethod::Signature {
+                    self.signatures.extend_from_slice(&sketch.signature);
+                }
+            }
+        }
+    }
+
+    /// Groups exact copies and generates LSH candidate pairs. Returns the
+    /// number of candidate pairs.
+    pub fn plan(&mut self) -> usize {
+        assert!(!self.planned, "plan called twice");
+        self.planned = true;
+        self.canonical = exact_canonicals(&self.hashes);
+        if self.config.mode != Mode::Exact {
+            let skip: Vec<bool> =
+                self.canonical.iter().enumerate().map(|(d, c)| c.as_usize() != d).collect();
+            self.candidates = self.config.lsh.candidates(&self.band_keys, &skip);
+            self.band_keys = Vec::new();
+        }
+        if self.needs_second_pass() {
+            self.needed = vec![false; self.ids.len()];
+            for &(a, b) in &self.candidates {
+                self.needed[a.as_usize()] = true;
+                self.needed[b.as_usize()] = true;
+            }
+        }
+        self.candidates.len()
+    }
+
+    /// Whether [`second_pass_batch`](Self::second_pass_batch) must be fed.
+    pub fn needs_second_pass(&self) -> bool {
+        self.config.mode == Mode::MinHash
+            && self.config.verify == VerifyMethod::Exact
+            && !self.candidates.is_empty()
+    }
+
+    /// Pass 2 over a batch: the same documents as pass 1, in the same order.
+    pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
+        assert!(self.planned, "second_pass_batch before plan");
+        let start = self.second_pass_cursor;
+        if start + docs.len() > self.ids.len() {
+            return Err(Error::Config("second pass saw more documents than the first".into()));
+        }
+        for (offset, doc) in docs.iter().enumerate() {
+            if doc.id != self.ids[start + offset] {
+                return Err(Error::Config(format!(
+                    "input changed between passes: document {} was `{}`, now `{}`",
+                    start + offset,
+                    self.ids[start + offset],
+                    doc.id
+                )));
+            }
+        }
+        let shingler = &self.config.shingler;
+        let needed = &self.needed;
+        let sets: Vec<(DocId, Vec<u64>)> = docs
+            .par_iter()
+            .enumerate()
+            .filter(|(offset, _)| needed[start + offset])
+            .map_init(Tokens::default, |tokens, (offset, doc)| {
+                (DocId::from_u32((start + offset) as u32), shingler.shingle_set(&doc.text, tokens))
+            })
+            .collect();
+        self.sets.extend(sets);
+        self.second_pass_cursor += docs.len();
+        Ok(())
+    }
+
+    /// Verifies candidates, clusters, and measures each member against its
+    /// representative.
+    pub fn finish(self) -> Result<DedupResult> {
+        assert!(self.planned, "finish before plan");
+        if self.needs_second_pass() && self.second_pass_cursor != self.ids.len() {
+            return Err(Error::Config(format!(
+                "second pass saw {} of {} documents",
+                self.second_pass_cursor,
+                self.ids.len()
+            )));
+        }
+        let threshold = self.config.threshold;
+        let near: Vec<ScoredPair> = self
+            .candidates
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let similarity = self.similarity(a, b);
+                (similarity >= threshold).then_some(ScoredPair {
+                    a,
+                    b,
+                    similarity,
+                    kind: PairKind::Near,
+                    coverage: None,
+                })
+            })
+            .collect();
+        let mut pairs: Vec<ScoredPair> = self
+            .canonical
+            .iter()
+            .enumerate()
+            .filter(|&(d, c)| c.as_usize() != d)
+            .map(|(d, &c)| ScoredPair {
+                a: c,
+                b: DocId::from_u32(d as u32),
+                similarity: 1.0,
+                kind: PairKind::Exact,
+                coverage: None,
+            })
+            .collect();
+        let verified_pairs = near.len();
+        pairs.extend(near);
+        pairs.sort_by_key(|p| (p.a, p.b));
+        let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        let clustering = Clustering::from_edges(self.ids.len(), &edges, self.config.keep, &self.lengths);
+        let similarity: Vec<f64> = (0..self.ids.len() as u32)
+            .into_par_iter()
+            .map(|d| {
+                let doc = DocId::from_u32(d);
+                let rep = clustering.representative(clustering.cluster_of(doc));
+                self.similarity(doc, rep)
+            })
+            .collect();
+        let exact_duplicates = self.canonical.iter().enumerate().filter(|&(d, c)| c.as_usize() != d).count();
+        let clusters = clustering.num_clusters();
+        let documents = self.ids.len();
+        Ok(DedupResult {
+            clustering,
+            similarity,
+            pairs,
+            stats: DedupStats {
+                documents,
+                exact_duplicates,
+                near_duplicates: documents - clusters - exact_duplicates.min(documents - clusters),
+                clusters,
+                duplicates_removed: documents - clusters,
+                candidate_pairs: self.candidates.len(),
+                verified_pairs,
+            },
+        })
+    }
+
+    /// Similarity of two documents by the configured measure; exact copies
+    /// score 1.
+    fn similarity(&self, a: DocId, b: DocId) -> f64 {
+        let (ca, cb) = (self.canonical[a.as_usize()], self.canonical[b.as_usize()]);
+        if ca == cb {
+            return 1.0;
+        }
+        match (self.config.mode, self.config.verify) {
+            (Mode::Exact, _) => 0.0,
+            (_, VerifyMethod::Signature) => {
+                let k = self.config.sketcher.num_perm();
+                let sig = |d: DocId| &self.signatures[d.as_usize() * k..(d.as_usize() + 1) * k];
+                estimate_jaccard(sig(ca), sig(cb))
+            }
+            (_, VerifyMethod::Exact) => match (self.sets.get(&ca), self.sets.get(&cb)) {
+                (Some(x), Some(y)) => jaccard_sorted(x, y),
+                // Not in any candidate pair: never compared, so not similar
+                // enough to matter.
+                _ => 0.0,
+            },
+        }
+    }
+}
+
+/// For each document, the first document with the same content hash.
+pub fn exact_canonicals(hashes: &[u128]) -> Vec<DocId> {
+    let mut first: HashMap<u128, DocId> = HashMap::with_capacity(hashes.len());
+    hashes
+        .iter()
+        .enumerate()
+        .map(|(d, h)| *first.entry(*h).or_insert(DocId::from_u32(d as u32)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
+        let mut deduper = Deduper::new(builder.build().unwrap());
+        for chunk in docs.chunks(2) {
+            deduper.add_batch(chunk).unwrap();
+        }
+        deduper.plan();
+        if deduper.needs_second_pass() {
+            for chunk in docs.chunks(3) {
+                deduper.second_pass_batch(chunk).unwrap();
+            }
+        }
+        deduper.finish().unwrap()
+    }
+
+    fn corpus() -> Vec<Document> {
+        let base = "Shares of the company rose sharply on Tuesday after it reported quarterly earnings that \
+                    beat analyst expectations, and raised its forecast for the full year citing strong demand";
+        vec![
+            Document::new("orig", base),
+            Document::new("copy", base.to_uppercase()),
+            Document::new("edit", base.replace("Tuesday", "Wednesday")),
+            Document::new("other", "Heavy rain is expected across the north of the country this weekend, \
+                                    forecasters said, with flood warnings in place for several rivers"),
+        ]
+    }
+
+    #[test]
+    fn modes_table() {
+        // (mode, verify, expected cluster per doc)
+        let cases = [
+            (Mode::Exact, VerifyMethod::Exact, vec![0, 0, 1, 2]),
+            (Mode::MinHash, VerifyMethod::Exact, vec![0, 0, 0, 1]),
+            (Mode::MinHash, VerifyMethod::Signature, vec![0, 0, 0, 1]),
+        ];
+        for (mode, verify, expected) in cases {
+            let result = run(&corpus(), DedupConfig::builder().mode(mode).verify(verify).threshold(0.5));
+            let got: Vec<u32> =
+                (0..4).map(|d| result.clustering.cluster_of(DocId::from_u32(d)).as_u32()).collect();
+            assert_eq!(got, expected, "{mode:?} {verify:?}");
+        }
+    }
+
+    #[test]
+    fn similarity_is_measured_against_the_representative() {
+        let result = run(&corpus(), DedupConfig::builder().threshold(0.5).keep(Keep::First));
+        assert_eq!(result.similarity[0], 1.0);
+        assert_eq!(result.similarity[1], 1.0);
+        // One word changed among 28 removes 5 of 24 shingles on each side.
+        let edited = result.similarity[2];
+        assert!(edited > 0.6 && edited < 0.8, "{edited}");
+        assert_eq!(result.stats.exact_duplicates, 1);
+        assert_eq!(result.stats.near_duplicates, 1);
+        assert_eq!(result.stats.duplicates_removed, 2);
+    }
+
+    #[test]
+    fn threshold_excludes_weaker_pairs() {
+        let result = run(&corpus(), DedupConfig::builder().threshold(0.9));
+        assert_eq!(result.stats.clusters, 3);
+        assert!(result.pairs.iter().all(|p| p.kind == PairKind::Exact));
+    }
+
+    #[test]
+    fn builder_rejects_bad_values() {
+        let cases = [
+            DedupConfig::builder().threshold(0.0),
+            DedupConfig::builder().threshold(1.5),
+            DedupConfig::builder().num_perm(0),
+            DedupConfig::builder().ngram(0),
+            DedupConfig::builder().bands_rows(20, 10),
+            DedupConfig::builder().bucket_window(0),
+        ];
+        for builder in cases {
+            assert!(matches!(builder.clone().build(), Err(Error::Config(_))), "{builder:?}");
+        }
+    }
+
+    #[test]
+    fn second_pass_detects_changed_input() {
+        let docs = corpus();
+        let mut deduper = Deduper::new(DedupConfig::builder().threshold(0.5).build().unwrap());
+        deduper.add_batch(&docs).unwrap();
+        deduper.plan();
+        let mut changed = docs.clone();
+        changed.swap(0, 3);
+        assert!(matches!(deduper.second_pass_batch(&changed), Err(Error::Config(_))));
+    }
+}

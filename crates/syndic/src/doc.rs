@@ -1,0 +1,84 @@
+//! Documents and their ids.
+//!
+//! A [`Document`] is what every stage works on: an external id (the user's),
+//! the original text, and where it came from. Inside a run, documents are
+//! named by a dense [`DocId`]: their position in corpus order, which is the
+//! order of the (sorted) inputs and of the records inside each input. Every
+//! ordering decision in syndic (cluster numbering, representatives, pair
+//! order) is made on `DocId`s, which is what makes outputs independent of
+//! thread count.
+
+use std::fmt;
+
+/// Dense, 0-based id of a document in corpus order.
+///
+/// A `u32` newtype: four billion documents per run or index is the limit,
+/// and halving the width of every id array matters at that scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct DocId(u32);
+
+impl DocId {
+    /// The largest representable id.
+    pub const MAX: DocId = DocId(u32::MAX);
+
+    /// The id of the `index`-th document, or `None` past `u32::MAX`.
+    pub fn new(index: usize) -> Option<DocId> {
+        u32::try_from(index).ok().map(DocId)
+    }
+
+    /// Wraps a raw `u32`.
+    pub const fn from_u32(raw: u32) -> DocId {
+        DocId(raw)
+    }
+
+    /// The raw value.
+    pub const fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    /// The value as an index into per-document arrays.
+    pub const fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a document came from: which input of the run, and which record of
+/// that input (0-based, counting bad records too, so that a second pass over
+/// the same input finds the same record again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Origin {
+    /// Index of the input in the run's sorted input list.
+    pub input: u32,
+    /// Record ordinal inside that input.
+    pub record: u64,
+}
+
+/// One document: the user's id, the original text, an optional site (for
+/// learning boilerplate per site) and its origin.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Document {
+    /// The external id, unique in a run.
+    pub id: String,
+    /// The original text, unmodified. Offsets reported by syndic are byte
+    /// offsets into this string.
+    pub text: String,
+    /// The site or URL the record names, when `--site-field` is given.
+    pub site: Option<String>,
+    /// Where the record came from.
+    pub origin: Origin,
+}
+
+impl Document {
+    /// A document with no site and a default origin; handy in tests and for
+    /// callers (Python, the HTTP service) that have no files.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { id: id.into(), text: text.into(), site: None, origin: Origin::default() }
+    }
+}

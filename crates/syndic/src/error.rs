@@ -1,0 +1,207 @@
+//! Errors of the core library.
+//!
+//! Every error that concerns input carries where it happened: the file, and
+//! the line (JSONL) or record (Parquet, WARC) inside it. Record-level problems
+//! ([`RecordProblem`]) are the ones `--skip-bad-records` may count and pass
+//! over; everything else stops a run.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in the input a record or an error sits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    /// The input path, or `-` for standard input.
+    pub path: PathBuf,
+    /// 1-based line number for line-oriented formats (JSONL).
+    pub line: Option<u64>,
+    /// 0-based record number for record-oriented formats (Parquet rows, WARC records).
+    pub record: Option<u64>,
+}
+
+impl Location {
+    /// A location naming only a file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into(), line: None, record: None }
+    }
+
+    /// A location naming a line of a file (1-based).
+    pub fn line(path: impl Into<PathBuf>, line: u64) -> Self {
+        Self { path: path.into(), line: Some(line), record: None }
+    }
+
+    /// A location naming a record of a file (0-based).
+    pub fn record(path: impl Into<PathBuf>, record: u64) -> Self {
+        Self { path: path.into(), line: None, record: Some(record) }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(record) = self.record {
+            write!(f, ", record {record}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong with one record. These are the problems that
+/// `--skip-bad-records` counts (by [`RecordProblem::kind`]) instead of
+/// stopping the run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordProblem {
+    /// The line is not a JSON object.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    /// The id or text field is absent.
+    #[error("missing field `{0}`")]
+    MissingField(String),
+    /// The field is present but is not a string (or, for ids, a number).
+    #[error("field `{field}` is {found}, expected a string")]
+    WrongType {
+        /// The field path as given by the user.
+        field: String,
+        /// What was found instead, e.g. `an array`.
+        found: String,
+    },
+    /// The bytes are not valid UTF-8.
+    #[error("invalid UTF-8 at byte {0}")]
+    InvalidUtf8(usize),
+    /// The text is empty or only whitespace.
+    #[error("empty document")]
+    EmptyDocument,
+    /// Another record already used this id.
+    #[error("duplicate id `{0}`")]
+    DuplicateId(String),
+    /// The record is larger than the configured limit.
+    #[error("record of {size} bytes exceeds the limit of {limit} bytes (see --max-doc-bytes)")]
+    TooLarge {
+        /// The size seen (a lower bound when reading stopped early).
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// A WARC/WET record whose headers cannot be parsed.
+    #[error("malformed WARC record: {0}")]
+    MalformedWarc(String),
+}
+
+impl RecordProblem {
+    /// A stable, snake_case name for counting problems in `summary.json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RecordProblem::MalformedJson(_) => "malformed_json",
+            RecordProblem::MissingField(_) => "missing_field",
+            RecordProblem::WrongType { .. } => "wrong_type",
+            RecordProblem::InvalidUtf8(_) => "invalid_utf8",
+            RecordProblem::EmptyDocument => "empty_document",
+            RecordProblem::DuplicateId(_) => "duplicate_id",
+            RecordProblem::TooLarge { .. } => "too_large",
+            RecordProblem::MalformedWarc(_) => "malformed_warc",
+        }
+    }
+}
+
+/// The errors of the core library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// One record is bad; the rest of the input may be fine.
+    #[error("{location}: {problem}")]
+    BadRecord {
+        /// Where the record is.
+        location: Location,
+        /// What is wrong with it.
+        problem: RecordProblem,
+    },
+    /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A compressed input is truncated or corrupt.
+    #[error("{location}: corrupt or truncated {codec} stream: {message}")]
+    Decompress {
+        /// Where reading stopped.
+        location: Location,
+        /// `gzip` or `zstd`.
+        codec: &'static str,
+        /// The decoder's message.
+        message: String,
+    },
+    /// A Parquet file could not be read, or lacks the expected columns.
+    #[error("{location}: Parquet: {message}")]
+    Parquet {
+        /// The file (and record) concerned.
+        location: Location,
+        /// What went wrong.
+        message: String,
+    },
+    /// The input format cannot be determined or is not supported.
+    #[error("{}: {message}", path.display())]
+    UnsupportedInput {
+        /// The input concerned.
+        path: PathBuf,
+        /// Why it cannot be read.
+        message: String,
+    },
+    /// A configuration value is out of range or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// An output already exists and overwriting was not asked for.
+    #[error("{}: already exists (use --force to overwrite)", path.display())]
+    OutputExists {
+        /// The existing output.
+        path: PathBuf,
+    },
+    /// A persistent index is unusable (wrong version, corrupt, locked).
+    #[error("{}: {message}", path.display())]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The run was cancelled (Ctrl-C).
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// A bad record at `location`.
+    pub fn bad_record(location: Location, problem: RecordProblem) -> Self {
+        Error::BadRecord { location, problem }
+    }
+
+    /// A stable, snake_case name of the error's kind, for counting and for
+    /// mapping to exception classes in the bindings.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::BadRecord { problem, .. } => problem.kind(),
+            Error::Io { .. } => "io",
+            Error::Decompress { .. } => "truncated_input",
+            Error::Parquet { .. } => "corrupt_parquet",
+            Error::UnsupportedInput { .. } => "unsupported_input",
+            Error::Config(_) => "config",
+            Error::OutputExists { .. } => "output_exists",
+            Error::Index { .. } => "index",
+            Error::Cancelled => "cancelled",
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Stage 2: normalization and tokenization.
+//!
+//! Turns an original text into a sequence of [`Token`]s: each knows its byte
+//! range in the ORIGINAL text (so that passages can be reported with offsets
+//! a user can slice with) and the hash of its normalized form (so that
+//! shingling, sketching and alignment never look at strings again).
+//!
+//! Normalization of a token: Unicode NFKC, lower-casing (full Unicode case
+//! mapping), and punctuation folding (every character that is not a letter,
+//! digit or `_` is dropped, so `U.S.`, `U.S` and `us` agree, as do `don't`,
+//! `don’t` and `dont`). Segmentation follows Unicode word boundaries
+//! (UAX #29); pure-ASCII texts take a byte-level fast path that implements
+//! the same rules (a property test checks they agree).
+//!
+//! Scripts written without spaces between words (Han, Hiragana, Katakana,
+//! Thai, Lao, Khmer, Myanmar) have no useful word boundaries, so a document
+//! in which they make up at least [`NormalizerConfig::char_script_share`] of
+//! the letters is tokenized into single characters instead, and shingled
+//! into character n-grams. The choice is made per document and reported in
+//! [`TokenUnit`].
+//!
+//! Not for: language identification, stemming or stop-word removal: they
+//! change what counts as "the same text" and belong to later stages
+//! (boilerplate detection uses stop words; dedup does not).
+//!
+//! ```
+//! use syndic::normalize::{Normalizer, Tokens};
+//! let text = "“Don’t panic,” said the U.S. Guide.";
+//! let mut tokens = Tokens::default();
+//! Normalizer::default().tokenize(text, &mut tokens);
+//! let words: Vec<&str> = tokens.iter_normalized().collect();
+//! assert_eq!(words, ["dont", "panic", "said", "the", "us", "guide"]);
+//! // Offsets point into the original text.
+//! let t = &tokens.tokens()[0];
+//! assert_eq!(&text[t.start as usize..t.end as usize], "Don’t");
+//! ```
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::hash::token_hash;
+
+/// What a token stands for in a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenUnit {
+    /// Words, by Unicode word boundaries.
+    #[default]
+    Word,
+    /// Single characters, for scripts written without spaces.
+    Char,
+}
+
+/// One token: a byte range of the original text and the hash of its
+/// normalized form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Start byte offset in the original text.
+    pub start: u32,
+    /// End byte offset (exclusive) in the original text.
+    pub end: u32,
+    /// [`token_hash`] of the normalized form.
+    pub hash: u64,
+}
+
+/// The tokens of one document, with the normalized text they were cut from.
+///
+/// Reuse one `Tokens` per worker thread: [`Normalizer::tokenize`] clears and
+/// refills it, so a batch of documents allocates only as its longest member
+/// grows the buffers.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens {
+    unit: TokenUnit,
+    tokens: Vec<Token>,
+    hashes: Vec<u64>,
+    /// Normalized tokens, each followed by one space.
+    normalized: String,
+    /// End offset of each token's normalized form in `normalized`.
+    normalized_ends: Vec<u32>,
+}
+
+impl Tokens {
+    /// Whether tokens are words or characters.
+    pub fn unit(&self) -> TokenUnit {
+        self.unit
+    }
+
+    /// The tokens, in text order.
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    /// The token hashes, in text order (the input of shingling).
+    pub fn hashes(&self) -> &[u64] {
+        &self.hashes
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether the text had no tokens at all (only punctuation or space).
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The normalized text: tokens separated by single spaces. Two documents
+    /// with the same normalized text are exact duplicates.
+    pub fn normalized(&self) -> &str {
+        self.normalized.trim_end()
+    }
+
+    /// Normalized form of each token.
+    pub fn iter_normalized(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0usize;
+        self.normalized_ends.iter().map(move |&end| {
+            let word = &self.normalized[start..end as usize];
+            start = end as usize + 1;
+            word
+        })
+    }
+
+    fn clear(&mut self, unit: TokenUnit) {
+        self.unit = unit;
+        self.tokens.clear();
+        self.hashes.clear();
+        self.normalized.clear();
+        self.normalized_ends.clear();
+    }
+
+    /// Records the token whose normalized form was appended to `normalized`
+    /// since `norm_start`; drops it if folding left nothing.
+    fn finish_token(&mut self, start: usize, end: usize, norm_start: usize) {
+        if self.normalized.len() == norm_start {
+            return;
+        }
+        let hash = token_hash(&self.normalized.as_bytes()[norm_start..]);
+        self.normalized_ends.push(self.normalized.len() as u32);
+        self.normalized.push(' ');
+        self.tokens.push(Token { start: start as u32, end: end as u32, hash });
+        self.hashes.push(hash);
+    }
+}
+
+/// Settings of the normalizer.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NormalizerConfig {
+    /// Share of letters in scripts written without spaces above which a
+    /// document is tokenized into characters. Default 0.3: Japanese text
+    /// mixes kana and kanji with Latin words and numbers, and still needs
+    /// character tokens.
+    pub char_script_share: f64,
+}
+
+impl Default for NormalizerConfig {
+    fn default() -> Self {
+        Self { char_script_share: 0.3 }
+    }
+}
+
+/// Tokenizes and normalizes texts. Cheap to copy; holds only settings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Normalizer {
+    config: NormalizerConfig,
+}
+
+impl Normalizer {
+    /// A normalizer with these settings.
+    pub fn new(config: NormalizerConfig) -> Self {
+        Self { config }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &NormalizerConfig {
+        &self.config
+    }
+
+    /// Tokenizes `text` into `out` (cleared first).
+    ///
+    /// Texts are limited to 4 GiB because offsets are `u32`; the readers
+    /// enforce a much lower document size limit.
+    pub fn tokenize(&self, text: &str, out: &mut Tokens) {
+        assert!(text.len() <= u32::MAX as usize, "document larger than 4 GiB");
+        if text.is_ascii() {
+            out.clear(TokenUnit::Word);
+            tokenize_ascii(text.as_bytes(), out);
+        } else if self.uses_char_tokens(text) {
+            out.clear(TokenUnit::Char);
+            tokenize_chars(text, out);
+        } else {
+            out.clear(TokenUnit::Word);
+            tokenize_unicode_words(text, out);
+        }
+    }
+
+    /// Whether `text` is mostly in scripts written without spaces.
+    pub fn uses_char_tokens(&self, text: &str) -> bool {
+        let (mut letters, mut unspaced) = (0usize, 0usize);
+        for c in text.chars().filter(|c| c.is_alphabetic()) {
+            letters += 1;
+            if is_unspaced_script(c) {
+                unspaced += 1;
+            }
+        }
+        letters > 0 && unspaced as f64 >= self.config.char_script_share * letters as f64
+    }
+}
+
+/// Scripts conventionally written without spaces between words.
+fn is_unspaced_script(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF      // Thai, Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x31F0..=0x31FF    // Katakana phonetic extensions
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // half-width Katakana
+        | 0x20000..=0x2FA1F) // CJK extensions B..F, compatibility supplement
+}
+
+#[inline]
+fn is_ascii_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// UAX #29 for ASCII: letters, digits and `_` form words; `.`, `'` and `:`
+/// join two letters (WB6/WB7), `.`, `'`, `,` and `;` join two digits
+/// (WB11/WB12); letters and digits join each other (WB9/WB10).
+#[inline]
+fn ascii_joins(prev: u8, mid: u8, next: u8) -> bool {
+    (prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() && matches!(mid, b'.' | b'\'' | b':'))
+        || (prev.is_ascii_digit() && next.is_ascii_digit() && matches!(mid, b'.' | b'\'' | b',' | b';'))
+}
+
+fn tokenize_ascii(bytes: &[u8], out: &mut Tokens) {
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        if !is_ascii_word_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        loop {
+            while i < n && is_ascii_word_byte(bytes[i]) {
+                i += 1;
+            }
+            if i + 1 < n && ascii_joins(bytes[i - 1], bytes[i], bytes[i + 1]) {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let word = &bytes[start..i];
+        if word.iter().any(u8::is_ascii_alphanumeric) {
+            let norm_start = out.normalized.len();
+            // Folding keeps letters (lower-cased), digits and `_`, which are
+            // all ASCII, so the pushes below keep `normalized` valid UTF-8.
+            for &b in word {
+                if is_ascii_word_byte(b) {
+                    out.normalized.push(b.to_ascii_lowercase() as char);
+                }
+            }
+            out.finish_token(start, i, norm_start);
+        }
+    }
+}
+
+/// Appends the folded form of `word`: NFKC, lower case, letters, digits and
+/// `_` only.
+fn push_folded(word: &str, normalized: &mut String) {
+    for c in word.nfkc() {
+        for lower in c.to_lowercase() {
+            if lower.is_alphanumeric() || lower == '_' {
+                normalized.push(lower);
+            }
+        }
+    }
+}
+
+fn tokenize_unicode_words(text: &str, out: &mut Tokens) {
+    for (start, word) in text.unicode_word_indices() {
+        let norm_start = out.normalized.len();
+        push_folded(word, &mut out.normalized);
+        out.finish_token(start, start + word.len(), norm_start);
+    }
+}
+
+fn tokenize_chars(text: &str, out: &mut Tokens) {
+    let mut buf = [0u8; 4];
+    for (start, c) in text.char_indices() {
+        if !(c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let norm_start = out.normalized.len();
+        push_folded(c.encode_utf8(&mut buf), &mut out.normalized);
+        out.finish_token(start, start + c.len_utf8(), norm_start);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let mut tokens = Tokens::default();
+        Normalizer::default().tokenize(text, &mut tokens);
+        tokens.iter_normalized().map(str::to_owned).collect()
+    }
+
+    fn spans(text: &str) -> Vec<&str> {
+        let mut tokens = Tokens::default();
+        Normalizer::default().tokenize(text, &mut tokens);
+        tokens.tokens().iter().map(|t| &text[t.start as usize..t.end as usize]).collect()
+    }
+
+    #[test]
+    fn normalization_table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Hello, World!", &["hello", "world"]),
+            ("U.S. troops", &["us", "troops"]),
+            ("don't DON’T dont", &["dont", "dont", "dont"]),
+            ("1,000.50 dollars", &["100050", "dollars"]),
+            ("e-mail", &["e", "mail"]),
+            ("snake_case", &["snake_case"]),
+            ("ﬁnance Ｆｕｌｌ", &["finance", "full"]),
+            ("Straße STRASSE", &["straße", "strasse"]),
+            ("...", &[]),
+            ("", &[]),
+            ("a.1", &["a", "1"]),
+        ];
+        for &(input, expected) in cases {
+            assert_eq!(words(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_into_the_original_text() {
+        assert_eq!(spans("“I’d like,” he said."), ["I’d", "like", "he", "said"]);
+        assert_eq!(spans("  GORKI - United  "), ["GORKI", "United"]);
+    }
+
+    #[test]
+    fn unspaced_scripts_get_character_tokens() {
+        let cases: &[(&str, TokenUnit, usize)] = &[
+            ("潘基文会见梅德韦杰夫", TokenUnit::Char, 10),
+            ("東京は晴れ。", TokenUnit::Char, 5),
+            ("ภาษาไทย", TokenUnit::Char, 7),
+            ("Привет, мир", TokenUnit::Word, 2),
+            ("Ban Ki-moon 潘基文", TokenUnit::Word, 6),
+            ("潘基文 Ban", TokenUnit::Char, 6),
+        ];
+        for &(input, unit, count) in cases {
+            let mut tokens = Tokens::default();
+            Normalizer::default().tokenize(input, &mut tokens);
+            assert_eq!((tokens.unit(), tokens.len()), (unit, count), "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn normalized_text_identifies_exact_copies() {
+        let mut a = Tokens::default();
+        let mut b = Tokens::default();
+        Normalizer::default().tokenize("The  cat\nsat.", &mut a);
+        Normalizer::default().tokenize("the cat — SAT", &mut b);
+        assert_eq!(a.normalized(), "the cat sat");
+        assert_eq!(a.normalized(), b.normalized());
+    }
+
+    proptest! {
+        /// The ASCII fast path segments exactly as UAX #29 does.
+        #[test]
+        fn ascii_fast_path_matches_uax29(text in "[ab1_ .',:;\\-\n]{0,40}") {
+            let mut fast = Tokens::default();
+            tokenize_ascii(text.as_bytes(), &mut fast);
+            let mut reference = Tokens::default();
+            tokenize_unicode_words(&text, &mut reference);
+            prop_assert_eq!(fast.tokens(), reference.tokens());
+            prop_assert_eq!(fast.normalized(), reference.normalized());
+        }
+    }
+}
