@@ -31,7 +31,9 @@ use crate::doc::DocId;
 use crate::error::{Error, Result};
 
 /// Dense id of a cluster, numbered in order of first member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct ClusterId(u32);
 
@@ -70,7 +72,9 @@ impl std::str::FromStr for Keep {
         match s {
             "longest" => Ok(Keep::Longest),
             "first" => Ok(Keep::First),
-            other => Err(Error::Config(format!("unknown --keep `{other}` (expected longest or first)"))),
+            other => {
+                Err(Error::Config(format!("unknown --keep `{other}` (expected longest or first)")))
+            }
         }
     }
 }
@@ -222,10 +226,12 @@ mod tests {
         for (edges, keep, lengths, clusters, reps) in cases {
             let edges: Vec<_> = edges.iter().map(|&(a, b)| (d(a), d(b))).collect();
             let c = Clustering::from_edges(lengths.len(), &edges, keep, &lengths);
-            let got: Vec<u32> = (0..lengths.len() as u32).map(|x| c.cluster_of(d(x)).as_u32()).collect();
+            let got: Vec<u32> =
+                (0..lengths.len() as u32).map(|x| c.cluster_of(d(x)).as_u32()).collect();
             assert_eq!(got, clusters, "edges {edges:?}");
-            let got_reps: Vec<u32> =
-                (0..c.num_clusters() as u32).map(|x| c.representative(ClusterId(x)).as_u32()).collect();
+            let got_reps: Vec<u32> = (0..c.num_clusters() as u32)
+                .map(|x| c.representative(ClusterId(x)).as_u32())
+                .collect();
             assert_eq!(got_reps, reps, "edges {edges:?}");
         }
     }

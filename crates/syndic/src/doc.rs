@@ -14,7 +14,19 @@ use std::fmt;
 ///
 /// A `u32` newtype: four billion documents per run or index is the limit,
 /// and halving the width of every id array matters at that scale.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct DocId(u32);
 

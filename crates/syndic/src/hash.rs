@@ -175,9 +175,15 @@ mod tests {
     #[test]
     fn short_and_empty_inputs() {
         let tokens = [fmix64(1), fmix64(2)];
-        let cases: &[(&[u64], usize, usize)] = &[(&tokens, 5, 1), (&tokens, 2, 1), (&tokens, 1, 2), (&[], 5, 0)];
+        let cases: &[(&[u64], usize, usize)] =
+            &[(&tokens, 5, 1), (&tokens, 2, 1), (&tokens, 1, 2), (&[], 5, 0)];
         for &(input, n, expected) in cases {
-            assert_eq!(ShingleHasher::new(n).shingles(input).count(), expected, "n={n} len={}", input.len());
+            assert_eq!(
+                ShingleHasher::new(n).shingles(input).count(),
+                expected,
+                "n={n} len={}",
+                input.len()
+            );
         }
     }
 

@@ -51,16 +51,19 @@
 
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod boilerplate;
 pub mod cluster;
 pub mod dedup;
 pub mod doc;
 pub mod error;
 pub mod eval;
+pub mod fingerprint;
 pub mod hash;
 pub mod lsh;
 pub mod normalize;
 pub mod read;
+pub mod reprint;
 pub mod shingle;
 pub mod sketch;
 pub mod verify;

@@ -47,14 +47,21 @@ impl LshParams {
     /// Explicit parameters.
     pub fn new(bands: usize, rows: usize) -> Result<Self> {
         if bands == 0 || rows == 0 {
-            return Err(Error::Config(format!("bands and rows must be positive, got {bands}×{rows}")));
+            return Err(Error::Config(format!(
+                "bands and rows must be positive, got {bands}×{rows}"
+            )));
         }
         Ok(Self { bands, rows, bucket_window: DEFAULT_BUCKET_WINDOW })
     }
 
     /// The `(bands, rows)` with `bands × rows ≤ num_perm` minimizing
     /// `fp_weight × FP + fn_weight × FN` at `threshold`.
-    pub fn optimal(threshold: f64, num_perm: usize, fp_weight: f64, fn_weight: f64) -> Result<Self> {
+    pub fn optimal(
+        threshold: f64,
+        num_perm: usize,
+        fp_weight: f64,
+        fn_weight: f64,
+    ) -> Result<Self> {
         if !(threshold > 0.0 && threshold < 1.0) {
             return Err(Error::Config(format!("threshold must be in (0, 1), got {threshold}")));
         }
@@ -68,7 +75,8 @@ impl LshParams {
         for bands in 1..=num_perm {
             for rows in 1..=num_perm / bands {
                 let fp = integrate(|s| candidate_probability(s, bands, rows), 0.0, threshold);
-                let fn_ = integrate(|s| 1.0 - candidate_probability(s, bands, rows), threshold, 1.0);
+                let fn_ =
+                    integrate(|s| 1.0 - candidate_probability(s, bands, rows), threshold, 1.0);
                 let error = fp_weight * fp + fn_weight * fn_;
                 if error < best.0 {
                     best = (error, bands, rows);
@@ -196,7 +204,11 @@ mod tests {
         ];
         for (threshold, num_perm, expected) in cases {
             let p = LshParams::optimal(threshold, num_perm, 0.5, 0.5).unwrap();
-            assert_eq!((p.bands(), p.rows()), expected, "threshold {threshold}, num_perm {num_perm}");
+            assert_eq!(
+                (p.bands(), p.rows()),
+                expected,
+                "threshold {threshold}, num_perm {num_perm}"
+            );
         }
     }
 

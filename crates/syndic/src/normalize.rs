@@ -233,7 +233,9 @@ fn is_ascii_word_byte(b: u8) -> bool {
 #[inline]
 fn ascii_joins(prev: u8, mid: u8, next: u8) -> bool {
     (prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() && matches!(mid, b'.' | b'\'' | b':'))
-        || (prev.is_ascii_digit() && next.is_ascii_digit() && matches!(mid, b'.' | b'\'' | b',' | b';'))
+        || (prev.is_ascii_digit()
+            && next.is_ascii_digit()
+            && matches!(mid, b'.' | b'\'' | b',' | b';'))
 }
 
 fn tokenize_ascii(bytes: &[u8], out: &mut Tokens) {

@@ -232,7 +232,10 @@ mod tests {
     #[test]
     fn bad_num_perm_is_a_config_error() {
         for n in [0usize, 1025] {
-            assert!(matches!(Sketcher::new(SketchMethod::OnePermutation, n, 0), Err(Error::Config(_))));
+            assert!(matches!(
+                Sketcher::new(SketchMethod::OnePermutation, n, 0),
+                Err(Error::Config(_))
+            ));
         }
     }
 
@@ -252,10 +255,13 @@ mod tests {
                 let trials = 40;
                 for seed in 0..trials {
                     let s = Sketcher::new(method, 128, seed).unwrap();
-                    let a: Vec<u64> = (0..len as u64).map(|i| fmix64(i + seed * 1_000_000)).collect();
-                    let b: Vec<u64> =
-                        ((len - overlap) as u64..(2 * len - overlap) as u64).map(|i| fmix64(i + seed * 1_000_000)).collect();
-                    total_error += estimate_jaccard(&s.sketch(&a), &s.sketch(&b)) - exact_jaccard(&a, &b);
+                    let a: Vec<u64> =
+                        (0..len as u64).map(|i| fmix64(i + seed * 1_000_000)).collect();
+                    let b: Vec<u64> = ((len - overlap) as u64..(2 * len - overlap) as u64)
+                        .map(|i| fmix64(i + seed * 1_000_000))
+                        .collect();
+                    total_error +=
+                        estimate_jaccard(&s.sketch(&a), &s.sketch(&b)) - exact_jaccard(&a, &b);
                 }
                 let bias = total_error / trials as f64;
                 assert!(bias.abs() < 0.03, "{method:?} len={len} overlap={overlap}: bias {bias}");

@@ -38,7 +38,9 @@ impl std::str::FromStr for VerifyMethod {
         match s {
             "exact" => Ok(VerifyMethod::Exact),
             "signature" => Ok(VerifyMethod::Signature),
-            other => Err(Error::Config(format!("unknown verification `{other}` (expected exact or signature)"))),
+            other => Err(Error::Config(format!(
+                "unknown verification `{other}` (expected exact or signature)"
+            ))),
         }
     }
 }

@@ -1,0 +1,156 @@
+//! Flags shared by every command that reads a corpus, and the loop that
+//! streams it in batches.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use syndic::read::{resolve_inputs, CorpusReader, Format, Inputs, ReadOptions};
+use syndic::Document;
+
+use crate::progress::{Bars, Cancel};
+
+/// Documents per batch handed to the parallel stages.
+const BATCH_DOCS: usize = 8192;
+/// Text bytes per batch: bounds memory for corpora of very long documents.
+const BATCH_BYTES: usize = 64 << 20;
+
+/// Where documents come from and how to read them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Inputs: directories of text files, JSONL (.gz/.zst), Parquet,
+    /// WARC/WET files, or `-` for standard input (JSONL unless --format).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Read inputs as this format instead of telling it from the extension:
+    /// text, jsonl, parquet, warc, wet.
+    #[arg(long)]
+    pub format: Option<Format>,
+    /// Field holding the document id (dotted path into nested objects).
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// Field holding the text (dotted path into nested objects).
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Field holding the site or URL; boilerplate is then also learned per
+    /// site.
+    #[arg(long)]
+    pub site_field: Option<String>,
+    /// Largest document accepted, in bytes.
+    #[arg(long, default_value_t = 64 << 20)]
+    pub max_doc_bytes: u64,
+    /// Count bad records by kind in summary.json and go on, instead of
+    /// stopping at the first.
+    #[arg(long)]
+    pub skip_bad_records: bool,
+}
+
+impl InputArgs {
+    /// The library's read options.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: self.format,
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            site_field: self.site_field.clone(),
+            max_doc_bytes: self.max_doc_bytes,
+            skip_bad_records: self.skip_bad_records,
+        }
+    }
+
+    /// Resolves the inputs (sorted; stdin spooled to a temporary file).
+    pub fn resolve(&self) -> anyhow::Result<(Inputs, ReadOptions)> {
+        let opts = self.read_options();
+        opts.validate()?;
+        let inputs = resolve_inputs(&self.inputs, &opts).context("cannot open the inputs")?;
+        Ok((inputs, opts))
+    }
+}
+
+/// The record of what was read, for `summary.json`.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ReadReport {
+    /// Documents read.
+    pub read: u64,
+    /// Bytes of text read.
+    pub text_bytes: u64,
+    /// Records skipped (with --skip-bad-records).
+    pub skipped: u64,
+    /// Skipped records by kind.
+    pub skipped_by_kind: std::collections::BTreeMap<String, u64>,
+    /// A few examples per kind, naming file and line.
+    pub skipped_examples: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Streams the whole corpus once, calling `each` on every batch.
+pub fn for_each_batch(
+    inputs: &Inputs,
+    opts: &ReadOptions,
+    bars: &Bars,
+    stage: &str,
+    cancel: &Cancel,
+    mut each: impl FnMut(&[Document]) -> anyhow::Result<()>,
+) -> anyhow::Result<ReadReport> {
+    let bar = bars.bytes(stage, inputs.total_bytes());
+    let mut reader = CorpusReader::new(inputs, opts);
+    let mut report = ReadReport::default();
+    while let Some(batch) = reader.next_batch(BATCH_DOCS, BATCH_BYTES)? {
+        cancel.check()?;
+        report.read += batch.len() as u64;
+        report.text_bytes += batch.iter().map(|d| d.text.len() as u64).sum::<u64>();
+        each(&batch)?;
+        bar.set_position(reader.bytes_read());
+        bar.set_message(format!("{} docs", report.read));
+    }
+    bar.finish_and_clear();
+    report.skipped_by_kind = reader.skipped().clone();
+    report.skipped = report.skipped_by_kind.values().sum();
+    report.skipped_examples = reader.skipped_examples().clone();
+    Ok(report)
+}
+
+/// The inputs as recorded in `summary.json` (so `syndic report` can re-read
+/// them): absolute paths where they can be made so.
+pub fn input_paths(args: &InputArgs) -> Vec<String> {
+    let mut paths: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                "-".to_owned()
+            } else {
+                std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string()
+            }
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The read options as recorded in `summary.json`.
+pub fn read_options_json(opts: &ReadOptions) -> serde_json::Value {
+    serde_json::json!({
+        "format": opts.format.map(|f| f.name()),
+        "id_field": opts.id_field,
+        "text_field": opts.text_field,
+        "site_field": opts.site_field,
+        "max_doc_bytes": opts.max_doc_bytes,
+        "skip_bad_records": opts.skip_bad_records,
+    })
+}
+
+/// Peak resident memory of this process so far, in bytes (Linux), from
+/// `/proc/self/status`'s `VmHWM`.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Sets the size of rayon's global pool (0: one thread per core).
+pub fn set_threads(threads: usize) -> anyhow::Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("cannot start the thread pool")
+}

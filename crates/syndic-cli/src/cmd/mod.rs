@@ -1,0 +1,8 @@
+//! One module per subcommand, plus what they share.
+
+pub mod dedup;
+pub mod eval;
+pub mod input;
+pub mod output;
+pub mod passages;
+pub mod report;

@@ -1,0 +1,764 @@
+//! Repetition across documents: lines that recur in many documents of the
+//! corpus, or on many pages of one site, are templates.
+//!
+//! Learning runs in two steps so that it works on streamed batches and in
+//! parallel: each worker feeds documents to a [`LineStats`]
+//! ([`LineStats::observe`]), the workers' statistics are merged
+//! ([`LineStats::merge`], for a rayon `reduce`), and the total is frozen
+//! into a [`RepeatedLines`] ([`LineStats::freeze`]) that
+//! [`classify_with_repeats`] consults.
+//!
+//! **What is counted.** Each line (paragraph, for hard-wrapped text) is
+//! normalised: letters lowercased, every run of digits turned into one `0`
+//! (so that lines differing only in a date, a page or an ebook number count
+//! as one), everything that is not a letter or digit dropped (so that
+//! re-wrapping, quotes and `™` do not matter). Lines with fewer than
+//! [`REPEAT_MIN_WORDS`] words containing a letter are not counted: "Share",
+//! "Chapter 0" and "Language: English" recur everywhere, tell little, and
+//! the single-document classifier handles them. Each distinct line counts
+//! once per document, as a 64-bit xxh3 hash.
+//!
+//! **Prefixes.** A line of more than five words also counts its first five
+//! words as a key of its own. Template lines that embed a per-document name
+//! are caught that way: "\*\*\* START OF THIS PROJECT GUTENBERG EBOOK LULU'S
+//! LIBRARY \*\*\*", "End of the Project Gutenberg EBook of The Good Wolf, by
+//! Frances Hodgson Burnett", "This eBook is for the use of anyone anywhere
+//! ... online at www.gutenberg.org/license" (whose tail varies by licence
+//! version). Prefix keys are safe only because of where repetition is used:
+//!
+//! **Where repetition counts.** Reprints repeat too, and finding them is
+//! syndic's purpose, so a repeated line is not boilerplate wherever it is.
+//! [`classify_with_repeats`] looks for a chain of repeated lines anchored at
+//! the document's first line, and one anchored at its last: a chain links
+//! repeated lines with at most [`CHAIN_MAX_GAP`] unrepeated lines between them, and
+//! stops at the first long content line that is not repeated (the document's
+//! own text). The chains, and the per-document lines caught between their
+//! links (a Gutenberg header's title, author and release date), are
+//! boilerplate. Nothing in the middle of a document is ever labelled by
+//! repetition, so a wire story quoted inside an anthology stays content.
+//! Finally, if the chains would leave less than [`MIN_CORE_CHARS`] of content,
+//! the document is itself a copy (a reprint, with a few lines of its own)
+//! and repetition labels nothing in it.
+//!
+//! **Thresholds** ([`LineStats::freeze`]). A key is repeated globally when
+//! it occurs in at least `max(min_docs, MIN_DOC_FRACTION × documents)`
+//! documents, and within a site when it occurs on `max(min_site_docs,
+//! MIN_DOC_FRACTION × the site's pages)` pages of that site. The fraction is
+//! what separates templates from reprints on large corpora: a licence or a
+//! CMS footer is on a sizeable share of all documents, while even a widely
+//! syndicated story is on a tiny one. The counts matter on small corpora,
+//! where a few copies of one text are a large share: [`DEFAULT_MIN_DOCS`]
+//! (20) is well above the copies a book or story has there, and
+//! [`DEFAULT_MIN_SITE_DOCS`] (3) is met by any template of a site with a
+//! handful of pages, while a site seldom runs one paragraph on more than
+//! two (a story and its update), and then only the head or tail would be
+//! affected. In the Gutenberg sample (263 books) the licence paragraphs
+//! occur in 25 to 250 books; the most reprinted story ("The Three
+//! Strangers", in 11 anthologies) stays under the threshold of 20.
+//!
+//! **Memory.** Counting keeps one `u64 → u32` hash-map entry per distinct
+//! key: 16 bytes plus a control byte, at a load of 50–87%, so 20–35 bytes.
+//! Each line yields one key, two if longer than five words, and as many
+//! again for its site when a site is given. A 100 MB corpus of web text has
+//! a few million distinct lines: some 100–250 MB while counting. The frozen
+//! [`RepeatedLines`] keeps only the repeated keys.
+
+use std::collections::{HashMap, HashSet};
+
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use super::{classify_lines, Classified, ClassifierConfig, IdBuild, LineClass, LineLabel, Reason};
+
+/// Lines with fewer words containing a letter are never counted as repeated.
+pub const REPEAT_MIN_WORDS: usize = 3;
+
+/// Words in a prefix key.
+const PREFIX_WORDS: usize = 5;
+
+/// Seeds that keep whole-line keys, prefix keys and site keys apart.
+const SEED_LINE: u64 = 0x6c69_6e65;
+const SEED_PREFIX: u64 = 0x7072_6566;
+
+/// Default `min_docs` of [`LineStats::freeze`] (`--boilerplate-min-docs`).
+pub const DEFAULT_MIN_DOCS: usize = 20;
+
+/// Default `min_site_docs` of [`LineStats::freeze`]
+/// (`--boilerplate-min-site-docs`).
+pub const DEFAULT_MIN_SITE_DOCS: usize = 3;
+
+/// The share of documents (of the corpus, or of a site's pages) a line must
+/// be found in, besides the count, to be repeated.
+pub const MIN_DOC_FRACTION: f64 = 0.05;
+
+/// The most unrepeated lines between two links of a head or tail chain: a
+/// Gutenberg header has title, author, illustrator, release date, language
+/// and credits between its shared lines.
+pub const CHAIN_MAX_GAP: usize = 8;
+
+/// The content, in characters, that must remain outside the chains for them
+/// to count: less than that is a copy with a caption, not a text wrapped in
+/// templates.
+pub const MIN_CORE_CHARS: usize = 500;
+
+/// Counts of normalised lines over the documents seen so far. See the
+/// module notes for what is counted and what it costs.
+#[derive(Clone, Debug, Default)]
+pub struct LineStats {
+    docs: u32,
+    global: HashMap<u64, u32, IdBuild>,
+    sites: HashMap<u64, SiteStats, IdBuild>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct SiteStats {
+    docs: u32,
+    lines: HashMap<u64, u32, IdBuild>,
+}
+
+impl LineStats {
+    /// Empty statistics.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts the lines of one document, each distinct key once, globally
+    /// and for `site` when given. A site may be a host or a URL; the host
+    /// (lowercased, without `www.`) is what groups pages.
+    pub fn observe(&mut self, text: &str, site: Option<&str>) {
+        let mut keys = Vec::new();
+        let mut buf = String::new();
+        for line in super::lines(text) {
+            if let Some((full, prefix)) = line_keys(line.text, &mut buf) {
+                keys.push(full);
+                keys.extend(prefix);
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        self.docs = self.docs.saturating_add(1);
+        for &key in &keys {
+            bump(&mut self.global, key, 1);
+        }
+        if let Some(site) = site {
+            let stats = self.sites.entry(site_hash(site)).or_default();
+            stats.docs = stats.docs.saturating_add(1);
+            for &key in &keys {
+                bump(&mut stats.lines, key, 1);
+            }
+        }
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn merge(&mut self, other: LineStats) {
+        self.docs = self.docs.saturating_add(other.docs);
+        merge_counts(&mut self.global, other.global);
+        for (site, theirs) in other.sites {
+            let ours = self.sites.entry(site).or_default();
+            ours.docs = ours.docs.saturating_add(theirs.docs);
+            merge_counts(&mut ours.lines, theirs.lines);
+        }
+    }
+
+    /// Documents observed.
+    pub fn docs(&self) -> u32 {
+        self.docs
+    }
+
+    /// The keys found in at least `min_docs` documents and
+    /// [`MIN_DOC_FRACTION`] of all documents, or on at least
+    /// `min_site_docs` pages and that share of the pages of one site. A
+    /// threshold of 0 switches its rule off.
+    pub fn freeze(&self, min_docs: usize, min_site_docs: usize) -> RepeatedLines {
+        self.freeze_with(min_docs, min_site_docs, MIN_DOC_FRACTION)
+    }
+
+    fn freeze_with(&self, min_docs: usize, min_site_docs: usize, fraction: f64) -> RepeatedLines {
+        // `None`: the rule is off.
+        let threshold = |min: usize, docs: u32| {
+            let min = u32::try_from(min).unwrap_or(u32::MAX);
+            (min > 0).then(|| min.max((fraction * f64::from(docs)).ceil() as u32))
+        };
+        let mut repeats = RepeatedLines::default();
+        if let Some(min) = threshold(min_docs, self.docs) {
+            repeats.global = self.global.iter().filter(|&(_, &n)| n >= min).map(|(&k, _)| k).collect();
+        }
+        for (&host, stats) in &self.sites {
+            if let Some(min) = threshold(min_site_docs, stats.docs) {
+                repeats.site.extend(stats.lines.iter().filter(|&(_, &n)| n >= min).map(|(&k, _)| site_key(host, k)));
+            }
+        }
+        repeats
+    }
+}
+
+fn bump(map: &mut HashMap<u64, u32, IdBuild>, key: u64, by: u32) {
+    let n = map.entry(key).or_insert(0);
+    *n = n.saturating_add(by);
+}
+
+fn merge_counts(into: &mut HashMap<u64, u32, IdBuild>, mut from: HashMap<u64, u32, IdBuild>) {
+    if into.len() < from.len() {
+        std::mem::swap(into, &mut from);
+    }
+    into.reserve(from.len());
+    for (key, n) in from {
+        bump(into, key, n);
+    }
+}
+
+/// The repeated keys learnt from a corpus. The default repeats nothing:
+/// [`classify_with_repeats`] then equals [`classify`](super::classify).
+#[derive(Clone, Debug, Default)]
+pub struct RepeatedLines {
+    global: HashSet<u64, IdBuild>,
+    site: HashSet<u64, IdBuild>,
+}
+
+impl RepeatedLines {
+    /// Whether the whole of `line` (normalised) is repeated globally, or on
+    /// `site`. Prefix keys are not consulted: they only count inside head
+    /// and tail chains.
+    pub fn is_repeated(&self, line: &str, site: Option<&str>) -> bool {
+        let mut buf = String::new();
+        line_keys(line, &mut buf)
+            .is_some_and(|(full, _)| self.contains(full, site.map(site_hash)))
+    }
+
+    /// Repeated keys, global and per site.
+    pub fn len(&self) -> usize {
+        self.global.len() + self.site.len()
+    }
+
+    /// Whether nothing is repeated.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn contains(&self, key: u64, site: Option<u64>) -> bool {
+        self.global.contains(&key) || site.is_some_and(|s| self.site.contains(&site_key(s, key)))
+    }
+
+    /// Whether a line is a link of a chain: its whole or its prefix repeated.
+    fn is_link(&self, line: &str, site: Option<u64>, buf: &mut String) -> bool {
+        line_keys(line, buf)
+            .is_some_and(|(full, prefix)| self.contains(full, site) || prefix.is_some_and(|p| self.contains(p, site)))
+    }
+}
+
+/// Labels each line of `text` like [`classify`](super::classify), then marks
+/// the chains of repeated lines at its head and tail as
+/// [`Reason::Repeated`] (see the module notes). Lines are hashed only while
+/// the chains are searched, so a long document costs little more than
+/// [`classify`](super::classify).
+pub fn classify_with_repeats(
+    text: &str,
+    site: Option<&str>,
+    repeats: &RepeatedLines,
+    cfg: &ClassifierConfig,
+) -> Vec<LineLabel> {
+    let mut doc = classify_lines(text, cfg);
+    if !repeats.is_empty() {
+        mark_chains(&mut doc, site.map(site_hash), repeats, cfg.length_low);
+    }
+    doc.labels()
+}
+
+fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLines, length_low: usize) {
+    let n = doc.lines.len();
+    let mut buf = String::new();
+    let mut link = |i: usize| repeats.is_link(doc.lines[i].text, site, &mut buf);
+    let own = |i: usize| doc.classes[i] == LineClass::Content && doc.chars[i] >= length_low;
+    // How many lines, from the edge inwards along `order`, a chain covers.
+    let mut chain = |order: &mut dyn Iterator<Item = usize>| {
+        let (mut covered, mut seen, mut gap) = (0, 0, 0);
+        for i in order {
+            seen += 1;
+            if link(i) {
+                covered = seen;
+                gap = 0;
+            } else if own(i) {
+                break;
+            } else {
+                gap += 1;
+                if gap > CHAIN_MAX_GAP {
+                    break;
+                }
+            }
+        }
+        covered
+    };
+    let head_end = chain(&mut (0..n));
+    let tail_start = n - chain(&mut (head_end..n).rev());
+    let core: usize = (head_end..tail_start)
+        .filter(|&i| doc.classes[i] == LineClass::Content)
+        .map(|i| doc.chars[i])
+        .sum();
+    if core < MIN_CORE_CHARS {
+        return;
+    }
+    for i in (0..head_end).chain(tail_start..n) {
+        if doc.classes[i] == LineClass::Content {
+            doc.classes[i] = LineClass::Boilerplate(Reason::Repeated);
+        }
+    }
+}
+
+/// The whole-line key of `line` and, for lines of more than
+/// [`PREFIX_WORDS`] words, its prefix key; `None` for lines with fewer than
+/// [`REPEAT_MIN_WORDS`] words containing a letter. `buf` is scratch space.
+fn line_keys(line: &str, buf: &mut String) -> Option<(u64, Option<u64>)> {
+    buf.clear();
+    let (mut words, mut lettered, mut prefix_len) = (0, 0, 0);
+    for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if words > 0 {
+            buf.push(' ');
+        }
+        let mut in_number = false;
+        let mut has_letter = false;
+        for c in word.chars() {
+            if c.is_numeric() {
+                if !in_number {
+                    buf.push('0');
+                }
+                in_number = true;
+            } else {
+                in_number = false;
+                has_letter = true;
+                buf.extend(c.to_lowercase());
+            }
+        }
+        words += 1;
+        lettered += usize::from(has_letter);
+        if words == PREFIX_WORDS {
+            prefix_len = buf.len();
+        }
+    }
+    if lettered < REPEAT_MIN_WORDS {
+        return None;
+    }
+    let full = xxh3_64_with_seed(buf.as_bytes(), SEED_LINE);
+    let prefix = (words > PREFIX_WORDS).then(|| xxh3_64_with_seed(&buf.as_bytes()[..prefix_len], SEED_PREFIX));
+    Some((full, prefix))
+}
+
+/// The hash of a site's host: scheme, user, port, path and a leading `www.`
+/// dropped, lowercased. A site that is not a URL is used whole.
+fn site_hash(site: &str) -> u64 {
+    let site = site.trim();
+    let host = site.split_once("://").map_or(site, |(_, rest)| rest);
+    let host = host.split(['/', '?', '#']).next().unwrap_or(host);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let host = host.trim_end_matches('.').to_lowercase();
+    xxh3_64(host.strip_prefix("www.").unwrap_or(&host).as_bytes())
+}
+
+fn site_key(site: u64, key: u64) -> u64 {
+    xxh3_64_with_seed(&key.to_le_bytes(), site)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boilerplate::classify;
+
+    /// A stop-word-dense paragraph of 250-odd characters, different for
+    /// every `seed` even after digits are normalised away.
+    fn prose(seed: usize) -> String {
+        const SLOTS: [[&str; 10]; 6] = [
+            ["farmer", "baker", "sailor", "miller", "weaver", "tailor", "smith", "carter", "potter", "mason"],
+            ["market", "harbour", "chapel", "meadow", "bridge", "orchard", "quarry", "forest", "castle", "village"],
+            ["bread", "cloth", "apples", "timber", "wool", "salt", "honey", "cheese", "iron", "candles"],
+            ["brother", "cousin", "uncle", "sister", "mother", "father", "neighbour", "friend", "widow", "priest"],
+            ["river", "valley", "hill", "coast", "moor", "lake", "field", "road", "shore", "marsh"],
+            ["cold", "late", "dark", "wet", "quiet", "windy", "early", "bright", "grey", "warm"],
+        ];
+        let digit = |k: usize| (seed / 10usize.pow(k as u32)) % 10;
+        format!(
+            "The {} and his {} went down to the {} by the {}, where they sold all of the {} that they had \
+             brought with them, and then they walked back along the {} because it was {} and they were \
+             tired of waiting for the {} to come.",
+            SLOTS[0][digit(0)],
+            SLOTS[3][digit(1)],
+            SLOTS[1][digit(2)],
+            SLOTS[4][digit(3)],
+            SLOTS[2][digit(4)],
+            SLOTS[4][digit(5)],
+            SLOTS[5][digit(0)],
+            SLOTS[3][digit(2)],
+        )
+    }
+
+    const HEADER: &str = "The Example Library edition of this work is for the use of anyone anywhere at no cost.";
+    const FOOTER: [&str; 3] = [
+        "End of the Example Library edition of this work, as it was issued.",
+        "The Example Library Foundation is a charity that depends upon donations from its readers, and \
+         its volunteers give their time freely so that the works in its collection stay available to \
+         everyone who wants to read them, in every country of the world.",
+        "Please check the Example Library web pages for current donation methods and addresses.",
+    ];
+
+    /// A book-like document: a shared header line, a title and a release
+    /// line that differ per document, a body, and a shared footer.
+    fn book(d: usize, body: &[String]) -> String {
+        let mut parts = vec![
+            format!("Example Library edition of Volume {d}, by Author Number {d}"),
+            HEADER.to_string(),
+            format!("Title: The Story of the {} and the {}", prose(d).split(' ').nth(1).unwrap_or(""), d),
+            format!("Release Date: May {}, 20{:02} [Edition #{}]", d % 28 + 1, d % 100, 1000 + d),
+        ];
+        parts.extend(body.iter().cloned());
+        parts.extend(FOOTER.iter().map(|s| s.to_string()));
+        parts.join("\n\n")
+    }
+
+    fn classes(text: &str, site: Option<&str>, repeats: &RepeatedLines) -> Vec<(String, LineClass)> {
+        classify_with_repeats(text, site, repeats, &ClassifierConfig::default())
+            .into_iter()
+            .map(|l| (text[l.start..l.end].chars().take(24).collect(), l.class))
+            .collect()
+    }
+
+    #[test]
+    fn line_keys_normalise() {
+        let mut buf = String::new();
+        let mut key = |s: &str| line_keys(s, &mut buf);
+        let same = [
+            ("Updated: 2011-04-23 17:57 by the desk", "updated 1999-1-1 0:00 by THE desk"),
+            ("Project Gutenberg\u{2122} electronic works", "project gutenberg electronic works"),
+            ("under the terms of the\nlicence included", "under the terms of the licence included"),
+            ("\u{201c}Quoted,\u{201d} she said.", "quoted she said"),
+        ];
+        for (a, b) in same {
+            assert_eq!(key(a), key(b), "{a:?} vs {b:?}");
+            assert!(key(a).is_some(), "{a:?}");
+        }
+        let different = [("the cat sat", "the cat sits"), ("Chapter one begins", "Chapter two begins")];
+        for (a, b) in different {
+            assert_ne!(key(a), key(b), "{a:?} vs {b:?}");
+        }
+        // (line, counted, has a prefix key)
+        let cases = [
+            ("Share", false, false),
+            ("Chapter 12", false, false),
+            ("Language: English", false, false),
+            ("2011-04-23 17:57:10", false, false),
+            ("Character set encoding: UTF-8", true, false),
+            ("one two three four five", true, false),
+            ("one two three four five six", true, true),
+        ];
+        for (line, counted, prefixed) in cases {
+            let got = key(line);
+            assert_eq!(got.is_some(), counted, "{line}");
+            assert_eq!(got.is_some_and(|(_, p)| p.is_some()), prefixed, "{line}");
+        }
+        let a = key("*** START OF THIS PROJECT GUTENBERG EBOOK THE GOOD WOLF ***");
+        let b = key("*** START OF THIS PROJECT GUTENBERG EBOOK ASSASSIN ***");
+        assert_ne!(a.map(|k| k.0), b.map(|k| k.0));
+        assert_eq!(a.and_then(|k| k.1), b.and_then(|k| k.1));
+    }
+
+    #[test]
+    fn site_hash_groups_urls_by_host() {
+        let same = [
+            "example.com",
+            "Example.COM",
+            "https://www.example.com/news/2011/04/23/story.html",
+            "http://user@example.com:8080/x?y=1#z",
+            "www.example.com.",
+        ];
+        for s in same {
+            assert_eq!(site_hash(s), site_hash("example.com"), "{s}");
+        }
+        for s in ["other.com", "news.example.com", "https://example.org/"] {
+            assert_ne!(site_hash(s), site_hash("example.com"), "{s}");
+        }
+    }
+
+    #[test]
+    fn zero_switches_a_rule_off() {
+        let line = "a line that every page of the site has";
+        let mut stats = LineStats::new();
+        for _ in 0..30 {
+            stats.observe(line, Some("site.example"));
+        }
+        // (min_docs, min_site_docs, repeated globally, repeated on the site)
+        let cases = [(20, 3, true, true), (0, 3, false, true), (20, 0, true, true), (0, 0, false, false)];
+        for (min_docs, min_site_docs, global, on_site) in cases {
+            let repeats = stats.freeze(min_docs, min_site_docs);
+            assert_eq!(repeats.is_repeated(line, None), global, "{min_docs} {min_site_docs}");
+            assert_eq!(repeats.is_repeated(line, Some("site.example")), on_site, "{min_docs} {min_site_docs}");
+        }
+        assert!(stats.freeze(0, 0).is_empty());
+    }
+
+    #[test]
+    fn counting_and_thresholds() {
+        let shared = "a line that every document has in it";
+        let mut stats = LineStats::new();
+        for d in 0..12 {
+            // Repeated inside a document, it still counts once for it.
+            let text = format!("{shared}\n{shared}\n{}\nonly in the first {}", prose(d), if d < 6 { "six" } else { "half" });
+            stats.observe(&text, None);
+        }
+        assert_eq!(stats.docs(), 12);
+        // (min_docs, fraction, shared line repeated, six-document line repeated)
+        let cases = [(10, 0.0, true, false), (6, 0.0, true, true), (13, 0.0, false, false), (2, 0.6, true, false)];
+        for (min_docs, min_fraction, want_shared, want_six) in cases {
+            let repeats = stats.freeze_with(min_docs, 0, min_fraction);
+            assert_eq!(repeats.is_repeated(shared, None), want_shared, "{min_docs} {min_fraction}");
+            assert_eq!(repeats.is_repeated("only in the first six", None), want_six, "{min_docs} {min_fraction}");
+            assert!(!repeats.is_repeated(&prose(3), None));
+        }
+    }
+
+    #[test]
+    fn merge_equals_observing_in_one_place() {
+        let docs: Vec<String> = (0..30).map(|d| book(d, &[prose(d)])).collect();
+        let sites = ["a.example", "b.example", "c.example"];
+        let mut one = LineStats::new();
+        let mut parts = [LineStats::new(), LineStats::new(), LineStats::new()];
+        for (d, text) in docs.iter().enumerate() {
+            one.observe(text, Some(sites[d % 3]));
+            parts[d % 3].observe(text, Some(sites[d % 3]));
+        }
+        let mut merged = LineStats::new();
+        for p in parts {
+            merged.merge(p);
+        }
+        assert_eq!(merged.docs(), one.docs());
+        assert_eq!(merged.global, one.global);
+        assert_eq!(merged.sites.len(), one.sites.len());
+        for (site, stats) in &one.sites {
+            assert_eq!(merged.sites[site].docs, stats.docs);
+            assert_eq!(merged.sites[site].lines, stats.lines);
+        }
+    }
+
+    #[test]
+    fn site_rule_needs_pages_of_one_site() {
+        let furniture = "The Example Times remains committed to the principle of public debate";
+        let mut stats = LineStats::new();
+        for d in 0..6 {
+            stats.observe(&format!("{}\n{furniture}", prose(d)), Some("https://www.times.example/story"));
+        }
+        for d in 6..40 {
+            stats.observe(&prose(d), Some(&format!("site{d}.example")));
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        assert!(repeats.is_repeated(furniture, Some("times.example")));
+        assert!(!repeats.is_repeated(furniture, Some("other.example")));
+        assert!(!repeats.is_repeated(furniture, None));
+        // The line and its five-word prefix, for one site.
+        assert_eq!(repeats.len(), 2);
+    }
+
+    #[test]
+    fn chains_at_head_and_tail_are_boilerplate() {
+        let quoted = prose(777_777);
+        let corpus: Vec<String> = (0..40)
+            .map(|d| {
+                let mut body = vec![prose(d), prose(d + 100), prose(d + 200)];
+                if d < 20 {
+                    // A passage quoted in the middle of half the books.
+                    body.insert(1, quoted.clone());
+                }
+                book(d, &body)
+            })
+            .collect();
+        let mut stats = LineStats::new();
+        for text in &corpus {
+            stats.observe(text, None);
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        let rep = LineClass::Boilerplate(Reason::Repeated);
+        let got = classes(&corpus[3], None, &repeats);
+        // Volume line, header, title, release date: the head chain.
+        assert!(got[..4].iter().all(|(_, c)| c.is_boilerplate()), "{got:#?}");
+        assert_eq!((got[0].1, got[1].1), (rep, rep), "{got:#?}");
+        // The body, with the quoted passage, is content.
+        assert!(got[4..8].iter().all(|(_, c)| *c == LineClass::Content), "{got:#?}");
+        assert!(got[8..].iter().all(|(_, c)| *c == rep), "{got:#?}");
+        assert_eq!(got.len(), 11);
+        // Without the corpus, the header and footer are prose like the rest.
+        let alone = classify(&corpus[3], &ClassifierConfig::default());
+        assert!(alone[1].class == LineClass::Content && alone[9].class == LineClass::Content);
+    }
+
+    #[test]
+    fn per_document_lines_between_links_are_caught() {
+        // Long per-document lines between shared ones: only the chain's
+        // reach, not their own shape, makes them boilerplate.
+        let corpus: Vec<String> = (0..30)
+            .map(|d| {
+                format!(
+                    "{HEADER}\n\nThis copy was prepared by volunteer number {} of the {} group in the {} \
+                     office.\n\n{}\n\n{}\n\n{}\n\n{}",
+                    d,
+                    prose(d).split(' ').nth(1).unwrap_or(""),
+                    prose(d + 5).split(' ').nth(1).unwrap_or(""),
+                    FOOTER[0],
+                    prose(d),
+                    prose(d + 50),
+                    prose(d + 70)
+                )
+            })
+            .collect();
+        let mut stats = LineStats::new();
+        for text in &corpus {
+            stats.observe(text, None);
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        let got = classes(&corpus[0], None, &repeats);
+        assert_eq!(got[0].1, LineClass::Boilerplate(Reason::Repeated), "{got:#?}");
+        assert_eq!(got[2].1, LineClass::Boilerplate(Reason::Repeated), "{got:#?}");
+        assert!(got[1].1.is_boilerplate(), "{got:#?}");
+        assert_eq!(got[3].1, LineClass::Content, "{got:#?}");
+    }
+
+    #[test]
+    fn reprints_are_not_boilerplate() {
+        // Twenty-four copies of one story among fifty documents: every
+        // paragraph is repeated, but a copy has no body of its own left, so
+        // repetition labels nothing in it.
+        let story: Vec<String> = (0..4).map(|i| prose(9_000 + i)).collect();
+        let mut corpus: Vec<String> = (0..24).map(|_| story.join("\n\n")).collect();
+        corpus.extend((0..26).map(|d| book(d, &[prose(d)])));
+        let mut stats = LineStats::new();
+        for text in &corpus {
+            stats.observe(text, None);
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        assert!(repeats.is_repeated(&story[0], None));
+        let got = classes(&corpus[0], None, &repeats);
+        assert!(got.iter().all(|(_, c)| *c == LineClass::Content), "{got:#?}");
+    }
+
+    #[test]
+    fn chain_stops_after_too_long_a_gap() {
+        let mut corpus = Vec::new();
+        for d in 0..30 {
+            // Items too short to count: gaps in any chain.
+            let items: Vec<String> = (0..10).map(|i| format!("Item {d}-{i}")).collect();
+            corpus.push(format!(
+                "{HEADER}\n{}\n{}\n{}\n{}\n{}",
+                items.join("\n"),
+                FOOTER[2],
+                prose(d),
+                prose(d + 40),
+                prose(d + 80)
+            ));
+        }
+        let mut stats = LineStats::new();
+        for text in &corpus {
+            stats.observe(text, None);
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        let got = classes(&corpus[0], None, &repeats);
+        assert_eq!(got[0].1, LineClass::Boilerplate(Reason::Repeated), "{got:#?}");
+        // Ten unrepeated lines separate the second link from the first.
+        assert_ne!(got[11].1, LineClass::Boilerplate(Reason::Repeated), "{got:#?}");
+    }
+
+    #[test]
+    fn empty_repeats_change_nothing() {
+        let text = book(1, &[prose(1), prose(2)]);
+        let cfg = ClassifierConfig::default();
+        let got = classify_with_repeats(&text, Some("x.example"), &RepeatedLines::default(), &cfg);
+        assert_eq!(got, classify(&text, &cfg));
+    }
+
+    const GUTENBERG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/gutenberg-sample.jsonl.gz");
+
+    /// Where a book's `*** START OF ...` and `*** END OF ...` markers are.
+    fn markers(text: &str) -> Option<(usize, usize)> {
+        let find = |what: &str| {
+            ["THIS", "THE"].iter().find_map(|w| text.find(&format!("{what} OF {w} PROJECT GUTENBERG")))
+        };
+        Some((find("START")?, find("END")?))
+    }
+
+    #[test]
+    #[ignore = "streams 110 MB of books; run with `cargo test --release -- --ignored`"]
+    fn gutenberg_licence_is_boilerplate() {
+        use rayon::prelude::*;
+        use std::io::BufRead;
+
+        let file = match std::fs::File::open(GUTENBERG) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("skipping: cannot open {GUTENBERG}: {e}");
+                return;
+            }
+        };
+        let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+        let books: Vec<(String, String)> = reader
+            .lines()
+            .map(|line| {
+                let record: serde_json::Value = serde_json::from_str(&line.expect("readable")).expect("JSON");
+                let field = |f: &str| record[f].as_str().expect("string field").to_string();
+                (field("id"), field("text"))
+            })
+            .collect();
+        assert_eq!(books.len(), 263);
+        let stats = books
+            .par_iter()
+            .fold(LineStats::default, |mut stats, (_, text)| {
+                stats.observe(text, None);
+                stats
+            })
+            .reduce(LineStats::default, |mut a, b| {
+                a.merge(b);
+                a
+            });
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        let cfg = ClassifierConfig::default();
+
+        let marked: Vec<&(String, String)> = books.iter().filter(|(_, t)| markers(t).is_some()).collect();
+        let (mut clean_heads, mut clean_tails, mut body_bytes, mut body_kept) = (0, 0, 0, 0);
+        let mut failures = Vec::new();
+        for (n, (id, text)) in marked.iter().enumerate() {
+            let Some((start, end)) = markers(text) else { continue };
+            let labels = classify_with_repeats(text, None, &repeats, &cfg);
+            let head = labels.iter().filter(|l| l.start <= start);
+            let tail = labels.iter().filter(|l| l.end > end);
+            let body: Vec<&LineLabel> = labels.iter().filter(|l| l.start > start && l.end <= end).collect();
+            let head_clean = head.clone().all(|l| l.class.is_boilerplate());
+            let tail_clean = tail.clone().all(|l| l.class.is_boilerplate());
+            clean_heads += usize::from(head_clean);
+            clean_tails += usize::from(tail_clean);
+            body_bytes += body.iter().map(|l| l.end - l.start).sum::<usize>();
+            body_kept += body.iter().filter(|l| !l.class.is_boilerplate()).map(|l| l.end - l.start).sum::<usize>();
+            // The longest paragraph of the middle third of the book.
+            let third = (end - start) / 3;
+            let middle = body
+                .iter()
+                .filter(|l| l.start > start + third && l.end < end - third)
+                .max_by_key(|l| l.end - l.start);
+            // The sample: every thirteenth book, twenty in all.
+            if n % 13 == 0 {
+                if !head_clean || !tail_clean {
+                    let shown: Vec<String> = head
+                        .chain(tail)
+                        .filter(|l| !l.class.is_boilerplate())
+                        .map(|l| text[l.start..l.end].chars().take(60).collect())
+                        .collect();
+                    failures.push(format!("{id}: licence lines kept: {shown:?}"));
+                }
+                if let Some(m) = middle.filter(|m| m.class.is_boilerplate()) {
+                    failures.push(format!("{id}: middle paragraph dropped ({:?})", m.class));
+                }
+            }
+        }
+        eprintln!(
+            "{} books with markers: header all boilerplate in {clean_heads}, footer in {clean_tails}; \
+             {body_kept} of {body_bytes} body bytes kept",
+            marked.len()
+        );
+        assert!(failures.is_empty(), "{failures:#?}");
+        assert!(body_kept as f64 >= 0.95 * body_bytes as f64);
+    }
+}

@@ -1,0 +1,338 @@
+//! Turning the paths a user gives into a sorted, checked list of inputs.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tempfile::TempPath;
+
+use super::{Compression, Format, ReadOptions};
+use crate::{Error, Result};
+
+/// The path that names standard input.
+const STDIN: &str = "-";
+
+/// One input of a run: a file, a directory of text files, or standard input.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The path as given (`-` for standard input); errors name it.
+    pub path: PathBuf,
+    /// How its records are encoded.
+    pub format: Format,
+    /// How the file is compressed.
+    pub compression: Compression,
+    /// The file to open: `path`, or the spool file for standard input.
+    pub(crate) source: PathBuf,
+    /// Bytes on disk (for a directory, of all its documents).
+    pub(crate) size: u64,
+    /// For a directory, its documents in corpus order, listed once so that
+    /// every pass sees the same files.
+    pub(crate) tree: Option<Arc<[TreeFile]>>,
+}
+
+impl Input {
+    /// Bytes on disk: the file's size, or for a directory the sum of its
+    /// documents' sizes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Whether this input is a directory of text files.
+    pub fn is_dir(&self) -> bool {
+        self.tree.is_some()
+    }
+}
+
+/// A document of a text tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TreeFile {
+    /// Path relative to the tree's root, `/`-separated: the document id.
+    pub(crate) id: String,
+    /// Size when the tree was listed.
+    pub(crate) size: u64,
+}
+
+/// The inputs of a run, sorted by path. Holds the spooled copy of standard
+/// input, if any, for as long as a clone of it lives.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    inputs: Vec<Input>,
+    _spool: Option<Arc<TempPath>>,
+}
+
+impl Inputs {
+    /// The inputs in corpus order.
+    pub fn as_slice(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    /// Iterates over the inputs in corpus order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Input> {
+        self.inputs.iter()
+    }
+
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Whether there are no inputs.
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    /// Total bytes on disk, the denominator of progress bars fed by
+    /// [`CorpusReader::bytes_read`](super::CorpusReader::bytes_read).
+    pub fn total_bytes(&self) -> u64 {
+        self.inputs.iter().map(|input| input.size).sum()
+    }
+}
+
+impl<'a> IntoIterator for &'a Inputs {
+    type Item = &'a Input;
+    type IntoIter = std::slice::Iter<'a, Input>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Checks the paths, tells their formats and sorts them by path, so corpus
+/// order does not depend on the order they were given in. A path given
+/// twice is read once; `-` (standard input) is spooled to a temporary file
+/// so that later passes can read it again.
+pub fn resolve_inputs(paths: &[PathBuf], opts: &ReadOptions) -> Result<Inputs> {
+    resolve_with_stdin(paths, opts, &mut io::stdin())
+}
+
+/// [`resolve_inputs`] with standard input supplied, for tests.
+pub(crate) fn resolve_with_stdin(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    stdin: &mut dyn Read,
+) -> Result<Inputs> {
+    opts.validate()?;
+    if paths.is_empty() {
+        return Err(Error::Config("no inputs given".to_owned()));
+    }
+    let mut spool = None;
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in paths {
+        if path.as_os_str() == STDIN {
+            if spool.is_some() {
+                return Err(Error::Config("standard input (`-`) given more than once".to_owned()));
+            }
+            let (input, temp) = spool_stdin(stdin, opts)?;
+            spool = Some(Arc::new(temp));
+            inputs.push(input);
+        } else {
+            inputs.push(resolve_path(path, opts)?);
+        }
+    }
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    inputs.dedup_by(|a, b| a.path == b.path);
+    if u32::try_from(inputs.len()).is_err() {
+        return Err(Error::Config(format!(
+            "{} inputs is more than one run can read",
+            inputs.len()
+        )));
+    }
+    Ok(Inputs { inputs, _spool: spool })
+}
+
+fn resolve_path(path: &Path, opts: &ReadOptions) -> Result<Input> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        let tree = walk_tree(path)?;
+        return Ok(Input {
+            path: path.to_owned(),
+            format: Format::Text,
+            compression: Compression::None,
+            source: path.to_owned(),
+            size: tree.iter().map(|file| file.size).sum(),
+            tree: Some(tree.into()),
+        });
+    }
+    if !meta.is_file() {
+        return Err(Error::UnsupportedInput {
+            path: path.to_owned(),
+            message: "not a regular file or directory; pipe it to standard input (`-`) instead"
+                .to_owned(),
+        });
+    }
+    let format =
+        opts.format.or_else(|| Format::from_path(path)).ok_or_else(|| Error::UnsupportedInput {
+            path: path.to_owned(),
+            message: "cannot tell the format from the file name; name it with --format \
+                      (jsonl, parquet, warc, wet, text)"
+                .to_owned(),
+        })?;
+    file_input(path.to_owned(), path.to_owned(), format, Compression::from_path(path), meta.len())
+}
+
+fn file_input(
+    path: PathBuf,
+    source: PathBuf,
+    format: Format,
+    compression: Compression,
+    size: u64,
+) -> Result<Input> {
+    if format == Format::Parquet && compression != Compression::None {
+        return Err(Error::UnsupportedInput {
+            path,
+            message: format!(
+                "Parquet compresses internally; decompress the {} file first",
+                compression.name()
+            ),
+        });
+    }
+    Ok(Input { path, format, compression, source, size, tree: None })
+}
+
+/// Copies standard input into a temporary file, telling its compression
+/// from its first bytes since there is no file name to go by.
+fn spool_stdin(stdin: &mut dyn Read, opts: &ReadOptions) -> Result<(Input, TempPath)> {
+    let stdin_err = |e| Error::io(STDIN, e);
+    let mut temp =
+        tempfile::Builder::new().prefix("syndic-stdin-").tempfile().map_err(stdin_err)?;
+    let size = io::copy(stdin, &mut temp).map_err(stdin_err)?;
+    temp.flush().map_err(stdin_err)?;
+    let mut head = Vec::with_capacity(4);
+    File::open(temp.path()).and_then(|f| f.take(4).read_to_end(&mut head)).map_err(stdin_err)?;
+    let temp = temp.into_temp_path();
+    let format = opts.format.unwrap_or(Format::Jsonl);
+    let input =
+        file_input(STDIN.into(), temp.to_path_buf(), format, Compression::sniff(&head), size)?;
+    Ok((input, temp))
+}
+
+/// Lists the documents of a text tree: every regular file under `root`,
+/// skipping hidden files and directories (`.git`, editor droppings), sorted
+/// by relative path. Symbolic links to files are followed; links to
+/// directories are not, which keeps a link cycle from looping forever.
+fn walk_tree(root: &Path) -> Result<Vec<TreeFile>> {
+    let mut files = Vec::new();
+    let mut dirs = vec![PathBuf::new()];
+    while let Some(rel_dir) = dirs.pop() {
+        let dir = root.join(&rel_dir);
+        for entry in fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let name = entry.file_name();
+            if name.as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            let rel = rel_dir.join(&name);
+            let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
+            if kind.is_dir() {
+                dirs.push(rel);
+                continue;
+            }
+            let meta = fs::metadata(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            if meta.is_file() {
+                files.push(TreeFile { id: tree_id(&rel), size: meta.len() });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(files)
+}
+
+/// The id of a tree document: its relative path with `/` between
+/// components, whatever the platform's separator.
+fn tree_id(rel: &Path) -> String {
+    let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, data: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, data).unwrap();
+    }
+
+    #[test]
+    fn tree_lists_visible_files_sorted_by_relative_path() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in ["b.txt", "a/z.md", "a/b/c", "a.txt", ".hidden", "a/.git/config", "a/.swp"] {
+            write(dir.path(), rel, "xy");
+        }
+        let ids: Vec<_> = walk_tree(dir.path()).unwrap().into_iter().map(|f| f.id).collect();
+        assert_eq!(ids, ["a.txt", "a/b/c", "a/z.md", "b.txt"]);
+    }
+
+    #[test]
+    fn inputs_are_sorted_deduplicated_and_sized() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "b.jsonl", "12345");
+        write(dir.path(), "a.jsonl.gz", "123");
+        write(dir.path(), "tree/x", "1234567");
+        let p = |rel: &str| dir.path().join(rel);
+        let paths = [p("tree"), p("b.jsonl"), p("a.jsonl.gz"), p("b.jsonl")];
+        let inputs = resolve_inputs(&paths, &ReadOptions::default()).unwrap();
+        let got: Vec<_> =
+            inputs.iter().map(|i| (i.path.clone(), i.format, i.compression, i.is_dir())).collect();
+        assert_eq!(
+            got,
+            [
+                (p("a.jsonl.gz"), Format::Jsonl, Compression::Gzip, false),
+                (p("b.jsonl"), Format::Jsonl, Compression::None, false),
+                (p("tree"), Format::Text, Compression::None, true),
+            ]
+        );
+        assert_eq!(inputs.total_bytes(), 3 + 5 + 7);
+    }
+
+    #[test]
+    fn bad_paths_and_options_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "notes.md", "x");
+        write(dir.path(), "t.parquet.gz", "x");
+        let p = |rel: &str| dir.path().join(rel);
+        let defaults = ReadOptions::default();
+        let zero_limit = ReadOptions { max_doc_bytes: 0, ..ReadOptions::default() };
+        let bad_field = ReadOptions { id_field: "meta..id".into(), ..ReadOptions::default() };
+        let cases: [(&[PathBuf], &ReadOptions, &str, &str); 6] = [
+            (&[p("missing.jsonl")], &defaults, "io", "missing.jsonl"),
+            (&[p("notes.md")], &defaults, "unsupported_input", "--format"),
+            (&[p("t.parquet.gz")], &defaults, "unsupported_input", "decompress"),
+            (&[], &defaults, "config", "no inputs"),
+            (&[p("notes.md")], &zero_limit, "config", "--max-doc-bytes"),
+            (&[p("notes.md")], &bad_field, "config", "meta..id"),
+        ];
+        for (paths, opts, kind, needle) in cases {
+            let err = resolve_inputs(paths, opts).unwrap_err();
+            assert_eq!(err.kind(), kind, "{paths:?}: {err}");
+            assert!(err.to_string().contains(needle), "{err} lacks {needle}");
+        }
+        let with_format = ReadOptions { format: Some(Format::Text), ..ReadOptions::default() };
+        assert_eq!(resolve_inputs(&[p("notes.md")], &with_format).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn stdin_is_spooled_and_its_compression_sniffed() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"{}\n").unwrap();
+        let gz = gz.finish().unwrap();
+        let plain = b"{}\n".to_vec();
+        let cases = [(gz, Compression::Gzip), (plain, Compression::None)];
+        for (data, compression) in cases {
+            let inputs =
+                resolve_with_stdin(&["-".into()], &ReadOptions::default(), &mut &data[..]).unwrap();
+            let input = &inputs.as_slice()[0];
+            assert_eq!((input.path.as_path(), input.format), (Path::new("-"), Format::Jsonl));
+            assert_eq!(input.compression, compression);
+            assert_eq!(fs::read(&input.source).unwrap(), data);
+            let spool = input.source.clone();
+            drop(inputs);
+            assert!(!spool.exists(), "the spool file outlived its inputs");
+        }
+        let twice =
+            resolve_with_stdin(&["-".into(), "-".into()], &ReadOptions::default(), &mut &b""[..]);
+        assert_eq!(twice.unwrap_err().kind(), "config");
+    }
+}

@@ -1,0 +1,255 @@
+//! Inputs as byte streams: decompression, progress counting, reading with
+//! a bound on memory, and telling a failing disk ([`Error::Io`]) from a
+//! damaged stream ([`Error::Decompress`]).
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use flate2::read::MultiGzDecoder;
+
+use super::{Compression, Input};
+use crate::{Error, Location, Result};
+
+/// Large enough that JSONL lines of typical web documents come out of one
+/// buffer fill, small enough not to matter next to the documents.
+const BUFFER: usize = 256 << 10;
+
+/// Bytes of an input file consumed so far. Shared with the stream that
+/// counts them, so a reader can report progress without owning the stream.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Progress(Arc<AtomicU64>);
+
+impl Progress {
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self, bytes: u64) {
+        self.0.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set(&self, bytes: u64) {
+        self.0.store(bytes, Ordering::Relaxed);
+    }
+}
+
+/// A decompressed input, buffered for line reading.
+pub(crate) type Stream = Box<dyn BufRead + Send>;
+
+/// Opens an input file as a decompressed, buffered stream whose consumption
+/// of the file is counted in `progress`.
+pub(crate) fn open_stream(input: &Input, progress: &Progress) -> Result<Stream> {
+    let file = File::open(&input.source).map_err(|e| Error::io(&input.path, e))?;
+    let file = CountingFile { file, progress: progress.clone() };
+    Ok(match input.compression {
+        Compression::None => Box::new(BufReader::with_capacity(BUFFER, file)),
+        Compression::Gzip => Box::new(BufReader::with_capacity(BUFFER, MultiGzDecoder::new(file))),
+        Compression::Zstd => {
+            let decoder = zstd::Decoder::new(file).map_err(|e| Error::io(&input.path, e))?;
+            Box::new(BufReader::with_capacity(BUFFER, decoder))
+        }
+    })
+}
+
+/// Turns an error from a stream opened by [`open_stream`] into the crate's
+/// error: the file's own read errors stay I/O errors, everything a decoder
+/// raises means the compressed data is truncated or corrupt.
+pub(crate) fn stream_error(input: &Input, location: Location, err: io::Error) -> Error {
+    let err = match FileError::unwrap(err) {
+        Ok(file_err) => return Error::io(&input.path, file_err),
+        Err(err) => err,
+    };
+    let codec = match input.compression {
+        Compression::None => return Error::io(&input.path, err),
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
+    };
+    let message = if err.kind() == io::ErrorKind::UnexpectedEof {
+        "unexpected end of data (is the file truncated?)".to_owned()
+    } else {
+        err.to_string()
+    };
+    Error::Decompress { location, codec, message }
+}
+
+/// What [`read_line_bounded`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Line {
+    /// The line is in the buffer.
+    Complete,
+    /// The line has this many bytes, more than the limit; it was skipped
+    /// without being kept.
+    TooLong(u64),
+}
+
+/// Reads the next line into `buf` (cleared first, `\n` dropped), keeping at
+/// most `limit` bytes of it: a longer line is consumed up to its newline but
+/// not kept, so its length never decides how much memory is allocated.
+pub(crate) fn read_line_bounded(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<Line>> {
+    buf.clear();
+    let mut size = 0u64;
+    let mut started = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            // A last line without a newline is still a line.
+            return Ok(started.then(|| line_of(size, limit)));
+        }
+        started = true;
+        let newline = memchr::memchr(b'\n', chunk);
+        let end = newline.unwrap_or(chunk.len());
+        size += end as u64;
+        if size <= limit as u64 {
+            buf.extend_from_slice(&chunk[..end]);
+        } else {
+            buf.clear();
+        }
+        reader.consume(end + usize::from(newline.is_some()));
+        if newline.is_some() {
+            return Ok(Some(line_of(size, limit)));
+        }
+    }
+}
+
+fn line_of(size: u64, limit: usize) -> Line {
+    if size > limit as u64 {
+        Line::TooLong(size)
+    } else {
+        Line::Complete
+    }
+}
+
+/// Reads the rest of `reader`, up to `limit` bytes. `Err(size)` when there
+/// is more: `size` is then a lower bound, as reading stops at the limit.
+pub(crate) fn read_bounded(reader: &mut dyn Read, limit: u64) -> io::Result<Result<Vec<u8>, u64>> {
+    let mut bytes = Vec::new();
+    let read = reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(if read as u64 > limit { Err(read as u64) } else { Ok(bytes) })
+}
+
+/// A file that counts the bytes read from it and marks its errors with
+/// [`FileError`], so they can be told apart after passing through a decoder.
+struct CountingFile {
+    file: File,
+    progress: Progress,
+}
+
+impl Read for CountingFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.file.read(buf) {
+            Ok(n) => {
+                self.progress.add(n as u64);
+                Ok(n)
+            }
+            // Callers retry on `Interrupted`, which they only do for the bare kind.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => Err(io::Error::new(e.kind(), FileError(e))),
+        }
+    }
+}
+
+/// An I/O error of the input file itself, as opposed to one of a decoder.
+#[derive(Debug)]
+struct FileError(io::Error);
+
+impl FileError {
+    /// The file's error, or the error unchanged when it is not one.
+    fn unwrap(err: io::Error) -> Result<io::Error, io::Error> {
+        // Checked before taking the error apart: `into_inner` drops the
+        // message of OS errors, which have no inner error.
+        if !err.get_ref().is_some_and(|inner| inner.is::<FileError>()) {
+            return Err(err);
+        }
+        let kind = err.kind();
+        match err.into_inner().map(|inner| inner.downcast::<FileError>()) {
+            Some(Ok(file_err)) => Ok(file_err.0),
+            Some(Err(inner)) => Err(io::Error::new(kind, inner)),
+            None => Err(kind.into()),
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_errors_are_told_apart_from_decoder_errors() {
+        let file_err =
+            io::Error::new(io::ErrorKind::PermissionDenied, FileError(io::Error::other("disk")));
+        assert_eq!(
+            FileError::unwrap(file_err).map(|e| e.to_string()).ok().as_deref(),
+            Some("disk")
+        );
+        let decoder_err = io::Error::new(io::ErrorKind::InvalidInput, "corrupt deflate stream");
+        assert!(FileError::unwrap(decoder_err).is_err());
+    }
+
+    #[test]
+    fn lines_are_bounded_and_long_ones_skipped() {
+        let data = b"short\n\nexactly10!\r\n0123456789ABC\nlast";
+        let mut reader = io::BufReader::with_capacity(4, &data[..]);
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while let Some(line) = read_line_bounded(&mut reader, &mut buf, 10).unwrap() {
+            got.push((line, String::from_utf8(buf.clone()).unwrap()));
+        }
+        let want = [
+            (Line::Complete, "short"),
+            (Line::Complete, ""),
+            (Line::TooLong(11), ""),
+            (Line::TooLong(13), ""),
+            (Line::Complete, "last"),
+        ];
+        let want: Vec<_> = want.iter().map(|&(l, s)| (l, s.to_owned())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_huge_line_is_never_buffered() {
+        let limit = 1 << 20;
+        let mut data = vec![b'x'; 2 << 20];
+        data.extend_from_slice(b"\n{}\n");
+        let mut reader = io::BufReader::new(&data[..]);
+        let mut buf = Vec::new();
+        let first = read_line_bounded(&mut reader, &mut buf, limit).unwrap();
+        assert_eq!(first, Some(Line::TooLong(2 << 20)));
+        assert!(buf.capacity() < 2 << 20, "buffered {} bytes of the line", buf.capacity());
+        assert_eq!(read_line_bounded(&mut reader, &mut buf, limit).unwrap(), Some(Line::Complete));
+        assert_eq!(buf, b"{}");
+    }
+
+    #[test]
+    fn read_bounded_stops_one_byte_past_the_limit() {
+        // (data, limit, the bytes kept or the size reported)
+        let cases =
+            [("", 3, Ok("")), ("abc", 3, Ok("abc")), ("abcd", 3, Err(4)), ("abcdefgh", 3, Err(4))];
+        for (data, limit, want) in cases {
+            let got = read_bounded(&mut data.as_bytes(), limit).unwrap();
+            assert_eq!(got, want.map(|s| s.as_bytes().to_vec()), "{data:?} limit {limit}");
+        }
+    }
+}

@@ -1,0 +1,716 @@
+//! The reprint pipeline: shared passages, boilerplate, and clusters that
+//! survive abridgement.
+//!
+//! A reprint is the same story abridged, lightly edited and wrapped in
+//! another site's page furniture. Whole-document Jaccard sees little of it
+//! (0.10 to 0.20 between the seed copies), so this mode asks a different
+//! question: what share of the shorter document's *own text* (not its
+//! boilerplate) do the two documents share, passage by passage?
+//!
+//! [`ReprintFinder`] is driven like [`crate::dedup::Deduper`]:
+//!
+//! 1. [`add_batch`](ReprintFinder::add_batch) (pass 1): tokens, content
+//!    hash, winnowed fingerprints ([`crate::fingerprint`]) and line
+//!    statistics for boilerplate learned across documents and sites;
+//! 2. [`plan`](ReprintFinder::plan): exact copies, candidate pairs sharing
+//!    fingerprints, the frozen repeated-line model;
+//! 3. [`second_pass_batch`](ReprintFinder::second_pass_batch) (pass 2):
+//!    boilerplate labels of every document, tokens of candidate documents;
+//! 4. [`finish`](ReprintFinder::finish): alignment of every candidate pair
+//!    ([`crate::align`]), coverage, clusters.
+//!
+//! ## When two documents are reprints
+//!
+//! Boilerplate tokens are masked out. Let `shorter` and `longer` be the two
+//! documents ordered by content tokens. The pair is a **reprint edge** when
+//! the shared passages cover at least `min_coverage` of `shorter`'s content
+//! (containment, so an abridged copy qualifies) and at least
+//! `min_longer_coverage` of `longer`'s content (so that a digest page
+//! quoting one paragraph of a long feature is not its copy).
+//!
+//! ## Clusters that do not chain
+//!
+//! Union-find over edges alone would let one page quoting two stories chain
+//! them into one cluster. So clusters are **checked against their
+//! representative**: after union-find, every member must itself be a
+//! reprint (or an exact copy) of the cluster's representative, measured
+//! directly; members that are not are taken out and clustered again among
+//! themselves, until every cluster passes. Each member's `similarity` is its
+//! coverage against the representative.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::align::{align, AlignConfig};
+use crate::boilerplate::{self, ClassifierConfig, LineStats, RepeatedLines, Span};
+use crate::cluster::{Clustering, Keep};
+use crate::dedup::{exact_canonicals, DedupResult, DedupStats, PairKind, ScoredPair};
+use crate::doc::{DocId, Document, Origin};
+use crate::error::{Error, Result};
+use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
+use crate::hash::content_hash;
+use crate::normalize::{Normalizer, NormalizerConfig, Token, TokenUnit, Tokens};
+
+/// A validated, frozen reprint configuration; see [`ReprintConfig::builder`].
+#[derive(Clone, Debug)]
+pub struct ReprintConfig {
+    normalizer: Normalizer,
+    fingerprint: FingerprintConfig,
+    align: AlignConfig,
+    /// Character tokens need longer seeds and passages than words.
+    char_align: AlignConfig,
+    min_coverage: f64,
+    min_longer_coverage: f64,
+    classifier: ClassifierConfig,
+    boilerplate_min_docs: usize,
+    boilerplate_min_site_docs: usize,
+    keep: Keep,
+}
+
+impl ReprintConfig {
+    /// A builder with the documented defaults.
+    pub fn builder() -> ReprintConfigBuilder {
+        ReprintConfigBuilder::default()
+    }
+
+    /// Alignment settings for word tokens.
+    pub fn align(&self) -> &AlignConfig {
+        &self.align
+    }
+
+    /// Fingerprint settings.
+    pub fn fingerprint(&self) -> &FingerprintConfig {
+        &self.fingerprint
+    }
+
+    /// Representative choice.
+    pub fn keep(&self) -> Keep {
+        self.keep
+    }
+
+    /// The parameters as JSON, for `summary.json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "mode": "reprint",
+            "fingerprint_ngram": self.fingerprint.ngram,
+            "fingerprint_window": self.fingerprint.window,
+            "max_df": self.fingerprint.max_df,
+            "min_shared_fingerprints": self.fingerprint.min_shared,
+            "seed_ngram": self.align.seed_ngram,
+            "max_gap": self.align.max_gap,
+            "min_passage_words": self.align.min_tokens,
+            "min_identity": self.align.min_identity,
+            "min_coverage": self.min_coverage,
+            "min_longer_coverage": self.min_longer_coverage,
+            "boilerplate_min_docs": self.boilerplate_min_docs,
+            "boilerplate_min_site_docs": self.boilerplate_min_site_docs,
+            "keep": self.keep,
+        })
+    }
+
+    fn align_for(&self, unit: TokenUnit) -> &AlignConfig {
+        match unit {
+            TokenUnit::Word => &self.align,
+            TokenUnit::Char => &self.char_align,
+        }
+    }
+}
+
+/// Builder for [`ReprintConfig`].
+#[derive(Clone, Debug)]
+pub struct ReprintConfigBuilder {
+    normalizer: NormalizerConfig,
+    fingerprint: FingerprintConfig,
+    align: AlignConfig,
+    min_coverage: f64,
+    min_longer_coverage: f64,
+    classifier: ClassifierConfig,
+    boilerplate_min_docs: usize,
+    boilerplate_min_site_docs: usize,
+    keep: Keep,
+}
+
+impl Default for ReprintConfigBuilder {
+    fn default() -> Self {
+        Self {
+            normalizer: NormalizerConfig::default(),
+            fingerprint: FingerprintConfig::default(),
+            align: AlignConfig::default(),
+            min_coverage: 0.5,
+            min_longer_coverage: 0.2,
+            classifier: ClassifierConfig::default(),
+            boilerplate_min_docs: 20,
+            boilerplate_min_site_docs: 3,
+            keep: Keep::Longest,
+        }
+    }
+}
+
+impl ReprintConfigBuilder {
+    /// Shortest passage, in words (default 25).
+    pub fn min_passage_words(mut self, words: usize) -> Self {
+        self.align.min_tokens = words;
+        self
+    }
+    /// Share of the shorter document's content that shared passages must
+    /// cover (default 0.5).
+    pub fn min_coverage(mut self, c: f64) -> Self {
+        self.min_coverage = c;
+        self
+    }
+    /// Share of the longer document's content they must cover (default 0.2).
+    pub fn min_longer_coverage(mut self, c: f64) -> Self {
+        self.min_longer_coverage = c;
+        self
+    }
+    /// Documents a line must recur in to be boilerplate (default 20; 0
+    /// turns the rule off).
+    pub fn boilerplate_min_docs(mut self, n: usize) -> Self {
+        self.boilerplate_min_docs = n;
+        self
+    }
+    /// Pages of one site a line must recur in to be boilerplate (default 3;
+    /// 0 turns the rule off).
+    pub fn boilerplate_min_site_docs(mut self, n: usize) -> Self {
+        self.boilerplate_min_site_docs = n;
+        self
+    }
+    /// Fingerprinting settings.
+    pub fn fingerprint(mut self, f: FingerprintConfig) -> Self {
+        self.fingerprint = f;
+        self
+    }
+    /// Alignment settings (word tokens).
+    pub fn align(mut self, a: AlignConfig) -> Self {
+        self.align = a;
+        self
+    }
+    /// Single-page boilerplate classifier settings.
+    pub fn classifier(mut self, c: ClassifierConfig) -> Self {
+        self.classifier = c;
+        self
+    }
+    /// Representative choice (default longest).
+    pub fn keep(mut self, keep: Keep) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Validates and freezes.
+    pub fn build(self) -> Result<ReprintConfig> {
+        self.fingerprint.validate()?;
+        self.align.validate()?;
+        self.classifier.validate()?;
+        for (name, c) in
+            [("min_coverage", self.min_coverage), ("min_longer_coverage", self.min_longer_coverage)]
+        {
+            if !(0.0..=1.0).contains(&c) {
+                return Err(Error::Config(format!("{name} must be in [0, 1], got {c}")));
+            }
+        }
+        // Characters carry about a fifth of a word's information: seeds and
+        // passages are proportionally longer.
+        let char_align = AlignConfig {
+            seed_ngram: self.align.seed_ngram * 2,
+            min_tokens: self.align.min_tokens * 2,
+            max_gap: self.align.max_gap * 2,
+            ..self.align
+        };
+        Ok(ReprintConfig {
+            normalizer: Normalizer::new(self.normalizer),
+            fingerprint: self.fingerprint,
+            align: self.align,
+            char_align,
+            min_coverage: self.min_coverage,
+            min_longer_coverage: self.min_longer_coverage,
+            classifier: self.classifier,
+            boilerplate_min_docs: self.boilerplate_min_docs,
+            boilerplate_min_site_docs: self.boilerplate_min_site_docs,
+            keep: self.keep,
+        })
+    }
+}
+
+/// A shared passage between two documents, in byte offsets of the original
+/// texts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SharedPassage {
+    /// The earlier document.
+    pub a: DocId,
+    /// The later document.
+    pub b: DocId,
+    /// Byte range in A's original text.
+    pub a_range: (usize, usize),
+    /// Byte range in B's original text.
+    pub b_range: (usize, usize),
+    /// Identical words (or characters) aligned.
+    pub words: usize,
+    /// Matches over the longer side.
+    pub identity: f64,
+    /// Whether most of it lies in boilerplate of either document.
+    pub boilerplate: bool,
+}
+
+/// The boilerplate found in one document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocBoilerplate {
+    /// The document.
+    pub doc: DocId,
+    /// Merged byte spans with the reason for each.
+    pub spans: Vec<Span>,
+}
+
+/// Everything a reprint run produces.
+#[derive(Clone, Debug)]
+pub struct ReprintResult {
+    /// Clusters, pairs and counts, as in the other modes.
+    pub dedup: DedupResult,
+    /// Every shared passage between candidate pairs, sorted by `(a, b, a_range)`.
+    pub passages: Vec<SharedPassage>,
+    /// Boilerplate of every document that has some, in corpus order.
+    pub boilerplate: Vec<DocBoilerplate>,
+    /// Total boilerplate bytes.
+    pub boilerplate_bytes: u64,
+}
+
+/// Tokens and boilerplate mask of one candidate document, kept for pass 2.
+#[derive(Debug)]
+struct Prepared {
+    unit: TokenUnit,
+    tokens: Vec<Token>,
+    hashes: Vec<u64>,
+    /// Whether each token is content (not boilerplate).
+    content: Vec<bool>,
+    content_tokens: usize,
+}
+
+/// Pass-1 output for one document.
+struct Pass1 {
+    content_hash: u128,
+    fingerprints: Vec<crate::fingerprint::Fingerprint>,
+}
+
+/// How one candidate pair measured up.
+#[derive(Clone, Copy, Debug, Default)]
+struct PairScore {
+    /// Coverage of the shorter document's content.
+    coverage: f64,
+    /// Coverage of the longer document's content.
+    longer_coverage: f64,
+}
+
+/// Drives the reprint mode; see the module docs.
+#[derive(Debug)]
+pub struct ReprintFinder {
+    config: ReprintConfig,
+    ids: Vec<String>,
+    origins: Vec<Origin>,
+    lengths: Vec<u64>,
+    hashes: Vec<u128>,
+    index: FingerprintIndex,
+    line_stats: LineStats,
+    planned: bool,
+    canonical: Vec<DocId>,
+    candidates: Vec<SharedFingerprints>,
+    repeated: RepeatedLines,
+    needed: Vec<bool>,
+    prepared: HashMap<DocId, Prepared>,
+    boilerplate: Vec<DocBoilerplate>,
+    second_pass_cursor: usize,
+}
+
+impl ReprintFinder {
+    /// A finder for this configuration.
+    pub fn new(config: ReprintConfig) -> Self {
+        Self {
+            config,
+            ids: Vec::new(),
+            origins: Vec::new(),
+            lengths: Vec::new(),
+            hashes: Vec::new(),
+            index: FingerprintIndex::new(),
+            line_stats: LineStats::default(),
+            planned: false,
+            canonical: Vec::new(),
+            candidates: Vec::new(),
+            repeated: RepeatedLines::default(),
+            needed: Vec::new(),
+            prepared: HashMap::new(),
+            boilerplate: Vec::new(),
+            second_pass_cursor: 0,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ReprintConfig {
+        &self.config
+    }
+
+    /// Number of documents added.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The external id of a document.
+    pub fn id(&self, doc: DocId) -> &str {
+        &self.ids[doc.as_usize()]
+    }
+
+    /// The origin of a document.
+    pub fn origin(&self, doc: DocId) -> Origin {
+        self.origins[doc.as_usize()]
+    }
+
+    /// Pass 1 over a batch.
+    pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
+        assert!(!self.planned, "add_batch after plan");
+        if DocId::new(self.ids.len() + docs.len()).is_none() {
+            return Err(Error::Config("more than 2^32 documents in one run".into()));
+        }
+        let normalizer = self.config.normalizer;
+        let fp_config = self.config.fingerprint;
+        let pass1: Vec<Pass1> = docs
+            .par_iter()
+            .map_init(Tokens::default, |tokens, doc| {
+                normalizer.tokenize(&doc.text, tokens);
+                Pass1 {
+                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    fingerprints: winnow(tokens.hashes(), &fp_config),
+                }
+            })
+            .collect();
+        let stats = docs
+            .par_iter()
+            .fold(LineStats::default, |mut stats, doc| {
+                stats.observe(&doc.text, doc.site.as_deref());
+                stats
+            })
+            .reduce(LineStats::default, |mut a, b| {
+                a.merge(b);
+                a
+            });
+        self.line_stats.merge(stats);
+        for (doc, p) in docs.iter().zip(pass1) {
+            let id = DocId::from_u32(self.ids.len() as u32);
+            self.ids.push(doc.id.clone());
+            self.origins.push(doc.origin);
+            self.lengths.push(doc.text.len() as u64);
+            self.hashes.push(p.content_hash);
+            self.index.add(id, &p.fingerprints);
+        }
+        Ok(())
+    }
+
+    /// Exact copies, candidate pairs, and the repeated-line model. Returns
+    /// the number of candidate pairs.
+    pub fn plan(&mut self) -> usize {
+        assert!(!self.planned, "plan called twice");
+        self.planned = true;
+        self.canonical = exact_canonicals(&self.hashes);
+        let canonical = &self.canonical;
+        let index = std::mem::take(&mut self.index);
+        self.candidates = index
+            .candidates(&self.config.fingerprint)
+            .into_iter()
+            .filter(|p| canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b)
+            .collect();
+        let stats = std::mem::take(&mut self.line_stats);
+        self.repeated =
+            stats.freeze(self.config.boilerplate_min_docs, self.config.boilerplate_min_site_docs);
+        self.needed = vec![false; self.ids.len()];
+        for p in &self.candidates {
+            self.needed[p.a.as_usize()] = true;
+            self.needed[p.b.as_usize()] = true;
+        }
+        self.candidates.len()
+    }
+
+    /// The repeated-line model learned in pass 1 (after [`plan`](Self::plan)).
+    pub fn repeated_lines(&self) -> &RepeatedLines {
+        &self.repeated
+    }
+
+    /// Pass 2 over a batch: the same documents as pass 1, in the same order.
+    pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
+        assert!(self.planned, "second_pass_batch before plan");
+        let start = self.second_pass_cursor;
+        if start + docs.len() > self.ids.len() {
+            return Err(Error::Config("second pass saw more documents than the first".into()));
+        }
+        for (offset, doc) in docs.iter().enumerate() {
+            if doc.id != self.ids[start + offset] {
+                return Err(Error::Config(format!(
+                    "input changed between passes: document {} was `{}`, now `{}`",
+                    start + offset,
+                    self.ids[start + offset],
+                    doc.id
+                )));
+            }
+        }
+        let config = &self.config;
+        let repeated = &self.repeated;
+        let needed = &self.needed;
+        let results: Vec<(Vec<Span>, Option<Prepared>)> = docs
+            .par_iter()
+            .enumerate()
+            .map_init(Tokens::default, |tokens, (offset, doc)| {
+                let labels = boilerplate::classify_with_repeats(
+                    &doc.text,
+                    doc.site.as_deref(),
+                    repeated,
+                    &config.classifier,
+                );
+                let spans = boilerplate::boilerplate_spans(&labels);
+                let prepared = needed[start + offset].then(|| {
+                    config.normalizer.tokenize(&doc.text, tokens);
+                    prepare(tokens, &spans)
+                });
+                (spans, prepared)
+            })
+            .collect();
+        for (offset, (spans, prepared)) in results.into_iter().enumerate() {
+            let doc = DocId::from_u32((start + offset) as u32);
+            if !spans.is_empty() {
+                self.boilerplate.push(DocBoilerplate { doc, spans });
+            }
+            if let Some(p) = prepared {
+                self.prepared.insert(doc, p);
+            }
+        }
+        self.second_pass_cursor += docs.len();
+        Ok(())
+    }
+
+    /// Aligns the candidates, decides reprint edges and builds checked
+    /// clusters.
+    pub fn finish(self) -> Result<ReprintResult> {
+        assert!(self.planned, "finish before plan");
+        if self.second_pass_cursor != self.ids.len() {
+            return Err(Error::Config(format!(
+                "second pass saw {} of {} documents",
+                self.second_pass_cursor,
+                self.ids.len()
+            )));
+        }
+        let aligned: Vec<(Vec<SharedPassage>, PairScore)> =
+            self.candidates.par_iter().map(|p| self.align_pair(p.a, p.b)).collect();
+        let mut scores: HashMap<(DocId, DocId), PairScore> = HashMap::with_capacity(aligned.len());
+        let mut passages = Vec::new();
+        for (candidate, (pair_passages, score)) in self.candidates.iter().zip(aligned) {
+            scores.insert((candidate.a, candidate.b), score);
+            passages.extend(pair_passages);
+        }
+        let n = self.ids.len();
+        let mut pairs: Vec<ScoredPair> = self
+            .canonical
+            .iter()
+            .enumerate()
+            .filter(|&(d, c)| c.as_usize() != d)
+            .map(|(d, &c)| ScoredPair {
+                a: c,
+                b: DocId::from_u32(d as u32),
+                similarity: 1.0,
+                kind: PairKind::Exact,
+                coverage: None,
+            })
+            .collect();
+        let exact_duplicates = pairs.len();
+        let reprints: Vec<ScoredPair> = self
+            .candidates
+            .iter()
+            .filter_map(|c| {
+                let score = scores[&(c.a, c.b)];
+                self.is_reprint(&score).then_some(ScoredPair {
+                    a: c.a,
+                    b: c.b,
+                    similarity: score.coverage,
+                    kind: PairKind::Reprint,
+                    coverage: Some(score.coverage),
+                })
+            })
+            .collect();
+        let verified_pairs = reprints.len();
+        pairs.extend(reprints);
+        pairs.sort_by_key(|p| (p.a, p.b));
+        let (clustering, similarity) = self.checked_clusters(&pairs, &scores);
+        let boilerplate_bytes =
+            self.boilerplate.iter().flat_map(|b| &b.spans).map(|s| (s.end - s.start) as u64).sum();
+        let clusters = clustering.num_clusters();
+        Ok(ReprintResult {
+            dedup: DedupResult {
+                clustering,
+                similarity,
+                pairs,
+                stats: DedupStats {
+                    documents: n,
+                    exact_duplicates,
+                    near_duplicates: n - clusters - exact_duplicates.min(n - clusters),
+                    clusters,
+                    duplicates_removed: n - clusters,
+                    candidate_pairs: self.candidates.len(),
+                    verified_pairs,
+                },
+            },
+            passages,
+            boilerplate: self.boilerplate,
+            boilerplate_bytes,
+        })
+    }
+
+    fn is_reprint(&self, score: &PairScore) -> bool {
+        score.coverage >= self.config.min_coverage
+            && score.longer_coverage >= self.config.min_longer_coverage
+    }
+
+    /// Aligns two prepared documents: their passages and coverage.
+    fn align_pair(&self, a: DocId, b: DocId) -> (Vec<SharedPassage>, PairScore) {
+        let (Some(pa), Some(pb)) = (self.prepared.get(&a), self.prepared.get(&b)) else {
+            return (Vec::new(), PairScore::default());
+        };
+        if pa.unit != pb.unit {
+            return (Vec::new(), PairScore::default());
+        }
+        let found = align(&pa.hashes, &pb.hashes, self.config.align_for(pa.unit));
+        let mut covered_a = vec![false; pa.tokens.len()];
+        let mut covered_b = vec![false; pb.tokens.len()];
+        let passages = found
+            .iter()
+            .map(|p| {
+                covered_a[p.a_start..p.a_end].fill(true);
+                covered_b[p.b_start..p.b_end].fill(true);
+                let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
+                let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
+                SharedPassage {
+                    a,
+                    b,
+                    a_range: (
+                        pa.tokens[p.a_start].start as usize,
+                        pa.tokens[p.a_end - 1].end as usize,
+                    ),
+                    b_range: (
+                        pb.tokens[p.b_start].start as usize,
+                        pb.tokens[p.b_end - 1].end as usize,
+                    ),
+                    words: p.matches,
+                    identity: p.identity(),
+                    boilerplate: 2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len(),
+                }
+            })
+            .collect();
+        let share = |covered: &[bool], prepared: &Prepared| {
+            if prepared.content_tokens == 0 {
+                return 0.0;
+            }
+            let hit =
+                covered.iter().zip(&prepared.content).filter(|(&c, &content)| c && content).count();
+            hit as f64 / prepared.content_tokens as f64
+        };
+        let (ca, cb) = (share(&covered_a, pa), share(&covered_b, pb));
+        let score = if pa.content_tokens <= pb.content_tokens {
+            PairScore { coverage: ca, longer_coverage: cb }
+        } else {
+            PairScore { coverage: cb, longer_coverage: ca }
+        };
+        (passages, score)
+    }
+
+    /// Union-find over the edges, then every member checked against its
+    /// representative; failing members are re-clustered among themselves.
+    fn checked_clusters(
+        &self,
+        pairs: &[ScoredPair],
+        scores: &HashMap<(DocId, DocId), PairScore>,
+    ) -> (Clustering, Vec<f64>) {
+        let n = self.ids.len();
+        let mut label: Vec<u32> = (0..n as u32).collect();
+        let mut similarity = vec![1.0; n];
+        let mut active: Vec<bool> = vec![true; n];
+        loop {
+            let edges: Vec<(DocId, DocId)> = pairs
+                .iter()
+                .filter(|p| active[p.a.as_usize()] && active[p.b.as_usize()])
+                .map(|p| (p.a, p.b))
+                .collect();
+            if edges.is_empty() {
+                break;
+            }
+            let clustering = Clustering::from_edges(n, &edges, self.config.keep, &self.lengths);
+            let members: Vec<DocId> = (0..n as u32)
+                .map(DocId::from_u32)
+                .filter(|&d| active[d.as_usize()] && clustering.size(clustering.cluster_of(d)) > 1)
+                .collect();
+            let verdicts: Vec<(DocId, DocId, Option<f64>)> = members
+                .par_iter()
+                .map(|&d| {
+                    let rep = clustering.representative(clustering.cluster_of(d));
+                    (d, rep, self.similarity_to(d, rep, scores))
+                })
+                .collect();
+            let mut rejected = false;
+            let mut next_active = vec![false; n];
+            for (d, rep, verdict) in verdicts {
+                match verdict {
+                    Some(s) => {
+                        label[d.as_usize()] = rep.as_u32();
+                        similarity[d.as_usize()] = s;
+                    }
+                    None => {
+                        rejected = true;
+                        next_active[d.as_usize()] = true;
+                    }
+                }
+            }
+            if !rejected {
+                break;
+            }
+            active = next_active;
+        }
+        (Clustering::from_roots(&label, self.config.keep, &self.lengths), similarity)
+    }
+
+    /// `Some(coverage)` when `doc` is an exact copy or a reprint of `rep`.
+    fn similarity_to(
+        &self,
+        doc: DocId,
+        rep: DocId,
+        scores: &HashMap<(DocId, DocId), PairScore>,
+    ) -> Option<f64> {
+        let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
+        if cd == cr {
+            return Some(1.0);
+        }
+        let key = (cd.min(cr), cd.max(cr));
+        let score = match scores.get(&key) {
+            Some(s) => *s,
+            None => self.align_pair(key.0, key.1).1,
+        };
+        self.is_reprint(&score).then_some(score.coverage)
+    }
+}
+
+/// Tokens of a candidate document with the boilerplate mask applied.
+fn prepare(tokens: &Tokens, spans: &[Span]) -> Prepared {
+    let mut content = Vec::with_capacity(tokens.len());
+    let mut span = spans.iter().peekable();
+    for t in tokens.tokens() {
+        while span.peek().is_some_and(|s| s.end <= t.start as usize) {
+            span.next();
+        }
+        let in_boilerplate = span.peek().is_some_and(|s| s.start <= t.start as usize);
+        content.push(!in_boilerplate);
+    }
+    let content_tokens = content.iter().filter(|&&c| c).count();
+    Prepared {
+        unit: tokens.unit(),
+        tokens: tokens.tokens().to_vec(),
+        hashes: tokens.hashes().to_vec(),
+        content,
+        content_tokens,
+    }
+}

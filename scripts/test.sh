@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Rust (unit, doc, integration, property),
+# Python (bindings, Ray, eval against scikit-learn) and the browser test of
+# the HTML report. Installs what they need first (idempotent), so it works on
+# a fresh clone with network access to the package registries only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*" >&2; }
+
+step "Rust: format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust: tests"
+cargo test --workspace --locked
+
+step "Python: environment and bindings"
+scripts/setup-python.sh
+
+step "Browser: Chromium and playwright-core"
+scripts/install-browser-deps.sh
+
+export SYNDIC_BIN="$PWD/target/debug/syndic"
+
+step "Python: tests"
+.venv/bin/python -m pytest -q bindings/python/tests python/tests
+
+step "Browser: report test"
+(cd tests/browser && node --test)
