@@ -30,7 +30,7 @@ import psutil
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DATA = Path(os.environ.get("SYNDIC_BENCH_DATA", "/work/shared/data"))
-WORK = BENCH / "work"
+WORK = Path(os.environ.get("SYNDIC_BENCH_WORK", BENCH / "work"))
 PYTHON = sys.executable
 PEERS = BENCH / "peers"
 # Matched parameters; the peers' drivers hard-code the same (peers/common.py).
@@ -119,6 +119,7 @@ def reprint_dataset() -> Dataset | None:
     home = BENCH / "reprints"
     corpus, labels = home / "corpus.jsonl", home / "labels.jsonl"
     if not (home / "generate.py").exists():
+        print("bench/reprints/generate.py not found: skipping the reprint benchmark", flush=True)
         return None
     if not (corpus.exists() and labels.exists()):
         print("generating the reprint benchmark ...", flush=True)
@@ -126,24 +127,19 @@ def reprint_dataset() -> Dataset | None:
     return Dataset("reprints", corpus, labels)
 
 
-def datasets(quick: bool) -> list[Dataset]:
-    found = [Dataset("reuters21578", DATA / "reuters21578.jsonl.gz")]
+def datasets(quick: bool, only: list[str] | None) -> list[Dataset]:
+    """The datasets to run (`only` filters by name), prepared and counted."""
+    headlines = DATA / "reuters-headlines-1m.jsonl.gz"
+    quick_name = f"headlines-{QUICK_HEADLINES // 1000}k"
+    makers = {"reuters21578": lambda: Dataset("reuters21578", DATA / "reuters21578.jsonl.gz")}
     if quick:
-        found.append(Dataset(
-            f"headlines-{QUICK_HEADLINES // 1000}k",
-            slice_jsonl(DATA / "reuters-headlines-1m.jsonl.gz",
-                        WORK / f"headlines-{QUICK_HEADLINES // 1000}k.jsonl.gz", QUICK_HEADLINES),
-        ))
+        makers[quick_name] = lambda: Dataset(quick_name, slice_jsonl(
+            headlines, WORK / f"{quick_name}.jsonl.gz", QUICK_HEADLINES))
     else:
-        found += [
-            Dataset("gutenberg-sample", DATA / "gutenberg-sample.jsonl.gz"),
-            Dataset("headlines-1m", DATA / "reuters-headlines-1m.jsonl.gz"),
-        ]
-    reprints = reprint_dataset()
-    if reprints:
-        found.append(reprints)
-    else:
-        print("bench/reprints/generate.py not found: skipping the reprint benchmark", flush=True)
+        makers["gutenberg-sample"] = lambda: Dataset("gutenberg-sample", DATA / "gutenberg-sample.jsonl.gz")
+        makers["headlines-1m"] = lambda: Dataset("headlines-1m", headlines)
+    makers["reprints"] = reprint_dataset
+    found = [d for name, make in makers.items() if not only or name in only if (d := make())]
     for d in found:
         d.docs = count_lines(d.path)
     return found
@@ -403,7 +399,7 @@ def main() -> None:
     all_runs = syndic_runs(args.syndic) + peer_runs()
     if args.tools:
         all_runs = [r for r in all_runs if r.tool in args.tools]
-    chosen = [d for d in datasets(args.quick) if not args.datasets or d.name in args.datasets]
+    chosen = datasets(args.quick, args.datasets)
     planned = {(d.name, r.label) for d in chosen for r in all_runs
                if r.datasets is None or d.name in r.datasets}
     results: list[dict] = []

@@ -208,3 +208,48 @@ test('untrusted ids and texts stay text', { timeout: 60_000 }, async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a single document that shares a passage is listed and shows it', { timeout: 60_000 }, async () => {
+  const dir = path.join(work, 'single');
+  const run = path.join(dir, 'run');
+  fs.mkdirSync(run, { recursive: true });
+  const story = 'The council met on Tuesday and agreed to build the new bridge over the river by spring.';
+  const corpus = path.join(dir, 'corpus.jsonl');
+  fs.writeFileSync(corpus, [
+    { id: 'a', text: story },
+    { id: 'b', text: `${story} More at eleven.` },
+    { id: 'c', text: `Opinion. ${story} We think it is a mistake.` },
+    { id: 'd', text: 'Unrelated weather notes for the weekend.' },
+  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const jl = (rows) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  fs.writeFileSync(path.join(run, 'summary.json'), JSON.stringify({ command: 'dedup', mode: 'minhash', inputs: [corpus] }));
+  fs.writeFileSync(path.join(run, 'clusters.jsonl'), jl([
+    { id: 'a', cluster: 0, representative: true, similarity: 1 },
+    { id: 'b', cluster: 0, representative: false, similarity: 0.9 },
+    { id: 'c', cluster: 1, representative: true, similarity: 1 },
+    { id: 'd', cluster: 2, representative: true, similarity: 1 },
+  ]));
+  const len = Buffer.byteLength(story);
+  fs.writeFileSync(path.join(run, 'passages.jsonl'), jl([
+    { a: 'a', b: 'c', a_start: 0, a_end: len, b_start: 9, b_end: 9 + len, words: 17, identity: 1 },
+  ]));
+
+  const url = report(run, path.join(work, 'single.html'));
+  const { page, problems } = await open(`${url}#clusters`);
+  const listed = await page.$$eval('table.clusters tbody tr', (rows) => rows.map((r) => r.dataset.cluster));
+  assert.deepEqual(listed, ['0', '1'], 'the singleton with a passage is listed, the other is not');
+
+  await page.click('table.clusters tbody tr[data-cluster="1"]');
+  await page.waitForSelector('.cluster-view .doc');
+  const marked = await page.$$eval('.cluster-view .doc[data-doc="c"] mark.pg', (ms) => ms.map((m) => m.textContent).join(''));
+  assert.equal(marked, story, 'the passage shared with a document of another cluster is highlighted');
+  const elsewhere = await page.textContent('.cluster-view');
+  assert.match(elsewhere, /1 elsewhere/);
+  await page.click('.cluster-view a[href="#cluster/0"]');
+  await page.waitForSelector('.cluster-view[data-cluster="0"]');
+  // Near-duplicates without recorded passages: shared text found in the page.
+  const shared = await page.$$eval('.cluster-view .doc[data-doc="b"] mark.pg', (ms) => ms.map((m) => m.textContent).join(''));
+  assert.equal(shared, story);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -53,6 +53,7 @@
 
 pub mod align;
 pub mod boilerplate;
+pub mod clean;
 pub mod cluster;
 pub mod dedup;
 pub mod doc;
@@ -60,6 +61,7 @@ pub mod error;
 pub mod eval;
 pub mod fingerprint;
 pub mod hash;
+pub mod index;
 pub mod lsh;
 pub mod normalize;
 pub mod read;

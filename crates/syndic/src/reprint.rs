@@ -89,6 +89,21 @@ impl ReprintConfig {
         self.keep
     }
 
+    /// Documents a line must recur in to be boilerplate.
+    pub fn boilerplate_min_docs(&self) -> usize {
+        self.boilerplate_min_docs
+    }
+
+    /// Pages of one site a line must recur in to be boilerplate.
+    pub fn boilerplate_min_site_docs(&self) -> usize {
+        self.boilerplate_min_site_docs
+    }
+
+    /// The single-page classifier's settings.
+    pub fn classifier(&self) -> &ClassifierConfig {
+        &self.classifier
+    }
+
     /// The parameters as JSON, for `summary.json`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -365,6 +380,11 @@ impl ReprintFinder {
     /// The origin of a document.
     pub fn origin(&self, doc: DocId) -> Origin {
         self.origins[doc.as_usize()]
+    }
+
+    /// The lengths of the documents' texts in bytes, in corpus order.
+    pub fn text_lengths(&self) -> &[u64] {
+        &self.lengths
     }
 
     /// Pass 1 over a batch.

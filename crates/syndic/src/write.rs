@@ -50,8 +50,8 @@ use serde::Serialize;
 use tempfile::{TempDir, TempPath};
 
 use crate::read::{
-    open_parquet, parquet_error, Compression, Format, Input, InputReader, Inputs, JsonlLines, Line,
-    Progress, ReadOptions,
+    open_parquet, parquet_error, Compression, FieldPath, Format, Input, InputReader, Inputs,
+    JsonlLines, Line, Progress, ReadOptions,
 };
 use crate::{Error, Location, Origin, Result};
 
@@ -960,4 +960,83 @@ mod tests {
         left.retain(|name| name.starts_with('.'));
         assert!(left.is_empty(), "temporaries left behind: {left:?}");
     }
+}
+
+/// A record's new text and the fields to add to it; see [`write_rewritten`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rewrite {
+    /// The text that replaces the record's text.
+    pub text: String,
+    /// Fields added to (or replaced in) the record.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Streams every record of `inputs` through `rewrite` and writes those it
+/// returns `Some` for to `out` as JSON lines (compressed by the extension),
+/// atomically. JSONL records keep all their other fields, in order, with the
+/// text field replaced; records of other formats become `{"id", "text"}`
+/// (with `"url"` or `"site"` when known). `extra` fields are added last.
+///
+/// `rewrite` sees each record that parses, with its [`Origin`]; records
+/// that do not parse were rejected (or skipped) when the corpus was read,
+/// and are passed over here.
+pub fn write_rewritten(
+    inputs: &Inputs,
+    opts: &ReadOptions,
+    out: &Path,
+    force: bool,
+    mut rewrite: impl FnMut(Origin, &str) -> Result<Option<Rewrite>>,
+) -> Result<WriteStats> {
+    opts.validate()?;
+    if Format::from_path(out) != Some(Format::Jsonl) {
+        return Err(Error::Config(format!(
+            "{}: rewritten records are written as JSONL (.jsonl, .jsonl.gz, .jsonl.zst)",
+            out.display()
+        )));
+    }
+    let mut file = create_writer(out, force)?;
+    let mut records = 0;
+    for (index, input) in inputs.iter().enumerate() {
+        let origin = |record| Origin { input: index as u32, record };
+        if input.format == Format::Jsonl {
+            let text_field = FieldPath::new(&opts.text_field);
+            let mut lines = JsonlLines::open(input, opts.max_doc_usize(), &Progress::default())?;
+            while let Some((ordinal, line)) = lines.next_line()? {
+                if line != Line::Complete {
+                    continue;
+                }
+                let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(lines.line()) else {
+                    continue;
+                };
+                let Some(text) = text_field.get_mut(&mut value) else { continue };
+                let Some(old) = text.as_str() else { continue };
+                let Some(new) = rewrite(origin(ordinal), old)? else { continue };
+                *text = serde_json::Value::String(new.text);
+                let Some(object) = value.as_object_mut() else { continue };
+                object.extend(new.extra);
+                write_json_line(&mut file, &value)?;
+                records += 1;
+            }
+        } else {
+            let web = matches!(input.format, Format::Warc | Format::Wet);
+            let mut reader = InputReader::open(input, opts, &Progress::default())?;
+            while let Some(record) = reader.next()? {
+                let Ok(fields) = record.fields else { continue };
+                let Some(new) = rewrite(origin(record.ordinal), &fields.text)? else { continue };
+                let mut object = serde_json::Map::new();
+                object.insert("id".into(), fields.id.into());
+                object.insert("text".into(), new.text.into());
+                match (web, fields.url, fields.site) {
+                    (true, Some(url), _) => drop(object.insert("url".into(), url.into())),
+                    (false, _, Some(site)) => drop(object.insert("site".into(), site.into())),
+                    _ => {}
+                }
+                object.extend(new.extra);
+                write_json_line(&mut file, &object)?;
+                records += 1;
+            }
+        }
+    }
+    let bytes = file.commit()?;
+    Ok(WriteStats { records, bytes })
 }

@@ -471,9 +471,10 @@
   // Groups the passages among `members` so that text shared by several
   // documents gets one colour everywhere: the two spans of a passage are one
   // group, and spans that overlap in one document are one group too, taken
-  // transitively. Returns, per document, disjoint [start, end, group] spans,
-  // and per group its documents and first span, groups numbered in reading
-  // order of the first document that has them.
+  // transitively. Passages to documents outside `members` colour the side
+  // inside. Returns, per member, disjoint [start, end, group] spans, and per
+  // group its members, the documents outside that share it, and its first
+  // span, groups numbered in reading order of the first member that has them.
   function passageGroups(members, passages) {
     const spans = [];
     for (const p of passages) spans.push([p[0], p[1], p[2]], [p[3], p[4], p[5]]);
@@ -498,16 +499,19 @@
       const merged = [];
       for (const i of byDoc.get(di)) {
         const root = find(i);
-        if (!number.has(root)) { number.set(root, groups.length); groups.push({ docs: new Set(), first: [di, spans[i][1], spans[i][2]], chars: 0 }); }
+        if (!number.has(root)) { number.set(root, groups.length); groups.push({ docs: new Set(), outside: new Set(), first: [di, spans[i][1], spans[i][2]] }); }
         const g = number.get(root);
         const last = merged[merged.length - 1];
         if (last && spans[i][1] < last[1]) last[1] = Math.max(last[1], spans[i][2]);
         else merged.push([spans[i][1], spans[i][2], g]);
         groups[g].docs.add(di);
       }
-      for (const [a, b, g] of merged) groups[g].chars = Math.max(groups[g].chars, b - a);
       intervals.set(di, merged);
     }
+    spans.forEach((sp, i) => {
+      const g = number.get(find(i));
+      if (!byDoc.has(sp[0]) && g != null) groups[g].outside.add(sp[0]);
+    });
     return { groups, intervals };
   }
 
@@ -561,13 +565,13 @@
     for (const di of members) {
       for (const pi of passagesOfDoc[di]) {
         const p = DATA.passages[pi];
-        if (!seen.has(pi) && inCluster.has(p[0]) && inCluster.has(p[3])) { seen.add(pi); passages.push(p); }
+        if (!seen.has(pi)) { seen.add(pi); passages.push(p); }
       }
     }
     // Members the run recorded no passage for (near-duplicates, or a run
     // without passages) are compared with the representative here.
     const base = rep != null && docs[rep].text != null ? rep : withText[0];
-    const linked = new Set(passages.flatMap((p) => [p[0], p[3]]));
+    const linked = new Set(passages.filter((p) => inCluster.has(p[0]) && inCluster.has(p[3])).flatMap((p) => [p[0], p[3]]));
     const lacking = withText.filter((di) => di !== base && !linked.has(di));
     const computed = lacking.length ? computedPassages([base, ...lacking], base) : [];
     passages = passages.concat(computed);
@@ -636,7 +640,7 @@
           c.sim_min != null ? h('div', { class: 'note' }, 'lowest similarity ', h('b', null, fmtSim(c.sim_min)), ' · mean ', h('b', null, fmtSim(c.sim_mean))) : null,
           h('div', { class: 'note' }, plural(c.passages, 'pairwise passage'), ' in the run'),
           members.length > 1 ? h('p', null, h('a', { class: 'btn', href: pairHref(members[0], members[1]) }, 'Compare two documents →')) : null)),
-      legend(groups, hoverOn),
+      legend(groups, hoverOn, rep != null),
       maps(members, intervals, coverage, (di, pos) => scrollToOffset(columns.get(di), pos)));
 
     const cols = members.map((di) => {
@@ -653,7 +657,7 @@
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
   }
 
-  function legend(groups, hoverOn) {
+  function legend(groups, hoverOn, hasRep) {
     const chips = groups.slice(0, 40).map((g, i) => {
       const [bg, edge] = colour(i);
       const d = docs[g.first[0]];
@@ -663,13 +667,13 @@
         onmouseenter: () => hoverOn(i, true), onmouseleave: () => hoverOn(i, false),
       }, h('span', { class: 'sw', style: { background: bg, color: edge, border: `1px solid ${edge}` } }, groupLabel(i)),
       h('span', { class: 't' }, `${snippet}${g.first[2] - g.first[1] > 90 ? '…' : ''}`),
-      h('span', { class: 'n' }, `${g.docs.size} docs`));
+      h('span', { class: 'n' }, `${plural(g.docs.size, 'doc')}${g.outside.size ? ` + ${fmtInt(g.outside.size)} elsewhere` : ''}`));
     });
     return h('div', { class: 'legend' },
       chips,
       groups.length > 40 ? h('span', { class: 'note' }, `and ${fmtInt(groups.length - 40)} more passages`) : null,
       h('span', { class: 'chip bp' }, h('span', { class: 'sw' }, '  '), h('span', { class: 't' }, 'boilerplate')),
-      h('span', { class: 'chip' }, h('span', { class: 'badge rep' }, '★'), h('span', { class: 't' }, 'representative (the copy dedup keeps)')));
+      hasRep ? h('span', { class: 'chip' }, h('span', { class: 'badge rep' }, '★'), h('span', { class: 't' }, 'representative (the copy dedup keeps)')) : null);
   }
 
   // One bar per document: where its shared passages and boilerplate sit.
@@ -744,7 +748,7 @@
         class: pc.bp ? 'pg bp' : 'pg',
         style: { '--pg': bg, '--pg-edge': edge },
         dataset: { g: String(pc.group), start: String(pc.start) },
-        title: `Passage ${groupLabel(pc.group)}${others.length ? `, also in ${others.join(', ')}` : ''}. Click to line the other documents up here.`,
+        title: `Passage ${groupLabel(pc.group)}${others.length ? `, also in ${others.join(', ')}` : ''}${g.outside.size ? `; outside this cluster in ${[...g.outside].map(docName).join(', ')}` : ''}. Click to line the other documents up here.`,
         onmouseenter: () => hoverOn(pc.group, true),
         onmouseleave: () => hoverOn(pc.group, false),
         onclick: (e) => align(e.currentTarget),

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what they share.
 
+pub mod clean;
 pub mod dedup;
 pub mod eval;
 pub mod input;

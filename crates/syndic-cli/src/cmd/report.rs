@@ -33,7 +33,9 @@ use crate::progress::{Bars, Cancel};
 // description in `syndic report --help`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The run directory written by `syndic dedup` or `syndic passages`.
+    /// The run directory written by `syndic dedup` or `syndic passages`. The
+    /// texts are read again from the inputs its summary.json names; relative
+    /// ones are taken from the current directory.
     #[arg(value_name = "RUN_DIR")]
     run: PathBuf,
     /// Where to write the report: one HTML file that needs no network.

@@ -316,6 +316,8 @@ const NOTICE_MAX_LINES: usize = 5;
 struct Classified<'a> {
     lines: Vec<Line<'a>>,
     chars: Vec<usize>,
+    /// Good on their own evidence: long, stop-word-dense prose.
+    good: Vec<bool>,
     classes: Vec<LineClass>,
 }
 
@@ -346,7 +348,8 @@ fn classify_lines<'a>(text: &'a str, cfg: &ClassifierConfig) -> Classified<'a> {
     extend_notices(&mut cf);
     let chars: Vec<usize> = features.iter().map(|f| f.chars).collect();
     let classes = smooth::smooth(&cf, &chars, cfg.max_heading_distance);
-    Classified { lines, chars, classes }
+    let good = cf.iter().map(|c| *c == Cf::Good).collect();
+    Classified { lines, chars, good, classes }
 }
 
 /// A reader notice continues from its salutation through the prose lines

@@ -31,8 +31,8 @@
 //! [`classify_with_repeats`] looks for a chain of repeated lines anchored at
 //! the document's first line, and one anchored at its last: a chain links
 //! repeated lines with at most [`CHAIN_MAX_GAP`] unrepeated lines between them, and
-//! stops at the first long content line that is not repeated (the document's
-//! own text). The chains, and the per-document lines caught between their
+//! stops at the first good line (long, stop-word-dense prose) that is not
+//! repeated: the document's own text. The chains, and the per-document lines caught between their
 //! links (a Gutenberg header's title, author and release date), are
 //! boilerplate. Nothing in the middle of a document is ever labelled by
 //! repetition, so a wire story quoted inside an anthology stays content.
@@ -258,16 +258,19 @@ pub fn classify_with_repeats(
 ) -> Vec<LineLabel> {
     let mut doc = classify_lines(text, cfg);
     if !repeats.is_empty() {
-        mark_chains(&mut doc, site.map(site_hash), repeats, cfg.length_low);
+        mark_chains(&mut doc, site.map(site_hash), repeats);
     }
     doc.labels()
 }
 
-fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLines, length_low: usize) {
+fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLines) {
     let n = doc.lines.len();
     let mut buf = String::new();
     let mut link = |i: usize| repeats.is_link(doc.lines[i].text, site, &mut buf);
-    let own = |i: usize| doc.classes[i] == LineClass::Content && doc.chars[i] >= length_low;
+    // The document's own text: a good line that is not repeated. Shorter
+    // prose may sit in a chain (credits, titles, notes between licence
+    // paragraphs); it is labelled only if a link follows it.
+    let own = |i: usize| doc.good[i];
     // How many lines, from the edge inwards along `order`, a chain covers.
     let mut chain = |order: &mut dyn Iterator<Item = usize>| {
         let (mut covered, mut seen, mut gap) = (0, 0, 0);
@@ -760,5 +763,37 @@ mod tests {
         );
         assert!(failures.is_empty(), "{failures:#?}");
         assert!(body_kept as f64 >= 0.95 * body_bytes as f64);
+    }
+
+    #[test]
+    #[ignore]
+    fn tmp_debug_gutenberg() {
+        use std::io::BufRead;
+        let file = std::fs::File::open(GUTENBERG).unwrap();
+        let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+        let books: Vec<(String, String)> = reader
+            .lines()
+            .map(|line| {
+                let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                (record["id"].as_str().unwrap().to_string(), record["text"].as_str().unwrap().to_string())
+            })
+            .collect();
+        let mut stats = LineStats::new();
+        for (_, t) in &books { stats.observe(t, None); }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        let want = std::env::var("TMP_BOOKS").unwrap_or_default();
+        let mut buf = String::new();
+        for (id, text) in &books {
+            if !want.split('|').any(|w| !w.is_empty() && id.starts_with(w)) { continue; }
+            let Some((start, end)) = markers(text) else { continue };
+            let labels = classify_with_repeats(text, None, &repeats, &ClassifierConfig::default());
+            eprintln!("===== {id}");
+            for l in &labels {
+                if l.start > start + 3000 && l.end < end.saturating_sub(500) { continue; }
+                let t = &text[l.start..l.end];
+                let (f, p) = line_keys(t, &mut buf).map(|(f, p)| (stats.global.get(&f).copied().unwrap_or(0), p.map(|p| stats.global.get(&p).copied().unwrap_or(0)))).unwrap_or((0, None));
+                eprintln!("{:>4} {:>4?} {:>5} {:?} | {}", f, p, t.chars().count(), l.class, t.chars().take(70).collect::<String>().replace('\n', " "));
+            }
+        }
     }
 }

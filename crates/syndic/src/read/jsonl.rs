@@ -122,13 +122,13 @@ impl JsonFields {
 
 /// A field named by a dotted path into nested objects. A key that itself
 /// contains the dots wins over the nested path.
-struct FieldPath {
+pub(crate) struct FieldPath {
     name: String,
     parts: Vec<String>,
 }
 
 impl FieldPath {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         Self { name: name.to_owned(), parts: name.split('.').map(str::to_owned).collect() }
     }
 
@@ -139,7 +139,7 @@ impl FieldPath {
         self.parts.iter().try_fold(value, |value, part| value.as_object()?.get(part))
     }
 
-    fn get_mut<'v>(&self, value: &'v mut Value) -> Option<&'v mut Value> {
+    pub(crate) fn get_mut<'v>(&self, value: &'v mut Value) -> Option<&'v mut Value> {
         if value.get(&self.name).is_some() {
             return value.get_mut(&self.name);
         }

@@ -84,7 +84,7 @@ pub use corpus::CorpusReader;
 pub use input::{resolve_inputs, Input, Inputs};
 
 pub(crate) use self::parquet::{open_parquet, parquet_error};
-pub(crate) use jsonl::JsonlLines;
+pub(crate) use jsonl::{FieldPath, JsonlLines};
 pub(crate) use source::InputReader;
 pub(crate) use stream::{Line, Progress};
 

@@ -1,0 +1,321 @@
+//! Routes, request and response bodies, and handlers. `openapi.json`
+//! specifies the same; `tests/api.rs` checks that they agree.
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use syndic::align::AlignConfig;
+use syndic::dedup::PairKind;
+use syndic::index::{AddOutcome, ClusterInfo, DocReport, IndexStats, Match, PassageSpan, QueryReport};
+use syndic::Document;
+
+use crate::error::ApiError;
+use crate::{auth, AppState};
+
+/// Longest document id accepted, in bytes: ids are keys, not content.
+const MAX_ID_BYTES: usize = 4096;
+
+/// The HTTP API over `state`'s index; see the crate docs for the routes.
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/v1/stats", get(stats))
+        .route("/v1/documents", post(add_one))
+        .route("/v1/documents/{id}", get(get_document).delete(delete_document))
+        .route("/v1/batch/documents", post(add_batch))
+        .route("/v1/query", post(query))
+        .route("/v1/batch/query", post(query_batch))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token));
+    Router::new()
+        .route("/health", get(health))
+        .merge(v1)
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed here")
+        })
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .with_state(state)
+}
+
+/// A JSON request body. Unlike axum's `Json`, it answers malformed JSON and
+/// unknown, missing or mistyped fields with 400 (not 415 or 422) and an
+/// error body of the API's own shape, whatever the content type says.
+struct JsonBody<T>(T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(format!(
+                    "request body over the limit of {} bytes",
+                    state.limits.max_body_bytes
+                ))
+            } else {
+                ApiError::bad_request(format!("cannot read the request body: {}", rejection.body_text()))
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDocument {
+    id: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDocuments {
+    documents: Vec<NewDocument>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryRequest {
+    text: String,
+    /// Also align the passages shared with each match.
+    #[serde(default)]
+    passages: bool,
+    /// Shortest passage reported, in words (default 25).
+    #[serde(default)]
+    min_passage_words: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryTexts {
+    texts: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum AddStatus {
+    Added,
+    DuplicateId,
+}
+
+#[derive(Serialize)]
+struct BatchItem {
+    id: String,
+    status: AddStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<Vec<Match>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<ClusterInfo>,
+}
+
+#[derive(Serialize)]
+struct QueryMatch {
+    id: String,
+    similarity: f64,
+    kind: PairKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passages: Option<Vec<PassageSpan>>,
+}
+
+#[derive(Serialize)]
+struct QueryResponse {
+    matches: Vec<QueryMatch>,
+    clusters: Vec<ClusterInfo>,
+}
+
+#[derive(Serialize)]
+struct StatsResponse {
+    #[serde(flatten)]
+    stats: IndexStats,
+    params: serde_json::Value,
+    version: &'static str,
+}
+
+/// Runs index reads on the blocking pool: redb reads block on I/O.
+async fn blocking<T: Send + 'static>(
+    op: impl FnOnce() -> syndic::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(op).await {
+        Ok(result) => result.map_err(|e| ApiError::from(&e)),
+        Err(_) => Err(ApiError::internal("the index read failed unexpectedly")),
+    }
+}
+
+fn check_text(text: &str, what: &str, state: &AppState) -> Result<(), ApiError> {
+    if text.len() > state.limits.max_doc_bytes {
+        return Err(ApiError::too_large(format!(
+            "{what} is {} bytes, over the limit of {} bytes",
+            text.len(),
+            state.limits.max_doc_bytes
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(format!("{what} is empty")));
+    }
+    Ok(())
+}
+
+fn check_batch(len: usize, state: &AppState) -> Result<(), ApiError> {
+    if len > state.limits.max_batch {
+        return Err(ApiError::too_large(format!(
+            "{len} items in one batch, over the limit of {}",
+            state.limits.max_batch
+        )));
+    }
+    Ok(())
+}
+
+fn document(doc: NewDocument, state: &AppState) -> Result<Document, ApiError> {
+    if doc.id.is_empty() || doc.id.len() > MAX_ID_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "document ids must be 1 to {MAX_ID_BYTES} bytes long"
+        )));
+    }
+    check_text(&doc.text, &format!("document `{}`", doc.id), state)?;
+    Ok(Document::new(doc.id, doc.text))
+}
+
+fn duplicate(id: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "duplicate_id", format!("a document with id `{id}` exists"))
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "version": syndic_version()}))
+}
+
+fn syndic_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+async fn stats(State(state): State<AppState>) -> Result<Json<StatsResponse>, ApiError> {
+    let index = state.index.clone();
+    let stats = blocking(move || index.stats()).await?;
+    let params = state.index.config().to_json();
+    Ok(Json(StatsResponse { stats, params, version: syndic_version() }))
+}
+
+async fn add_one(
+    State(state): State<AppState>,
+    JsonBody(doc): JsonBody<NewDocument>,
+) -> Result<Response, ApiError> {
+    let doc = document(doc, &state)?;
+    let id = doc.id.clone();
+    match state.writer.add(vec![doc]).await?.pop() {
+        Some(AddOutcome::Added(report)) => Ok((StatusCode::CREATED, Json(report)).into_response()),
+        _ => Err(duplicate(&id)),
+    }
+}
+
+async fn add_batch(
+    State(state): State<AppState>,
+    JsonBody(batch): JsonBody<NewDocuments>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_batch(batch.documents.len(), &state)?;
+    let docs = batch
+        .documents
+        .into_iter()
+        .map(|doc| document(doc, &state))
+        .collect::<Result<Vec<_>, _>>()?;
+    let items: Vec<BatchItem> = state
+        .writer
+        .add(docs)
+        .await?
+        .into_iter()
+        .map(|outcome| match outcome {
+            AddOutcome::Added(DocReport { id, matches, cluster }) => BatchItem {
+                id,
+                status: AddStatus::Added,
+                matches: Some(matches),
+                cluster: Some(cluster),
+            },
+            AddOutcome::DuplicateId(id) => {
+                BatchItem { id, status: AddStatus::DuplicateId, matches: None, cluster: None }
+            }
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "results": items })))
+}
+
+fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    id.map(|Path(id)| id).map_err(|e| ApiError::bad_request(format!("bad document id: {}", e.body_text())))
+}
+
+async fn get_document(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<DocReport>, ApiError> {
+    let id = path_id(id)?;
+    let index = state.index.clone();
+    let wanted = id.clone();
+    match blocking(move || index.get(&wanted)).await? {
+        Some(report) => Ok(Json(report)),
+        None => Err(ApiError::not_found(format!("no document with id `{id}`"))),
+    }
+}
+
+async fn delete_document(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_id(id)?;
+    if state.writer.delete(id.clone()).await? {
+        Ok(Json(serde_json::json!({"id": id, "deleted": true})))
+    } else {
+        Err(ApiError::not_found(format!("no document with id `{id}`")))
+    }
+}
+
+async fn query(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<QueryRequest>,
+) -> Result<Json<QueryResponse>, ApiError> {
+    check_text(&request.text, "the text", &state)?;
+    let align = AlignConfig {
+        min_tokens: request.min_passage_words.unwrap_or(AlignConfig::default().min_tokens),
+        ..AlignConfig::default()
+    };
+    align.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let index = state.index.clone();
+    blocking(move || {
+        let QueryReport { matches, clusters } = index.query(&request.text)?;
+        let matches = matches
+            .into_iter()
+            .map(|m| {
+                let passages = if request.passages {
+                    Some(index.passages(&request.text, &m.id, &align)?.unwrap_or_default())
+                } else {
+                    None
+                };
+                Ok(QueryMatch { id: m.id, similarity: m.similarity, kind: m.kind, passages })
+            })
+            .collect::<syndic::Result<Vec<_>>>()?;
+        Ok(QueryResponse { matches, clusters })
+    })
+    .await
+    .map(Json)
+}
+
+async fn query_batch(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<QueryTexts>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_batch(request.texts.len(), &state)?;
+    for (i, text) in request.texts.iter().enumerate() {
+        check_text(text, &format!("text {i}"), &state)?;
+    }
+    let index = state.index.clone();
+    let reports = blocking(move || {
+        let texts: Vec<&str> = request.texts.iter().map(String::as_str).collect();
+        index.query_batch(&texts)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "results": reports })))
+}

@@ -1,0 +1,190 @@
+//! # syndic-server
+//!
+//! An HTTP service over a persistent [`syndic::index::Index`], for documents
+//! that arrive one by one: a crawler asks, for every new page, whether the
+//! text was seen before and where, and adds it.
+//!
+//! The API is JSON over HTTP/1.1, described by `openapi.json` beside this
+//! crate's manifest (the tests check every response against it):
+//!
+//! | Method and path | What |
+//! |---|---|
+//! | `GET /health` | liveness, no token needed |
+//! | `GET /v1/stats` | counts and parameters of the index |
+//! | `POST /v1/documents` | add one document; its matches and cluster |
+//! | `GET /v1/documents/{id}` | a document's matches and cluster |
+//! | `DELETE /v1/documents/{id}` | delete a document |
+//! | `POST /v1/query` | what a text matches, without adding it |
+//! | `POST /v1/batch/documents` | add many in one transaction |
+//! | `POST /v1/batch/query` | many queries against one snapshot |
+//!
+//! How it holds up:
+//!
+//! * **Durability.** A document is acknowledged only after the write
+//!   transaction holding it committed, and redb's commit returns once the
+//!   data is fsync'd. A `kill -9` loses nothing that was acknowledged (a
+//!   test kills the real binary mid-stream and checks).
+//! * **Concurrency.** Reads run on the blocking pool against MVCC snapshots
+//!   and never wait for writes. Writes go to one writer thread, which
+//!   gathers whatever adds are queued into one transaction (group commit):
+//!   fifty clients adding one document each pay for one fsync, not fifty.
+//! * **Security.** It listens on 127.0.0.1 unless told otherwise, and
+//!   refuses a non-loopback address without a token. With a token, every
+//!   `/v1` request needs `Authorization: Bearer <token>`, compared in
+//!   constant time.
+//! * **Bad input.** Bodies over the limit get 413, as do documents over the
+//!   document size limit; malformed JSON, unknown or missing fields get 400
+//!   with serde's message. No request can panic the server: handlers return
+//!   errors, and a property test throws arbitrary bytes at every endpoint.
+//! * **Disk full.** A failed commit answers 507 (or 500 for other I/O
+//!   errors); nothing of that transaction is acknowledged, and the index on
+//!   disk stays at its last commit.
+//!
+//! ```
+//! use syndic::dedup::DedupConfig;
+//! use syndic::index::Index;
+//! use syndic_server::{router, AppState, Limits};
+//! let dir = tempfile::tempdir()?;
+//! let index = Index::create(dir.path(), DedupConfig::builder().build()?)?;
+//! let state = AppState::new(index, None, Limits::default());
+//! let app: axum::Router = router(state);
+//! # drop(app);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod api;
+mod auth;
+pub mod client;
+mod error;
+mod writer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use syndic::index::Index;
+
+pub use api::router;
+pub use auth::constant_time_eq;
+pub use error::ServerError;
+
+/// Size limits of requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Largest document text, in bytes (413 beyond).
+    pub max_doc_bytes: usize,
+    /// Most documents or texts in one batch request (413 beyond).
+    pub max_batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 64 << 20, max_doc_bytes: 8 << 20, max_batch: 10_000 }
+    }
+}
+
+/// What every handler shares: the index, the writer, the token, the limits.
+#[derive(Clone)]
+pub struct AppState {
+    index: Arc<Index>,
+    writer: writer::Writer,
+    token: Option<Arc<str>>,
+    limits: Limits,
+}
+
+impl AppState {
+    /// Starts the writer thread over `index`. With a token, `/v1` requests
+    /// must carry it.
+    pub fn new(index: Index, token: Option<String>, limits: Limits) -> AppState {
+        let index = Arc::new(index);
+        AppState {
+            writer: writer::Writer::start(index.clone()),
+            index,
+            token: token.map(Arc::from),
+            limits,
+        }
+    }
+}
+
+/// Reads a bearer token from a file: its content, surrounding whitespace
+/// removed; an empty token is refused.
+pub fn read_token(path: &Path) -> Result<String, ServerError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ServerError::Io { path: path.to_owned(), source })?;
+    let token = text.trim();
+    if token.is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ServerError::Config(format!(
+            "{}: the token must be one non-empty word",
+            path.display()
+        )));
+    }
+    Ok(token.to_owned())
+}
+
+/// Refuses to expose an unauthenticated index beyond this machine.
+pub fn check_listen(addr: SocketAddr, token: Option<&str>) -> Result<(), ServerError> {
+    if !addr.ip().is_loopback() && token.is_none() {
+        return Err(ServerError::Config(format!(
+            "refusing to listen on {addr} without a token: pass --token-file, or listen on 127.0.0.1"
+        )));
+    }
+    Ok(())
+}
+
+/// Serves `index` on `listen` until `shutdown` completes, then finishes
+/// the requests in flight and the writer's queue, and closes the index.
+/// `on_ready` gets the bound address (the port, when 0 was asked for).
+pub async fn serve(
+    index: Index,
+    listen: SocketAddr,
+    token: Option<String>,
+    limits: Limits,
+    on_ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    check_listen(listen, token.as_deref())?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| ServerError::Bind { addr: listen, source })?;
+    let local = listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
+    let state = AppState::new(index, token, limits);
+    let writer = state.writer.clone();
+    on_ready(local);
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    writer.stop().await;
+    served.map_err(|source| ServerError::Bind { addr: local, source })
+}
+
+/// [`serve`] on its own multi-threaded runtime, stopping when
+/// `should_stop` turns true (polled ten times a second) or on SIGTERM.
+pub fn run(
+    index: Index,
+    listen: SocketAddr,
+    token: Option<String>,
+    limits: Limits,
+    on_ready: impl FnOnce(SocketAddr),
+    should_stop: impl Fn() -> bool + Send + 'static,
+) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    runtime.block_on(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(ServerError::Runtime)?;
+        let shutdown = async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => if should_stop() { break },
+                    _ = term.recv() => break,
+                }
+            }
+        };
+        serve(index, listen, token, limits, on_ready, shutdown).await
+    })
+}

@@ -1,0 +1,267 @@
+//! The tables of format version 1 and the byte encodings of their keys and
+//! values. `docs/index-format.md` gives the same layout as a grammar; a test
+//! below pins every encoding to bytes, so the two cannot drift apart
+//! silently.
+//!
+//! Composite keys are big-endian fixed-width byte arrays: redb orders
+//! `[u8; N]` keys lexicographically, which for big-endian integers is
+//! numeric order, so a range scan over a prefix visits one bucket (or one
+//! document's edges, or one exact-copy group) in `DocId` order. Plain `u32`
+//! and `u64` keys and values use redb's own fixed-width little-endian
+//! encoding, ordered numerically by redb.
+
+use redb::TableDefinition;
+
+use crate::dedup::PairKind;
+use crate::doc::DocId;
+
+/// Bumped whenever the layout of any table changes; an index of another
+/// version is refused on open.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Identifies a syndic index in the `meta` table.
+pub(crate) const MAGIC: &[u8] = b"syndic-index";
+
+/// `magic`, `format_version` (u32 LE), `config` (UTF-8 JSON).
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Named `u64` counters, see [`Counters`](super::Counters).
+pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+/// External id → `DocId`, live documents only.
+pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
+/// `DocId` → [`DocRecord`], every document ever added (deleted ones flagged).
+pub(crate) const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
+/// `DocId` → zstd frame of the original UTF-8 text, live documents only.
+pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("texts");
+/// `DocId` → MinHash signature, `num_perm` × u32 LE; only with signature
+/// verification.
+pub(crate) const SIGNATURES: TableDefinition<u32, &[u8]> = TableDefinition::new("signatures");
+/// [`band_key`] → (): live documents that are the first of their exact group.
+pub(crate) const BANDS: TableDefinition<[u8; 14], ()> = TableDefinition::new("bands");
+/// [`exact_key`] → (): every live document under its content hash.
+pub(crate) const EXACT: TableDefinition<[u8; 20], ()> = TableDefinition::new("exact");
+/// [`edge_key`] → [`edge_value`]: verified pairs, stored in both directions.
+pub(crate) const EDGES: TableDefinition<[u8; 8], [u8; 9]> = TableDefinition::new("edges");
+/// `DocId` → parent `DocId` in the union-find forest; roots are absent.
+pub(crate) const PARENTS: TableDefinition<u32, u32> = TableDefinition::new("parents");
+/// Root `DocId` → [`RootRecord`], one per live cluster.
+pub(crate) const ROOTS: TableDefinition<u32, [u8; 16]> = TableDefinition::new("roots");
+
+/// `band:u16 BE | key:u64 BE | doc:u32 BE`.
+pub(crate) fn band_key(band: u16, key: u64, doc: u32) -> [u8; 14] {
+    let mut out = [0; 14];
+    out[..2].copy_from_slice(&band.to_be_bytes());
+    out[2..10].copy_from_slice(&key.to_be_bytes());
+    out[10..].copy_from_slice(&doc.to_be_bytes());
+    out
+}
+
+/// The document of a [`band_key`].
+pub(crate) fn band_key_doc(key: &[u8; 14]) -> DocId {
+    DocId::from_u32(u32::from_be_bytes([key[10], key[11], key[12], key[13]]))
+}
+
+/// `content_hash:u128 BE | doc:u32 BE`.
+pub(crate) fn exact_key(hash: u128, doc: u32) -> [u8; 20] {
+    let mut out = [0; 20];
+    out[..16].copy_from_slice(&hash.to_be_bytes());
+    out[16..].copy_from_slice(&doc.to_be_bytes());
+    out
+}
+
+/// The document of an [`exact_key`].
+pub(crate) fn exact_key_doc(key: &[u8; 20]) -> DocId {
+    DocId::from_u32(u32::from_be_bytes([key[16], key[17], key[18], key[19]]))
+}
+
+/// `a:u32 BE | b:u32 BE`.
+pub(crate) fn edge_key(a: DocId, b: DocId) -> [u8; 8] {
+    let mut out = [0; 8];
+    out[..4].copy_from_slice(&a.as_u32().to_be_bytes());
+    out[4..].copy_from_slice(&b.as_u32().to_be_bytes());
+    out
+}
+
+/// The two ends of an [`edge_key`].
+pub(crate) fn decode_edge_key(key: &[u8; 8]) -> (DocId, DocId) {
+    let a = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
+    let b = u32::from_be_bytes([key[4], key[5], key[6], key[7]]);
+    (DocId::from_u32(a), DocId::from_u32(b))
+}
+
+/// `similarity:f64 LE | kind:u8` (0 exact, 1 near).
+pub(crate) fn edge_value(similarity: f64, kind: PairKind) -> [u8; 9] {
+    let mut out = [0; 9];
+    out[..8].copy_from_slice(&similarity.to_le_bytes());
+    out[8] = match kind {
+        PairKind::Exact => 0,
+        // The index takes no reprint edges; near is the only other kind.
+        PairKind::Near | PairKind::Reprint => 1,
+    };
+    out
+}
+
+/// Decodes an [`edge_value`].
+pub(crate) fn decode_edge_value(value: &[u8; 9]) -> (f64, PairKind) {
+    let mut bits = [0; 8];
+    bits.copy_from_slice(&value[..8]);
+    let kind = if value[8] == 0 { PairKind::Exact } else { PairKind::Near };
+    (f64::from_le_bytes(bits), kind)
+}
+
+/// Set in [`DocRecord::flags`] once the document is deleted.
+const DELETED: u8 = 1;
+/// Bytes of a [`DocRecord`] before the id.
+const DOC_HEADER: usize = 1 + 8 + 4 + 16;
+
+/// What the index keeps about every document it was given.
+///
+/// `flags:u8 | bytes:u64 LE | tokens:u32 LE | content_hash:u128 LE | id:UTF-8`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DocRecord {
+    pub(crate) deleted: bool,
+    /// Length of the original text in bytes (what `--keep longest` compares).
+    pub(crate) bytes: u64,
+    pub(crate) tokens: u32,
+    pub(crate) content_hash: u128,
+    pub(crate) id: String,
+}
+
+impl DocRecord {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(DOC_HEADER + self.id.len());
+        out.push(if self.deleted { DELETED } else { 0 });
+        out.extend_from_slice(&self.bytes.to_le_bytes());
+        out.extend_from_slice(&self.tokens.to_le_bytes());
+        out.extend_from_slice(&self.content_hash.to_le_bytes());
+        out.extend_from_slice(self.id.as_bytes());
+        out
+    }
+
+    /// `None` when the bytes are not a record of this format version.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<DocRecord> {
+        if bytes.len() < DOC_HEADER {
+            return None;
+        }
+        let (header, id) = bytes.split_at(DOC_HEADER);
+        Some(DocRecord {
+            deleted: header[0] & DELETED != 0,
+            bytes: u64::from_le_bytes(header[1..9].try_into().ok()?),
+            tokens: u32::from_le_bytes(header[9..13].try_into().ok()?),
+            content_hash: u128::from_le_bytes(header[13..29].try_into().ok()?),
+            id: String::from_utf8(id.to_vec()).ok()?,
+        })
+    }
+}
+
+/// A cluster's summary, kept at its union-find root.
+///
+/// `size:u32 LE | representative:u32 LE | representative_bytes:u64 LE`
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RootRecord {
+    pub(crate) size: u32,
+    pub(crate) representative: DocId,
+    pub(crate) representative_bytes: u64,
+}
+
+impl RootRecord {
+    pub(crate) fn encode(&self) -> [u8; 16] {
+        let mut out = [0; 16];
+        out[..4].copy_from_slice(&self.size.to_le_bytes());
+        out[4..8].copy_from_slice(&self.representative.as_u32().to_le_bytes());
+        out[8..].copy_from_slice(&self.representative_bytes.to_le_bytes());
+        out
+    }
+
+    pub(crate) fn decode(bytes: &[u8; 16]) -> RootRecord {
+        let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let mut len = [0; 8];
+        len.copy_from_slice(&bytes[8..]);
+        RootRecord {
+            size: u32_at(0),
+            representative: DocId::from_u32(u32_at(4)),
+            representative_bytes: u64::from_le_bytes(len),
+        }
+    }
+}
+
+/// Signature as stored: u32 LE values.
+pub(crate) fn encode_signature(signature: &[u32]) -> Vec<u8> {
+    signature.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Decodes [`encode_signature`].
+pub(crate) fn decode_signature(bytes: &[u8]) -> Vec<u32> {
+    bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The byte layouts docs/index-format.md promises.
+    #[test]
+    fn encodings_table() {
+        let d = DocId::from_u32;
+        let cases: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
+            (
+                "band",
+                band_key(2, 0x0102_0304_0506_0708, 9).to_vec(),
+                vec![0, 2, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9],
+            ),
+            ("exact", exact_key(5, 0x0a0b).to_vec(), [vec![0; 15], vec![5, 0, 0, 0x0a, 0x0b]].concat()),
+            ("edge", edge_key(d(1), d(256)).to_vec(), vec![0, 0, 0, 1, 0, 0, 1, 0]),
+            ("edge value", edge_value(1.0, PairKind::Near).to_vec(), vec![0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 1]),
+            (
+                "root",
+                RootRecord { size: 3, representative: d(7), representative_bytes: 10 }.encode().to_vec(),
+                vec![3, 0, 0, 0, 7, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                "doc",
+                DocRecord { deleted: true, bytes: 2, tokens: 1, content_hash: 4, id: "x".into() }.encode(),
+                [vec![1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4], vec![0; 15], b"x".to_vec()].concat(),
+            ),
+            ("signature", encode_signature(&[1, 0x0100]), vec![1, 0, 0, 0, 0, 1, 0, 0]),
+        ];
+        for (name, got, expected) in cases {
+            assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn short_doc_records_are_rejected() {
+        assert_eq!(DocRecord::decode(&[0; DOC_HEADER - 1]), None);
+        assert_eq!(DocRecord::decode(&[[0; DOC_HEADER].as_slice(), &[0xff]].concat()), None);
+    }
+
+    proptest! {
+        #[test]
+        fn records_round_trip(deleted: bool, bytes: u64, tokens: u32, hash: u128, id in ".{0,40}") {
+            let record = DocRecord { deleted, bytes, tokens, content_hash: hash, id };
+            prop_assert_eq!(DocRecord::decode(&record.encode()), Some(record));
+        }
+
+        #[test]
+        fn key_order_is_numeric_order(a: (u16, u64, u32), b: (u16, u64, u32), h: (u128, u32), g: (u128, u32)) {
+            prop_assert_eq!(band_key(a.0, a.1, a.2).cmp(&band_key(b.0, b.1, b.2)), a.cmp(&b));
+            prop_assert_eq!(exact_key(h.0, h.1).cmp(&exact_key(g.0, g.1)), h.cmp(&g));
+            prop_assert_eq!(band_key_doc(&band_key(a.0, a.1, a.2)), DocId::from_u32(a.2));
+            prop_assert_eq!(exact_key_doc(&exact_key(h.0, h.1)), DocId::from_u32(h.1));
+        }
+
+        #[test]
+        fn edge_values_round_trip(s in 0.0f64..=1.0, near: bool) {
+            let kind = if near { PairKind::Near } else { PairKind::Exact };
+            prop_assert_eq!(decode_edge_value(&edge_value(s, kind)), (s, kind));
+        }
+
+        #[test]
+        fn roots_and_signatures_round_trip(size: u32, rep: u32, len: u64, sig in proptest::collection::vec(any::<u32>(), 0..64)) {
+            let root = RootRecord { size, representative: DocId::from_u32(rep), representative_bytes: len };
+            prop_assert_eq!(RootRecord::decode(&root.encode()), root);
+            prop_assert_eq!(decode_signature(&encode_signature(&sig)), sig);
+        }
+    }
+}

@@ -1,0 +1,687 @@
+//! A persistent index: documents that arrive one by one, deduplicated
+//! against everything seen before.
+//!
+//! A crawler asks, for every new page, "have we seen this text, and
+//! where?"; a data team adds next month's crawl to a corpus it already
+//! deduplicated. [`Index`] keeps, on disk, what the batch pipeline
+//! ([`crate::dedup::Deduper`]) keeps in memory between its stages (content
+//! hashes, LSH band keys, verified pairs, clusters) plus each document's
+//! text, so that a new document costs a few B-tree lookups instead of a
+//! re-run over the corpus.
+//!
+//! **Same answers as `syndic dedup`.** Documents added to an index in some
+//! order get the same pairs, clusters, representatives and similarities as
+//! `syndic dedup` over the same documents in the same order (tests check
+//! this on corpora and through the CLI). The batch pipeline pairs each
+//! member of an LSH bucket with at most `bucket_window` followers in
+//! `DocId` order; a new document always has the largest `DocId`, so it is
+//! paired with the last `bucket_window` members of each of its buckets,
+//! which gives exactly the batch pipeline's candidate set. Exact copies are
+//! grouped by content hash first and only the first of a group enters LSH,
+//! as in batch mode. Candidates are verified by the configured measure
+//! (exact Jaccard from shingle sets rebuilt from the stored texts, or the
+//! signature estimate).
+//!
+//! **Storage: redb.** One file, `index.redb`, in the index directory. redb
+//! was chosen over the alternatives (RocksDB, LMDB bindings, SQLite, sled,
+//! our own log-structured files) because it gives exactly what the server
+//! needs and nothing it must work around: ACID transactions whose commit is
+//! durable (fsync'd) when it returns, so a document is acknowledged only
+//! once it would survive a crash or `kill -9`; one writer and many readers
+//! under MVCC, so queries read a consistent snapshot while adds commit;
+//! pure Rust (no C++ toolchain, no `unsafe` FFI surface in the build);
+//! a stable, documented file format; and a file lock, so a second process
+//! cannot open an index that a server is writing. The tables and their byte
+//! layouts are in `docs/index-format.md`, versioned by [`FORMAT_VERSION`].
+//!
+//! **Deleting.** [`Index::delete`] removes a document's text, its place in
+//! the LSH buckets and its pairs, so it matches nothing any more and new
+//! documents are never paired with it. The clusters of the remaining
+//! documents are recomputed from their remaining verified pairs (a cluster
+//! held together only by the deleted document splits). When the deleted
+//! document was the first of a group of exact copies, the next copy takes
+//! its place in the buckets and its verified pairs (it has the same
+//! normalized text, so the same similarities). Deletion is not an undo of
+//! history: a bucket larger than `bucket_window` does not re-pair the
+//! documents on either side of a deleted member, so after deletions the
+//! index may differ from `syndic dedup` over the remaining documents in
+//! such buckets.
+//!
+//! What it is not: the reprint mode (passages across whole corpora need
+//! corpus-wide boilerplate statistics) is not supported; create refuses it.
+//!
+//! ```
+//! use syndic::dedup::DedupConfig;
+//! use syndic::index::{AddOutcome, Index};
+//! use syndic::Document;
+//! let dir = tempfile::tempdir()?;
+//! let index = Index::create(dir.path(), DedupConfig::builder().threshold(0.5).build()?)?;
+//! let text = "Shares of the company rose sharply on Tuesday after quarterly earnings beat forecasts";
+//! index.add_batch(&[Document::new("a", text)])?;
+//! // A near copy arrives: it matches `a` and joins its cluster.
+//! let outcomes = index.add_batch(&[Document::new("b", text.replace("Tuesday", "Monday"))])?;
+//! let AddOutcome::Added(report) = &outcomes[0] else { panic!("b is new") };
+//! assert_eq!(report.matches[0].id, "a");
+//! assert_eq!((report.cluster.id.as_str(), report.cluster.size), ("a", 2));
+//! // Queries do not add.
+//! assert_eq!(index.query(text)?.matches[0].similarity, 1.0);
+//! assert_eq!(index.stats()?.documents, 2);
+//! # Ok::<(), syndic::Error>(())
+//! ```
+
+mod format;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+use serde::{Deserialize, Serialize};
+
+pub use format::FORMAT_VERSION;
+
+use crate::align::{align, AlignConfig};
+use crate::cluster::{Clustering, Keep};
+use crate::dedup::{DedupConfig, DedupResult, DedupStats, Mode, PairKind, ScoredPair};
+use crate::doc::{DocId, Document};
+use crate::error::{Error, Result};
+use crate::normalize::Tokens;
+use crate::sketch::SketchMethod;
+use crate::verify::VerifyMethod;
+#[cfg(test)]
+use format::DocRecord;
+use format::{COUNTERS, META};
+use view::{prepare, Read, ReadTables, View, WriteTables};
+
+/// The file of an index inside its directory.
+pub const INDEX_FILE: &str = "index.redb";
+
+/// A verified match of a document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// External id of the matching document.
+    pub id: String,
+    /// Similarity by the index's measure (1 for exact copies).
+    pub similarity: f64,
+    /// Exact copy or near-duplicate.
+    pub kind: PairKind,
+}
+
+/// A cluster as seen from one document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    /// External id of the cluster's first member (in insertion order): a
+    /// stable name for the cluster while that member lives.
+    pub id: String,
+    /// External id of the representative (per `--keep`).
+    pub representative: String,
+    /// Number of members.
+    pub size: u64,
+    /// Similarity of the document to the representative.
+    pub similarity: f64,
+}
+
+/// An indexed document's matches and cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocReport {
+    /// External id.
+    pub id: String,
+    /// Its verified pairs, in insertion order of the other document.
+    pub matches: Vec<Match>,
+    /// Its cluster.
+    pub cluster: ClusterInfo,
+}
+
+/// What a text would match, were it added.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryReport {
+    /// The pairs adding it would create, in insertion order.
+    pub matches: Vec<Match>,
+    /// The distinct clusters of those matches (which adding it would merge),
+    /// with the text's similarity to each representative.
+    pub clusters: Vec<ClusterInfo>,
+}
+
+/// The outcome of adding one document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AddOutcome {
+    /// Added; its report as committed.
+    Added(DocReport),
+    /// Not added: a live document already has this id.
+    DuplicateId(String),
+}
+
+/// Counts over the live documents of an index.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexStats {
+    /// Format version of the file.
+    pub format_version: u32,
+    /// Live documents.
+    pub documents: u64,
+    /// Documents deleted so far.
+    pub deleted: u64,
+    /// Documents ever added (the next `DocId`).
+    pub added: u64,
+    /// Live documents whose normalized text equals an earlier live one's.
+    pub exact_duplicates: u64,
+    /// Clusters of live documents, singletons included.
+    pub clusters: u64,
+    /// Candidate pairs from LSH over the index's history.
+    pub candidate_pairs: u64,
+    /// Live near-duplicate pairs.
+    pub verified_pairs: u64,
+    /// Size of `index.redb` in bytes.
+    pub file_bytes: u64,
+}
+
+/// The live documents of an index as a batch result, for the files
+/// `syndic dedup` writes.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// External id of each exported document, in insertion order; the
+    /// result's `DocId`s index this.
+    pub ids: Vec<String>,
+    /// The `DocId` each exported document has in the index (deleted
+    /// documents leave gaps).
+    pub index_ids: Vec<DocId>,
+    /// Pairs, clusters and similarities, as [`crate::dedup::Deduper`] gives
+    /// them.
+    pub result: DedupResult,
+}
+
+/// A passage shared by a query text and an indexed document, in byte
+/// offsets of both original texts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PassageSpan {
+    /// Start in the query text.
+    pub query_start: usize,
+    /// End (exclusive) in the query text.
+    pub query_end: usize,
+    /// Start in the indexed document.
+    pub doc_start: usize,
+    /// End (exclusive) in the indexed document.
+    pub doc_end: usize,
+    /// Identical words (or characters) aligned.
+    pub words: usize,
+    /// Matches over the longer side.
+    pub identity: f64,
+}
+
+/// Named `u64` counters kept in the `counters` table, updated in the same
+/// transaction as the documents they count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub(crate) next_doc: u64,
+    pub(crate) live: u64,
+    pub(crate) deleted: u64,
+    pub(crate) exact_duplicates: u64,
+    pub(crate) candidate_pairs: u64,
+    pub(crate) verified_pairs: u64,
+    pub(crate) clusters: u64,
+}
+
+impl Counters {
+    const NAMES: [&'static str; 7] = [
+        "next_doc",
+        "live",
+        "deleted",
+        "exact_duplicates",
+        "candidate_pairs",
+        "verified_pairs",
+        "clusters",
+    ];
+
+    fn fields(&mut self) -> [&mut u64; 7] {
+        [
+            &mut self.next_doc,
+            &mut self.live,
+            &mut self.deleted,
+            &mut self.exact_duplicates,
+            &mut self.candidate_pairs,
+            &mut self.verified_pairs,
+            &mut self.clusters,
+        ]
+    }
+
+    fn load(table: &impl ReadableTable<&'static str, u64>, dir: &Path) -> Result<Counters> {
+        let mut counters = Counters::default();
+        for (name, field) in Self::NAMES.into_iter().zip(counters.fields()) {
+            *field = table.get(name).map_err(|e| store_error(dir, e))?.map_or(0, |v| v.value());
+        }
+        Ok(counters)
+    }
+
+    fn save(mut self, table: &mut redb::Table<&'static str, u64>, dir: &Path) -> Result<()> {
+        for (name, field) in Self::NAMES.into_iter().zip(self.fields()) {
+            table.insert(name, *field).map_err(|e| store_error(dir, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// The parameters an index was built with, as stored in `meta/config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct StoredConfig {
+    mode: Mode,
+    ngram: usize,
+    char_ngram: usize,
+    num_perm: usize,
+    sketch: SketchMethod,
+    seed: u64,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    bucket_window: usize,
+    verify: VerifyMethod,
+    keep: Keep,
+    char_script_share: f64,
+}
+
+impl StoredConfig {
+    fn of(config: &DedupConfig) -> StoredConfig {
+        StoredConfig {
+            mode: config.mode(),
+            ngram: config.shingle().ngram,
+            char_ngram: config.shingle().char_ngram,
+            num_perm: config.sketcher().num_perm(),
+            sketch: config.sketcher().method(),
+            seed: config.sketcher().seed(),
+            threshold: config.threshold(),
+            bands: config.lsh().bands(),
+            rows: config.lsh().rows(),
+            bucket_window: config.lsh().bucket_window(),
+            verify: config.verify(),
+            keep: config.keep(),
+            char_script_share: config.shingle().normalizer.char_script_share,
+        }
+    }
+
+    fn build(&self) -> Result<DedupConfig> {
+        let config = DedupConfig::builder()
+            .mode(self.mode)
+            .ngram(self.ngram)
+            .char_ngram(self.char_ngram)
+            .num_perm(self.num_perm)
+            .sketch(self.sketch)
+            .seed(self.seed)
+            .threshold(self.threshold)
+            .bands_rows(self.bands, self.rows)
+            .bucket_window(self.bucket_window)
+            .verify(self.verify)
+            .keep(self.keep)
+            .build()?;
+        // The builder offers no normalizer settings: an index written by a
+        // build that did would tokenize differently here.
+        if StoredConfig::of(&config) != *self {
+            return Err(Error::Config(format!(
+                "parameters {self:?} cannot be reproduced by this version of syndic"
+            )));
+        }
+        Ok(config)
+    }
+
+    /// The parameters that differ, as `name: index X, requested Y`.
+    fn differences(&self, other: &StoredConfig) -> Vec<String> {
+        let (a, b) = (serde_json::json!(self), serde_json::json!(other));
+        let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return Vec::new() };
+        a.iter()
+            .filter(|(k, v)| b.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}: index {v}, requested {}", b.get(k).unwrap_or(&serde_json::Value::Null)))
+            .collect()
+    }
+}
+
+/// Maps a storage error to the library's: I/O errors keep their kind (so
+/// that a full disk can be told apart), a lock held elsewhere says who
+/// probably holds it.
+pub(crate) fn store_error(dir: &Path, err: impl Into<redb::Error>) -> Error {
+    let message = match err.into() {
+        redb::Error::Io(source) => return Error::io(dir.join(INDEX_FILE), source),
+        redb::Error::DatabaseAlreadyOpen => "the index is open in another process (a running \
+             `syndic serve` holds it for writing: use its HTTP API, or stop it first)"
+            .to_owned(),
+        redb::Error::PreviousIo => "an earlier write to the index failed (disk full?); nothing \
+             after the last acknowledged commit was kept: reopen the index"
+            .to_owned(),
+        other => format!("storage error: {other}"),
+    };
+    Error::Index { path: dir.to_owned(), message }
+}
+
+/// A persistent index; see the module docs. `Sync`: share one between
+/// threads; reads run concurrently, writes one at a time.
+#[derive(Debug)]
+pub struct Index {
+    db: Database,
+    dir: PathBuf,
+    config: DedupConfig,
+}
+
+impl Index {
+    /// Creates an empty index in `dir` (created if missing), refusing a
+    /// directory that already holds one.
+    pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<Index> {
+        let dir = dir.as_ref().to_owned();
+        if config.mode() == Mode::Reprint {
+            return Err(Error::Config(
+                "an index supports the exact and minhash modes, not reprint".to_owned(),
+            ));
+        }
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let file = dir.join(INDEX_FILE);
+        if file.exists() {
+            return Err(Error::Index {
+                path: dir,
+                message: "already holds an index (add to it with `syndic index add`)".to_owned(),
+            });
+        }
+        let db = Database::create(&file).map_err(|e| store_error(&dir, e))?;
+        let txn = db.begin_write().map_err(|e| store_error(&dir, e))?;
+        {
+            let err = |e: redb::TableError| store_error(&dir, e);
+            let mut meta = txn.open_table(META).map_err(err)?;
+            let config_json = serde_json::to_vec(&StoredConfig::of(&config))
+                .expect("configs serialize");
+            for (key, value) in [
+                ("magic", format::MAGIC.to_vec()),
+                ("format_version", FORMAT_VERSION.to_le_bytes().to_vec()),
+                ("config", config_json),
+            ] {
+                meta.insert(key, value.as_slice()).map_err(|e| store_error(&dir, e))?;
+            }
+            let mut counters = txn.open_table(COUNTERS).map_err(err)?;
+            Counters::default().save(&mut counters, &dir)?;
+        }
+        view::create_tables(&txn, &dir)?;
+        txn.commit().map_err(|e| store_error(&dir, e))?;
+        Ok(Index { db, dir, config })
+    }
+
+    /// Opens the index in `dir` with the parameters it was built with.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
+        let dir = dir.as_ref().to_owned();
+        let file = dir.join(INDEX_FILE);
+        if !file.is_file() {
+            return Err(Error::Index {
+                path: dir,
+                message: format!(
+                    "no index here ({INDEX_FILE} is missing; create one with `syndic index create`)"
+                ),
+            });
+        }
+        let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
+        let stored = read_meta(&db, &dir)?;
+        let config = stored.build().map_err(|e| Error::Index {
+            path: dir.clone(),
+            message: format!("unusable parameters: {e}"),
+        })?;
+        Ok(Index { db, dir, config })
+    }
+
+    /// Opens the index in `dir`, refusing it unless it was built with
+    /// exactly `config`'s parameters (signatures, bands and thresholds of
+    /// different parameters are not comparable).
+    pub fn open_expecting(dir: impl AsRef<Path>, config: &DedupConfig) -> Result<Index> {
+        let index = Index::open(dir)?;
+        let differences = StoredConfig::of(&index.config).differences(&StoredConfig::of(config));
+        if !differences.is_empty() {
+            return Err(Error::Index {
+                path: index.dir.clone(),
+                message: format!(
+                    "built with other parameters than requested ({})",
+                    differences.join("; ")
+                ),
+            });
+        }
+        Ok(index)
+    }
+
+    /// The parameters the index was built with.
+    pub fn config(&self) -> &DedupConfig {
+        &self.config
+    }
+
+    /// The index directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Adds documents in one durable transaction, in order; each is
+    /// deduplicated against the index and the documents before it. A
+    /// document whose id a live document has is not added. When this
+    /// returns `Ok`, every added document is on disk.
+    pub fn add_batch(&self, docs: &[Document]) -> Result<Vec<AddOutcome>> {
+        let prepared = prepare(docs, &self.config).map_err(|e| Error::io(&self.dir, e))?;
+        let txn = self.db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        let outcomes = {
+            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
+            let mut counters = view.counters()?;
+            let mut added = Vec::with_capacity(docs.len());
+            for (doc, prep) in docs.iter().zip(prepared) {
+                added.push(view.add(doc, prep, &mut counters)?);
+            }
+            let outcomes = added
+                .into_iter()
+                .zip(docs)
+                .map(|(d, doc)| match d {
+                    Some(d) => view.report(d).map(AddOutcome::Added),
+                    None => Ok(AddOutcome::DuplicateId(doc.id.clone())),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            view.save_counters(counters)?;
+            outcomes
+        };
+        txn.commit().map_err(|e| store_error(&self.dir, e))?;
+        Ok(outcomes)
+    }
+
+    /// What `text` would match were it added; adds nothing.
+    pub fn query(&self, text: &str) -> Result<QueryReport> {
+        Ok(self.query_batch(&[text])?.remove(0))
+    }
+
+    /// [`Index::query`] for many texts, against one snapshot.
+    pub fn query_batch(&self, texts: &[&str]) -> Result<Vec<QueryReport>> {
+        let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
+        let prepared = prepare(&docs, &self.config).map_err(|e| Error::io(&self.dir, e))?;
+        let mut view = self.read_view()?;
+        prepared.into_iter().map(|prep| view.query(prep)).collect()
+    }
+
+    /// The matches and cluster of the live document `id`.
+    pub fn get(&self, id: &str) -> Result<Option<DocReport>> {
+        let mut view = self.read_view()?;
+        match view.doc_id(id)? {
+            Some(d) => view.report(d).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes the live document `id` (see the module docs for what happens
+    /// to its cluster); `false` when there is none. Durable on return.
+    pub fn delete(&self, id: &str) -> Result<bool> {
+        let txn = self.db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        let deleted = {
+            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
+            let mut counters = view.counters()?;
+            let deleted = view.delete(id, &mut counters)?;
+            view.save_counters(counters)?;
+            deleted
+        };
+        if deleted {
+            txn.commit().map_err(|e| store_error(&self.dir, e))?;
+        } else {
+            txn.abort().map_err(|e| store_error(&self.dir, e))?;
+        }
+        Ok(deleted)
+    }
+
+    /// Counts over the live documents.
+    pub fn stats(&self) -> Result<IndexStats> {
+        let counters = self.read_view()?.counters()?;
+        let file = self.dir.join(INDEX_FILE);
+        let file_bytes = fs::metadata(&file).map_err(|e| Error::io(&file, e))?.len();
+        Ok(IndexStats {
+            format_version: FORMAT_VERSION,
+            documents: counters.live,
+            deleted: counters.deleted,
+            added: counters.next_doc,
+            exact_duplicates: counters.exact_duplicates,
+            clusters: counters.clusters,
+            candidate_pairs: counters.candidate_pairs,
+            verified_pairs: counters.verified_pairs,
+            file_bytes,
+        })
+    }
+
+    /// The live documents as the batch pipeline would report them: same
+    /// pairs, cluster numbering, representatives and similarities.
+    pub fn export(&self) -> Result<Export> {
+        let mut view = self.read_view()?;
+        let counters = view.counters()?;
+        let err = |e: redb::StorageError| store_error(&self.dir, e);
+        let mut ids = Vec::new();
+        let mut index_ids = Vec::new();
+        let mut lengths = Vec::new();
+        // Dense position of each index DocId; deleted ones get none.
+        let mut dense = vec![u32::MAX; counters.next_doc as usize];
+        for entry in view.tables().docs.iter().map_err(err)? {
+            let (key, value) = entry.map_err(err)?;
+            let record = view.decode_record(key.value(), value.value())?;
+            if !record.deleted {
+                dense[key.value() as usize] = ids.len() as u32;
+                index_ids.push(DocId::from_u32(key.value()));
+                ids.push(record.id);
+                lengths.push(record.bytes);
+            }
+        }
+        let mut pairs = Vec::new();
+        for entry in view.tables().edges.iter().map_err(err)? {
+            let (key, value) = entry.map_err(err)?;
+            let (a, b) = format::decode_edge_key(&key.value());
+            if a < b {
+                let (similarity, kind) = format::decode_edge_value(&value.value());
+                let (a, b) = (dense[a.as_usize()], dense[b.as_usize()]);
+                pairs.push(ScoredPair {
+                    a: DocId::from_u32(a),
+                    b: DocId::from_u32(b),
+                    similarity,
+                    kind,
+                    coverage: None,
+                });
+            }
+        }
+        pairs.sort_by_key(|p| (p.a, p.b));
+        let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        let clustering = Clustering::from_edges(ids.len(), &edges, self.config.keep(), &lengths);
+        let mut similarity = Vec::with_capacity(ids.len());
+        for (doc, &index_id) in index_ids.iter().enumerate() {
+            let rep = clustering.representative(clustering.cluster_of(DocId::from_u32(doc as u32)));
+            similarity.push(view.similarity(index_id, index_ids[rep.as_usize()])?);
+        }
+        let documents = ids.len();
+        let clusters = clustering.num_clusters();
+        let exact_duplicates = counters.exact_duplicates as usize;
+        let stats = DedupStats {
+            documents,
+            exact_duplicates,
+            near_duplicates: documents - clusters - exact_duplicates.min(documents - clusters),
+            clusters,
+            duplicates_removed: documents - clusters,
+            candidate_pairs: counters.candidate_pairs as usize,
+            verified_pairs: pairs.iter().filter(|p| p.kind == PairKind::Near).count(),
+        };
+        Ok(Export { ids, index_ids, result: DedupResult { clustering, similarity, pairs, stats } })
+    }
+
+    /// The passages `text` shares with the live document `id`, in byte
+    /// offsets of both texts; `None` when there is no such document.
+    pub fn passages(
+        &self,
+        text: &str,
+        id: &str,
+        config: &AlignConfig,
+    ) -> Result<Option<Vec<PassageSpan>>> {
+        config.validate()?;
+        let view = self.read_view()?;
+        let Some(d) = view.doc_id(id)? else { return Ok(None) };
+        let stored = view.text(d)?;
+        let normalizer = self.config.shingler().normalizer();
+        let (mut query_tokens, mut doc_tokens) = (Tokens::default(), Tokens::default());
+        normalizer.tokenize(text, &mut query_tokens);
+        normalizer.tokenize(&stored, &mut doc_tokens);
+        let (q, t) = (query_tokens.tokens(), doc_tokens.tokens());
+        let spans = align(query_tokens.hashes(), doc_tokens.hashes(), config)
+            .into_iter()
+            .map(|p| PassageSpan {
+                query_start: q[p.a_start].start as usize,
+                query_end: q[p.a_end - 1].end as usize,
+                doc_start: t[p.b_start].start as usize,
+                doc_end: t[p.b_end - 1].end as usize,
+                words: p.matches,
+                identity: p.identity(),
+            })
+            .collect();
+        Ok(Some(spans))
+    }
+
+    fn read_view(&self) -> Result<View<'_, Read>> {
+        let txn = self.db.begin_read().map_err(|e| store_error(&self.dir, e))?;
+        Ok(View::new(ReadTables::open(&txn, &self.dir)?, &self.dir, &self.config))
+    }
+}
+
+/// Reads and checks `meta`: magic, format version, parameters.
+fn read_meta(db: &Database, dir: &Path) -> Result<StoredConfig> {
+    let refuse = |message: String| Error::Index { path: dir.to_owned(), message };
+    let txn = db.begin_read().map_err(|e| store_error(dir, e))?;
+    let meta = match txn.open_table(META) {
+        Ok(meta) => meta,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            return Err(refuse(format!("{INDEX_FILE} is not a syndic index (no metadata)")))
+        }
+        Err(e) => return Err(store_error(dir, e)),
+    };
+    let get = |key: &str| -> Result<Option<Vec<u8>>> {
+        Ok(meta.get(key).map_err(|e| store_error(dir, e))?.map(|v| v.value().to_vec()))
+    };
+    if get("magic")?.as_deref() != Some(format::MAGIC) {
+        return Err(refuse(format!("{INDEX_FILE} is not a syndic index (bad magic)")));
+    }
+    let version = get("format_version")?
+        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map(u32::from_le_bytes);
+    if version != Some(FORMAT_VERSION) {
+        let found = version.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+        return Err(refuse(format!(
+            "index format version {found}, but this syndic reads version {FORMAT_VERSION} only \
+             (rebuild the index with `syndic index create`)"
+        )));
+    }
+    let config = get("config")?.unwrap_or_default();
+    serde_json::from_slice(&config)
+        .map_err(|e| refuse(format!("unreadable index parameters: {e}")))
+}
+
+#[cfg(test)]
+impl Index {
+    /// The record of every document ever added, deleted ones included.
+    fn records(&self) -> Result<Vec<DocRecord>> {
+        let view = self.read_view()?;
+        let err = |e: redb::StorageError| store_error(&self.dir, e);
+        let mut out = Vec::new();
+        for entry in view.tables().docs.iter().map_err(err)? {
+            let (key, value) = entry.map_err(err)?;
+            out.push(view.decode_record(key.value(), value.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Checks the invariants between tables; tests call it after changes.
+    fn check_consistency(&self) -> Result<()> {
+        self.read_view()?.check_consistency()
+    }
+}
