@@ -102,7 +102,7 @@ impl Corpus {
                     for start in (0..batch.num_rows()).step_by(BATCH_DOCS) {
                         py.check_signals()?;
                         let len = BATCH_DOCS.min(batch.num_rows() - start);
-                        let docs = documents(&batch.slice(start, len), record)?;
+                        let docs = py.detach(|| documents(&batch.slice(start, len), record))?;
                         record += len as u64;
                         report.documents += len as u64;
                         py.detach(|| each(&docs)).or_raise()?;

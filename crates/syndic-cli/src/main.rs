@@ -32,6 +32,12 @@ enum Command {
     Eval(cmd::eval::Args),
     /// Write a self-contained HTML report of a run: clusters, passages, diffs.
     Report(cmd::report::Args),
+    /// Build, grow, inspect and export a persistent index.
+    Index(cmd::index::Args),
+    /// Look a text up in an index without adding it: matches and shared passages.
+    Query(cmd::query::Args),
+    /// Serve an index over HTTP: add, query and delete documents as they arrive.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +49,9 @@ fn main() -> ExitCode {
         Command::Clean(args) => cmd::clean::run(args, &cancel),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Report(args) => cmd::report::run(args, &cancel),
+        Command::Index(args) => cmd::index::run(args, &cancel),
+        Command::Query(args) => cmd::query::run(args),
+        Command::Serve(args) => cmd::serve::run(args, &cancel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

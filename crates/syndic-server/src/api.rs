@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use syndic::align::AlignConfig;
 use syndic::dedup::PairKind;
-use syndic::index::{AddOutcome, ClusterInfo, DocReport, IndexStats, Match, PassageSpan, QueryReport};
+use syndic::index::{
+    AddOutcome, ClusterInfo, DocReport, IndexStats, Match, PassageSpan, QueryReport,
+};
 use syndic::Document;
 
 use crate::error::ApiError;
@@ -37,7 +39,11 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed here")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed here",
+            )
         })
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .with_state(state)
@@ -59,7 +65,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                     state.limits.max_body_bytes
                 ))
             } else {
-                ApiError::bad_request(format!("cannot read the request body: {}", rejection.body_text()))
+                ApiError::bad_request(format!(
+                    "cannot read the request body: {}",
+                    rejection.body_text()
+                ))
             }
         })?;
         serde_json::from_slice(&bytes)
@@ -245,7 +254,8 @@ async fn add_batch(
 }
 
 fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    id.map(|Path(id)| id).map_err(|e| ApiError::bad_request(format!("bad document id: {}", e.body_text())))
+    id.map(|Path(id)| id)
+        .map_err(|e| ApiError::bad_request(format!("bad document id: {}", e.body_text())))
 }
 
 async fn get_document(

@@ -36,7 +36,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Lets a request through when no token is configured or it carries the
 /// right one.
-pub(crate) async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(token) = &state.token else { return next.run(request).await };
     let given = request
         .headers()

@@ -60,13 +60,26 @@ impl Client {
     }
 
     /// Sends one request and reads the response.
-    pub fn request(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> io::Result<Response> {
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> io::Result<Response> {
         let reused = self.conn.is_some();
         match self.try_request(method, path, body) {
             // A kept-alive connection the server closed since: once more on
             // a fresh one. Only when nothing of the response was read, so a
             // request is never sent twice after the server saw it.
-            Err(e) if reused && matches!(e.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe) => {
+            Err(e)
+                if reused
+                    && matches!(
+                        e.kind(),
+                        io::ErrorKind::UnexpectedEof
+                            | io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::BrokenPipe
+                    ) =>
+            {
                 self.conn = None;
                 self.try_request(method, path, body)
             }
@@ -100,13 +113,21 @@ impl Client {
         self.conn.as_mut().ok_or_else(|| io::Error::other("no connection"))
     }
 
-    fn try_request(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> io::Result<Response> {
+    fn try_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> io::Result<Response> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
         if let Some(token) = &self.token {
             head.push_str(&format!("Authorization: Bearer {token}\r\n"));
         }
         if let Some(body) = body {
-            head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
         }
         head.push_str("\r\n");
         let conn = self.connect()?;
@@ -144,7 +165,8 @@ fn exchange(conn: &mut BufReader<TcpStream>, head: &[u8], body: &[u8]) -> io::Re
         }
         if let Some((name, value)) = header.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.trim().parse::<usize>().map_err(|_| invalid("bad Content-Length"))?);
+                length =
+                    Some(value.trim().parse::<usize>().map_err(|_| invalid("bad Content-Length"))?);
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
                 return Err(invalid("chunked responses are not supported"));
             }

@@ -87,7 +87,9 @@ impl From<&syndic::Error> for ApiError {
             syndic::Error::Io { source, .. }
                 if matches!(
                     source.kind(),
-                    io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded
+                    io::ErrorKind::StorageFull
+                        | io::ErrorKind::FileTooLarge
+                        | io::ErrorKind::QuotaExceeded
                 ) =>
             {
                 ApiError::new(
@@ -107,7 +109,9 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({"error": self.message, "code": self.code});
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -150,7 +150,8 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| ServerError::Bind { addr: listen, source })?;
-    let local = listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
+    let local =
+        listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
     let state = AppState::new(index, token, limits);
     let writer = state.writer.clone();
     on_ready(local);

@@ -26,10 +26,18 @@ const MAX_GROUP_DOCS: usize = 8192;
 type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
 
 enum Job {
-    Add { docs: Vec<Document>, reply: Reply<Vec<AddOutcome>> },
-    Delete { id: String, reply: Reply<bool> },
+    Add {
+        docs: Vec<Document>,
+        reply: Reply<Vec<AddOutcome>>,
+    },
+    Delete {
+        id: String,
+        reply: Reply<bool>,
+    },
     /// Finish what was queued before, then exit.
-    Stop { done: oneshot::Sender<()> },
+    Stop {
+        done: oneshot::Sender<()>,
+    },
 }
 
 /// A handle on the writer thread; cheap to clone.
@@ -131,6 +139,8 @@ fn run(index: &Index, queue: &mpsc::Receiver<Job>) {
 fn guarded<T>(op: impl FnOnce() -> syndic::Result<T>) -> Result<T, ApiError> {
     match catch_unwind(AssertUnwindSafe(op)) {
         Ok(result) => result.map_err(|e| ApiError::from(&e)),
-        Err(_) => Err(ApiError::internal("the index operation failed unexpectedly; nothing was stored")),
+        Err(_) => {
+            Err(ApiError::internal("the index operation failed unexpectedly; nothing was stored"))
+        }
     }
 }

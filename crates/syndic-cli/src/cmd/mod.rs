@@ -3,7 +3,10 @@
 pub mod clean;
 pub mod dedup;
 pub mod eval;
+pub mod index;
 pub mod input;
 pub mod output;
 pub mod passages;
+pub mod query;
 pub mod report;
+pub mod serve;

@@ -75,9 +75,20 @@ pub const REPEAT_MIN_WORDS: usize = 3;
 /// Words in a prefix key.
 const PREFIX_WORDS: usize = 5;
 
-/// Seeds that keep whole-line keys, prefix keys and site keys apart.
+/// Words in a shingle key.
+const SHINGLE_WORDS: usize = 8;
+
+/// One shingle in this many (by its hash) is kept as a key.
+const SHINGLE_SAMPLE: u64 = 8;
+
+/// A line is matched by its shingles only if it has this many, two thirds
+/// of them repeated.
+const SHINGLES_MIN: usize = 3;
+
+/// Seeds that keep whole-line, prefix and shingle keys apart.
 const SEED_LINE: u64 = 0x6c69_6e65;
 const SEED_PREFIX: u64 = 0x7072_6566;
+const SEED_SHINGLE: u64 = 0x7368_696e;
 
 /// Default `min_docs` of [`LineStats::freeze`] (`--boilerplate-min-docs`).
 pub const DEFAULT_MIN_DOCS: usize = 20;
@@ -126,11 +137,12 @@ impl LineStats {
     /// (lowercased, without `www.`) is what groups pages.
     pub fn observe(&mut self, text: &str, site: Option<&str>) {
         let mut keys = Vec::new();
-        let mut buf = String::new();
+        let mut line_keys = LineKeys::default();
         for line in super::lines(text) {
-            if let Some((full, prefix)) = line_keys(line.text, &mut buf) {
-                keys.push(full);
-                keys.extend(prefix);
+            if line_keys.compute(line.text) {
+                keys.push(line_keys.full);
+                keys.extend(line_keys.prefix);
+                keys.extend_from_slice(&line_keys.shingles);
             }
         }
         keys.sort_unstable();
@@ -219,9 +231,8 @@ impl RepeatedLines {
     /// `site`. Prefix keys are not consulted: they only count inside head
     /// and tail chains.
     pub fn is_repeated(&self, line: &str, site: Option<&str>) -> bool {
-        let mut buf = String::new();
-        line_keys(line, &mut buf)
-            .is_some_and(|(full, _)| self.contains(full, site.map(site_hash)))
+        let mut keys = LineKeys::default();
+        keys.compute(line) && self.contains(keys.full, site.map(site_hash))
     }
 
     /// Repeated keys, global and per site.
@@ -238,10 +249,18 @@ impl RepeatedLines {
         self.global.contains(&key) || site.is_some_and(|s| self.site.contains(&site_key(s, key)))
     }
 
-    /// Whether a line is a link of a chain: its whole or its prefix repeated.
-    fn is_link(&self, line: &str, site: Option<u64>, buf: &mut String) -> bool {
-        line_keys(line, buf)
-            .is_some_and(|(full, prefix)| self.contains(full, site) || prefix.is_some_and(|p| self.contains(p, site)))
+    /// Whether a line is a link of a chain: its whole or its prefix
+    /// repeated, or most of its shingles.
+    fn is_link(&self, line: &str, site: Option<u64>, keys: &mut LineKeys) -> bool {
+        if !keys.compute(line) {
+            return false;
+        }
+        if self.contains(keys.full, site) || keys.prefix.is_some_and(|p| self.contains(p, site)) {
+            return true;
+        }
+        let shingles = keys.shingles.len();
+        let repeated = keys.shingles.iter().filter(|&&k| self.contains(k, site)).count();
+        shingles >= SHINGLES_MIN && repeated * 3 >= shingles * 2
     }
 }
 
@@ -265,27 +284,25 @@ pub fn classify_with_repeats(
 
 fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLines) {
     let n = doc.lines.len();
-    let mut buf = String::new();
-    let mut link = |i: usize| repeats.is_link(doc.lines[i].text, site, &mut buf);
-    // The document's own text: a good line that is not repeated. Shorter
-    // prose may sit in a chain (credits, titles, notes between licence
-    // paragraphs); it is labelled only if a link follows it.
-    let own = |i: usize| doc.good[i];
+    let mut keys = LineKeys::default();
+    let mut link = |i: usize| repeats.is_link(doc.lines[i].text, site, &mut keys);
     // How many lines, from the edge inwards along `order`, a chain covers.
+    // A good line that is no link is the document's own text: the chain
+    // crosses one (a licence paragraph of a version too rare to count),
+    // never two without a link between them.
     let mut chain = |order: &mut dyn Iterator<Item = usize>| {
-        let (mut covered, mut seen, mut gap) = (0, 0, 0);
+        let (mut covered, mut seen, mut gap, mut own) = (0, 0, 0, 0);
         for i in order {
             seen += 1;
             if link(i) {
                 covered = seen;
-                gap = 0;
-            } else if own(i) {
+                (gap, own) = (0, 0);
+                continue;
+            }
+            gap += 1;
+            own += usize::from(doc.good[i]);
+            if gap > CHAIN_MAX_GAP || own > 1 {
                 break;
-            } else {
-                gap += 1;
-                if gap > CHAIN_MAX_GAP {
-                    break;
-                }
             }
         }
         covered
@@ -306,42 +323,69 @@ fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLi
     }
 }
 
-/// The whole-line key of `line` and, for lines of more than
-/// [`PREFIX_WORDS`] words, its prefix key; `None` for lines with fewer than
-/// [`REPEAT_MIN_WORDS`] words containing a letter. `buf` is scratch space.
-fn line_keys(line: &str, buf: &mut String) -> Option<(u64, Option<u64>)> {
-    buf.clear();
-    let (mut words, mut lettered, mut prefix_len) = (0, 0, 0);
-    for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        if words > 0 {
-            buf.push(' ');
-        }
-        let mut in_number = false;
-        let mut has_letter = false;
-        for c in word.chars() {
-            if c.is_numeric() {
-                if !in_number {
-                    buf.push('0');
+/// The keys of one line, in buffers reused from line to line.
+#[derive(Debug, Default)]
+struct LineKeys {
+    /// The normalised line: lowercase words joined by single spaces.
+    norm: String,
+    /// Byte offset in `norm` of each word.
+    starts: Vec<usize>,
+    /// The whole line.
+    full: u64,
+    /// The first [`PREFIX_WORDS`] words, for longer lines.
+    prefix: Option<u64>,
+    /// Runs of [`SHINGLE_WORDS`] words starting at sampled words.
+    shingles: Vec<u64>,
+}
+
+impl LineKeys {
+    /// Computes the keys of `line`; false (and no keys) when it has fewer
+    /// than [`REPEAT_MIN_WORDS`] words containing a letter.
+    fn compute(&mut self, line: &str) -> bool {
+        self.norm.clear();
+        self.starts.clear();
+        self.shingles.clear();
+        let mut lettered = 0;
+        for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            if !self.starts.is_empty() {
+                self.norm.push(' ');
+            }
+            self.starts.push(self.norm.len());
+            let mut in_number = false;
+            let mut has_letter = false;
+            for c in word.chars() {
+                if c.is_numeric() {
+                    if !in_number {
+                        self.norm.push('0');
+                    }
+                    in_number = true;
+                } else {
+                    in_number = false;
+                    has_letter = true;
+                    self.norm.extend(c.to_lowercase());
                 }
-                in_number = true;
-            } else {
-                in_number = false;
-                has_letter = true;
-                buf.extend(c.to_lowercase());
+            }
+            lettered += usize::from(has_letter);
+        }
+        if lettered < REPEAT_MIN_WORDS {
+            return false;
+        }
+        let words = self.starts.len();
+        // The end of the span of words `from..to`, in `norm`.
+        let end = |to: usize| self.starts.get(to).map_or(self.norm.len(), |&s| s - 1);
+        let bytes = self.norm.as_bytes();
+        self.full = xxh3_64_with_seed(bytes, SEED_LINE);
+        self.prefix = (words > PREFIX_WORDS).then(|| xxh3_64_with_seed(&bytes[..end(PREFIX_WORDS)], SEED_PREFIX));
+        // Sampling by the shingle's own hash keeps the choice local: an
+        // edit changes only the shingles that cover it.
+        for from in 0..(words + 1).saturating_sub(SHINGLE_WORDS) {
+            let key = xxh3_64_with_seed(&bytes[self.starts[from]..end(from + SHINGLE_WORDS)], SEED_SHINGLE);
+            if key % SHINGLE_SAMPLE == 0 {
+                self.shingles.push(key);
             }
         }
-        words += 1;
-        lettered += usize::from(has_letter);
-        if words == PREFIX_WORDS {
-            prefix_len = buf.len();
-        }
+        true
     }
-    if lettered < REPEAT_MIN_WORDS {
-        return None;
-    }
-    let full = xxh3_64_with_seed(buf.as_bytes(), SEED_LINE);
-    let prefix = (words > PREFIX_WORDS).then(|| xxh3_64_with_seed(&buf.as_bytes()[..prefix_len], SEED_PREFIX));
-    Some((full, prefix))
 }
 
 /// The hash of a site's host: scheme, user, port, path and a leading `www.`
@@ -427,8 +471,8 @@ mod tests {
 
     #[test]
     fn line_keys_normalise() {
-        let mut buf = String::new();
-        let mut key = |s: &str| line_keys(s, &mut buf);
+        let mut keys = LineKeys::default();
+        let mut key = |s: &str| keys.compute(s).then_some((keys.full, keys.prefix));
         let same = [
             ("Updated: 2011-04-23 17:57 by the desk", "updated 1999-1-1 0:00 by THE desk"),
             ("Project Gutenberg\u{2122} electronic works", "project gutenberg electronic works"),
@@ -791,8 +835,9 @@ mod tests {
             for l in &labels {
                 if l.start > start + 3000 && l.end < end.saturating_sub(500) { continue; }
                 let t = &text[l.start..l.end];
-                let (f, p) = line_keys(t, &mut buf).map(|(f, p)| (stats.global.get(&f).copied().unwrap_or(0), p.map(|p| stats.global.get(&p).copied().unwrap_or(0)))).unwrap_or((0, None));
-                eprintln!("{:>4} {:>4?} {:>5} {:?} | {}", f, p, t.chars().count(), l.class, t.chars().take(70).collect::<String>().replace('\n', " "));
+                let (f, p) = if lk.compute(t) { (stats.global.get(&lk.full).copied().unwrap_or(0), lk.prefix.map(|p| stats.global.get(&p).copied().unwrap_or(0))) } else { (0, None) };
+                let sh = format!("{}/{}", lk.shingles.iter().filter(|k| stats.global.get(k).copied().unwrap_or(0) >= 20).count(), lk.shingles.len());
+                eprintln!("{:>4} {:>4?} {:>5} {:>5} {:?} | {}", f, p, sh, t.chars().count(), l.class, t.chars().take(70).collect::<String>().replace('\n', " "));
             }
         }
     }

@@ -173,7 +173,8 @@ impl RootRecord {
     }
 
     pub(crate) fn decode(bytes: &[u8; 16]) -> RootRecord {
-        let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let u32_at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let mut len = [0; 8];
         len.copy_from_slice(&bytes[8..]);
         RootRecord {
@@ -210,18 +211,30 @@ mod tests {
                 band_key(2, 0x0102_0304_0506_0708, 9).to_vec(),
                 vec![0, 2, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9],
             ),
-            ("exact", exact_key(5, 0x0a0b).to_vec(), [vec![0; 15], vec![5, 0, 0, 0x0a, 0x0b]].concat()),
+            (
+                "exact",
+                exact_key(5, 0x0a0b).to_vec(),
+                [vec![0; 15], vec![5, 0, 0, 0x0a, 0x0b]].concat(),
+            ),
             ("edge", edge_key(d(1), d(256)).to_vec(), vec![0, 0, 0, 1, 0, 0, 1, 0]),
-            ("edge value", edge_value(1.0, PairKind::Near).to_vec(), vec![0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 1]),
+            (
+                "edge value",
+                edge_value(1.0, PairKind::Near).to_vec(),
+                vec![0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 1],
+            ),
             (
                 "root",
-                RootRecord { size: 3, representative: d(7), representative_bytes: 10 }.encode().to_vec(),
+                RootRecord { size: 3, representative: d(7), representative_bytes: 10 }
+                    .encode()
+                    .to_vec(),
                 vec![3, 0, 0, 0, 7, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0],
             ),
             (
                 "doc",
-                DocRecord { deleted: true, bytes: 2, tokens: 1, content_hash: 4, id: "x".into() }.encode(),
-                [vec![1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4], vec![0; 15], b"x".to_vec()].concat(),
+                DocRecord { deleted: true, bytes: 2, tokens: 1, content_hash: 4, id: "x".into() }
+                    .encode(),
+                [vec![1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4], vec![0; 15], b"x".to_vec()]
+                    .concat(),
             ),
             ("signature", encode_signature(&[1, 0x0100]), vec![1, 0, 0, 0, 0, 1, 0, 0]),
         ];

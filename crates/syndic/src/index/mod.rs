@@ -329,7 +329,12 @@ impl StoredConfig {
         let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return Vec::new() };
         a.iter()
             .filter(|(k, v)| b.get(*k) != Some(v))
-            .map(|(k, v)| format!("{k}: index {v}, requested {}", b.get(k).unwrap_or(&serde_json::Value::Null)))
+            .map(|(k, v)| {
+                format!(
+                    "{k}: index {v}, requested {}",
+                    b.get(k).unwrap_or(&serde_json::Value::Null)
+                )
+            })
             .collect()
     }
 }
@@ -383,8 +388,8 @@ impl Index {
         {
             let err = |e: redb::TableError| store_error(&dir, e);
             let mut meta = txn.open_table(META).map_err(err)?;
-            let config_json = serde_json::to_vec(&StoredConfig::of(&config))
-                .expect("configs serialize");
+            let config_json =
+                serde_json::to_vec(&StoredConfig::of(&config)).expect("configs serialize");
             for (key, value) in [
                 ("magic", format::MAGIC.to_vec()),
                 ("format_version", FORMAT_VERSION.to_le_bytes().to_vec()),
@@ -491,6 +496,11 @@ impl Index {
         prepared.into_iter().map(|prep| view.query(prep)).collect()
     }
 
+    /// Whether a live document has this id.
+    pub fn contains(&self, id: &str) -> Result<bool> {
+        Ok(self.read_view()?.doc_id(id)?.is_some())
+    }
+
     /// The matches and cluster of the live document `id`.
     pub fn get(&self, id: &str) -> Result<Option<DocReport>> {
         let mut view = self.read_view()?;
@@ -580,7 +590,9 @@ impl Index {
         let mut similarity = Vec::with_capacity(ids.len());
         for (doc, &index_id) in index_ids.iter().enumerate() {
             let rep = clustering.representative(clustering.cluster_of(DocId::from_u32(doc as u32)));
-            similarity.push(view.similarity(index_id, index_ids[rep.as_usize()])?);
+            let rep = index_ids[rep.as_usize()];
+            // A representative is an exact copy of itself: no lookup needed.
+            similarity.push(if rep == index_id { 1.0 } else { view.similarity(index_id, rep)? });
         }
         let documents = ids.len();
         let clusters = clustering.num_clusters();
@@ -662,8 +674,7 @@ fn read_meta(db: &Database, dir: &Path) -> Result<StoredConfig> {
         )));
     }
     let config = get("config")?.unwrap_or_default();
-    serde_json::from_slice(&config)
-        .map_err(|e| refuse(format!("unreadable index parameters: {e}")))
+    serde_json::from_slice(&config).map_err(|e| refuse(format!("unreadable index parameters: {e}")))
 }
 
 #[cfg(test)]

@@ -50,7 +50,11 @@ fn batch(docs: &[Document], builder: &DedupConfigBuilder) -> DedupResult {
     deduper.finish().unwrap()
 }
 
-fn indexed(docs: &[Document], builder: &DedupConfigBuilder, chunk: usize) -> (tempfile::TempDir, Index) {
+fn indexed(
+    docs: &[Document],
+    builder: &DedupConfigBuilder,
+    chunk: usize,
+) -> (tempfile::TempDir, Index) {
     let dir = tempfile::tempdir().unwrap();
     let index = Index::create(dir.path().join("idx"), builder.clone().build().unwrap()).unwrap();
     for docs in docs.chunks(chunk.max(1)) {
@@ -98,7 +102,12 @@ fn index_matches_the_batch_pipeline() {
         let expected = batch(&docs, &builder);
         for chunk in [1, 5, docs.len()] {
             let (_dir, index) = indexed(&docs, &builder, chunk);
-            assert_same(&index.export().unwrap(), &expected, &docs, &format!("{name}, chunks of {chunk}"));
+            assert_same(
+                &index.export().unwrap(),
+                &expected,
+                &docs,
+                &format!("{name}, chunks of {chunk}"),
+            );
         }
     }
 }
@@ -173,8 +182,12 @@ fn reports_queries_and_duplicate_ids() {
     assert_eq!((report.matches[0].id.as_str(), report.matches[0].kind), ("d0", PairKind::Near));
     assert_eq!((report.cluster.id.as_str(), report.cluster.size), ("d0", 3));
     let copy = index.get("d2").unwrap().unwrap();
-    assert_eq!(copy.matches, vec![Match { id: "d0".into(), similarity: 1.0, kind: PairKind::Exact }]);
+    assert_eq!(
+        copy.matches,
+        vec![Match { id: "d0".into(), similarity: 1.0, kind: PairKind::Exact }]
+    );
     assert!(index.get("nope").unwrap().is_none());
+    assert!(index.contains("d2").unwrap() && !index.contains("nope").unwrap());
 
     // A query reports what adding would, and adds nothing.
     let text = variant(0, 5);
@@ -185,15 +198,23 @@ fn reports_queries_and_duplicate_ids() {
     assert_eq!(query.clusters.len(), 1);
     assert_eq!(query.clusters[0].id, "d0");
     assert_eq!(query.clusters[0].similarity, added.cluster.similarity);
-    assert_eq!(index.query("nothing like it at all").unwrap(), QueryReport { matches: vec![], clusters: vec![] });
+    assert_eq!(
+        index.query("nothing like it at all").unwrap(),
+        QueryReport { matches: vec![], clusters: vec![] }
+    );
 
     // A live id is refused; the batch's other documents go in.
-    let outcomes = index.add_batch(&[Document::new("d1", "again"), Document::new("d9", "fresh text here")]).unwrap();
+    let outcomes = index
+        .add_batch(&[Document::new("d1", "again"), Document::new("d9", "fresh text here")])
+        .unwrap();
     assert_eq!(outcomes[0], AddOutcome::DuplicateId("d1".into()));
     assert!(matches!(outcomes[1], AddOutcome::Added(_)));
     // After a delete the id may be used again.
     assert!(index.delete("d1").unwrap());
-    assert!(matches!(index.add_batch(&[Document::new("d1", "again")]).unwrap()[0], AddOutcome::Added(_)));
+    assert!(matches!(
+        index.add_batch(&[Document::new("d1", "again")]).unwrap()[0],
+        AddOutcome::Added(_)
+    ));
     let stats = index.stats().unwrap();
     assert_eq!((stats.documents, stats.deleted, stats.added), (6, 1, 7));
     assert_eq!(index.records().unwrap().iter().filter(|r| r.deleted).count(), 1);
@@ -279,7 +300,10 @@ fn open_refuses_what_it_cannot_read() {
     {
         let db = Database::open(path.join(INDEX_FILE)).unwrap();
         let txn = db.begin_write().unwrap();
-        txn.open_table(META).unwrap().insert("format_version", 99u32.to_le_bytes().as_slice()).unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("format_version", 99u32.to_le_bytes().as_slice())
+            .unwrap();
         txn.commit().unwrap();
     }
     assert!(message(Index::open(&path).unwrap_err()).contains("format version 99"));

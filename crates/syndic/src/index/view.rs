@@ -12,10 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use redb::{
-    Key, ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata, Table, Value,
-    WriteTransaction,
-};
+use redb::{Key, ReadOnlyTable, ReadTransaction, ReadableTable, Table, Value, WriteTransaction};
 
 use super::format::{self, DocRecord, RootRecord};
 use super::{store_error, ClusterInfo, Counters, DocReport, Match, QueryReport};
@@ -228,7 +225,8 @@ impl<'a, F: Family> View<'a, F> {
         let compressed = found.ok_or_else(|| self.corrupt(format!("document {d} has no text")))?;
         let bytes = zstd::bulk::decompress(compressed.value(), record.bytes as usize)
             .map_err(|e| self.corrupt(format!("text of document {d}: {e}")))?;
-        String::from_utf8(bytes).map_err(|_| self.corrupt(format!("text of document {d} is not UTF-8")))
+        String::from_utf8(bytes)
+            .map_err(|_| self.corrupt(format!("text of document {d} is not UTF-8")))
     }
 
     /// The live documents with this content hash, first first: the first is
@@ -255,7 +253,8 @@ impl<'a, F: Family> View<'a, F> {
         if let Some(set) = self.sets.get(&d) {
             return Ok(set.clone());
         }
-        let set = Arc::new(self.config.shingler().shingle_set(&self.text(d)?, &mut Tokens::default()));
+        let set =
+            Arc::new(self.config.shingler().shingle_set(&self.text(d)?, &mut Tokens::default()));
         self.sets.insert(d, set.clone());
         Ok(set)
     }
@@ -316,7 +315,12 @@ impl<'a, F: Family> View<'a, F> {
     /// of candidates considered. `d`'s content hash, set and signature must
     /// be known (in the caches) and `d` must not be in `exact` or `bands`
     /// yet.
-    fn find_matches(&mut self, d: DocId, hash: u128, signature: &[u32]) -> Result<(Vec<Edge>, usize)> {
+    fn find_matches(
+        &mut self,
+        d: DocId,
+        hash: u128,
+        signature: &[u32],
+    ) -> Result<(Vec<Edge>, usize)> {
         if let Some(c) = self.canonical_of(hash)? {
             return Ok((vec![(c, 1.0, PairKind::Exact)], 0));
         }
@@ -372,13 +376,18 @@ impl<'a, F: Family> View<'a, F> {
     }
 
     fn full(&self) -> Error {
-        Error::Index { path: self.dir.to_owned(), message: "the index holds 2^32 documents, its limit".to_owned() }
+        Error::Index {
+            path: self.dir.to_owned(),
+            message: "the index holds 2^32 documents, its limit".to_owned(),
+        }
     }
 
     fn matches(&self, edges: &[Edge]) -> Result<Vec<Match>> {
         edges
             .iter()
-            .map(|&(other, similarity, kind)| Ok(Match { id: self.record(other)?.id, similarity, kind }))
+            .map(|&(other, similarity, kind)| {
+                Ok(Match { id: self.record(other)?.id, similarity, kind })
+            })
             .collect()
     }
 
@@ -505,15 +514,23 @@ impl<'a, F: Family> View<'a, F> {
         for (root, size) in &sizes {
             let record = self.root_record(*root)?;
             if record.size != *size || self.root_of(record.representative)? != *root {
-                return Err(fail(format!("cluster {root}: stored {record:?}, counted size {size}")));
+                return Err(fail(format!(
+                    "cluster {root}: stored {record:?}, counted size {size}"
+                )));
             }
         }
-        let bands = self.tables.bands.len().map_err(self.store())?;
+        let bands = redb::ReadableTableMetadata::len(&self.tables.bands).map_err(self.store())?;
         let expected_bands = match self.config.mode() {
             Mode::Exact => 0,
             _ => canonicals * self.config.lsh().bands() as u64,
         };
-        let found = (counters.live, counters.clusters, counters.exact_duplicates, counters.verified_pairs, bands);
+        let found = (
+            counters.live,
+            counters.clusters,
+            counters.exact_duplicates,
+            counters.verified_pairs,
+            bands,
+        );
         let expected =
             (live.len() as u64, sizes.len() as u64, exact_duplicates, near_edges, expected_bands);
         if found != expected {
@@ -680,7 +697,10 @@ impl<'a, 't> View<'a, Write<'t>> {
             counters.exact_duplicates -= 1;
         }
         let store = |e: redb::StorageError| store_error(self.dir, e);
-        self.tables.exact.remove(format::exact_key(record.content_hash, x.as_u32())).map_err(store)?;
+        self.tables
+            .exact
+            .remove(format::exact_key(record.content_hash, x.as_u32()))
+            .map_err(store)?;
         self.tables.ids.remove(id).map_err(store)?;
         self.tables.texts.remove(x.as_u32()).map_err(store)?;
         self.tables.signatures.remove(x.as_u32()).map_err(store)?;
@@ -721,8 +741,13 @@ impl<'a, 't> View<'a, Write<'t>> {
             }
             let mut root = RootRecord { size: 0, representative: first, representative_bytes: 0 };
             for &m in &component {
-                let single = RootRecord { size: 1, representative: m, representative_bytes: self.record(m)?.bytes };
-                root = if root.size == 0 { single } else { self.better_representative(root, single) };
+                let single = RootRecord {
+                    size: 1,
+                    representative: m,
+                    representative_bytes: self.record(m)?.bytes,
+                };
+                root =
+                    if root.size == 0 { single } else { self.better_representative(root, single) };
                 if m != first {
                     self.tables.parents.insert(m.as_u32(), first.as_u32()).map_err(store)?;
                 }

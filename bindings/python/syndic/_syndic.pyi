@@ -1,0 +1,151 @@
+"""Type stubs of the Rust extension module ``syndic._syndic``.
+
+The public API is the package ``syndic``, whose functions wrap these with
+friendlier arguments; the functions here take Arrow arrays as lists of
+chunks and options as dicts with every key present.
+"""
+
+from typing import List, Optional, Sequence, Tuple, TypedDict
+
+import pyarrow as pa
+
+__version__: str
+
+class SyndicError(Exception):
+    """Base class of every error syndic raises."""
+
+    kind: str
+    path: Optional[str]
+    line: Optional[int]
+    record: Optional[int]
+
+class InputError(SyndicError): ...
+class BadRecordError(InputError): ...
+class TruncatedInputError(InputError): ...
+class CorruptParquetError(InputError): ...
+class UnsupportedInputError(InputError): ...
+class IoError(SyndicError): ...
+class ConfigError(SyndicError): ...
+class OutputExistsError(SyndicError): ...
+class IndexUnusableError(SyndicError): ...
+class CancelledError(SyndicError): ...
+
+class ReadOptions(TypedDict):
+    format: Optional[str]
+    id_field: str
+    text_field: str
+    site_field: Optional[str]
+    max_doc_bytes: int
+    skip_bad_records: bool
+
+class DedupOptions(TypedDict):
+    mode: str
+    threshold: float
+    num_perm: int
+    ngram: int
+    char_ngram: int
+    bands: Optional[int]
+    rows: Optional[int]
+    sketch: str
+    verify: str
+    seed: int
+    keep: str
+    bucket_window: int
+
+class ReprintOptions(TypedDict):
+    min_passage_words: int
+    min_coverage: float
+    min_longer_coverage: float
+    boilerplate_min_docs: int
+    boilerplate_min_site_docs: int
+    max_df: int
+
+RunOutput = Tuple[
+    pa.RecordBatch, pa.RecordBatch, Optional[pa.RecordBatch], Optional[pa.RecordBatch], dict
+]
+
+def dedup(
+    batches: Optional[Sequence[pa.RecordBatch]],
+    paths: Optional[Sequence[str]],
+    *,
+    read: ReadOptions,
+    options: DedupOptions,
+    reprint: ReprintOptions,
+) -> RunOutput:
+    """A dedup run over record batches (columns ``text``, optional ``id``
+    and ``site``) or files: clusters, pairs, passages and boilerplate
+    (reprint mode only), and the counts."""
+
+def dedup_config(options: DedupOptions) -> dict:
+    """The validated configuration as ``summary.json`` records it."""
+
+def passages(
+    batches: Optional[Sequence[pa.RecordBatch]],
+    paths: Optional[Sequence[str]],
+    *,
+    read: ReadOptions,
+    reprint: ReprintOptions,
+    keep: str,
+) -> RunOutput:
+    """The reprint pipeline: clusters, pairs, passages, boilerplate, counts."""
+
+def clean(
+    batches: Optional[Sequence[pa.RecordBatch]],
+    paths: Optional[Sequence[str]],
+    *,
+    read: ReadOptions,
+    reprint: ReprintOptions,
+    drop_repeated: bool,
+) -> pa.RecordBatch:
+    """``id``, cleaned ``text`` and ``removed_bytes`` of every document."""
+
+def sketch(
+    texts: List[pa.Array],
+    *,
+    num_perm: int = 128,
+    ngram: int = 5,
+    char_ngram: int = 5,
+    seed: int = 1,
+    method: str = "one-permutation",
+) -> pa.RecordBatch:
+    """``hash_hi``, ``hash_lo`` (uint64), ``tokens`` (uint32), ``signature``
+    (fixed_size_list<uint32>[num_perm])."""
+
+def band_keys(signatures: List[pa.Array], bands: int, rows: int) -> pa.FixedSizeListArray:
+    """fixed_size_list<uint64>[bands]: one key per band of each signature."""
+
+def candidate_pairs(
+    band_keys: List[pa.Array], *, bucket_window: int = 32, skip: Optional[pa.BooleanArray] = None
+) -> pa.RecordBatch:
+    """``a``, ``b`` (uint32 positions, ``a < b``), sorted."""
+
+def exact_canonicals(hash_hi: pa.UInt64Array, hash_lo: pa.UInt64Array) -> pa.UInt32Array:
+    """For each document, the first document with the same content hash."""
+
+def verify_pairs(
+    texts_a: List[pa.Array], texts_b: List[pa.Array], *, ngram: int = 5, char_ngram: int = 5
+) -> pa.DoubleArray:
+    """Exact Jaccard similarity of the shingle sets of each pair."""
+
+def align_pairs(
+    texts_a: List[pa.Array],
+    texts_b: List[pa.Array],
+    *,
+    min_passage_words: int = 25,
+    seed_ngram: int = 4,
+    max_gap: int = 20,
+    min_identity: float = 0.5,
+) -> pa.RecordBatch:
+    """``pair``, ``a_start``, ``a_end``, ``b_start``, ``b_end`` (byte
+    offsets), ``words``, ``identity``: one row per shared passage."""
+
+def clusters_from_edges(
+    n: int, a: pa.UInt32Array, b: pa.UInt32Array, lengths: pa.UInt64Array, keep: str = "longest"
+) -> pa.RecordBatch:
+    """``cluster`` and ``representative`` (uint32) of each document."""
+
+def clusters_from_roots(roots: pa.UInt32Array, lengths: pa.UInt64Array, keep: str = "longest") -> pa.RecordBatch:
+    """``cluster`` and ``representative`` (uint32) of each document."""
+
+def to_jsonl(batch: pa.RecordBatch, *, decimals: Optional[int] = 6) -> bytes:
+    """Rows as JSON lines in the CLI's run-directory format."""

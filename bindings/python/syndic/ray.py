@@ -1,0 +1,707 @@
+"""Distributed dedup on a Ray cluster, with Ray Data.
+
+``syndic.ray.dedup`` runs the exact and MinHash modes of ``syndic dedup``
+over a corpus too large for one machine, and gives the same result: the
+``clusters.jsonl`` it writes is byte for byte the CLI's for the same inputs
+and parameters. Every stage calls the ``syndic`` bindings for its
+arithmetic; Ray moves the data:
+
+1. **Read** the shards (``ray.data.read_json`` / ``read_parquet``), sorted by
+   path as the CLI sorts its inputs, and number the documents in corpus
+   order: block sizes are counted, and each block gets its offset.
+2. **Sketch** in ``map_batches``: content hashes, signatures and band keys
+   (``uint64`` arrays), and text lengths.
+3. **Exact copies**: grouped by content hash; each document's canonical is
+   the first document with its hash.
+4. **Candidates**: band entries of canonical documents grouped by band key;
+   in each bucket, documents in DocId order are paired with at most
+   ``bucket_window`` followers, the rule of ``LshParams::candidates``.
+5. **Verify**: candidate pairs joined with both texts; exact Jaccard of the
+   shingle sets, recomputed in the workers.
+6. **Connected components** of exact and verified edges: union-find per
+   block of edges (the core's, through ``clusters_from_edges``), then the
+   resulting star forests merged pairwise in a tree of tasks; every node
+   ends up pointing at the smallest DocId of its component.
+7. **Assign**: one task numbers the clusters and picks representatives with
+   the core's ``Clustering::from_roots`` (``syndic.clusters_from_roots``)
+   from the component labels; each member's similarity to its
+   representative is measured as in step 5.
+8. **Write** ``clusters.jsonl``, ``pairs.jsonl`` and ``summary.json`` in the
+   CLI's formats, and optionally the deduplicated corpus (one document per
+   cluster) as Parquet or JSONL.
+
+See docs/ray.md for running it on a real cluster and what each stage costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path, PurePath
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import ray
+import ray.data
+
+import syndic
+
+__all__ = ["dedup", "main"]
+
+Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+# The DocId column of the corpus dataset, named to stay clear of user columns.
+DOC = "_syndic_doc"
+
+
+def dedup(
+    data: Union[Paths, ray.data.Dataset],
+    *,
+    out: Union[str, "os.PathLike[str]"],
+    mode: str = "minhash",
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    ngram: int = 5,
+    char_ngram: int = 5,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
+    sketch: str = "one-permutation",
+    seed: int = 1,
+    keep: str = "longest",
+    bucket_window: int = 32,
+    id_column: str = "id",
+    text_column: str = "text",
+    num_partitions: Optional[int] = None,
+    write_deduped: Optional[str] = None,
+    force: bool = False,
+) -> Dict[str, Any]:
+    """Clusters exact copies and near-duplicates of a corpus on the Ray cluster.
+
+    ``data`` is JSONL (``.jsonl``, ``.json``, ``.gz``, ``.zst``) or Parquet
+    shards, or a ``ray.data.Dataset`` whose row order is the corpus order.
+    The parameters are those of ``syndic dedup`` (``mode`` ``exact`` or
+    ``minhash``; verification is exact). ``out`` becomes a run directory as
+    the CLI writes it; with ``write_deduped`` (``"parquet"`` or
+    ``"jsonl"``) it also gets ``deduped/``, one document per cluster with
+    every column kept. ``num_partitions`` sets the width of the shuffles
+    (default: twice the cluster's CPUs). Connects to the running cluster
+    (``ray.init()``) unless Ray is already initialized. Returns the summary.
+    """
+    started = time.monotonic()
+    timings: Dict[str, int] = {}
+    clock = [started]
+
+    def lap(stage: str) -> None:
+        now = time.monotonic()
+        timings[stage] = int((now - clock[0]) * 1000)
+        clock[0] = now
+
+    if mode not in ("exact", "minhash"):
+        raise syndic.ConfigError(f"the Ray runner does modes exact and minhash, not `{mode}`")
+    if write_deduped not in (None, "parquet", "jsonl"):
+        raise syndic.ConfigError(f"write_deduped must be parquet or jsonl, not `{write_deduped}`")
+    params = syndic.dedup_config(
+        mode=mode,
+        threshold=threshold,
+        num_perm=num_perm,
+        ngram=ngram,
+        char_ngram=char_ngram,
+        bands=bands,
+        rows=rows,
+        sketch=sketch,
+        verify="exact",
+        seed=seed,
+        keep=keep,
+        bucket_window=bucket_window,
+    )
+    out = Path(out)
+    if out.exists() and not force:
+        raise syndic.OutputExistsError(f"{out}: already exists (use force=True to overwrite)")
+    if not ray.is_initialized():
+        ray.init()
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    parts = num_partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+
+    docs, inputs = _read(data, id_column, text_column)
+    n = docs.count()
+    if n >= 1 << 32:
+        raise syndic.ConfigError("more than 2^32 documents in one run")
+    lap("read")
+
+    sketched = docs.map_batches(
+        _sketch_batch,
+        batch_format="pyarrow",
+        fn_kwargs=dict(text_column=text_column, params=params),
+    ).materialize()
+    lap("sketch")
+
+    canon = _shuffle(sketched, "hash_lo", parts).map_groups(_canonicals, batch_format="pyarrow").materialize()
+    exact_edges = canon.filter(expr="doc != canonical").select_columns(["canonical", "doc"])
+    exact_edges = exact_edges.rename_columns({"canonical": "u", "doc": "v"}).materialize()
+    lap("exact")
+
+    texts = _renamed(docs.select_columns([DOC, text_column]), {DOC: "doc", text_column: "text"}).materialize()
+    candidate_count, verified_count = 0, 0
+    near = None
+    if mode == "minhash":
+        entries = canon.filter(expr="doc == canonical").map_batches(_band_entries, batch_format="pyarrow")
+        candidates = _shuffle(entries, "key", parts).map_groups(
+            _bucket_pairs, batch_format="pyarrow", fn_kwargs=dict(window=params["bucket_window"])
+        )
+        candidates = _distinct_pairs(candidates, parts).materialize()
+        candidate_count = candidates.count()
+        lap("candidates")
+        if candidate_count:
+            near = _similarities(candidates, texts, parts, ngram=ngram, char_ngram=char_ngram)
+            near = near.filter(expr=f"similarity >= {float(threshold)!r}").materialize()
+            verified_count = near.count()
+        lap("verify")
+
+    edges = [exact_edges] if exact_edges.count() else []
+    if verified_count:
+        edges.append(near.select_columns(["a", "b"]).rename_columns({"a": "u", "b": "v"}))
+    labels = _components(edges[0].union(*edges[1:])) if edges else []
+    lap("components")
+
+    assigned = _assign.remote(
+        n,
+        keep,
+        canon.select_columns(["doc", "canonical"]).to_arrow_refs(),
+        sketched.select_columns(["doc", "length"]).to_arrow_refs(),
+        labels,
+    )
+    cluster, representative, canonical, unique_pairs = ray.get(assigned)
+    measured = None
+    if unique_pairs.num_rows:
+        sim_pairs = ray.data.from_arrow(unique_pairs)
+        measured = _similarities(sim_pairs, texts, parts, ngram=ngram, char_ngram=char_ngram)
+    similarity = _member_similarity(canonical, representative, measured)
+    lap("assign")
+
+    out_tmp = out.with_name(out.name + ".partial")
+    _remove(out_tmp)
+    out_tmp.mkdir(parents=True)
+    cluster_ref, representative_ref, similarity_ref = ray.put(cluster), ray.put(representative), ray.put(similarity)
+    with open(out_tmp / "clusters.jsonl", "wb") as f:
+        blocks = docs.select_columns([DOC, id_column]).to_arrow_refs()
+        lines = [_cluster_lines.remote(b, id_column, cluster_ref, representative_ref, similarity_ref) for b in blocks]
+        for chunk in lines:
+            f.write(ray.get(chunk))
+    names = _renamed(docs.select_columns([DOC, id_column]), {DOC: "doc", id_column: "name"})
+    pair_sets = ([exact_edges] if exact_edges.count() else []) + ([near] if verified_count else [])
+    _write_pairs(out_tmp / "pairs.jsonl", pair_sets, names, parts)
+    deduped = None
+    if write_deduped is not None:
+        records = _write_deduped(docs, representative_ref, out_tmp / "deduped", write_deduped)
+        deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": records}
+    lap("write")
+
+    sizes = np.bincount(np.bincount(cluster)) if n else np.zeros(0, dtype=np.int64)
+    clusters = int(cluster.max()) + 1 if n else 0
+    exact_duplicates = exact_edges.count()
+    summary = {
+        "syndic_version": syndic.__version__,
+        "command": "dedup",
+        "runner": "ray",
+        "mode": mode,
+        "inputs": inputs,
+        "params": params,
+        "documents": n,
+        "exact_duplicates": exact_duplicates,
+        "near_duplicates": n - clusters - min(exact_duplicates, n - clusters),
+        "clusters": clusters,
+        "duplicates_removed": n - clusters,
+        "candidate_pairs": candidate_count,
+        "verified_pairs": verified_count,
+        "cluster_size_histogram": {str(s): int(c) for s, c in enumerate(sizes) if c},
+        "deduped_output": deduped,
+        "num_partitions": parts,
+        "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
+        "timings_ms": timings,
+    }
+    summary["timings_ms"]["total"] = int((time.monotonic() - started) * 1000)
+    (out_tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _remove(out)
+    out_tmp.rename(out)
+    return summary
+
+
+# Reading and numbering.
+
+
+def sort_paths(paths: Sequence[Union[str, "os.PathLike[str]"]]) -> List[str]:
+    """Paths in the CLI's corpus order: by path component, duplicates once."""
+    unique = {os.fspath(p) for p in paths}
+    return sorted(unique, key=lambda p: PurePath(p).parts)
+
+
+def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> Tuple[ray.data.Dataset, List[str]]:
+    """The corpus as a materialized dataset in corpus order with a ``doc``
+    column (the DocId), and the input paths."""
+    if isinstance(data, ray.data.Dataset):
+        ds, inputs = data, []
+    else:
+        items = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+        inputs = sort_paths(items)
+        for p in inputs:
+            if not os.path.exists(p):
+                raise syndic.IoError(f"{p}: No such file or directory")
+        parquet = [p.endswith(".parquet") for p in inputs]
+        if all(parquet):
+            ds = ray.data.read_parquet(inputs, include_paths=True)
+        elif not any(parquet):
+            # pyarrow's reader (not `lines=True`, which goes through pandas and
+            # turns numeric-looking string ids into numbers).
+            ds = ray.data.read_json(inputs, include_paths=True, file_extensions=None)
+        else:
+            raise syndic.UnsupportedInputError("give either JSONL or Parquet shards, not both")
+    blocks = ds.materialize().to_arrow_refs()
+    shapes = ray.get([_block_shape.remote(b) for b in blocks])
+    if inputs:
+        # Read tasks keep the given file order under preserve_order; check it,
+        # since DocIds (and with them every tie-break) follow from it.
+        seen = [path for shape in shapes for path in shape[1]]
+        order = {os.path.abspath(p): i for i, p in enumerate(inputs)}
+        ranks = [order.get(os.path.abspath(p), -1) for p in seen]
+        if ranks != sorted(ranks) or -1 in ranks:
+            raise syndic.SyndicError("Ray returned the shards out of corpus order")
+    offsets = np.concatenate([[0], np.cumsum([shape[0] for shape in shapes])]).astype(np.int64)
+    numbered = [_number.remote(b, int(o), id_column, text_column) for b, o in zip(blocks, offsets)]
+    return ray.data.from_arrow_refs(numbered).materialize(), inputs
+
+
+@ray.remote
+def _block_shape(block: pa.Table) -> Tuple[int, List[str]]:
+    """Rows of a block and the distinct input paths it holds, in order."""
+    paths: List[str] = []
+    if "path" in block.column_names:
+        for p in block.column("path").to_pylist():
+            if not paths or paths[-1] != p:
+                paths.append(p)
+    return block.num_rows, paths
+
+
+@ray.remote
+def _number(block: pa.Table, offset: int, id_column: str, text_column: str) -> pa.Table:
+    """The block with ``doc`` (its DocIds from ``offset``) first, ids as
+    strings (the CLI's readers stringify integer ids), and Ray's ``path``
+    column dropped."""
+    for name in (id_column, text_column):
+        if name not in block.column_names:
+            raise syndic.BadRecordError(f"missing field `{name}`")
+        if block.column(name).null_count:
+            raise syndic.BadRecordError(f"field `{name}` is null in some records")
+    if "path" in block.column_names:
+        block = block.drop_columns(["path"])
+    ids = block.column(id_column)
+    if not pa.types.is_string(ids.type):
+        block = block.set_column(block.column_names.index(id_column), id_column, ids.cast(pa.string()))
+    doc = pa.array(np.arange(offset, offset + block.num_rows, dtype=np.uint32))
+    return block.add_column(0, DOC, doc)
+
+
+# Sketching and exact copies.
+
+
+def _sketch_batch(batch: pa.Table, text_column: str, params: Dict[str, Any]) -> pa.Table:
+    texts = batch.column(text_column)
+    s = syndic.sketch(
+        texts,
+        num_perm=params["num_perm"],
+        ngram=params["ngram"],
+        char_ngram=params["char_ngram"],
+        seed=params["seed"],
+        method=params["sketch"].replace("_", "-"),
+    )
+    columns = {
+        "doc": batch.column(DOC),
+        "length": pc.binary_length(texts).cast(pa.uint64()),
+        "hash_hi": s.column("hash_hi"),
+        "hash_lo": s.column("hash_lo"),
+    }
+    if params["mode"] != "exact":
+        columns["keys"] = syndic.band_keys(s.column("signature"), params["bands"], params["rows"])
+    return pa.table(columns)
+
+
+def _shuffle(ds: ray.data.Dataset, column: str, parts: int) -> Any:
+    """``ds`` grouped into ``parts`` groups by a uint64 hash column; rows
+    with equal values of the column land in the same group."""
+
+    def tag(batch: pa.Table) -> pa.Table:
+        values = batch.column(column).to_numpy()
+        return batch.append_column("part", pa.array((values % np.uint64(parts)).astype(np.uint32)))
+
+    return ds.map_batches(tag, batch_format="pyarrow").groupby("part")
+
+
+def _canonicals(group: pa.Table) -> pa.Table:
+    """Each document's canonical: the first document with its content hash.
+    A hash's documents are all in one group."""
+    hi, lo = group.column("hash_hi").to_numpy(), group.column("hash_lo").to_numpy()
+    doc = group.column("doc").to_numpy()
+    order = np.lexsort((doc, lo, hi))
+    hi, lo, doc = hi[order], lo[order], doc[order]
+    starts = np.r_[True, (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])]
+    canonical = doc[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    columns = {"doc": doc, "canonical": canonical.astype(np.uint32)}
+    if "keys" in group.column_names:
+        columns["keys"] = group.column("keys").take(pa.array(order))
+    return pa.table(columns)
+
+
+# Candidates.
+
+
+def _band_entries(batch: pa.Table) -> pa.Table:
+    """One row per (document, band): ``band``, ``key``, ``doc``."""
+    keys = batch.column("keys")
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    bands = keys.type.list_size
+    doc = batch.column("doc").to_numpy()
+    return pa.table(
+        {
+            "band": np.tile(np.arange(bands, dtype=np.uint32), len(doc)),
+            "key": keys.flatten(),
+            "doc": np.repeat(doc, bands),
+        }
+    )
+
+
+def _bucket_pairs(group: pa.Table, window: int) -> pa.Table:
+    """Candidate pairs of the buckets in this group, band by band, by the
+    core's rule (``syndic.candidate_pairs``: bucket members in DocId order,
+    each paired with at most ``window`` followers)."""
+    band, key, doc = (group.column(c).to_numpy() for c in ("band", "key", "doc"))
+    a_out, b_out = [], []
+    for b in np.unique(band):
+        mine = np.flatnonzero(band == b)
+        order = mine[np.argsort(doc[mine], kind="stable")]
+        local = syndic.candidate_pairs(
+            pa.FixedSizeListArray.from_arrays(pa.array(key[order], pa.uint64()), 1), bucket_window=window
+        )
+        ranked = doc[order]
+        a_out.append(ranked[local.column("a").to_numpy()])
+        b_out.append(ranked[local.column("b").to_numpy()])
+    a = np.concatenate(a_out) if a_out else np.zeros(0, np.uint32)
+    b = np.concatenate(b_out) if b_out else np.zeros(0, np.uint32)
+    return pa.table({"a": a.astype(np.uint32), "b": b.astype(np.uint32)})
+
+
+def _pair_key(batch: pa.Table) -> pa.Table:
+    a = batch.column("a").to_numpy().astype(np.uint64)
+    b = batch.column("b").to_numpy().astype(np.uint64)
+    return batch.append_column("pair", pa.array(_mix(a << np.uint64(32) | b)))
+
+
+def _distinct_pairs(pairs: ray.data.Dataset, parts: int) -> ray.data.Dataset:
+    """Pairs found in several bands, once."""
+
+    def distinct(group: pa.Table) -> pa.Table:
+        keys = np.unique(
+            group.column("a").to_numpy().astype(np.uint64) << np.uint64(32) | group.column("b").to_numpy()
+        )
+        return pa.table({"a": (keys >> np.uint64(32)).astype(np.uint32), "b": (keys & _LOW32).astype(np.uint32)})
+
+    return _shuffle(pairs.map_batches(_pair_key, batch_format="pyarrow"), "pair", parts).map_groups(
+        distinct, batch_format="pyarrow"
+    )
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """Murmur3's 64-bit finalizer: spreads DocId pairs over partitions."""
+    x = x.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(33)
+        x *= np.uint64(0xFF51AFD7ED558CCD)
+        x ^= x >> np.uint64(33)
+        x *= np.uint64(0xC4CEB9FE1A85EC53)
+        x ^= x >> np.uint64(33)
+    return x
+
+
+# Verification.
+
+
+def _similarities(
+    pairs: ray.data.Dataset, texts: ray.data.Dataset, parts: int, *, ngram: int, char_ngram: int
+) -> ray.data.Dataset:
+    """``a``, ``b``, ``similarity``: exact Jaccard of the shingle sets of
+    documents ``a`` and ``b``, from their texts joined in."""
+    with_a = pairs.join(
+        texts.rename_columns({"doc": "a", "text": "text_a"}), join_type="inner", num_partitions=parts, on=("a",)
+    )
+    with_b = with_a.join(
+        texts.rename_columns({"doc": "b", "text": "text_b"}), join_type="inner", num_partitions=parts, on=("b",)
+    )
+
+    def measure(batch: pa.Table) -> pa.Table:
+        similarity = syndic.verify_pairs(
+            batch.column("text_a"), batch.column("text_b"), ngram=ngram, char_ngram=char_ngram
+        )
+        return pa.table({"a": batch.column("a"), "b": batch.column("b"), "similarity": similarity})
+
+    return with_b.map_batches(measure, batch_format="pyarrow")
+
+
+# Connected components.
+
+
+def _components(edges: ray.data.Dataset) -> List[Any]:
+    """Blocks of ``node``, ``root``: for every document in an edge but the
+    smallest of its component, that smallest DocId.
+
+    Union-find per block of edges, then merges in a binary tree: each task
+    unions two star forests (every node pointing at its component's
+    smallest node) into one. A star forest has fewer edges than nodes, so
+    the data shrinks at every level, and the result does not depend on the
+    order of the merges: the label of a component is its smallest DocId."""
+    forests = [_star_forest.remote(block) for block in edges.to_arrow_refs()]
+    while len(forests) > 1:
+        pairs = [forests[i : i + 2] for i in range(0, len(forests), 2)]
+        forests = [_star_forest.remote(*pair) for pair in pairs]
+    return forests
+
+
+@ray.remote
+def _star_forest(*blocks: pa.Table) -> pa.Table:
+    """The star forest of the union of edge blocks (``u``, ``v`` or
+    ``node``, ``root``), by the core's union-find (``clusters_from_edges``
+    with the nodes in ascending order and ``keep="first"``, so that each
+    component's representative is its smallest node)."""
+    u = np.concatenate([b.column(0).to_numpy() for b in blocks]).astype(np.uint32)
+    v = np.concatenate([b.column(1).to_numpy() for b in blocks]).astype(np.uint32)
+    nodes, local = np.unique(np.concatenate([u, v]), return_inverse=True)
+    a, b = local[: len(u)], local[len(u) :]
+    forest = syndic.clusters_from_edges(len(nodes), a, b, np.zeros(len(nodes), np.uint64), keep="first")
+    root = nodes[forest.column("representative").to_numpy()]
+    moved = root != nodes
+    return pa.table({"node": nodes[moved], "root": root[moved]})
+
+
+# Cluster assignment.
+
+
+@ray.remote
+def _assign(
+    n: int, keep: str, canon_blocks: List[Any], length_blocks: List[Any], label_blocks: List[Any]
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, pa.Table]:
+    """Cluster numbers and representatives by the core's
+    ``Clustering::from_roots``, each document's canonical, and the distinct
+    ``(canonical, representative's canonical)`` pairs whose similarity must
+    be measured. Holds 20 bytes per document."""
+    canonical = np.arange(n, dtype=np.uint32)
+    for block in ray.get(canon_blocks):
+        canonical[block.column("doc").to_numpy()] = block.column("canonical").to_numpy()
+    lengths = np.zeros(n, dtype=np.uint64)
+    for block in ray.get(length_blocks):
+        lengths[block.column("doc").to_numpy()] = block.column("length").to_numpy()
+    roots = np.arange(n, dtype=np.uint32)
+    for block in ray.get(label_blocks):
+        roots[block.column("node").to_numpy()] = block.column("root").to_numpy()
+    clustering = syndic.clusters_from_roots(roots, lengths, keep)
+    cluster = clustering.column("cluster").to_numpy()
+    representative = clustering.column("representative").to_numpy()
+    mine, theirs = canonical, canonical[representative]
+    differ = mine != theirs
+    keys = np.unique(mine[differ].astype(np.uint64) << np.uint64(32) | theirs[differ])
+    pairs = pa.table({"a": (keys >> np.uint64(32)).astype(np.uint32), "b": (keys & _LOW32).astype(np.uint32)})
+    return cluster, representative, canonical, pairs
+
+
+def _member_similarity(
+    canonical: np.ndarray, representative: np.ndarray, measured: Optional[ray.data.Dataset]
+) -> np.ndarray:
+    """Each document's similarity to its representative: 1 for exact copies
+    (same canonical), else the Jaccard of the two canonicals' shingle sets."""
+    similarity = np.ones(len(canonical), dtype=np.float64)
+    if measured is None:
+        return similarity
+    table = pa.concat_tables(ray.get(measured.to_arrow_refs()))
+    keys = table.column("a").to_numpy().astype(np.uint64) << np.uint64(32) | table.column("b").to_numpy()
+    order = np.argsort(keys)
+    keys, values = keys[order], table.column("similarity").to_numpy()[order]
+    mine, theirs = canonical, canonical[representative]
+    differ = np.flatnonzero(mine != theirs)
+    wanted = mine[differ].astype(np.uint64) << np.uint64(32) | theirs[differ]
+    similarity[differ] = values[np.searchsorted(keys, wanted)]
+    return similarity
+
+
+# Writing.
+
+
+@ray.remote
+def _cluster_lines(
+    block: pa.Table, id_column: str, cluster: np.ndarray, representative: np.ndarray, similarity: np.ndarray
+) -> bytes:
+    """A block's lines of ``clusters.jsonl``."""
+    doc = block.column(DOC).to_numpy()
+    rows = pa.record_batch(
+        {
+            "id": block.column(id_column).combine_chunks(),
+            "cluster": pa.array(cluster[doc], pa.uint32()),
+            "representative": pa.array(representative[doc] == doc),
+            "similarity": pa.array(similarity[doc], pa.float64()),
+        }
+    )
+    return syndic.to_jsonl(rows)
+
+
+def _write_pairs(path: Path, pair_sets: List[ray.data.Dataset], names: ray.data.Dataset, parts: int) -> None:
+    """``pairs.jsonl``: exact pairs (``u``, ``v``) and verified pairs (``a``,
+    ``b``, ``similarity``), sorted by DocIds and named by id."""
+    with open(path, "wb") as f:
+        if not pair_sets:
+            return
+        rows = [
+            ds.map_batches(_exact_pair_rows if "u" in ds.columns() else _near_pair_rows, batch_format="pyarrow")
+            for ds in pair_sets
+        ]
+        pairs = rows[0].union(*rows[1:])
+        named = pairs.join(
+            names.rename_columns({"doc": "a", "name": "name_a"}), join_type="inner", num_partitions=parts, on=("a",)
+        ).join(
+            names.rename_columns({"doc": "b", "name": "name_b"}), join_type="inner", num_partitions=parts, on=("b",)
+        )
+        for batch in named.sort(["a", "b"]).iter_batches(batch_format="pyarrow", batch_size=65536):
+            lines = pa.record_batch(
+                {
+                    "a": batch.column("name_a").combine_chunks(),
+                    "b": batch.column("name_b").combine_chunks(),
+                    "similarity": batch.column("similarity").combine_chunks(),
+                    "kind": batch.column("kind").combine_chunks(),
+                }
+            )
+            f.write(syndic.to_jsonl(lines))
+
+
+def _exact_pair_rows(batch: pa.Table) -> pa.Table:
+    n = batch.num_rows
+    return pa.table(
+        {
+            "a": batch.column("u"),
+            "b": batch.column("v"),
+            "similarity": pa.array(np.ones(n)),
+            "kind": pa.array(["exact"] * n, pa.string()),
+        }
+    )
+
+
+def _near_pair_rows(batch: pa.Table) -> pa.Table:
+    return pa.table(
+        {
+            "a": batch.column("a"),
+            "b": batch.column("b"),
+            "similarity": batch.column("similarity"),
+            "kind": pa.array(["near"] * batch.num_rows, pa.string()),
+        }
+    )
+
+
+def _write_deduped(docs: ray.data.Dataset, representative: Any, path: Path, fmt: str) -> int:
+    """One document per cluster (its representative), every column kept;
+    returns how many."""
+    kept = [_representatives.remote(b, representative) for b in docs.to_arrow_refs()]
+    ds = ray.data.from_arrow_refs(kept)
+    if fmt == "parquet":
+        ds.write_parquet(str(path))
+    else:
+        ds.write_json(str(path))
+    return ds.count()
+
+
+@ray.remote
+def _representatives(block: pa.Table, representative: np.ndarray) -> pa.Table:
+    doc = block.column(DOC).to_numpy()
+    return block.filter(pa.array(representative[doc] == doc)).drop_columns([DOC])
+
+
+def _renamed(ds: ray.data.Dataset, names: Dict[str, str]) -> ray.data.Dataset:
+    return ds.rename_columns({old: new for old, new in names.items() if old != new})
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        import shutil
+
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+# Command line.
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``syndic-ray``: ``syndic dedup`` on a Ray cluster."""
+    parser = argparse.ArgumentParser(
+        prog="syndic-ray",
+        description="Find exact and near-duplicate documents on a Ray cluster (syndic dedup, distributed).",
+    )
+    parser.add_argument("inputs", nargs="+", help="JSONL or Parquet shards")
+    parser.add_argument("--out", required=True, help="output run directory")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing output")
+    parser.add_argument("--mode", default="minhash", choices=["exact", "minhash"])
+    parser.add_argument("--threshold", type=float, default=0.8)
+    parser.add_argument("--num-perm", type=int, default=128)
+    parser.add_argument("--ngram", type=int, default=5)
+    parser.add_argument("--char-ngram", type=int, default=5)
+    parser.add_argument("--bands", type=int)
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--sketch", default="one-permutation", choices=["one-permutation", "multiply-shift"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", default="longest", choices=["longest", "first"])
+    parser.add_argument("--bucket-window", type=int, default=32)
+    parser.add_argument("--id-field", default="id")
+    parser.add_argument("--text-field", default="text")
+    parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
+    parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
+    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")
+    args = parser.parse_args(argv)
+    if (args.bands is None) != (args.rows is None):
+        parser.error("--bands and --rows go together")
+    ray.init(address=args.address)
+    try:
+        summary = dedup(
+            args.inputs,
+            out=args.out,
+            mode=args.mode,
+            threshold=args.threshold,
+            num_perm=args.num_perm,
+            ngram=args.ngram,
+            char_ngram=args.char_ngram,
+            bands=args.bands,
+            rows=args.rows,
+            sketch=args.sketch,
+            seed=args.seed,
+            keep=args.keep,
+            bucket_window=args.bucket_window,
+            id_column=args.id_field,
+            text_column=args.text_field,
+            num_partitions=args.num_partitions,
+            write_deduped=args.write_deduped,
+            force=args.force,
+        )
+    except syndic.SyndicError as err:
+        print(f"syndic-ray: error: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"syndic-ray: {summary['documents']} documents, {summary['clusters']} clusters, "
+        f"{summary['duplicates_removed']} duplicates ({summary['exact_duplicates']} exact), written to {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

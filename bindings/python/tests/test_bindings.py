@@ -1,0 +1,224 @@
+"""Unit tests of the `syndic` Python package: the whole-run functions against
+the CLI, the stage functions composed into the same pipeline, Arrow in and
+out, errors, the GIL and Ctrl-C."""
+
+from __future__ import annotations
+
+import _thread
+import gzip
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import syndic
+from conftest import run_cli
+
+BASE = (
+    "Shares of the company rose sharply on Tuesday after it reported quarterly earnings that "
+    "beat analyst expectations, and raised its forecast for the full year citing strong demand"
+)
+OTHER = (
+    "Heavy rain is expected across the north of the country this weekend, forecasters said, "
+    "with flood warnings in place for several rivers"
+)
+SMALL = [BASE, BASE.upper(), BASE.replace("Tuesday", "Wednesday"), OTHER]
+
+
+def reuters_head(path: Path, n: int) -> pa.Table:
+    rows = [json.loads(line) for _, line in zip(range(n), gzip.open(path, "rt", encoding="utf-8"))]
+    return pa.table({"id": [r["id"] for r in rows], "text": [r["text"] for r in rows]})
+
+
+def test_dedup_of_a_list_of_texts() -> None:
+    clusters, pairs, stats = syndic.dedup(SMALL, threshold=0.5, keep="first")
+    assert clusters.column("id").to_pylist() == ["0", "1", "2", "3"]
+    assert clusters.column("cluster").to_pylist() == [0, 0, 0, 1]
+    assert clusters.column("representative").to_pylist() == [True, False, False, True]
+    similarity = clusters.column("similarity").to_pylist()
+    assert similarity[:2] == [1.0, 1.0] and 0.6 < similarity[2] < 0.8 and similarity[3] == 1.0
+    assert pairs.to_pylist()[0] == {"a": "0", "b": "1", "similarity": 1.0, "kind": "exact", "coverage": None}
+    assert [p["kind"] for p in pairs.to_pylist()] == ["exact", "near"]
+    assert (stats["documents"], stats["exact_duplicates"], stats["near_duplicates"]) == (4, 1, 1)
+    assert stats["params"] == syndic.dedup_config(threshold=0.5, keep="first")
+
+
+def test_tables_batches_and_lists_agree() -> None:
+    # Integer ids become strings; chunked columns with different chunk
+    # boundaries are read without copying.
+    ids = pa.chunked_array([[10, 11], [12, 13]])
+    texts = pa.chunked_array([SMALL[:1], SMALL[1:]])
+    table = pa.table({"doc_id": ids, "body": texts})
+    from_table = syndic.dedup(table, id_column="doc_id", text_column="body", threshold=0.5)
+    batch = pa.record_batch({"id": pa.array(["10", "11", "12", "13"]), "text": pa.array(SMALL, pa.large_string())})
+    from_batch = syndic.dedup(batch, threshold=0.5)
+    from_list = syndic.dedup(SMALL, threshold=0.5)
+    assert from_table.clusters.column("id").to_pylist() == ["10", "11", "12", "13"]
+    assert from_table.clusters.equals(from_batch.clusters)
+    assert from_table.clusters.drop_columns(["id"]).equals(from_list.clusters.drop_columns(["id"]))
+
+
+def test_dedup_of_files_matches_the_cli(reuters_shards: list, syndic_bin: Path, tmp_path: Path) -> None:
+    run_cli(syndic_bin, "dedup", *reuters_shards, "--out", tmp_path / "run", "--quiet")
+    result = syndic.dedup([Path(p) for p in reversed(reuters_shards)])
+    assert result.stats["documents"] == 20841
+    assert result.stats["exact_duplicates"] > 0 and result.stats["near_duplicates"] > 0
+    assert syndic.to_jsonl(result.clusters) == (tmp_path / "run" / "clusters.jsonl").read_bytes()
+    assert syndic.to_jsonl(result.pairs) == (tmp_path / "run" / "pairs.jsonl").read_bytes()
+
+
+def test_exact_mode_matches_the_cli(reuters: Path, syndic_bin: Path, tmp_path: Path) -> None:
+    run_cli(syndic_bin, "dedup", reuters, "--mode", "exact", "--keep", "first", "--out", tmp_path / "run", "-q")
+    result = syndic.dedup(str(reuters), mode="exact", keep="first")
+    assert syndic.to_jsonl(result.clusters) == (tmp_path / "run" / "clusters.jsonl").read_bytes()
+
+
+def test_stage_functions_compose_into_dedup(reuters: Path) -> None:
+    table = reuters_head(reuters, 3000)
+    texts = table.column("text")
+    config = syndic.dedup_config()
+    sketches = syndic.sketch(texts)
+    assert sketches.schema.field("hash_hi").type == pa.uint64()
+    assert sketches.schema.field("signature").type == pa.list_(pa.field("item", pa.uint32(), False), 128)
+    keys = syndic.band_keys(sketches.column("signature"), config["bands"], config["rows"])
+    assert keys.type.list_size == config["bands"] and keys.type.value_type == pa.uint64()
+    canonical = syndic.exact_canonicals(sketches.column("hash_hi"), sketches.column("hash_lo")).to_pylist()
+    skip = [c != d for d, c in enumerate(canonical)]
+    candidates = syndic.candidate_pairs(keys, bucket_window=config["bucket_window"], skip=skip)
+    a, b = candidates.column("a"), candidates.column("b")
+    similarity = syndic.verify_pairs(texts.take(a), texts.take(b)).to_pylist()
+    edges = [(c, d) for d, c in enumerate(canonical) if c != d]
+    edges += [(x, y) for x, y, s in zip(a.to_pylist(), b.to_pylist(), similarity) if s >= config["threshold"]]
+    lengths = [len(t.encode()) for t in texts.to_pylist()]
+    assigned = syndic.clusters_from_edges(len(texts), [e[0] for e in edges], [e[1] for e in edges], lengths)
+    expected = syndic.dedup(table).clusters
+    assert assigned.column("cluster").equals(expected.column("cluster").combine_chunks())
+    representative = assigned.column("representative").to_pylist()
+    assert [r == d for d, r in enumerate(representative)] == expected.column("representative").to_pylist()
+    # The same partition labelled any other way numbers the same.
+    labels = [1_000_000 - r for r in representative]
+    relabelled = syndic.clusters_from_roots(labels, lengths)
+    assert relabelled.equals(assigned)
+
+
+def test_string_layouts_give_the_same_sketches() -> None:
+    plain = syndic.sketch(SMALL, num_perm=64)
+    for kind in (pa.large_string(), pa.string_view()):
+        assert syndic.sketch(pa.array(SMALL, kind), num_perm=64).equals(plain)
+    assert plain.column("hash_lo")[0] != plain.column("hash_lo")[3]
+    # Case and punctuation are normalized away: same content hash.
+    assert plain.column("hash_lo")[0] == plain.column("hash_lo")[1]
+
+
+def test_align_pairs_reports_byte_offsets() -> None:
+    story = "the minister said on friday that talks with the rebels would resume next week in geneva"
+    a = "Breaking news: " + story.replace("friday", "Friday") + "."
+    b = "In other news — " + story.replace("friday", "thursday") + ", officials say."
+    found = syndic.align_pairs([a, "unrelated"], [b, "text"], min_passage_words=10)
+    assert found.num_rows == 1
+    row = found.to_pylist()[0]
+    assert row["pair"] == 0
+    # Offsets are bytes of the original texts ("—" is three bytes); the
+    # passage reaches back over the shared word before the story.
+    assert a.encode()[row["a_start"] : row["a_end"]].decode() == "news: " + story.replace("friday", "Friday")
+    assert b.encode()[row["b_start"] : row["b_end"]].decode() == "news — " + story.replace("friday", "thursday")
+    # 16 of the 17 words on each side match: "friday" is not "thursday".
+    assert row["words"] == 16 and row["identity"] == 16 / 17
+
+
+def test_passages_and_clean_match_the_cli(seeds: Path, syndic_bin: Path, tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for page in sorted(seeds.glob("*.txt")):
+        shutil.copy(page, pages)
+    run_cli(syndic_bin, "passages", pages, "--out", tmp_path / "run", "-q")
+    found, boilerplate, stats = syndic.passages(pages)
+    assert syndic.to_jsonl(found) == (tmp_path / "run" / "passages.jsonl").read_bytes()
+    pairs = {(p["a"], p["b"]) for p in found.to_pylist() if not p["boilerplate"]}
+    assert {("001.txt", "002.txt"), ("001.txt", "004.txt"), ("002.txt", "004.txt")} <= pairs
+    assert boilerplate.num_rows > 0 and stats["boilerplate_bytes"] == sum(
+        r["end"] - r["start"] for r in boilerplate.to_pylist()
+    )
+    cleaned = syndic.clean(pages)
+    assert cleaned.column("id").to_pylist() == [f"00{i}.txt" for i in range(5)]
+    original = (pages / "001.txt").read_text()
+    text = cleaned.column("text")[1].as_py()
+    assert "Twitter Facebook Myspace" in original and "Twitter Facebook Myspace" not in text
+    assert "Ban Ki-moon" in text
+    assert cleaned.column("removed_bytes")[1].as_py() == len(original.encode()) - len(text.encode())
+
+
+def test_errors_have_their_own_classes(tmp_path: Path) -> None:
+    assert issubclass(syndic.BadRecordError, syndic.InputError)
+    assert issubclass(syndic.InputError, syndic.SyndicError)
+    assert issubclass(syndic.ConfigError, syndic.SyndicError)
+    with pytest.raises(syndic.ConfigError) as err:
+        syndic.dedup(SMALL, threshold=1.5)
+    assert err.value.kind == "config" and "threshold" in str(err.value)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": 3}\n')
+    with pytest.raises(syndic.BadRecordError) as err:
+        syndic.dedup(bad)
+    assert (err.value.kind, err.value.path, err.value.line) == ("wrong_type", str(bad), 2)
+    result = syndic.dedup(bad, skip_bad_records=True)
+    assert result.stats["skipped"] == {"wrong_type": 1} and result.clusters.num_rows == 1
+    notes = tmp_path / "notes.md"
+    notes.write_text("not a corpus format")
+    with pytest.raises(syndic.UnsupportedInputError) as err:
+        syndic.dedup(notes)
+    assert err.value.path == str(notes)
+    with pytest.raises(syndic.IoError):
+        syndic.dedup(tmp_path / "missing.jsonl")
+    with pytest.raises(syndic.ConfigError, match="exceeds"):
+        syndic.band_keys(syndic.sketch(SMALL, num_perm=16).column("signature"), 4, 5)
+    with pytest.raises(syndic.ConfigError, match="only 2"):
+        syndic.clusters_from_edges(2, [0], [5], [1, 1])
+
+
+def test_to_jsonl_writes_the_cli_format() -> None:
+    batch = pa.record_batch(
+        {
+            "id": ["é\n\"q\"", "b"],
+            "n": pa.array([1, 2], pa.uint32()),
+            "ok": [True, False],
+            "score": [0.12345678, None],
+        }
+    )
+    assert syndic.to_jsonl(batch) == b'{"id":"\xc3\xa9\\n\\"q\\"","n":1,"ok":true,"score":0.123457}\n{"id":"b","n":2,"ok":false}\n'
+    assert syndic.to_jsonl(batch, decimals=None).startswith('{"id":"é\\n\\"q\\"","n":1,"ok":true,"score":0.12345678}'.encode())
+
+
+def test_the_gil_is_released_during_work() -> None:
+    texts = pa.array([f"{BASE} {i} {OTHER} {i * 7}" for i in range(60_000)])
+    ticks = 0
+    done = threading.Event()
+
+    def count() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    started = time.monotonic()
+    syndic.sketch(texts)
+    elapsed = time.monotonic() - started
+    done.set()
+    counter.join()
+    # Holding the GIL would starve the counter for the whole call.
+    assert elapsed > 0.05 and ticks > elapsed * 100, (elapsed, ticks)
+
+
+def test_ctrl_c_interrupts_a_run(reuters: Path) -> None:
+    timer = threading.Timer(0.05, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            syndic.dedup(reuters)
+    finally:
+        timer.cancel()

@@ -1,0 +1,192 @@
+"""The distributed dedup on a real two-node Ray cluster started on this
+machine, against the CLI on the same shards."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+from conftest import run_cli
+
+ray = pytest.importorskip("ray")
+
+
+def free_ports(n: int) -> List[int]:
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def processes_mentioning(marker: str) -> List[int]:
+    """PIDs whose command line mentions `marker` (our temp dirs)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def node_command(temp_dir: Path, head_port: int, head: bool) -> List[str]:
+    """`ray start --block` for one node, every port chosen here so that
+    nothing collides with another Ray on the machine."""
+    ports = free_ports(7)
+    command = [
+        str(Path(sys.executable).with_name("ray")),
+        "start",
+        "--block",
+        "--num-cpus=1",
+        "--object-store-memory=300000000",
+        f"--temp-dir={temp_dir}",
+        f"--node-manager-port={ports[0]}",
+        f"--object-manager-port={ports[1]}",
+        f"--min-worker-port={ports[2]}",
+        f"--max-worker-port={ports[2] + 40}",
+        f"--metrics-export-port={ports[3]}",
+        f"--dashboard-agent-listen-port={ports[4]}",
+        f"--dashboard-agent-grpc-port={ports[5]}",
+        f"--runtime-env-agent-port={ports[6]}",
+        "--disable-usage-stats",
+    ]
+    if head:
+        command += ["--head", f"--port={head_port}", "--include-dashboard=false"]
+    else:
+        command += [f"--address=127.0.0.1:{head_port}"]
+    return command
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, str]]:
+    """A head and a worker node, one CPU each, in their own sessions and
+    temp dirs, with token authentication on and its token kept out of
+    ~/.ray. Torn down by process group and by temp dir, so that only what
+    this fixture started is stopped, whatever the test did."""
+    root = tmp_path_factory.mktemp("ray")
+    marker = str(root)
+    env = dict(os.environ)
+    env.update(
+        RAY_AUTH_MODE="token",
+        RAY_AUTH_TOKEN=secrets.token_hex(32),
+        RAY_USAGE_STATS_ENABLED="0",
+        RAY_DEDUP_LOGS="0",
+    )
+    head_port = free_ports(1)[0]
+    nodes: List[subprocess.Popen] = []
+    try:
+        for i, head in enumerate((True, False)):
+            temp_dir = root / f"node{i}"
+            temp_dir.mkdir()
+            log = open(root / f"node{i}.log", "wb")
+            nodes.append(
+                subprocess.Popen(
+                    node_command(temp_dir, head_port, head),
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+            if head:
+                wait_for_port(head_port, nodes[0], root / "node0.log")
+        env["RAY_ADDRESS"] = f"127.0.0.1:{head_port}"
+        wait_for_nodes(env, 2, root)
+        yield env
+    finally:
+        for node in nodes:
+            if node.poll() is None:
+                os.killpg(node.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while processes_mentioning(marker) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        for pid in processes_mentioning(marker):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for node in nodes:
+            node.wait(timeout=10)
+        assert not processes_mentioning(marker), "Ray processes outlived the test"
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"ray start exited: {log.read_text(errors='replace')[-3000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"the Ray head did not listen on {port}")
+
+
+def wait_for_nodes(env: Dict[str, str], count: int, root: Path) -> None:
+    probe = "import ray; ray.init(); print(sum(n['Alive'] for n in ray.nodes()))"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip() == str(count):
+            return
+        time.sleep(1)
+    logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in sorted(root.glob("*.log")))
+    raise TimeoutError(f"{count} Ray nodes did not come up:\n{logs}")
+
+
+def test_distributed_dedup_matches_the_cli(
+    ray_cluster: Dict[str, str], reuters_shards: list, syndic_bin: Path, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    run_cli(syndic_bin, "dedup", *reuters_shards, "--out", tmp_path / "cli", "--quiet")
+    cli_seconds = time.monotonic() - started
+
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("syndic-ray")),
+            *map(str, reuters_shards),
+            "--out",
+            str(tmp_path / "ray"),
+            "--write-deduped",
+            "parquet",
+        ],
+        env=ray_cluster,
+        capture_output=True,
+        text=True,
+    )
+    ray_seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-5000:]
+
+    cli, distributed = tmp_path / "cli", tmp_path / "ray"
+    assert (distributed / "clusters.jsonl").read_bytes() == (cli / "clusters.jsonl").read_bytes()
+    assert (distributed / "pairs.jsonl").read_bytes() == (cli / "pairs.jsonl").read_bytes()
+    summary = json.loads((distributed / "summary.json").read_text())
+    expected = json.loads((cli / "summary.json").read_text())
+    for key in ("exact_duplicates", "near_duplicates", "clusters", "candidate_pairs", "verified_pairs"):
+        assert summary[key] == expected[key], key
+    assert summary["cluster_cpus"] == 2
+
+    import pyarrow.parquet as pq
+
+    kept = pq.read_table(distributed / "deduped")
+    assert kept.num_rows == expected["clusters"]
+    assert set(kept.column_names) == {"id", "text"}
+    print(f"\nreuters21578: CLI {cli_seconds:.1f} s, Ray (2 nodes × 1 CPU) {ray_seconds:.1f} s")
+    print(f"Ray stage timings (ms): {summary['timings_ms']}")

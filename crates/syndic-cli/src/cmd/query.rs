@@ -1,0 +1,90 @@
+//! `syndic query`: what a text matches in an index, without adding it,
+//! with the passages it shares with each match.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use syndic::align::AlignConfig;
+use syndic::index::{Index, PassageSpan};
+
+use super::output::round;
+
+/// Flags of `syndic query`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The index directory.
+    pub index: PathBuf,
+    /// The text to look up: a file read whole as UTF-8, or `-` for standard input.
+    pub text: PathBuf,
+    /// Print JSON instead of a listing.
+    #[arg(long)]
+    pub json: bool,
+    /// Shortest shared passage reported, in words.
+    #[arg(long, default_value_t = 25)]
+    pub min_passage_words: usize,
+}
+
+#[derive(serde::Serialize)]
+struct MatchOut {
+    id: String,
+    similarity: f64,
+    kind: syndic::dedup::PairKind,
+    passages: Vec<PassageSpan>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let text = if args.text.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(&args.text)
+            .with_context(|| format!("cannot read {}", args.text.display()))?
+    };
+    let align = AlignConfig { min_tokens: args.min_passage_words, ..AlignConfig::default() };
+    align.validate()?;
+    let index = Index::open(&args.index)?;
+    let report = index.query(&text)?;
+    let mut matches = Vec::with_capacity(report.matches.len());
+    for m in report.matches {
+        let passages = index.passages(&text, &m.id, &align)?.unwrap_or_default();
+        matches.push(MatchOut {
+            id: m.id,
+            similarity: round(m.similarity),
+            kind: m.kind,
+            passages,
+        });
+    }
+    if args.json {
+        let json = serde_json::json!({"matches": matches, "clusters": report.clusters});
+        println!("{}", serde_json::to_string_pretty(&json).context("query serialize")?);
+        return Ok(());
+    }
+    if matches.is_empty() {
+        println!("no match in {}", args.index.display());
+        return Ok(());
+    }
+    for cluster in &report.clusters {
+        println!(
+            "cluster {} ({} members, representative {}, similarity {:.3})",
+            cluster.id, cluster.size, cluster.representative, cluster.similarity
+        );
+    }
+    for m in &matches {
+        println!(
+            "{}\t{:.3}\t{}",
+            m.id,
+            m.similarity,
+            serde_json::to_value(m.kind)?.as_str().unwrap_or("?")
+        );
+        for p in &m.passages {
+            let excerpt: String = text[p.query_start..p.query_end].chars().take(80).collect();
+            println!(
+                "  query {}..{} = doc {}..{} ({} words, identity {:.2}): {excerpt:?}",
+                p.query_start, p.query_end, p.doc_start, p.doc_end, p.words, p.identity
+            );
+        }
+    }
+    Ok(())
+}

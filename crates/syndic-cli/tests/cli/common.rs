@@ -1,0 +1,90 @@
+//! Helpers shared by the CLI tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The shared data directory beside the repository, if present.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = repo_root().join("../shared/data");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("note: ../shared/data is absent; test skipped");
+        None
+    }
+}
+
+pub fn syndic(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_syndic")).args(args).output().expect("the syndic binary runs")
+}
+
+/// Runs syndic and asserts success; returns stderr.
+pub fn ok(args: &[&str]) -> String {
+    let out = syndic(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "syndic {args:?} failed: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing but data on stdout");
+    stderr
+}
+
+/// Runs syndic and asserts failure with exit code 1; returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let out = syndic(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "syndic {args:?} should fail: {stderr}");
+    stderr
+}
+
+pub fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+}
+
+pub fn json(path: impl AsRef<Path>) -> serde_json::Value {
+    serde_json::from_str(&read(path)).unwrap()
+}
+
+pub fn jsonl(path: impl AsRef<Path>) -> Vec<serde_json::Value> {
+    read(path).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+pub fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Compares `actual` with the golden file `tests/golden/<name>`; with
+/// `SYNDIC_BLESS=1` in the environment, writes it instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("SYNDIC_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = read(&path);
+    assert_eq!(actual, expected, "output differs from {} (SYNDIC_BLESS=1 to update)", path.display());
+}
+
+/// The example corpus as (id, text), ids as the text-tree reader gives them.
+pub fn example_docs() -> Vec<(String, String)> {
+    let root = repo_root().join("examples/corpus");
+    let mut docs = Vec::new();
+    for site in std::fs::read_dir(&root).unwrap() {
+        let site = site.unwrap().path();
+        for file in std::fs::read_dir(&site).unwrap() {
+            let file = file.unwrap().path();
+            let id = file.strip_prefix(&root).unwrap().to_str().unwrap().to_owned();
+            docs.push((id, read(&file)));
+        }
+    }
+    docs.sort();
+    docs
+}
+
+/// Writes docs as JSONL lines `{"id", "text"}`.
+pub fn to_jsonl(docs: &[(String, String)]) -> String {
+    docs.iter().map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string() + "\n").collect()
+}

@@ -1,0 +1,167 @@
+//! `syndic dedup` on the example corpus and on Reuters-21578.
+
+use std::collections::HashMap;
+
+use crate::common::*;
+
+#[test]
+fn example_corpus_minhash_matches_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let corpus = repo_root().join("examples/corpus");
+    ok(&["dedup", s(&corpus), "--out", s(&out), "--quiet"]);
+    golden("example-minhash/clusters.jsonl", &read(out.join("clusters.jsonl")));
+    golden("example-minhash/pairs.jsonl", &read(out.join("pairs.jsonl")));
+    let summary = json(out.join("summary.json"));
+    assert_eq!(summary["documents"]["read"], 8);
+    assert_eq!(summary["exact_duplicates"], 1);
+    assert_eq!(summary["near_duplicates"], 1);
+    assert_eq!(summary["params"]["bands"], 12);
+    assert_eq!(summary["params"]["rows"], 10);
+    for stage in ["read_and_sketch", "candidates", "verify_and_cluster", "write"] {
+        assert!(summary["timings_ms"][stage].is_u64(), "timing of {stage}");
+    }
+    assert!(summary["peak_rss_bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn exact_mode_finds_only_exact_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    ok(&["dedup", s(&repo_root().join("examples/corpus")), "--out", s(&out), "--mode", "exact", "-q"]);
+    let pairs = jsonl(out.join("pairs.jsonl"));
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0]["kind"], "exact");
+    assert_eq!(pairs[0]["a"], "wire/bridge-reopens-resend.txt");
+}
+
+#[test]
+fn write_deduped_keeps_one_verbatim_line_per_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("docs.jsonl");
+    // Extra fields and odd spacing must survive byte for byte.
+    let lines: Vec<String> = example_docs()
+        .iter()
+        .map(|(id, text)| format!("{{\"text\": {},  \"id\": {}, \"extra\": [1, 2]}}", serde_json::json!(text), serde_json::json!(id)))
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("run");
+    let deduped = dir.path().join("deduped.jsonl.zst");
+    ok(&["dedup", s(&input), "--out", s(&out), "--write-deduped", s(&deduped), "-q"]);
+    let kept: Vec<String> = String::from_utf8(zstd::decode_all(std::fs::File::open(&deduped).unwrap()).unwrap())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let representatives: Vec<String> = jsonl(out.join("clusters.jsonl"))
+        .iter()
+        .filter(|c| c["representative"] == true)
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kept.len(), representatives.len());
+    for line in &kept {
+        assert!(lines.contains(line), "line not verbatim: {line}");
+        let id = serde_json::from_str::<serde_json::Value>(line).unwrap()["id"].as_str().unwrap().to_owned();
+        assert!(representatives.contains(&id));
+    }
+    let summary = json(out.join("summary.json"));
+    assert_eq!(summary["deduped_output"]["records"], kept.len());
+}
+
+#[test]
+fn stdin_is_read_as_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_syndic"))
+        .args(["dedup", "-", "--out", s(&out), "-q"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(to_jsonl(&example_docs()).as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    golden("example-minhash/clusters.jsonl", &read(out.join("clusters.jsonl")));
+}
+
+/// Reuters-21578 has several hundred groups of exact duplicates (the same
+/// wire item filed twice) and a few near-duplicates (corrections).
+#[test]
+fn reuters_duplicates_are_found() {
+    let Some(data) = shared_data() else { return };
+    let input = data.join("reuters21578.jsonl.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    ok(&["dedup", s(&input), "--out", s(&out), "-q"]);
+    let summary = json(out.join("summary.json"));
+    assert_eq!(summary["documents"]["read"], 20841);
+    // Pinned counts (regressions show here first), cross-checked below.
+    assert_eq!(summary["exact_duplicates"], 321);
+    let exact_groups = jsonl(out.join("pairs.jsonl"))
+        .iter()
+        .filter(|p| p["kind"] == "exact")
+        .map(|p| p["a"].as_str().unwrap().to_owned())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    assert!((250..400).contains(&exact_groups), "{exact_groups} exact groups");
+    let near = summary["near_duplicates"].as_u64().unwrap();
+    assert!((100..200).contains(&near), "{near} near duplicates");
+
+    // Independent check of exact copies: texts equal after lower-casing and
+    // collapsing whitespace must share a cluster.
+    let clusters: HashMap<String, u64> = jsonl(out.join("clusters.jsonl"))
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_owned(), c["cluster"].as_u64().unwrap()))
+        .collect();
+    let raw = flate2::read::GzDecoder::new(std::fs::File::open(&input).unwrap());
+    let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(raw)) {
+        let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let text = v["text"].as_str().unwrap().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        by_text.entry(text).or_default().push(v["id"].as_str().unwrap().to_owned());
+    }
+    let mut groups = 0;
+    for ids in by_text.values().filter(|ids| ids.len() > 1) {
+        groups += 1;
+        let first = clusters[&ids[0]];
+        assert!(ids.iter().all(|id| clusters[id] == first), "{ids:?} split");
+    }
+    assert!(groups >= 250, "{groups}");
+
+    // Every reported near pair is at or above the threshold.
+    for p in jsonl(out.join("pairs.jsonl")).iter().filter(|p| p["kind"] == "near") {
+        assert!(p["similarity"].as_f64().unwrap() >= 0.8, "{p}");
+    }
+}
+
+/// Same input, any thread count and any order of the input files: the same
+/// bytes out.
+#[test]
+fn output_independent_of_threads_and_input_order() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Three shards of the first 3,000 Reuters articles.
+    let raw = flate2::read::GzDecoder::new(std::fs::File::open(data.join("reuters21578.jsonl.gz")).unwrap());
+    let lines: Vec<String> =
+        std::io::BufRead::lines(std::io::BufReader::new(raw)).take(3000).map(Result::unwrap).collect();
+    let shards: Vec<std::path::PathBuf> = (0..3)
+        .map(|i| {
+            let path = dir.path().join(format!("shard-{i}.jsonl"));
+            std::fs::write(&path, lines[i * 1000..(i + 1) * 1000].join("\n")).unwrap();
+            path
+        })
+        .collect();
+    let run = |name: &str, threads: &str, order: &[usize], mode: &str| {
+        let out = dir.path().join(name);
+        let mut args = vec!["dedup"];
+        args.extend(order.iter().map(|&i| s(&shards[i])));
+        args.extend(["--out", s(&out), "--threads", threads, "--mode", mode, "--threshold", "0.5", "-q"]);
+        ok(&args);
+        (read(out.join("clusters.jsonl")), read(out.join("pairs.jsonl")))
+    };
+    for mode in ["minhash", "reprint"] {
+        let reference = run(&format!("{mode}-1"), "1", &[0, 1, 2], mode);
+        assert!(reference.1.lines().count() > 10, "the slice has duplicates to find");
+        assert_eq!(run(&format!("{mode}-4"), "4", &[0, 1, 2], mode), reference, "{mode}: threads");
+        assert_eq!(run(&format!("{mode}-rev"), "3", &[2, 0, 1], mode), reference, "{mode}: input order");
+    }
+}

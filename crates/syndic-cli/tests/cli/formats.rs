@@ -1,0 +1,270 @@
+//! Every input format gives the same result on the same documents, and
+//! every kind of bad input gets a clear error (or is counted and skipped).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, LargeStringArray, RecordBatch, StringArray};
+
+use crate::common::*;
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn write_parquet(path: &Path, docs: &[(String, String)], large: bool) {
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(docs.iter().map(|d| d.0.as_str())));
+    let texts: ArrayRef = if large {
+        Arc::new(LargeStringArray::from_iter_values(docs.iter().map(|d| d.1.as_str())))
+    } else {
+        Arc::new(StringArray::from_iter_values(docs.iter().map(|d| d.1.as_str())))
+    };
+    let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+/// A WET file: one `conversion` record per document, plus a `warcinfo`.
+fn wet(docs: &[(String, String)]) -> Vec<u8> {
+    let mut out = b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 4\r\n\r\ninfo\r\n\r\n".to_vec();
+    for (id, text) in docs {
+        out.extend_from_slice(
+            format!(
+                "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Record-ID: <{id}>\r\nWARC-Target-URI: https://example.org/{id}\r\nContent-Length: {}\r\n\r\n",
+                text.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(b"\r\n\r\n");
+    }
+    out
+}
+
+/// A WARC file: `response` records carrying HTTP responses.
+fn warc(docs: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (id, text) in docs {
+        let http = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}");
+        out.extend_from_slice(
+            format!(
+                "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <{id}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+                http.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(http.as_bytes());
+        out.extend_from_slice(b"\r\n\r\n");
+    }
+    out
+}
+
+#[test]
+fn every_format_gives_the_golden_result() {
+    let docs = example_docs();
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl_text = to_jsonl(&docs);
+    let nested: String = docs
+        .iter()
+        .map(|(id, text)| serde_json::json!({"meta": {"url": id}, "body": {"content": text}}).to_string() + "\n")
+        .collect();
+    let mut cases: Vec<(&str, PathBuf, Vec<&str>)> = Vec::new();
+    let put = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    cases.push(("text tree", repo_root().join("examples/corpus"), vec![]));
+    cases.push(("jsonl", put("docs.jsonl", jsonl_text.as_bytes()), vec![]));
+    cases.push(("jsonl.gz", put("docs.jsonl.gz", &gzip(jsonl_text.as_bytes())), vec![]));
+    cases.push(("jsonl.zst", put("docs.jsonl.zst", &zstd::encode_all(jsonl_text.as_bytes(), 3).unwrap()), vec![]));
+    cases.push((
+        "nested fields",
+        put("nested.jsonl", nested.as_bytes()),
+        vec!["--id-field", "meta.url", "--text-field", "body.content"],
+    ));
+    cases.push(("wet.gz", put("docs.wet.gz", &gzip(&wet(&docs))), vec![]));
+    cases.push(("warc", put("docs.warc", &warc(&docs)), vec![]));
+    cases.push(("format override", put("docs.data", jsonl_text.as_bytes()), vec!["--format", "jsonl"]));
+    let parquet = dir.path().join("docs.parquet");
+    write_parquet(&parquet, &docs, false);
+    cases.push(("parquet", parquet, vec![]));
+    let large = dir.path().join("large.parquet");
+    write_parquet(&large, &docs, true);
+    cases.push(("parquet large strings", large, vec![]));
+    for (name, input, flags) in cases {
+        let out = dir.path().join(format!("run-{}", name.replace(' ', "-")));
+        let mut args = vec!["dedup", s(&input), "--out", s(&out), "-q"];
+        args.extend(flags);
+        ok(&args);
+        golden("example-minhash/clusters.jsonl", &read(out.join("clusters.jsonl")));
+        golden("example-minhash/pairs.jsonl", &read(out.join("pairs.jsonl")));
+        eprintln!("{name}: ok");
+    }
+}
+
+struct BadInput {
+    name: &'static str,
+    file: &'static str,
+    bytes: Vec<u8>,
+    flags: &'static [&'static str],
+    /// Substrings the error must contain (besides the file name).
+    message: &'static [&'static str],
+    /// The kind counted with --skip-bad-records, and the documents read then.
+    skipped: (&'static str, u64),
+}
+
+fn good_lines() -> String {
+    to_jsonl(&example_docs()[..3])
+}
+
+#[test]
+fn bad_inputs_are_named_and_can_be_skipped() {
+    let good = good_lines();
+    let with_line = |line: &[u8]| {
+        let mut bytes = good.as_bytes().to_vec();
+        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(b"\n");
+        bytes
+    };
+    let gz = gzip(good.as_bytes());
+    let zst = zstd::encode_all(good.as_bytes(), 3).unwrap();
+    let cases = vec![
+        BadInput {
+            name: "malformed JSON",
+            file: "a.jsonl",
+            bytes: with_line(br#"{"id": "x", "text": "#),
+            flags: &[],
+            message: &["line 4", "malformed JSON"],
+            skipped: ("malformed_json", 3),
+        },
+        BadInput {
+            name: "missing text",
+            file: "a.jsonl",
+            bytes: with_line(br#"{"id": "x"}"#),
+            flags: &[],
+            message: &["line 4", "missing field `text`"],
+            skipped: ("missing_field", 3),
+        },
+        BadInput {
+            name: "missing id",
+            file: "a.jsonl",
+            bytes: with_line(br#"{"text": "words"}"#),
+            flags: &[],
+            message: &["line 4", "missing field `id`"],
+            skipped: ("missing_field", 3),
+        },
+        BadInput {
+            name: "invalid UTF-8",
+            file: "a.jsonl",
+            bytes: with_line(b"{\"id\": \"x\", \"text\": \"caf\xe9\"}"),
+            flags: &[],
+            message: &["line 4", "invalid UTF-8"],
+            skipped: ("invalid_utf8", 3),
+        },
+        BadInput {
+            name: "empty document",
+            file: "a.jsonl",
+            bytes: with_line(br#"{"id": "x", "text": "  \n "}"#),
+            flags: &[],
+            message: &["line 4", "empty document"],
+            skipped: ("empty_document", 3),
+        },
+        BadInput {
+            name: "duplicate id",
+            file: "a.jsonl",
+            bytes: with_line(br#"{"id": "coast-daily/festival.txt", "text": "again"}"#),
+            flags: &[],
+            message: &["line 4", "duplicate id `coast-daily/festival.txt`"],
+            skipped: ("duplicate_id", 3),
+        },
+        BadInput {
+            name: "too large",
+            file: "a.jsonl",
+            bytes: with_line(format!(r#"{{"id": "x", "text": "{}"}}"#, "word ".repeat(5000)).as_bytes()),
+            flags: &["--max-doc-bytes", "20000"],
+            message: &["line 4", "exceeds the limit of 20000 bytes"],
+            skipped: ("too_large", 3),
+        },
+        BadInput {
+            name: "truncated gzip",
+            file: "a.jsonl.gz",
+            bytes: gz[..gz.len() / 2].to_vec(),
+            flags: &[],
+            message: &["gzip"],
+            skipped: ("truncated_input", 0),
+        },
+        BadInput {
+            name: "truncated zstd",
+            file: "a.jsonl.zst",
+            bytes: zst[..zst.len() / 2].to_vec(),
+            flags: &[],
+            message: &["zstd"],
+            skipped: ("truncated_input", 0),
+        },
+        BadInput {
+            name: "corrupt Parquet",
+            file: "a.parquet",
+            bytes: b"PAR1 this is not really parquet PAR1".to_vec(),
+            flags: &[],
+            message: &["Parquet"],
+            skipped: ("corrupt_parquet", 0),
+        },
+    ];
+    for case in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join(case.file);
+        std::fs::write(&input, &case.bytes).unwrap();
+        let out = dir.path().join("run");
+        let mut args = vec!["dedup", s(&input), "--out", s(&out), "-q"];
+        args.extend(case.flags);
+        let err = fails(&args);
+        assert!(err.contains(case.file), "{}: error names the file: {err}", case.name);
+        for m in case.message {
+            assert!(err.contains(m), "{}: error says {m:?}: {err}", case.name);
+        }
+        assert!(!out.exists(), "{}: no output after an error", case.name);
+
+        args.push("--skip-bad-records");
+        let stderr = syndic(&args);
+        assert!(stderr.status.success(), "{}: skip mode: {}", case.name, String::from_utf8_lossy(&stderr.stderr));
+        let summary = json(out.join("summary.json"));
+        let (kind, read) = case.skipped;
+        assert_eq!(summary["documents"]["skipped_by_kind"][kind], 1, "{}: {}", case.name, summary["documents"]);
+        // A truncated stream may still yield its first records.
+        if read > 0 {
+            assert_eq!(summary["documents"]["read"], read, "{}", case.name);
+        }
+    }
+}
+
+#[test]
+fn missing_input_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.jsonl");
+    let err = fails(&["dedup", s(&missing), "--out", s(&dir.path().join("run"))]);
+    assert!(err.contains("nope.jsonl"), "{err}");
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = repo_root().join("examples/corpus");
+    let out = dir.path().join("run");
+    for (flags, message) in [
+        (&["--threshold", "1.5"][..], "threshold"),
+        (&["--num-perm", "0"][..], "num_perm"),
+        (&["--bands", "20", "--rows", "10"][..], "exceeds num_perm"),
+        (&["--ngram", "0"][..], "ngram"),
+    ] {
+        let mut args = vec!["dedup", s(&corpus), "--out", s(&out)];
+        args.extend(flags);
+        let err = fails(&args);
+        assert!(err.contains("invalid configuration") && err.contains(message), "{flags:?}: {err}");
+    }
+}

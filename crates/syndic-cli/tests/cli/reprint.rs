@@ -1,0 +1,180 @@
+//! Reprint mode, passages and clean on the seed pages, the example corpus
+//! and Project Gutenberg.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::common::*;
+
+fn seeds() -> Option<Vec<PathBuf>> {
+    let dir = shared_data()?.join("seeds");
+    Some((0..5).map(|i| dir.join(format!("00{i}.txt"))).collect())
+}
+
+fn seed_args<'a>(files: &'a [PathBuf], command: &'a str, out: &'a std::path::Path) -> Vec<&'a str> {
+    let mut args = vec![command];
+    args.extend(files.iter().map(|f| s(f)));
+    args.extend(["--out", s(out), "-q"]);
+    args
+}
+
+#[test]
+fn seeds_cluster_into_the_wire_story_and_two_others() {
+    let Some(files) = seeds() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut args = seed_args(&files, "dedup", &out);
+    args.extend(["--mode", "reprint"]);
+    ok(&args);
+    let mut clusters: std::collections::BTreeMap<u64, BTreeSet<String>> = Default::default();
+    for c in jsonl(out.join("clusters.jsonl")) {
+        clusters.entry(c["cluster"].as_u64().unwrap()).or_default().insert(c["id"].as_str().unwrap().to_owned());
+    }
+    let got: BTreeSet<BTreeSet<String>> = clusters.into_values().collect();
+    let expected: BTreeSet<BTreeSet<String>> = [vec!["001.txt", "002.txt", "004.txt"], vec!["000.txt"], vec!["003.txt"]]
+        .into_iter()
+        .map(|ids| ids.into_iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(got, expected);
+
+    // The plain MinHash mode, at its usual threshold, sees none of it.
+    let plain = dir.path().join("plain");
+    ok(&seed_args(&files, "dedup", &plain));
+    assert_eq!(json(plain.join("summary.json"))["clusters"], 5);
+}
+
+#[test]
+fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
+    let Some(files) = seeds() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    ok(&seed_args(&files, "passages", &out));
+    let text = |id: &str| read(files[0].parent().unwrap().join(id));
+    // Byte range of the quote's opening words in each copy (002 has curly
+    // quotes, 004 no hyphen in "secretary general").
+    let quote = |id: &str| {
+        let t = text(id);
+        let start = t.find("d like to really count on your strong support").unwrap();
+        (start, start + "d like to really count on your strong support, leadership and guidance".len())
+    };
+    let passages = jsonl(out.join("passages.jsonl"));
+    for (a, b) in [("001.txt", "002.txt"), ("001.txt", "004.txt"), ("002.txt", "004.txt")] {
+        let (qa, qb) = (quote(a), quote(b));
+        let found = passages.iter().any(|p| {
+            let r = |k: &str| p[k].as_u64().unwrap() as usize;
+            p["a"] == a && p["b"] == b && r("a_start") <= qa.0 && r("a_end") >= qa.1 && r("b_start") <= qb.0 && r("b_end") >= qb.1
+        });
+        assert!(found, "the quote is aligned between {a} and {b}");
+    }
+    // Offsets slice the original text at word boundaries, and the slices
+    // really are alike.
+    for p in &passages {
+        let (ta, tb) = (text(p["a"].as_str().unwrap()), text(p["b"].as_str().unwrap()));
+        let sa = &ta[p["a_start"].as_u64().unwrap() as usize..p["a_end"].as_u64().unwrap() as usize];
+        let sb = &tb[p["b_start"].as_u64().unwrap() as usize..p["b_end"].as_u64().unwrap() as usize];
+        assert!(sa.chars().next().unwrap().is_alphanumeric() && sb.chars().last().unwrap().is_alphanumeric(), "{sa} / {sb}");
+        assert!(p["words"].as_u64().unwrap() >= 20);
+    }
+    // No passage links 000 or 003 to anything.
+    assert!(passages.iter().all(|p| !["000.txt", "003.txt"].contains(&p["a"].as_str().unwrap())
+        && !["000.txt", "003.txt"].contains(&p["b"].as_str().unwrap())));
+
+    let boilerplate = jsonl(out.join("boilerplate.jsonl"));
+    let labelled = |id: &str, needle: &str| {
+        let t = text(id);
+        let at = t.find(needle).unwrap_or_else(|| panic!("{needle} in {id}"));
+        boilerplate.iter().filter(|b| b["id"] == id).flat_map(|b| b["spans"].as_array().unwrap().clone()).any(|span| {
+            span["start"].as_u64().unwrap() as usize <= at && span["end"].as_u64().unwrap() as usize >= at + needle.len()
+        })
+    };
+    for (id, needle) in [
+        ("001.txt", "Twitter Facebook Myspace Yahoo! Linkedin Mixx"),
+        ("001.txt", "E-paper"),
+        ("001.txt", "Peking Opera revival"),
+        ("002.txt", "Thunderstorms / 08:01 AM / Traffic"),
+        ("002.txt", "Due to the increasing number of users engaging in personal attacks"),
+        ("003.txt", "string(1527) \"[{"),
+    ] {
+        assert!(labelled(id, needle), "{needle:?} in {id} is boilerplate");
+    }
+    for (id, needle) in [
+        ("001.txt", "I'd like to really count on your strong support"),
+        ("002.txt", "Foreign Minister Sergei Lavrov, who was also in the meeting"),
+        ("004.txt", "Mr Ban, a former South Korean foreign minister"),
+    ] {
+        assert!(!labelled(id, needle), "{needle:?} in {id} is content");
+    }
+}
+
+#[test]
+fn example_corpus_reprints_match_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    ok(&["dedup", s(&repo_root().join("examples/corpus")), "--mode", "reprint", "--out", s(&out), "-q"]);
+    for file in ["clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"] {
+        golden(&format!("example-reprint/{file}"), &read(out.join(file)));
+    }
+}
+
+#[test]
+fn clean_removes_boilerplate_and_keeps_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("docs.jsonl");
+    let lines: String = example_docs()
+        .iter()
+        .map(|(id, text)| serde_json::json!({"id": id, "text": text, "source": "example"}).to_string() + "\n")
+        .collect();
+    std::fs::write(&input, &lines).unwrap();
+    let out = dir.path().join("clean.jsonl");
+    ok(&["clean", s(&input), "--out", s(&out), "-q"]);
+    let cleaned = jsonl(&out);
+    assert_eq!(cleaned.len(), 8);
+    let by_id = |id: &str| cleaned.iter().find(|c| c["id"] == id).unwrap().clone();
+    let page = by_id("harbour-times/bridge.txt");
+    assert_eq!(page["source"], "example");
+    let text = page["text"].as_str().unwrap();
+    assert!(!text.contains("Share: Facebook Twitter Email Print"), "{text}");
+    assert!(!text.contains("All rights reserved"), "{text}");
+    assert!(text.contains("The Old Harbour Bridge reopened to traffic on Monday"), "{text}");
+    assert!(page["syndic_removed_bytes"].as_u64().unwrap() > 100);
+    // --drop-repeated also removes what an earlier document already said.
+    let out2 = dir.path().join("clean2.jsonl");
+    ok(&["clean", s(&input), "--out", s(&out2), "--drop-repeated", "-q"]);
+    let again = jsonl(&out2);
+    let resend = again.iter().find(|c| c["id"] == "wire/bridge-reopens.txt").unwrap();
+    let first = again.iter().find(|c| c["id"] == "wire/bridge-reopens-resend.txt").unwrap();
+    assert_eq!(resend["text"], "", "an exact copy of an earlier document is emptied");
+    assert!(first["text"].as_str().unwrap().contains("HARBOUR BRIDGE REOPENS"));
+}
+
+/// Project Gutenberg's licence header and footer are gone from every book,
+/// and the books' own text stays (checked on every book at a few points).
+#[test]
+fn clean_strips_gutenberg_licence() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("books.jsonl");
+    ok(&["clean", s(&data.join("gutenberg-sample.jsonl.gz")), "--out", s(&out), "-q"]);
+    let books = jsonl(&out);
+    assert_eq!(books.len(), 263);
+    let raw = flate2::read::GzDecoder::new(std::fs::File::open(data.join("gutenberg-sample.jsonl.gz")).unwrap());
+    let originals: Vec<serde_json::Value> = std::io::BufRead::lines(std::io::BufReader::new(raw))
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    for (book, original) in books.iter().zip(&originals) {
+        let text = book["text"].as_str().unwrap();
+        let id = book["id"].as_str().unwrap();
+        for marker in ["START OF THE PROJECT GUTENBERG", "END OF THE PROJECT GUTENBERG", "START OF THIS PROJECT GUTENBERG",
+            "END OF THIS PROJECT GUTENBERG", "Project Gutenberg Literary Archive Foundation", "www.gutenberg.org/license"]
+        {
+            assert!(!text.contains(marker), "{id}: {marker:?} left");
+        }
+        // The middle of the book is untouched.
+        let source = original["text"].as_str().unwrap();
+        let middle = &source[source.len() / 2..];
+        let sample: String = middle.lines().filter(|l| l.split_whitespace().count() > 8).take(3).collect::<Vec<_>>().join("\n");
+        for line in sample.lines() {
+            assert!(text.contains(line.trim()), "{id}: lost {line:?}");
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! `syndic index`, `syndic query` and `syndic serve` end to end: the
+//! index gives `syndic dedup`'s answers, the lock keeps a second writer
+//! out, and a server killed with SIGKILL mid-stream loses nothing it
+//! acknowledged.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use syndic_server::client::Client;
+
+fn syndic(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_syndic")).current_dir(dir).args(args).output().unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = syndic(dir, args);
+    assert!(out.status.success(), "syndic {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Stories with exact and near copies, some of them across the two halves.
+fn corpus(n: usize) -> Vec<Value> {
+    let stories = [
+        "shares of the company rose sharply on tuesday after it reported quarterly earnings that beat analyst expectations and raised its forecast",
+        "heavy rain is expected across the north of the country this weekend forecasters said with flood warnings in place for several rivers",
+        "the central bank left interest rates unchanged on thursday but signalled that it could cut them later this year if inflation keeps falling",
+    ];
+    (0..n)
+        .map(|i| {
+            let story = stories[i % 3];
+            let text = match (i / 3) % 4 {
+                0 => story.to_owned(),
+                1 => story.to_uppercase(),
+                2 => story.replace("the", &format!("the{i}")),
+                _ => story.replacen("said", "reported", 1).replacen("on", "last", 1),
+            };
+            json!({"id": format!("doc-{i:03}"), "text": text})
+        })
+        .collect()
+}
+
+fn write_jsonl(path: &Path, docs: &[Value]) {
+    let text: String = docs.iter().map(|d| format!("{d}\n")).collect();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn create_and_add_give_the_answers_of_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let docs = corpus(40);
+    write_jsonl(&d.join("first.jsonl"), &docs[..25]);
+    write_jsonl(&d.join("second.jsonl"), &docs[25..]);
+    write_jsonl(&d.join("all.jsonl"), &docs);
+    let params = ["--threshold", "0.6", "--num-perm", "64", "--keep", "longest"];
+    let with = |args: &[&str]| [args, &params[..]].concat();
+
+    ok(d, &with(&["dedup", "all.jsonl", "--out", "batch", "-q"]));
+    ok(d, &with(&["index", "create", "idx", "--from", "first.jsonl", "--out", "created", "-q"]));
+    ok(d, &["index", "add", "idx", "second.jsonl", "--out", "added", "-q"]);
+    ok(d, &["index", "export", "idx", "--out", "exported"]);
+
+    // The whole index exports what dedup writes for the concatenation.
+    for file in ["clusters.jsonl", "pairs.jsonl"] {
+        assert_eq!(
+            lines(&d.join("exported").join(file)),
+            lines(&d.join("batch").join(file)),
+            "{file}"
+        );
+    }
+    let batch: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("batch/summary.json")).unwrap())
+            .unwrap();
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("exported/summary.json")).unwrap())
+            .unwrap();
+    for key in [
+        "documents",
+        "clusters",
+        "exact_duplicates",
+        "near_duplicates",
+        "candidate_pairs",
+        "verified_pairs",
+        "params",
+    ] {
+        assert_eq!(exported[key], batch[key], "{key}");
+    }
+    // `add` wrote the lines of the new documents, numbered as in the whole.
+    let second: Vec<&str> = docs[25..].iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let of_second = |v: &Vec<Value>, key: &str| -> Vec<Value> {
+        v.iter().filter(|l| second.contains(&l[key].as_str().unwrap())).cloned().collect()
+    };
+    assert_eq!(
+        lines(&d.join("added/clusters.jsonl")),
+        of_second(&lines(&d.join("batch/clusters.jsonl")), "id")
+    );
+    assert_eq!(
+        lines(&d.join("added/pairs.jsonl")),
+        of_second(&lines(&d.join("batch/pairs.jsonl")), "b")
+    );
+    let added: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("added/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(added["added"], 15);
+    assert!(added["joined_existing_clusters"].as_u64().unwrap() > 0);
+
+    // Known ids stop `add` unless skipped.
+    let again = syndic(d, &["index", "add", "idx", "second.jsonl", "--out", "again", "-q"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already in the index"));
+    ok(d, &["index", "add", "idx", "second.jsonl", "--out", "again", "-q", "--skip-bad-records"]);
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("again/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!((again["added"].as_u64(), again["duplicate_ids"].as_u64()), (Some(0), Some(15)));
+
+    // A query finds the copies, with passages in byte offsets of the query.
+    let query_text = docs[4]["text"].as_str().unwrap();
+    std::fs::write(d.join("q.txt"), query_text).unwrap();
+    let out = ok(d, &["query", "idx", "q.txt", "--json", "--min-passage-words", "10"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["matches"][0]["kind"], "exact");
+    let passage = &report["matches"][0]["passages"][0];
+    let (start, end) = (
+        passage["query_start"].as_u64().unwrap() as usize,
+        passage["query_end"].as_u64().unwrap() as usize,
+    );
+    assert!(end - start > query_text.len() / 2);
+    let listing = String::from_utf8(ok(d, &["query", "idx", "q.txt"]).stdout).unwrap();
+    assert!(listing.contains("cluster doc-001"), "{listing}");
+
+    // Stats; an index of other parameters cannot be created over this one.
+    let stats: Value = serde_json::from_slice(&ok(d, &["index", "stats", "idx"]).stdout).unwrap();
+    assert_eq!(stats["stats"]["documents"], 40);
+    let refused = syndic(d, &["index", "create", "idx"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already holds an index"));
+    assert!(d.join("idx/index.redb").exists());
+}
+
+/// A `syndic serve` process and the address it listens on.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(dir: &Path, index: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
+            .current_dir(dir)
+            .args(["serve", index, "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .rsplit_once("http://")
+            .and_then(|(_, a)| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Server { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_server_holds_the_index_against_other_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["index", "create", "idx"]);
+    write_jsonl(&d.join("new.jsonl"), &corpus(3));
+    let server = Server::start(d, "idx");
+    let refused = syndic(d, &["index", "add", "idx", "new.jsonl", "--out", "o"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("idx") && message.contains("syndic serve"), "{message}");
+    drop(server);
+}
+
+#[test]
+fn sigkill_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["index", "create", "idx", "--threshold", "0.7"]);
+    let server = Server::start(d, "idx");
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let docs = Arc::new(corpus(600));
+    // Four clients stream adds, singly and in small batches, until the
+    // server dies under them.
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (acknowledged, stop, docs, addr) =
+                (acknowledged.clone(), stop.clone(), docs.clone(), server.addr);
+            std::thread::spawn(move || {
+                let mut client = Client::new(addr, None).with_timeout(Duration::from_secs(10));
+                let mine: Vec<&Value> = docs.iter().skip(c).step_by(4).collect();
+                for chunk in mine.chunks(if c % 2 == 0 { 1 } else { 5 }) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let response = if chunk.len() == 1 {
+                        client.json("POST", "/v1/documents", chunk[0])
+                    } else {
+                        client.json("POST", "/v1/batch/documents", &json!({"documents": chunk}))
+                    };
+                    let Ok((status, _)) = response else { break };
+                    assert!(status == 200 || status == 201, "{status}");
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .extend(chunk.iter().map(|d| d["id"].as_str().unwrap().to_owned()));
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < 100 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL: no shutdown code runs
+    server.child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 100, "only {} acknowledged", acknowledged.len());
+    assert!(acknowledged.len() < docs.len(), "the kill came after the stream ended");
+
+    // Restarted, the server has every acknowledged document.
+    let server = Server::start(d, "idx");
+    let mut client = Client::new(server.addr, None);
+    for id in &acknowledged {
+        let (status, body) =
+            client.json("GET", &format!("/v1/documents/{id}"), &Value::Null).unwrap();
+        assert_eq!(status, 200, "{id}: {body}");
+    }
+    let (_, stats) = client.json("GET", "/v1/stats", &Value::Null).unwrap();
+    let documents = stats["documents"].as_u64().unwrap() as usize;
+    // Requests in flight at the kill may or may not have committed.
+    assert!(documents >= acknowledged.len() && documents <= acknowledged.len() + 4 * 5, "{stats}");
+    drop(server);
+    // And the index is whole: it exports.
+    ok(d, &["index", "export", "idx", "--out", "after"]);
+    assert_eq!(lines(&d.join("after/clusters.jsonl")).len(), documents);
+}

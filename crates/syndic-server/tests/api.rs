@@ -1,0 +1,365 @@
+//! The API through the router, every response checked against
+//! `openapi.json`.
+
+mod common;
+
+use common::{call, call_raw, conforms, runtime, spec};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use syndic::dedup::{DedupConfig, Deduper};
+use syndic::index::Index;
+use syndic::Document;
+use syndic_server::{check_listen, read_token, router, AppState, Limits};
+
+const STORY: &str = "shares of the company rose sharply on tuesday after it reported quarterly \
+    earnings that beat analyst expectations and raised its forecast for the full year citing \
+    strong demand in asia and europe";
+
+fn app(token: Option<&str>, limits: Limits) -> (tempfile::TempDir, axum::Router) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DedupConfig::builder().threshold(0.5).build().unwrap();
+    let index = Index::create(dir.path().join("idx"), config).unwrap();
+    (dir, router(AppState::new(index, token.map(str::to_owned), limits)))
+}
+
+fn small_limits() -> Limits {
+    Limits { max_body_bytes: 4096, max_doc_bytes: 1024, max_batch: 3 }
+}
+
+#[test]
+fn responses_follow_the_spec() {
+    let spec = spec();
+    let rt = runtime();
+    let (_dir, app) = app(None, small_limits());
+    let near = STORY.replace("tuesday", "monday");
+    let big = "word ".repeat(300);
+    // (method, path, body, expected status, what must hold of the body)
+    type Check = fn(&Value) -> bool;
+    let cases: Vec<(&str, String, Option<Value>, u16, Check)> = vec![
+        ("GET", "/health".into(), None, 200, |b| b["status"] == "ok"),
+        ("POST", "/v1/documents".into(), Some(json!({"id": "a", "text": STORY})), 201, |b| {
+            b["cluster"]["size"] == 1 && b["matches"] == json!([])
+        }),
+        ("POST", "/v1/documents".into(), Some(json!({"id": "b", "text": near})), 201, |b| {
+            b["matches"][0]["id"] == "a" && b["cluster"]["id"] == "a" && b["cluster"]["size"] == 2
+        }),
+        (
+            "POST",
+            "/v1/documents".into(),
+            Some(json!({"id": "c", "text": STORY.to_uppercase()})),
+            201,
+            |b| b["matches"] == json!([{"id": "a", "similarity": 1.0, "kind": "exact"}]),
+        ),
+        ("POST", "/v1/documents".into(), Some(json!({"id": "a", "text": "other"})), 409, |b| {
+            b["code"] == "duplicate_id"
+        }),
+        ("GET", "/v1/documents/a".into(), None, 200, |b| {
+            b["matches"].as_array().map(Vec::len) == Some(2)
+        }),
+        ("GET", "/v1/documents/nope".into(), None, 404, |b| b["code"] == "not_found"),
+        ("POST", "/v1/query".into(), Some(json!({"text": STORY})), 200, |b| {
+            b["matches"][0]["kind"] == "exact"
+                && b["clusters"][0]["size"] == 3
+                && b["matches"][0].get("passages").is_none()
+        }),
+        (
+            "POST",
+            "/v1/query".into(),
+            Some(json!({"text": near, "passages": true, "min_passage_words": 10})),
+            200,
+            |b| b["matches"][0]["passages"][0]["words"].as_u64() > Some(20),
+        ),
+        ("POST", "/v1/query".into(), Some(json!({"text": "nothing like it"})), 200, |b| {
+            b == &json!({"matches": [], "clusters": []})
+        }),
+        (
+            "POST",
+            "/v1/batch/documents".into(),
+            Some(json!({"documents": [{"id": "d", "text": near}, {"id": "a", "text": "x"}]})),
+            200,
+            |b| {
+                b["results"][0]["status"] == "added"
+                    && b["results"][0]["cluster"]["size"] == 4
+                    && b["results"][1] == json!({"id": "a", "status": "duplicate_id"})
+            },
+        ),
+        (
+            "POST",
+            "/v1/batch/query".into(),
+            Some(json!({"texts": [STORY, "unrelated words here"]})),
+            200,
+            |b| {
+                b["results"][0]["clusters"][0]["id"] == "a"
+                    && b["results"][1]["matches"] == json!([])
+            },
+        ),
+        ("GET", "/v1/stats".into(), None, 200, |b| {
+            b["documents"] == 4 && b["clusters"] == 1 && b["params"]["threshold"] == 0.5
+        }),
+        ("DELETE", "/v1/documents/c".into(), None, 200, |b| {
+            b == &json!({"id": "c", "deleted": true})
+        }),
+        ("DELETE", "/v1/documents/c".into(), None, 404, |b| b["code"] == "not_found"),
+        ("GET", "/v1/documents/c".into(), None, 404, |b| b["code"] == "not_found"),
+        ("GET", "/v1/documents/a".into(), None, 200, |b| b["cluster"]["size"] == 3),
+        // Ids are percent-decoded path segments.
+        (
+            "POST",
+            "/v1/documents".into(),
+            Some(json!({"id": "x/y z", "text": "slashes in ids"})),
+            201,
+            |b| b["id"] == "x/y z",
+        ),
+        ("GET", "/v1/documents/x%2Fy%20z".into(), None, 200, |b| b["id"] == "x/y z"),
+        // Bad requests.
+        ("POST", "/v1/documents".into(), Some(json!({"id": "e"})), 400, |b| {
+            b["error"].as_str().is_some_and(|m| m.contains("missing field `text`"))
+        }),
+        (
+            "POST",
+            "/v1/documents".into(),
+            Some(json!({"id": "e", "text": "t", "extra": 1})),
+            400,
+            |b| b["error"].as_str().is_some_and(|m| m.contains("unknown field `extra`")),
+        ),
+        ("POST", "/v1/documents".into(), Some(json!({"id": 5, "text": "t"})), 400, |b| {
+            b["code"] == "bad_request"
+        }),
+        ("POST", "/v1/documents".into(), Some(json!({"id": "e", "text": "  \n "})), 400, |b| {
+            b["error"].as_str().is_some_and(|m| m.contains("empty"))
+        }),
+        ("POST", "/v1/documents".into(), Some(json!({"id": "", "text": "t"})), 400, |b| {
+            b["code"] == "bad_request"
+        }),
+        (
+            "POST",
+            "/v1/query".into(),
+            Some(json!({"text": "t", "min_passage_words": 0})),
+            400,
+            |b| b["code"] == "bad_request",
+        ),
+        ("POST", "/v1/batch/query".into(), Some(json!([1, 2])), 400, |b| {
+            b["code"] == "bad_request"
+        }),
+        // Too large: a document, a batch, a body.
+        ("POST", "/v1/documents".into(), Some(json!({"id": "e", "text": big})), 413, |b| {
+            b["error"].as_str().is_some_and(|m| m.contains("limit of 1024 bytes"))
+        }),
+        (
+            "POST",
+            "/v1/batch/query".into(),
+            Some(json!({"texts": ["a", "b", "c", "d"]})),
+            413,
+            |b| b["code"] == "too_large",
+        ),
+        (
+            "POST",
+            "/v1/batch/documents".into(),
+            Some(
+                json!({"documents": (0..6).map(|i| json!({"id": i.to_string(), "text": "w ".repeat(400)})).collect::<Vec<_>>()}),
+            ),
+            413,
+            |b| {
+                b["error"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("request body over the limit of 4096 bytes"))
+            },
+        ),
+    ];
+    for (method, path, body, status, holds) in cases {
+        let (got, value) = call(&rt, &app, method, &path, body);
+        assert_eq!(got, status, "{method} {path}: {value}");
+        conforms(&spec, method, &path, status, &value);
+        assert!(holds(&value), "{method} {path}: {value}");
+    }
+    // Malformed JSON, and routes and methods that do not exist: JSON errors
+    // of the documented shape.
+    let (status, body, _) = call_raw(&rt, &app, "POST", "/v1/query", &[], b"{\"text\": ".to_vec());
+    assert_eq!(status, 400);
+    conforms(&spec, "POST", "/v1/query", 400, &serde_json::from_slice(&body).unwrap());
+    for (method, path, status) in
+        [("GET", "/v2/nothing", 404), ("PUT", "/v1/documents", 405), ("POST", "/health", 405)]
+    {
+        let (got, body) = call(&rt, &app, method, path, None);
+        assert_eq!(got, status, "{method} {path}");
+        common::check(&spec, &json!({"$ref": "#/components/schemas/Error"}), &body, "$").unwrap();
+    }
+}
+
+#[test]
+fn every_route_of_the_spec_is_served() {
+    let spec = spec();
+    let rt = runtime();
+    let (_dir, app) = app(None, Limits::default());
+    let mut served = 0;
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        for method in ["get", "post", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let path = template.replace("{id}", "missing");
+            let body = (method == "post").then(|| json!({}));
+            let (status, value) = call(&rt, &app, &method.to_uppercase(), &path, body);
+            // Served: answered by the route's handler (a 400 for the empty
+            // body, a 404 for the missing document), not by the fallbacks.
+            assert!(
+                value["error"] != "no such route" && status != 405,
+                "{method} {template}: {status} {value}"
+            );
+            conforms(&spec, method, &path, status, &value);
+            served += 1;
+        }
+    }
+    assert_eq!(served, 8);
+}
+
+#[test]
+fn tokens_guard_the_v1_routes() {
+    let rt = runtime();
+    let (_dir, app) = app(Some("s3cret"), Limits::default());
+    let stats =
+        |headers: &[(&str, &str)]| call_raw(&rt, &app, "GET", "/v1/stats", headers, Vec::new());
+    let cases: &[(&[(&str, &str)], u16)] = &[
+        (&[], 401),
+        (&[("authorization", "Bearer wrong")], 401),
+        (&[("authorization", "Bearer s3cret2")], 401),
+        (&[("authorization", "bearer s3cret")], 401),
+        (&[("authorization", "s3cret")], 401),
+        (&[("authorization", "Bearer s3cret")], 200),
+    ];
+    for (headers, status) in cases {
+        let (got, _, response_headers) = stats(headers);
+        assert_eq!(got, *status, "{headers:?}");
+        if got == 401 {
+            assert_eq!(response_headers["www-authenticate"], "Bearer");
+        }
+    }
+    // Health needs no token.
+    assert_eq!(call(&rt, &app, "GET", "/health", None).0, 200);
+}
+
+#[test]
+fn listen_address_and_token_file_rules() {
+    let token = Some("t");
+    let cases = [
+        ("127.0.0.1:8080", None, true),
+        ("[::1]:8080", None, true),
+        ("0.0.0.0:8080", None, false),
+        ("192.0.2.1:8080", None, false),
+        ("0.0.0.0:8080", token, true),
+    ];
+    for (addr, token, ok) in cases {
+        assert_eq!(check_listen(addr.parse().unwrap(), token).is_ok(), ok, "{addr} {token:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    for (content, expected) in
+        [("abc\n", Some("abc")), ("  \n", None), ("two words", None), ("", None)]
+    {
+        std::fs::write(&path, content).unwrap();
+        assert_eq!(read_token(&path).ok().as_deref(), expected, "{content:?}");
+    }
+    assert!(read_token(&dir.path().join("missing")).is_err());
+}
+
+/// Many clients adding at once go through group commit; the result is what
+/// the batch pipeline gives for the documents in the order they were
+/// committed.
+#[test]
+fn concurrent_adds_keep_batch_semantics() {
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let builder = DedupConfig::builder().threshold(0.5);
+    let index = Index::create(dir.path().join("idx"), builder.clone().build().unwrap()).unwrap();
+    let app = router(AppState::new(index, None, Limits::default()));
+    let texts: Vec<String> = (0..60)
+        .map(|i| match i % 3 {
+            0 => STORY.to_owned(),
+            1 => STORY.replace("tuesday", &format!("day{i}")),
+            _ => {
+                format!("an unrelated story number {i} about the weather and the harvest this year")
+            }
+        })
+        .collect();
+    let statuses: Vec<u16> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let app = app.clone();
+            let body = serde_json::to_vec(&json!({"id": format!("d{i}"), "text": text})).unwrap();
+            tasks.push(tokio::spawn(async move {
+                use tower::ServiceExt;
+                let request = axum::http::Request::post("/v1/documents")
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+                app.oneshot(request).await.unwrap().status().as_u16()
+            }));
+        }
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.unwrap());
+        }
+        out
+    });
+    assert!(statuses.iter().all(|&s| s == 201), "{statuses:?}");
+    drop(app);
+    // The writer thread releases the index once the router is gone.
+    let reopened = (0..500).find_map(|_| {
+        let opened = Index::open(dir.path().join("idx")).ok();
+        if opened.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        opened
+    });
+    let export = reopened.expect("the writer released the index").export().unwrap();
+    let docs: Vec<Document> = export
+        .ids
+        .iter()
+        .map(|id| Document::new(id.as_str(), texts[id[1..].parse::<usize>().unwrap()].as_str()))
+        .collect();
+    let mut deduper = Deduper::new(builder.build().unwrap());
+    deduper.add_batch(&docs).unwrap();
+    deduper.plan();
+    if deduper.needs_second_pass() {
+        deduper.second_pass_batch(&docs).unwrap();
+    }
+    let expected = deduper.finish().unwrap();
+    assert_eq!(export.result.clustering, expected.clustering);
+    assert_eq!(export.result.similarity, expected.similarity);
+    assert_eq!(export.result.stats, expected.stats);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// No request, however malformed, gets a 500 or a non-JSON answer.
+    #[test]
+    fn arbitrary_requests_never_break_the_server(
+        method in prop::sample::select(vec!["GET", "POST", "DELETE", "PUT"]),
+        route in prop::sample::select(vec!["/v1/documents", "/v1/batch/documents", "/v1/query", "/v1/batch/query", "/v1/stats", "/v1/documents/", "/health", "/"]),
+        suffix in "[a-z%0-9/]{0,12}",
+        body in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..200),
+            any::<String>().prop_map(|text| serde_json::to_vec(&json!({"id": "p", "text": text})).unwrap()),
+            any::<String>().prop_map(|text| serde_json::to_vec(&json!({"texts": [text]})).unwrap()),
+            any::<String>().prop_map(|text| serde_json::to_vec(&json!({"documents": [{"id": text.clone(), "text": text}]})).unwrap()),
+        ],
+    ) {
+        thread_local! {
+            static APP: (tokio::runtime::Runtime, tempfile::TempDir, axum::Router) = {
+                let (dir, app) = app(None, small_limits());
+                (runtime(), dir, app)
+            };
+        }
+        let path = format!("{route}{suffix}");
+        let (status, bytes) = APP.with(|(rt, _, app)| {
+            let (status, bytes, _) = call_raw(rt, app, method, &path, &[], body);
+            (status, bytes)
+        });
+        prop_assert!(status < 500, "{} {}: {}", method, path, status);
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        if status >= 400 {
+            prop_assert!(value["error"].is_string() && value["code"].is_string(), "{}", value);
+        }
+    }
+}
