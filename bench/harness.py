@@ -114,17 +114,18 @@ def slice_jsonl(source: Path, target: Path, lines: int) -> Path:
 
 
 def reprint_dataset() -> Dataset | None:
-    """The labelled reprint benchmark, when its generator exists: it is run
-    (in bench/reprints/) only if its outputs are missing."""
-    home = BENCH / "reprints"
-    corpus, labels = home / "corpus.jsonl", home / "labels.jsonl"
-    if not (home / "generate.py").exists():
+    """The labelled reprint benchmark, when its generator exists. It is
+    regenerated (deterministic, seconds) into bench/work/reprints/ on every
+    run, so the corpus always matches the generator in the tree."""
+    generator = BENCH / "reprints" / "generate.py"
+    if not generator.exists():
         print("bench/reprints/generate.py not found: skipping the reprint benchmark", flush=True)
         return None
-    if not (corpus.exists() and labels.exists()):
-        print("generating the reprint benchmark ...", flush=True)
-        subprocess.run([PYTHON, "generate.py"], cwd=home, check=True)
-    return Dataset("reprints", corpus, labels)
+    out = WORK / "reprints"
+    out.mkdir(parents=True, exist_ok=True)
+    print("generating the reprint benchmark ...", flush=True)
+    subprocess.run([PYTHON, str(generator), str(DATA / "reuters21578.jsonl.gz"), str(out)], check=True)
+    return Dataset("reprints", out / "corpus.jsonl", out / "labels.jsonl")
 
 
 def datasets(quick: bool, only: list[str] | None) -> list[Dataset]:
@@ -222,8 +223,9 @@ def measure(argv: list[str], cores: int, out: Path, timeout: float, env: dict) -
                 break
             time.sleep(0.1)
     result = parse_time(timefile)
-    result["peak_tree_pss_mb"] = round(sampler.peak_pss / 2**20, 1)
-    result["tree_cpu_s"] = round(sum(sampler.cpu.values()), 2)
+    # A run shorter than one sampling period leaves no sample: unknown, not 0.
+    result["peak_tree_pss_mb"] = round(sampler.peak_pss / 2**20, 1) if sampler.peak_pss else None
+    result["tree_cpu_s"] = round(sum(sampler.cpu.values()), 2) if sampler.cpu else None
     if status == "timeout":
         result.update(status="timeout", wall_s=round(time.monotonic() - started, 1))
     else:
@@ -340,8 +342,8 @@ def write_results(folder: Path, meta: dict, results: list[dict]) -> None:
         for r in rows:
             q = r.get("quality") or {}
             lines.append(
-                f"| {r['tool']} | {r['mode']} | {r['cores']} | {r['status']} | {fmt(r.get('wall_s'))} "
-                f"| {fmt(cpu_seconds(r))} | {fmt(r.get('peak_rss_mb'))} | {fmt(r.get('peak_tree_pss_mb'))} "
+                f"| {r['tool']} | {r['mode']} | {r['cores']} | {r['status']} | {fmt(r.get('wall_s'), 2)} "
+                f"| {fmt(cpu_seconds(r), 2)} | {fmt(r.get('peak_rss_mb'))} | {fmt(r.get('peak_tree_pss_mb'))} "
                 f"| {fmt(r.get('duplicates'))} | {fmt((r.get('agreement') or {}).get('ari'), 4)} "
                 f"| {fmt(q.get('ari'), 4)} | {fmt(q.get('pair_f1'), 4)} "
                 f"| {fmt(q.get('bcubed_f1'), 4)} |")

@@ -8,16 +8,22 @@ arithmetic; Ray moves the data:
 
 1. **Read** the shards (``ray.data.read_json`` / ``read_parquet``), sorted by
    path as the CLI sorts its inputs, and number the documents in corpus
-   order: block sizes are counted, and each block gets its offset.
+   order: block sizes are counted, and each block gets its offset. The
+   numbered blocks stay where they are; each holds a contiguous range of
+   DocIds.
 2. **Sketch** in ``map_batches``: content hashes, signatures and band keys
    (``uint64`` arrays), and text lengths.
-3. **Exact copies**: grouped by content hash; each document's canonical is
-   the first document with its hash.
+3. **Exact copies**: grouped by content hash (``groupby``); each document's
+   canonical is the first document with its hash.
 4. **Candidates**: band entries of canonical documents grouped by band key;
    in each bucket, documents in DocId order are paired with at most
-   ``bucket_window`` followers, the rule of ``LshParams::candidates``.
-5. **Verify**: candidate pairs joined with both texts; exact Jaccard of the
-   shingle sets, recomputed in the workers.
+   ``bucket_window`` followers, the rule of ``LshParams::candidates``
+   (``syndic.candidate_pairs``).
+5. **Verify**: each candidate pair is routed to the corpus block holding
+   its first document, which drops the pair's repeats from other bands and
+   attaches that text, then to the block of the second (a range join: the
+   corpus does not move); exact Jaccard of the
+   shingle sets, recomputed in the workers (``syndic.verify_pairs``).
 6. **Connected components** of exact and verified edges: union-find per
    block of edges (the core's, through ``clusters_from_edges``), then the
    resulting star forests merged pairwise in a tree of tasks; every node
@@ -26,9 +32,11 @@ arithmetic; Ray moves the data:
    the core's ``Clustering::from_roots`` (``syndic.clusters_from_roots``)
    from the component labels; each member's similarity to its
    representative is measured as in step 5.
-8. **Write** ``clusters.jsonl``, ``pairs.jsonl`` and ``summary.json`` in the
-   CLI's formats, and optionally the deduplicated corpus (one document per
-   cluster) as Parquet or JSONL.
+8. **Write** ``clusters.jsonl`` (one chunk per corpus block, in order),
+   ``pairs.jsonl`` (pairs named by range joins, which leave them grouped by
+   block of their first document, so each chunk sorts locally) and
+   ``summary.json`` in the CLI's formats, and optionally the deduplicated
+   corpus (one document per cluster) as Parquet or JSONL with Ray Data.
 
 See docs/ray.md for running it on a real cluster and what each stage costs.
 """
@@ -130,13 +138,13 @@ def dedup(
     context.enable_progress_bars = False
     parts = num_partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
 
-    docs, inputs = _read(data, id_column, text_column)
-    n = docs.count()
+    corpus = _read(data, id_column, text_column)
+    n = corpus.documents
     if n >= 1 << 32:
         raise syndic.ConfigError("more than 2^32 documents in one run")
     lap("read")
 
-    sketched = docs.map_batches(
+    sketched = corpus.dataset().map_batches(
         _sketch_batch,
         batch_format="pyarrow",
         fn_kwargs=dict(text_column=text_column, params=params),
@@ -144,45 +152,35 @@ def dedup(
     lap("sketch")
 
     canon = _shuffle(sketched, "hash_lo", parts).map_groups(_canonicals, batch_format="pyarrow").materialize()
-    exact_edges = canon.filter(expr="doc != canonical").select_columns(["canonical", "doc"])
-    exact_edges = exact_edges.rename_columns({"canonical": "u", "doc": "v"}).materialize()
+    exact_edges = [_exact_edges.remote(block) for block in canon.to_arrow_refs()]
+    exact_count = sum(ray.get([_num_rows.remote(b) for b in exact_edges]))
     lap("exact")
 
-    texts = _renamed(docs.select_columns([DOC, text_column]), {DOC: "doc", text_column: "text"}).materialize()
-    candidate_count, verified_count = 0, 0
-    near = None
+    candidate_count, near = 0, []
     if mode == "minhash":
         entries = canon.filter(expr="doc == canonical").map_batches(_band_entries, batch_format="pyarrow")
         candidates = _shuffle(entries, "key", parts).map_groups(
             _bucket_pairs, batch_format="pyarrow", fn_kwargs=dict(window=params["bucket_window"])
         )
-        candidates = _distinct_pairs(candidates, parts).materialize()
-        candidate_count = candidates.count()
+        candidates = candidates.materialize()
         lap("candidates")
-        if candidate_count:
-            near = _similarities(candidates, texts, parts, ngram=ngram, char_ngram=char_ngram)
-            near = near.filter(expr=f"similarity >= {float(threshold)!r}").materialize()
-            verified_count = near.count()
-        lap("verify")
+        measured = corpus.similarities(
+            candidates.to_arrow_refs(), text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
+        )
+        candidate_count = sum(ray.get([_num_rows.remote(b) for b in measured]))
+        near = [_at_least.remote(block, float(threshold)) for block in measured]
+    verified_count = sum(ray.get([_num_rows.remote(b) for b in near]))
+    lap("verify")
 
-    edges = [exact_edges] if exact_edges.count() else []
-    if verified_count:
-        edges.append(near.select_columns(["a", "b"]).rename_columns({"a": "u", "b": "v"}))
-    labels = _components(edges[0].union(*edges[1:])) if edges else []
+    labels = _components(exact_edges + near)
     lap("components")
 
-    assigned = _assign.remote(
-        n,
-        keep,
-        canon.select_columns(["doc", "canonical"]).to_arrow_refs(),
-        sketched.select_columns(["doc", "length"]).to_arrow_refs(),
-        labels,
-    )
+    assigned = _assign.remote(n, keep, canon.to_arrow_refs(), sketched.to_arrow_refs(), labels)
     cluster, representative, canonical, unique_pairs = ray.get(assigned)
-    measured = None
+    measured = []
     if unique_pairs.num_rows:
-        sim_pairs = ray.data.from_arrow(unique_pairs)
-        measured = _similarities(sim_pairs, texts, parts, ngram=ngram, char_ngram=char_ngram)
+        pairs_ref = ray.put(unique_pairs)
+        measured = corpus.similarities([pairs_ref], text_column, ngram=ngram, char_ngram=char_ngram)
     similarity = _member_similarity(canonical, representative, measured)
     lap("assign")
 
@@ -190,29 +188,29 @@ def dedup(
     _remove(out_tmp)
     out_tmp.mkdir(parents=True)
     cluster_ref, representative_ref, similarity_ref = ray.put(cluster), ray.put(representative), ray.put(similarity)
-    with open(out_tmp / "clusters.jsonl", "wb") as f:
-        blocks = docs.select_columns([DOC, id_column]).to_arrow_refs()
-        lines = [_cluster_lines.remote(b, id_column, cluster_ref, representative_ref, similarity_ref) for b in blocks]
-        for chunk in lines:
-            f.write(ray.get(chunk))
-    names = _renamed(docs.select_columns([DOC, id_column]), {DOC: "doc", id_column: "name"})
-    pair_sets = ([exact_edges] if exact_edges.count() else []) + ([near] if verified_count else [])
-    _write_pairs(out_tmp / "pairs.jsonl", pair_sets, names, parts)
+    lines = [
+        _cluster_lines.remote(block, id_column, cluster_ref, representative_ref, similarity_ref)
+        for block in corpus.blocks
+    ]
+    _write_in_order(out_tmp / "clusters.jsonl", lines)
+    pair_rows = [_pair_rows.remote(block, "exact") for block in exact_edges]
+    pair_rows += [_pair_rows.remote(block, "near") for block in near]
+    _write_in_order(out_tmp / "pairs.jsonl", corpus.pair_lines(pair_rows, id_column))
     deduped = None
     if write_deduped is not None:
-        records = _write_deduped(docs, representative_ref, out_tmp / "deduped", write_deduped)
+        records = _write_deduped(corpus, representative_ref, out_tmp / "deduped", write_deduped)
         deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": records}
     lap("write")
 
     sizes = np.bincount(np.bincount(cluster)) if n else np.zeros(0, dtype=np.int64)
     clusters = int(cluster.max()) + 1 if n else 0
-    exact_duplicates = exact_edges.count()
+    exact_duplicates = exact_count
     summary = {
         "syndic_version": syndic.__version__,
         "command": "dedup",
         "runner": "ray",
         "mode": mode,
-        "inputs": inputs,
+        "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
         "params": params,
         "documents": n,
         "exact_duplicates": exact_duplicates,
@@ -243,9 +241,59 @@ def sort_paths(paths: Sequence[Union[str, "os.PathLike[str]"]]) -> List[str]:
     return sorted(unique, key=lambda p: PurePath(p).parts)
 
 
-def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> Tuple[ray.data.Dataset, List[str]]:
-    """The corpus as a materialized dataset in corpus order with a ``doc``
-    column (the DocId), and the input paths."""
+class _Corpus:
+    """The corpus as blocks in DocId order, each holding a contiguous range
+    of DocIds. Joins with it by DocId move only the other side: rows are
+    routed to the block that holds their document, which attaches a column
+    of that document in place (a range join, no shuffle of the corpus)."""
+
+    def __init__(self, blocks: List[Any], starts: np.ndarray, inputs: List[str]):
+        self.blocks = blocks
+        # starts[i] is the first DocId of block i; starts[-1] is the count.
+        self.starts = starts
+        self.inputs = inputs
+        self.documents = int(starts[-1])
+
+    def dataset(self) -> ray.data.Dataset:
+        return ray.data.from_arrow_refs(self.blocks)
+
+    def attach(self, rows: List[Any], key: str, source: str, name: str, distinct: bool = False) -> List[Any]:
+        """``rows`` (blocks with a DocId column ``key``) with column
+        ``source`` of document ``key`` attached as ``name``; one output block
+        per corpus block, holding the rows whose ``key`` falls in it. With
+        ``distinct``, rows repeating an ``(a, b)`` pair are dropped, which is
+        complete here: equal pairs route to the same block."""
+        if not rows:
+            return []
+        k = len(self.blocks)
+        routed = [_route.options(num_returns=k).remote(r, key, self.starts) for r in rows]
+        if k == 1:
+            routed = [[r] for r in routed]
+        return [
+            _attach.remote(block, int(self.starts[i]), key, source, name, distinct, *[r[i] for r in routed])
+            for i, block in enumerate(self.blocks)
+        ]
+
+    def similarities(
+        self, pairs: List[Any], text_column: str, *, ngram: int, char_ngram: int, distinct: bool = False
+    ) -> List[Any]:
+        """Blocks of ``a``, ``b``, ``similarity``: exact Jaccard of the
+        shingle sets of documents ``a`` and ``b``, from their texts; each
+        pair once with ``distinct`` (candidates found in several bands)."""
+        with_a = self.attach(pairs, "a", text_column, "text_a", distinct)
+        with_b = self.attach(with_a, "b", text_column, "text_b")
+        return [_measure.remote(block, ngram, char_ngram) for block in with_b]
+
+    def pair_lines(self, pairs: List[Any], id_column: str) -> List[Any]:
+        """Lines of ``pairs.jsonl``, one chunk per corpus block, in DocId
+        order of ``(a, b)``: named by ``b`` first, then routed by ``a`` last,
+        so that the chunks come out in order of ``a``."""
+        named = self.attach(self.attach(pairs, "b", id_column, "name_b"), "a", id_column, "name_a")
+        return [_pair_lines.remote(block) for block in named]
+
+
+def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> _Corpus:
+    """Reads and numbers the corpus in corpus order."""
     if isinstance(data, ray.data.Dataset):
         ds, inputs = data, []
     else:
@@ -273,9 +321,9 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
         ranks = [order.get(os.path.abspath(p), -1) for p in seen]
         if ranks != sorted(ranks) or -1 in ranks:
             raise syndic.SyndicError("Ray returned the shards out of corpus order")
-    offsets = np.concatenate([[0], np.cumsum([shape[0] for shape in shapes])]).astype(np.int64)
-    numbered = [_number.remote(b, int(o), id_column, text_column) for b, o in zip(blocks, offsets)]
-    return ray.data.from_arrow_refs(numbered).materialize(), inputs
+    starts = np.concatenate([[0], np.cumsum([shape[0] for shape in shapes])]).astype(np.int64)
+    numbered = [_number.remote(b, int(o), id_column, text_column) for b, o in zip(blocks, starts)]
+    return _Corpus(numbered, starts, inputs)
 
 
 @ray.remote
@@ -397,66 +445,58 @@ def _bucket_pairs(group: pa.Table, window: int) -> pa.Table:
     return pa.table({"a": a.astype(np.uint32), "b": b.astype(np.uint32)})
 
 
-def _pair_key(batch: pa.Table) -> pa.Table:
-    a = batch.column("a").to_numpy().astype(np.uint64)
-    b = batch.column("b").to_numpy().astype(np.uint64)
-    return batch.append_column("pair", pa.array(_mix(a << np.uint64(32) | b)))
+# Joins by DocId and verification.
 
 
-def _distinct_pairs(pairs: ray.data.Dataset, parts: int) -> ray.data.Dataset:
-    """Pairs found in several bands, once."""
+@ray.remote
+def _route(rows: pa.Table, key: str, starts: np.ndarray) -> List[pa.Table]:
+    """``rows`` split by the corpus block holding document ``key``."""
+    where = np.searchsorted(starts, rows.column(key).to_numpy(), side="right") - 1
+    parts = [rows.filter(pa.array(where == i)) for i in range(len(starts) - 1)]
+    return parts if len(parts) > 1 else parts[0]
 
-    def distinct(group: pa.Table) -> pa.Table:
-        keys = np.unique(
-            group.column("a").to_numpy().astype(np.uint64) << np.uint64(32) | group.column("b").to_numpy()
-        )
-        return pa.table({"a": (keys >> np.uint64(32)).astype(np.uint32), "b": (keys & _LOW32).astype(np.uint32)})
 
-    return _shuffle(pairs.map_batches(_pair_key, batch_format="pyarrow"), "pair", parts).map_groups(
-        distinct, batch_format="pyarrow"
+@ray.remote
+def _attach(
+    block: pa.Table, first: int, key: str, source: str, name: str, distinct: bool, *parts: pa.Table
+) -> pa.Table:
+    rows = pa.concat_tables(parts)
+    if distinct:
+        pairs = rows.column("a").to_numpy().astype(np.uint64) << np.uint64(32) | rows.column("b").to_numpy()
+        rows = rows.take(pa.array(np.sort(np.unique(pairs, return_index=True)[1])))
+    at = rows.column(key).to_numpy().astype(np.int64) - first
+    return rows.append_column(name, block.column(source).take(pa.array(at)))
+
+
+@ray.remote
+def _measure(block: pa.Table, ngram: int, char_ngram: int) -> pa.Table:
+    similarity = syndic.verify_pairs(
+        block.column("text_a"), block.column("text_b"), ngram=ngram, char_ngram=char_ngram
     )
+    return pa.table({"a": block.column("a"), "b": block.column("b"), "similarity": similarity})
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """Murmur3's 64-bit finalizer: spreads DocId pairs over partitions."""
-    x = x.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        x ^= x >> np.uint64(33)
-        x *= np.uint64(0xFF51AFD7ED558CCD)
-        x ^= x >> np.uint64(33)
-        x *= np.uint64(0xC4CEB9FE1A85EC53)
-        x ^= x >> np.uint64(33)
-    return x
+@ray.remote
+def _at_least(block: pa.Table, threshold: float) -> pa.Table:
+    return block.filter(pc.greater_equal(block.column("similarity"), threshold))
 
 
-# Verification.
+@ray.remote
+def _num_rows(block: pa.Table) -> int:
+    return block.num_rows
 
 
-def _similarities(
-    pairs: ray.data.Dataset, texts: ray.data.Dataset, parts: int, *, ngram: int, char_ngram: int
-) -> ray.data.Dataset:
-    """``a``, ``b``, ``similarity``: exact Jaccard of the shingle sets of
-    documents ``a`` and ``b``, from their texts joined in."""
-    with_a = pairs.join(
-        texts.rename_columns({"doc": "a", "text": "text_a"}), join_type="inner", num_partitions=parts, on=("a",)
-    )
-    with_b = with_a.join(
-        texts.rename_columns({"doc": "b", "text": "text_b"}), join_type="inner", num_partitions=parts, on=("b",)
-    )
-
-    def measure(batch: pa.Table) -> pa.Table:
-        similarity = syndic.verify_pairs(
-            batch.column("text_a"), batch.column("text_b"), ngram=ngram, char_ngram=char_ngram
-        )
-        return pa.table({"a": batch.column("a"), "b": batch.column("b"), "similarity": similarity})
-
-    return with_b.map_batches(measure, batch_format="pyarrow")
+@ray.remote
+def _exact_edges(block: pa.Table) -> pa.Table:
+    """``a`` (canonical), ``b``: each document with an earlier exact copy."""
+    copies = block.filter(pc.not_equal(block.column("doc"), block.column("canonical")))
+    return pa.table({"a": copies.column("canonical"), "b": copies.column("doc")})
 
 
 # Connected components.
 
 
-def _components(edges: ray.data.Dataset) -> List[Any]:
+def _components(edges: List[Any]) -> List[Any]:
     """Blocks of ``node``, ``root``: for every document in an edge but the
     smallest of its component, that smallest DocId.
 
@@ -465,7 +505,7 @@ def _components(edges: ray.data.Dataset) -> List[Any]:
     smallest node) into one. A star forest has fewer edges than nodes, so
     the data shrinks at every level, and the result does not depend on the
     order of the merges: the label of a component is its smallest DocId."""
-    forests = [_star_forest.remote(block) for block in edges.to_arrow_refs()]
+    forests = [_star_forest.remote(block) for block in edges]
     while len(forests) > 1:
         pairs = [forests[i : i + 2] for i in range(0, len(forests), 2)]
         forests = [_star_forest.remote(*pair) for pair in pairs]
@@ -474,7 +514,7 @@ def _components(edges: ray.data.Dataset) -> List[Any]:
 
 @ray.remote
 def _star_forest(*blocks: pa.Table) -> pa.Table:
-    """The star forest of the union of edge blocks (``u``, ``v`` or
+    """The star forest of the union of edge blocks (``a``, ``b`` or
     ``node``, ``root``), by the core's union-find (``clusters_from_edges``
     with the nodes in ascending order and ``keep="first"``, so that each
     component's representative is its smallest node)."""
@@ -519,14 +559,14 @@ def _assign(
 
 
 def _member_similarity(
-    canonical: np.ndarray, representative: np.ndarray, measured: Optional[ray.data.Dataset]
+    canonical: np.ndarray, representative: np.ndarray, measured: List[Any]
 ) -> np.ndarray:
     """Each document's similarity to its representative: 1 for exact copies
     (same canonical), else the Jaccard of the two canonicals' shingle sets."""
     similarity = np.ones(len(canonical), dtype=np.float64)
-    if measured is None:
+    if not measured:
         return similarity
-    table = pa.concat_tables(ray.get(measured.to_arrow_refs()))
+    table = pa.concat_tables(ray.get(measured))
     keys = table.column("a").to_numpy().astype(np.uint64) << np.uint64(32) | table.column("b").to_numpy()
     order = np.argsort(keys)
     keys, values = keys[order], table.column("similarity").to_numpy()[order]
@@ -540,11 +580,19 @@ def _member_similarity(
 # Writing.
 
 
+def _write_in_order(path: Path, chunks: List[Any]) -> None:
+    """Concatenates the bytes of ``chunks`` (object refs) into ``path``, in
+    order, holding one chunk at a time."""
+    with open(path, "wb") as f:
+        for chunk in chunks:
+            f.write(ray.get(chunk))
+
+
 @ray.remote
 def _cluster_lines(
     block: pa.Table, id_column: str, cluster: np.ndarray, representative: np.ndarray, similarity: np.ndarray
 ) -> bytes:
-    """A block's lines of ``clusters.jsonl``."""
+    """A corpus block's lines of ``clusters.jsonl``."""
     doc = block.column(DOC).to_numpy()
     rows = pa.record_batch(
         {
@@ -557,62 +605,36 @@ def _cluster_lines(
     return syndic.to_jsonl(rows)
 
 
-def _write_pairs(path: Path, pair_sets: List[ray.data.Dataset], names: ray.data.Dataset, parts: int) -> None:
-    """``pairs.jsonl``: exact pairs (``u``, ``v``) and verified pairs (``a``,
-    ``b``, ``similarity``), sorted by DocIds and named by id."""
-    with open(path, "wb") as f:
-        if not pair_sets:
-            return
-        rows = [
-            ds.map_batches(_exact_pair_rows if "u" in ds.columns() else _near_pair_rows, batch_format="pyarrow")
-            for ds in pair_sets
-        ]
-        pairs = rows[0].union(*rows[1:])
-        named = pairs.join(
-            names.rename_columns({"doc": "a", "name": "name_a"}), join_type="inner", num_partitions=parts, on=("a",)
-        ).join(
-            names.rename_columns({"doc": "b", "name": "name_b"}), join_type="inner", num_partitions=parts, on=("b",)
-        )
-        for batch in named.sort(["a", "b"]).iter_batches(batch_format="pyarrow", batch_size=65536):
-            lines = pa.record_batch(
-                {
-                    "a": batch.column("name_a").combine_chunks(),
-                    "b": batch.column("name_b").combine_chunks(),
-                    "similarity": batch.column("similarity").combine_chunks(),
-                    "kind": batch.column("kind").combine_chunks(),
-                }
-            )
-            f.write(syndic.to_jsonl(lines))
-
-
-def _exact_pair_rows(batch: pa.Table) -> pa.Table:
-    n = batch.num_rows
+@ray.remote
+def _pair_rows(block: pa.Table, kind: str) -> pa.Table:
+    """``a``, ``b``, ``similarity``, ``kind`` of exact (similarity 1) or
+    verified pairs."""
+    n = block.num_rows
+    similarity = block.column("similarity") if "similarity" in block.column_names else pa.array(np.ones(n))
     return pa.table(
-        {
-            "a": batch.column("u"),
-            "b": batch.column("v"),
-            "similarity": pa.array(np.ones(n)),
-            "kind": pa.array(["exact"] * n, pa.string()),
-        }
+        {"a": block.column("a"), "b": block.column("b"), "similarity": similarity, "kind": pa.array([kind] * n)}
     )
 
 
-def _near_pair_rows(batch: pa.Table) -> pa.Table:
-    return pa.table(
+@ray.remote
+def _pair_lines(block: pa.Table) -> bytes:
+    """Named pairs as lines of ``pairs.jsonl``, sorted by DocIds."""
+    block = block.sort_by([("a", "ascending"), ("b", "ascending")])
+    rows = pa.record_batch(
         {
-            "a": batch.column("a"),
-            "b": batch.column("b"),
-            "similarity": batch.column("similarity"),
-            "kind": pa.array(["near"] * batch.num_rows, pa.string()),
+            "a": block.column("name_a").combine_chunks(),
+            "b": block.column("name_b").combine_chunks(),
+            "similarity": block.column("similarity").combine_chunks(),
+            "kind": block.column("kind").combine_chunks(),
         }
     )
+    return syndic.to_jsonl(rows)
 
 
-def _write_deduped(docs: ray.data.Dataset, representative: Any, path: Path, fmt: str) -> int:
+def _write_deduped(corpus: _Corpus, representative: Any, path: Path, fmt: str) -> int:
     """One document per cluster (its representative), every column kept;
     returns how many."""
-    kept = [_representatives.remote(b, representative) for b in docs.to_arrow_refs()]
-    ds = ray.data.from_arrow_refs(kept)
+    ds = ray.data.from_arrow_refs([_representatives.remote(b, representative) for b in corpus.blocks])
     if fmt == "parquet":
         ds.write_parquet(str(path))
     else:
@@ -624,10 +646,6 @@ def _write_deduped(docs: ray.data.Dataset, representative: Any, path: Path, fmt:
 def _representatives(block: pa.Table, representative: np.ndarray) -> pa.Table:
     doc = block.column(DOC).to_numpy()
     return block.filter(pa.array(representative[doc] == doc)).drop_columns([DOC])
-
-
-def _renamed(ds: ray.data.Dataset, names: Dict[str, str]) -> ray.data.Dataset:
-    return ds.rename_columns({old: new for old, new in names.items() if old != new})
 
 
 def _remove(path: Path) -> None:

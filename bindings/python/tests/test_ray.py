@@ -110,19 +110,32 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, 
         wait_for_nodes(env, 2, root)
         yield env
     finally:
+        # Every process of the cluster names our temp dir on its command line;
+        # they are stopped by process group, then by temp dir, and waited for
+        # until they are gone from /proc (reaped, not left as zombies).
+        started = set(processes_mentioning(marker))
         for node in nodes:
-            if node.poll() is None:
-                os.killpg(node.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while processes_mentioning(marker) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        for pid in processes_mentioning(marker):
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.killpg(node.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         for node in nodes:
-            node.wait(timeout=10)
+            try:
+                node.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(node.pid, signal.SIGKILL)
+                node.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            alive = set(processes_mentioning(marker)) | {p for p in started if Path(f"/proc/{p}").exists()}
+            if not alive:
+                break
+            for pid in processes_mentioning(marker):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.5)
         assert not processes_mentioning(marker), "Ray processes outlived the test"
 
 

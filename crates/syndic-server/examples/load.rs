@@ -145,7 +145,7 @@ fn sample_rss(pid: String, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec
             let kb = status
                 .lines()
                 .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok());
             samples.extend(kb);
             std::thread::sleep(Duration::from_secs(1));
         }

@@ -48,7 +48,7 @@ use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
-use crate::verify::{jaccard_sorted, VerifyMethod};
+use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
 /// What counts as a duplicate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -92,6 +92,7 @@ pub struct DedupConfig {
     threshold: f64,
     verify: VerifyMethod,
     keep: Keep,
+    set_memory: usize,
 }
 
 impl DedupConfig {
@@ -140,6 +141,12 @@ impl DedupConfig {
         self.keep
     }
 
+    /// Bytes of shingle sets kept from pass 1 for exact verification; past
+    /// it, the sets of candidate documents are rebuilt in a second pass.
+    pub fn set_memory(&self) -> usize {
+        self.set_memory
+    }
+
     /// The parameters as JSON, for `summary.json` and index metadata.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -174,6 +181,7 @@ pub struct DedupConfigBuilder {
     fn_weight: f64,
     verify: VerifyMethod,
     keep: Keep,
+    set_memory: usize,
 }
 
 impl Default for DedupConfigBuilder {
@@ -197,6 +205,7 @@ impl Default for DedupConfigBuilder {
             fn_weight: 0.8,
             verify: VerifyMethod::Exact,
             keep: Keep::Longest,
+            set_memory: 1 << 30,
         }
     }
 }
@@ -265,6 +274,13 @@ impl DedupConfigBuilder {
         self
     }
 
+    /// Memory for shingle sets kept from pass 1 (default 1 GiB; 0 always
+    /// reads the input twice). Corpora whose sets fit are read once.
+    pub fn set_memory(mut self, bytes: usize) -> Self {
+        self.set_memory = bytes;
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(self) -> Result<DedupConfig> {
         let shingler = Shingler::new(self.shingle)?;
@@ -298,6 +314,7 @@ impl DedupConfigBuilder {
             threshold: self.threshold,
             verify: self.verify,
             keep: self.keep,
+            set_memory: self.set_memory,
         })
     }
 }
@@ -316,6 +333,17 @@ pub struct DocSketch {
 /// Pass 1 over a batch, in parallel: tokens, content hash and signature of
 /// each document. Pure; the order of the output is the order of `docs`.
 pub fn sketch_batch(docs: &[Document], config: &DedupConfig) -> Vec<DocSketch> {
+    sketch_batch_with_sets(docs, config, false).into_iter().map(|(sketch, _)| sketch).collect()
+}
+
+/// [`sketch_batch`], also returning each document's sorted shingle set when
+/// `keep_sets` is true (empty otherwise): what exact verification needs,
+/// computed once instead of in a second pass.
+pub fn sketch_batch_with_sets(
+    docs: &[Document],
+    config: &DedupConfig,
+    keep_sets: bool,
+) -> Vec<(DocSketch, Vec<u64>)> {
     docs.par_iter()
         .map_init(
             || (Tokens::default(), Vec::new()),
@@ -327,11 +355,13 @@ pub fn sketch_batch(docs: &[Document], config: &DedupConfig) -> Vec<DocSketch> {
                 } else {
                     config.sketcher.sketch(shingles)
                 };
-                DocSketch {
+                let sketch = DocSketch {
                     content_hash: content_hash(tokens.normalized().as_bytes()),
                     tokens: tokens.len() as u32,
                     signature,
-                }
+                };
+                let set = if keep_sets { into_set(shingles.clone()) } else { Vec::new() };
+                (sketch, set)
             },
         )
         .collect()
@@ -417,6 +447,11 @@ pub struct Deduper {
     needed: Vec<bool>,
     second_pass_cursor: usize,
     planned: bool,
+    /// Shingle sets of every document kept from pass 1 while they fit in
+    /// [`DedupConfig::set_memory`]; `None` once they did not (or when not
+    /// verifying exactly), and pass 2 rebuilds the ones needed.
+    kept_sets: Option<Vec<Vec<u64>>>,
+    kept_set_bytes: usize,
 }
 
 impl Deduper {
@@ -424,7 +459,6 @@ impl Deduper {
     /// [`crate::reprint::ReprintFinder`] instead.
     pub fn new(config: DedupConfig) -> Self {
         Self {
-            config,
             ids: Vec::new(),
             origins: Vec::new(),
             lengths: Vec::new(),
@@ -437,6 +471,9 @@ impl Deduper {
             needed: Vec::new(),
             second_pass_cursor: 0,
             planned: false,
+            kept_sets: (config_verifies_exactly(&config) && config.set_memory > 0).then(Vec::new),
+            kept_set_bytes: 0,
+            config,
         }
     }
 
@@ -471,8 +508,18 @@ impl Deduper {
         if DocId::new(self.ids.len() + docs.len()).is_none() {
             return Err(Error::Config("more than 2^32 documents in one run".into()));
         }
-        let sketches = sketch_batch(docs, &self.config);
+        let keep_sets = self.kept_sets.is_some();
+        let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
+            sketch_batch_with_sets(docs, &self.config, keep_sets).into_iter().unzip();
         self.add_sketches(docs, sketches);
+        if let Some(kept) = &mut self.kept_sets {
+            self.kept_set_bytes += sets.iter().map(|s| 8 * s.len() + 24).sum::<usize>();
+            if self.kept_set_bytes > self.config.set_memory {
+                self.kept_sets = None;
+            } else {
+                kept.extend(sets);
+            }
+        }
         Ok(())
     }
 
@@ -506,11 +553,21 @@ impl Deduper {
             self.candidates = self.config.lsh.candidates(&self.band_keys, &skip);
             self.band_keys = Vec::new();
         }
-        if self.needs_second_pass() {
+        if config_verifies_exactly(&self.config) {
             self.needed = vec![false; self.ids.len()];
             for &(a, b) in &self.candidates {
                 self.needed[a.as_usize()] = true;
                 self.needed[b.as_usize()] = true;
+            }
+            if let Some(kept) = self.kept_sets.take() {
+                let needed = &self.needed;
+                self.sets = kept
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(d, _)| needed[*d])
+                    .map(|(d, set)| (DocId::from_u32(d as u32), set))
+                    .collect();
+                self.second_pass_cursor = self.ids.len();
             }
         }
         self.candidates.len()
@@ -518,9 +575,9 @@ impl Deduper {
 
     /// Whether [`second_pass_batch`](Self::second_pass_batch) must be fed.
     pub fn needs_second_pass(&self) -> bool {
-        self.config.mode == Mode::MinHash
-            && self.config.verify == VerifyMethod::Exact
+        config_verifies_exactly(&self.config)
             && !self.candidates.is_empty()
+            && self.second_pass_cursor < self.ids.len()
     }
 
     /// Pass 2 over a batch: the same documents as pass 1, in the same order.
@@ -559,7 +616,10 @@ impl Deduper {
     /// representative.
     pub fn finish(self) -> Result<DedupResult> {
         assert!(self.planned, "finish before plan");
-        if self.needs_second_pass() && self.second_pass_cursor != self.ids.len() {
+        if config_verifies_exactly(&self.config)
+            && !self.candidates.is_empty()
+            && self.second_pass_cursor != self.ids.len()
+        {
             return Err(Error::Config(format!(
                 "second pass saw {} of {} documents",
                 self.second_pass_cursor,
@@ -652,6 +712,10 @@ impl Deduper {
     }
 }
 
+fn config_verifies_exactly(config: &DedupConfig) -> bool {
+    config.mode == Mode::MinHash && config.verify == VerifyMethod::Exact
+}
+
 /// For each document, the first document with the same content hash.
 pub fn exact_canonicals(hashes: &[u128]) -> Vec<DocId> {
     let mut first: HashMap<u128, DocId> = HashMap::with_capacity(hashes.len());
@@ -667,6 +731,14 @@ mod tests {
     use super::*;
 
     fn run(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
+        let in_memory = run_with(docs, builder.clone());
+        let two_pass = run_with(docs, builder.set_memory(0));
+        assert_eq!(in_memory.pairs, two_pass.pairs, "one pass or two, the same pairs");
+        assert_eq!(in_memory.similarity, two_pass.similarity);
+        in_memory
+    }
+
+    fn run_with(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
         let mut deduper = Deduper::new(builder.build().unwrap());
         for chunk in docs.chunks(2) {
             deduper.add_batch(chunk).unwrap();
@@ -747,7 +819,7 @@ mod tests {
     #[test]
     fn second_pass_detects_changed_input() {
         let docs = corpus();
-        let mut deduper = Deduper::new(DedupConfig::builder().threshold(0.5).build().unwrap());
+        let mut deduper = Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap());
         deduper.add_batch(&docs).unwrap();
         deduper.plan();
         let mut changed = docs.clone();

@@ -184,18 +184,29 @@ impl Normalizer {
         assert!(text.len() <= u32::MAX as usize, "document larger than 4 GiB");
         if text.is_ascii() {
             out.clear(TokenUnit::Word);
-            tokenize_ascii(text.as_bytes(), out);
+            tokenize_ascii(text, 0, out);
         } else if self.uses_char_tokens(text) {
             out.clear(TokenUnit::Char);
             tokenize_chars(text, out);
         } else {
             out.clear(TokenUnit::Word);
-            tokenize_unicode_words(text, out);
+            tokenize_mixed(text, out);
         }
     }
 
     /// Whether `text` is mostly in scripts written without spaces.
     pub fn uses_char_tokens(&self, text: &str) -> bool {
+        // Every character of those scripts takes at least three bytes in
+        // UTF-8. When even reading every non-ASCII byte that way could not
+        // reach the share, no character needs decoding: this keeps English
+        // with curly quotes on the fast path.
+        let bytes = text.as_bytes();
+        let non_ascii = bytes.iter().filter(|&&b| b >= 0x80).count();
+        let ascii_letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        let most_unspaced = non_ascii / 3;
+        if (most_unspaced as f64) < self.config.char_script_share * (ascii_letters + most_unspaced) as f64 {
+            return false;
+        }
         let (mut letters, mut unspaced) = (0usize, 0usize);
         for c in text.chars().filter(|c| c.is_alphabetic()) {
             letters += 1;
@@ -238,7 +249,35 @@ fn ascii_joins(prev: u8, mid: u8, next: u8) -> bool {
             && matches!(mid, b'.' | b'\'' | b',' | b';'))
 }
 
-fn tokenize_ascii(bytes: &[u8], out: &mut Tokens) {
+/// Mostly-ASCII text (English with curly quotes, say): UAX #29 never joins
+/// across white space, so each white-space-separated chunk is segmented on
+/// its own, the pure-ASCII ones by the fast path.
+fn tokenize_mixed(text: &str, out: &mut Tokens) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        if bytes[start].is_ascii_whitespace() {
+            start += 1;
+            continue;
+        }
+        let (mut end, mut ascii) = (start, true);
+        while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
+            ascii &= bytes[end].is_ascii();
+            end += 1;
+        }
+        let chunk = &text[start..end];
+        if ascii {
+            tokenize_ascii(chunk, start, out);
+        } else {
+            tokenize_unicode_words(chunk, start, out);
+        }
+        start = end;
+    }
+}
+
+/// Tokenizes ASCII `text`, which starts at byte `base` of the document.
+fn tokenize_ascii(text: &str, base: usize, out: &mut Tokens) {
+    let bytes = text.as_bytes();
     let n = bytes.len();
     let mut i = 0;
     while i < n {
@@ -247,27 +286,37 @@ fn tokenize_ascii(bytes: &[u8], out: &mut Tokens) {
             continue;
         }
         let start = i;
+        // Tracked while scanning, so the word is not read again.
+        let (mut alphanumeric, mut joined) = (false, false);
         loop {
-            while i < n && is_ascii_word_byte(bytes[i]) {
+            while i < n {
+                let b = bytes[i];
+                if b.is_ascii_alphanumeric() {
+                    alphanumeric = true;
+                } else if b != b'_' {
+                    break;
+                }
                 i += 1;
             }
             if i + 1 < n && ascii_joins(bytes[i - 1], bytes[i], bytes[i + 1]) {
+                joined = true;
                 i += 1;
                 continue;
             }
             break;
         }
-        let word = &bytes[start..i];
-        if word.iter().any(u8::is_ascii_alphanumeric) {
+        if alphanumeric {
+            let word = &text[start..i];
             let norm_start = out.normalized.len();
-            // Folding keeps letters (lower-cased), digits and `_`, which are
-            // all ASCII, so the pushes below keep `normalized` valid UTF-8.
-            for &b in word {
-                if is_ascii_word_byte(b) {
-                    out.normalized.push(b.to_ascii_lowercase() as char);
-                }
+            if joined {
+                out.normalized.extend(
+                    word.bytes().filter(|&b| is_ascii_word_byte(b)).map(|b| b.to_ascii_lowercase() as char),
+                );
+            } else {
+                out.normalized.push_str(word);
+                out.normalized[norm_start..].make_ascii_lowercase();
             }
-            out.finish_token(start, i, norm_start);
+            out.finish_token(base + start, base + i, norm_start);
         }
     }
 }
@@ -284,11 +333,12 @@ fn push_folded(word: &str, normalized: &mut String) {
     }
 }
 
-fn tokenize_unicode_words(text: &str, out: &mut Tokens) {
+/// Tokenizes `text`, which starts at byte `base` of the document.
+fn tokenize_unicode_words(text: &str, base: usize, out: &mut Tokens) {
     for (start, word) in text.unicode_word_indices() {
         let norm_start = out.normalized.len();
         push_folded(word, &mut out.normalized);
-        out.finish_token(start, start + word.len(), norm_start);
+        out.finish_token(base + start, base + start + word.len(), norm_start);
     }
 }
 
@@ -375,13 +425,25 @@ mod tests {
     }
 
     proptest! {
+        /// Chunking at white space and taking the fast path for ASCII chunks
+        /// segments mixed text exactly as UAX #29 over the whole text does.
+        #[test]
+        fn mixed_path_matches_uax29(text in "[ab1_ .',:;\\-\n’é“”\u{a0}漢]{0,40}") {
+            let mut mixed = Tokens::default();
+            tokenize_mixed(&text, &mut mixed);
+            let mut reference = Tokens::default();
+            tokenize_unicode_words(&text, 0, &mut reference);
+            prop_assert_eq!(mixed.tokens(), reference.tokens());
+            prop_assert_eq!(mixed.normalized(), reference.normalized());
+        }
+
         /// The ASCII fast path segments exactly as UAX #29 does.
         #[test]
         fn ascii_fast_path_matches_uax29(text in "[ab1_ .',:;\\-\n]{0,40}") {
             let mut fast = Tokens::default();
-            tokenize_ascii(text.as_bytes(), &mut fast);
+            tokenize_ascii(&text, 0, &mut fast);
             let mut reference = Tokens::default();
-            tokenize_unicode_words(&text, &mut reference);
+            tokenize_unicode_words(&text, 0, &mut reference);
             prop_assert_eq!(fast.tokens(), reference.tokens());
             prop_assert_eq!(fast.normalized(), reference.normalized());
         }

@@ -92,6 +92,10 @@ pub struct MinHashArgs {
     /// Hash seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Memory (MiB) for shingle sets kept from the first pass for exact
+    /// verification; larger corpora are read a second time instead.
+    #[arg(long, default_value_t = 1024)]
+    pub verify_memory_mb: usize,
 }
 
 /// Reprint and passage settings.
@@ -131,6 +135,7 @@ impl MinHashArgs {
             .verify(self.verify)
             .seed(self.seed)
             .lsh_weights(self.fp_weight, self.fn_weight)
+            .set_memory(self.verify_memory_mb << 20)
             .keep(keep);
         if let (Some(b), Some(r)) = (self.bands, self.rows) {
             builder = builder.bands_rows(b, r);

@@ -63,7 +63,7 @@
 //! a few million distinct lines: some 100–250 MB while counting. The frozen
 //! [`RepeatedLines`] keeps only the repeated keys.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
@@ -81,9 +81,11 @@ const SHINGLE_WORDS: usize = 8;
 /// One shingle in this many (by its hash) is kept as a key.
 const SHINGLE_SAMPLE: u64 = 8;
 
-/// A line is matched by its shingles only if it has this many, two thirds
-/// of them repeated.
+/// A line is matched by its shingles only if it has this many.
 const SHINGLES_MIN: usize = 3;
+
+/// Keys in a quarter of the documents needed to be repeated are recurring.
+const RECURRING_DIVISOR: u32 = 4;
 
 /// Seeds that keep whole-line, prefix and shingle keys apart.
 const SEED_LINE: u64 = 0x6c69_6e65;
@@ -185,18 +187,26 @@ impl LineStats {
     }
 
     fn freeze_with(&self, min_docs: usize, min_site_docs: usize, fraction: f64) -> RepeatedLines {
-        // `None`: the rule is off.
-        let threshold = |min: usize, docs: u32| {
+        // The thresholds for recurring and repeated keys; `None`: the rule is off.
+        let thresholds = |min: usize, docs: u32| {
             let min = u32::try_from(min).unwrap_or(u32::MAX);
-            (min > 0).then(|| min.max((fraction * f64::from(docs)).ceil() as u32))
+            let repeated = min.max((fraction * f64::from(docs)).ceil() as u32);
+            (min > 0).then(|| (repeated.div_ceil(RECURRING_DIVISOR).max(2), repeated))
+        };
+        let level = |n: u32, (recurring, repeated): (u32, u32)| {
+            if n >= repeated {
+                Some(Level::Repeated)
+            } else {
+                (n >= recurring).then_some(Level::Recurring)
+            }
         };
         let mut repeats = RepeatedLines::default();
-        if let Some(min) = threshold(min_docs, self.docs) {
-            repeats.global = self.global.iter().filter(|&(_, &n)| n >= min).map(|(&k, _)| k).collect();
+        if let Some(t) = thresholds(min_docs, self.docs) {
+            repeats.global = self.global.iter().filter_map(|(&k, &n)| Some((k, level(n, t)?))).collect();
         }
         for (&host, stats) in &self.sites {
-            if let Some(min) = threshold(min_site_docs, stats.docs) {
-                repeats.site.extend(stats.lines.iter().filter(|&(_, &n)| n >= min).map(|(&k, _)| site_key(host, k)));
+            if let Some(t) = thresholds(min_site_docs, stats.docs) {
+                repeats.site.extend(stats.lines.iter().filter_map(|(&k, &n)| Some((site_key(host, k), level(n, t)?))));
             }
         }
         repeats
@@ -222,20 +232,32 @@ fn merge_counts(into: &mut HashMap<u64, u32, IdBuild>, mut from: HashMap<u64, u3
 /// [`classify_with_repeats`] then equals [`classify`](super::classify).
 #[derive(Clone, Debug, Default)]
 pub struct RepeatedLines {
-    global: HashSet<u64, IdBuild>,
-    site: HashSet<u64, IdBuild>,
+    global: HashMap<u64, Level, IdBuild>,
+    site: HashMap<u64, Level, IdBuild>,
+}
+
+/// How widely a key recurs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    /// In at least a quarter of the documents needed for `Repeated` (and at
+    /// least two): not enough to make a line a template, but enough to say
+    /// that it is not the document's own text.
+    Recurring,
+    /// At the thresholds of [`LineStats::freeze`].
+    Repeated,
 }
 
 impl RepeatedLines {
     /// Whether the whole of `line` (normalised) is repeated globally, or on
-    /// `site`. Prefix keys are not consulted: they only count inside head
-    /// and tail chains.
+    /// `site`. Prefix and shingle keys are not consulted: they only count
+    /// inside head and tail chains.
     pub fn is_repeated(&self, line: &str, site: Option<&str>) -> bool {
         let mut keys = LineKeys::default();
-        keys.compute(line) && self.contains(keys.full, site.map(site_hash))
+        keys.compute(line) && self.level(keys.full, site.map(site_hash)) == Some(Level::Repeated)
     }
 
-    /// Repeated keys, global and per site.
+    /// Keys kept (repeated, or recurring enough to tell a document's own
+    /// text from variants of a template), global and per site.
     pub fn len(&self) -> usize {
         self.global.len() + self.site.len()
     }
@@ -245,22 +267,34 @@ impl RepeatedLines {
         self.len() == 0
     }
 
-    fn contains(&self, key: u64, site: Option<u64>) -> bool {
-        self.global.contains(&key) || site.is_some_and(|s| self.site.contains(&site_key(s, key)))
+    fn level(&self, key: u64, site: Option<u64>) -> Option<Level> {
+        let global = self.global.get(&key).copied();
+        let on_site = site.and_then(|s| self.site.get(&site_key(s, key)).copied());
+        global.max(on_site)
     }
 
-    /// Whether a line is a link of a chain: its whole or its prefix
-    /// repeated, or most of its shingles.
-    fn is_link(&self, line: &str, site: Option<u64>, keys: &mut LineKeys) -> bool {
+    /// How a line counts in a chain: whether it is a link (its whole or its
+    /// prefix repeated, or two thirds of its shingles), and whether it
+    /// recurs at all (the same at the recurring level, with a third of the
+    /// shingles).
+    fn judge(&self, line: &str, site: Option<u64>, keys: &mut LineKeys) -> (bool, bool) {
         if !keys.compute(line) {
-            return false;
+            return (false, false);
         }
-        if self.contains(keys.full, site) || keys.prefix.is_some_and(|p| self.contains(p, site)) {
-            return true;
+        let whole = [Some(keys.full), keys.prefix].into_iter().flatten().filter_map(|k| self.level(k, site)).max();
+        let (mut repeated, mut recurring) = (0, 0);
+        for &k in &keys.shingles {
+            match self.level(k, site) {
+                Some(Level::Repeated) => repeated += 1,
+                Some(Level::Recurring) => recurring += 1,
+                None => {}
+            }
         }
         let shingles = keys.shingles.len();
-        let repeated = keys.shingles.iter().filter(|&&k| self.contains(k, site)).count();
-        shingles >= SHINGLES_MIN && repeated * 3 >= shingles * 2
+        let many = shingles >= SHINGLES_MIN;
+        let link = whole == Some(Level::Repeated) || (many && repeated * 3 >= shingles * 2);
+        let recurs = whole.is_some() || (many && (repeated + recurring) * 3 >= shingles);
+        (link, recurs)
     }
 }
 
@@ -285,23 +319,20 @@ pub fn classify_with_repeats(
 fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLines) {
     let n = doc.lines.len();
     let mut keys = LineKeys::default();
-    let mut link = |i: usize| repeats.is_link(doc.lines[i].text, site, &mut keys);
     // How many lines, from the edge inwards along `order`, a chain covers.
-    // A good line that is no link is the document's own text: the chain
-    // crosses one (a licence paragraph of a version too rare to count),
-    // never two without a link between them.
     let mut chain = |order: &mut dyn Iterator<Item = usize>| {
-        let (mut covered, mut seen, mut gap, mut own) = (0, 0, 0, 0);
+        let (mut covered, mut seen, mut gap) = (0, 0, 0);
         for i in order {
             seen += 1;
-            if link(i) {
+            let (link, recurs) = repeats.judge(doc.lines[i].text, site, &mut keys);
+            if link {
                 covered = seen;
-                (gap, own) = (0, 0);
+                gap = 0;
                 continue;
             }
+            // A good line found nowhere else is the document's own text.
             gap += 1;
-            own += usize::from(doc.good[i]);
-            if gap > CHAIN_MAX_GAP || own > 1 {
+            if gap > CHAIN_MAX_GAP || (doc.good[i] && !recurs) {
                 break;
             }
         }
@@ -413,29 +444,32 @@ mod tests {
     use crate::boilerplate::classify;
 
     /// A stop-word-dense paragraph of 250-odd characters, different for
-    /// every `seed` even after digits are normalised away.
+    /// every `seed` even after digits are normalised away, and sharing no
+    /// run of more than three words with another seed's.
     fn prose(seed: usize) -> String {
-        const SLOTS: [[&str; 10]; 6] = [
+        const WORDS: [[&str; 10]; 8] = [
             ["farmer", "baker", "sailor", "miller", "weaver", "tailor", "smith", "carter", "potter", "mason"],
-            ["market", "harbour", "chapel", "meadow", "bridge", "orchard", "quarry", "forest", "castle", "village"],
-            ["bread", "cloth", "apples", "timber", "wool", "salt", "honey", "cheese", "iron", "candles"],
             ["brother", "cousin", "uncle", "sister", "mother", "father", "neighbour", "friend", "widow", "priest"],
+            ["market", "harbour", "chapel", "meadow", "bridge", "orchard", "quarry", "forest", "castle", "village"],
             ["river", "valley", "hill", "coast", "moor", "lake", "field", "road", "shore", "marsh"],
+            ["bread", "cloth", "apples", "timber", "wool", "salt", "honey", "cheese", "iron", "candles"],
+            ["walked", "rode", "sailed", "drove", "hurried", "wandered", "limped", "marched", "strolled", "crept"],
             ["cold", "late", "dark", "wet", "quiet", "windy", "early", "bright", "grey", "warm"],
+            ["supper", "dinner", "church", "noon", "dusk", "dawn", "midnight", "harvest", "mass", "school"],
         ];
-        let digit = |k: usize| (seed / 10usize.pow(k as u32)) % 10;
+        let mut slot = 0u64;
+        let mut pick = |kind: usize| {
+            slot += 1;
+            let h = xxh3_64(&(seed as u64 * 64 + slot).to_le_bytes());
+            WORDS[kind][(h % 10) as usize]
+        };
+        let (n0, r0, p0, g0) = (pick(0), pick(1), pick(2), pick(3));
+        let (c0, c1, n1, p1, v0) = (pick(4), pick(4), pick(0), pick(2), pick(5));
+        let (g1, g2, a0, r1, a1, a2, t0, p2) = (pick(3), pick(3), pick(6), pick(1), pick(6), pick(6), pick(7), pick(2));
         format!(
-            "The {} and his {} went down to the {} by the {}, where they sold all of the {} that they had \
-             brought with them, and then they walked back along the {} because it was {} and they were \
-             tired of waiting for the {} to come.",
-            SLOTS[0][digit(0)],
-            SLOTS[3][digit(1)],
-            SLOTS[1][digit(2)],
-            SLOTS[4][digit(3)],
-            SLOTS[2][digit(4)],
-            SLOTS[4][digit(5)],
-            SLOTS[5][digit(0)],
-            SLOTS[3][digit(2)],
+            "The {n0} and his {r0} went to the {p0} by the {g0} where they sold {c0} and {c1} to a {n1} of \
+             the {p1}, and then they {v0} along the {g1} because the {g2} was {a0} and their {r1} was {a1} \
+             and {a2} after {t0} in the {p2}."
         )
     }
 
@@ -599,8 +633,6 @@ mod tests {
         assert!(repeats.is_repeated(furniture, Some("times.example")));
         assert!(!repeats.is_repeated(furniture, Some("other.example")));
         assert!(!repeats.is_repeated(furniture, None));
-        // The line and its five-word prefix, for one site.
-        assert_eq!(repeats.len(), 2);
     }
 
     #[test]
@@ -826,7 +858,7 @@ mod tests {
         for (_, t) in &books { stats.observe(t, None); }
         let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
         let want = std::env::var("TMP_BOOKS").unwrap_or_default();
-        let mut buf = String::new();
+        let mut lk = LineKeys::default();
         for (id, text) in &books {
             if !want.split('|').any(|w| !w.is_empty() && id.starts_with(w)) { continue; }
             let Some((start, end)) = markers(text) else { continue };

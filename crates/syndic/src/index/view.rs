@@ -47,26 +47,17 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(docs: &[Document], config: &DedupConfig) -> std::io::Result<Vec<Prepared>> {
     let sketches = sketch_batch(docs, config);
     let need_sets = config.mode() == Mode::MinHash && config.verify() == VerifyMethod::Exact;
-    let extras: Vec<std::io::Result<(Option<Vec<u64>>, Vec<u8>)>> = docs
-        .par_iter()
-        .map_init(Tokens::default, |tokens, doc| {
-            let set = need_sets.then(|| config.shingler().shingle_set(&doc.text, tokens));
-            Ok((set, zstd::bulk::compress(doc.text.as_bytes(), TEXT_ZSTD_LEVEL)?))
-        })
-        .collect();
     sketches
-        .into_iter()
-        .zip(extras)
-        .zip(docs)
-        .map(|((sketch, extra), doc)| {
-            let (set, compressed) = extra?;
+        .into_par_iter()
+        .zip(docs.par_iter())
+        .map_init(Tokens::default, |tokens, (sketch, doc)| {
             Ok(Prepared {
                 hash: sketch.content_hash,
                 tokens: sketch.tokens,
                 bytes: doc.text.len() as u64,
                 signature: sketch.signature,
-                set,
-                compressed,
+                set: need_sets.then(|| config.shingler().shingle_set(&doc.text, tokens)),
+                compressed: zstd::bulk::compress(doc.text.as_bytes(), TEXT_ZSTD_LEVEL)?,
             })
         })
         .collect()
