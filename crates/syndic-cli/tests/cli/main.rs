@@ -2,6 +2,8 @@
 
 mod common;
 mod dedup;
+mod eval;
 mod formats;
+mod report;
 mod reprint;
 mod safety;

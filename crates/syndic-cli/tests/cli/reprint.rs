@@ -169,9 +169,17 @@ fn clean_strips_gutenberg_licence() {
         {
             assert!(!text.contains(marker), "{id}: {marker:?} left");
         }
-        // The middle of the book is untouched.
+        // The middle of the book's own text (between Gutenberg's START and
+        // END markers) is untouched.
         let source = original["text"].as_str().unwrap();
-        let middle = &source[source.len() / 2..];
+        let start = source.find("*** START OF").map_or(0, |i| i + 12);
+        let end = source.find("*** END OF").unwrap_or(source.len());
+        let own = &source[start..end];
+        let mut middle_at = own.len() / 2;
+        while !own.is_char_boundary(middle_at) {
+            middle_at += 1;
+        }
+        let middle = &own[middle_at..];
         let sample: String = middle.lines().filter(|l| l.split_whitespace().count() > 8).take(3).collect::<Vec<_>>().join("\n");
         for line in sample.lines() {
             assert!(text.contains(line.trim()), "{id}: lost {line:?}");

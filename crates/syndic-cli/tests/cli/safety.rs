@@ -58,6 +58,9 @@ fn interrupt_leaves_no_output() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
+    // The handler runs on its own thread: give it time to raise the flag
+    // before the input ends and the first batch checks it.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     drop(stdin);
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
