@@ -38,8 +38,6 @@
 //! assert_eq!(p.matches, 16); // "friday" vs "thursday"
 //! ```
 
-use std::collections::HashMap;
-
 use crate::error::{Error, Result};
 use crate::hash::ShingleHasher;
 
@@ -134,16 +132,48 @@ struct Run {
     len: usize,
 }
 
+/// The `k`-token windows of one document, sorted by hash: built once per
+/// document and shared by all the pairs it is aligned in, so that finding the
+/// seeds of a pair is one linear merge instead of a hash table per pair.
+#[derive(Clone, Debug, Default)]
+pub struct SeedIndex {
+    /// `(window hash, start position)`, sorted.
+    grams: Vec<(u64, u32)>,
+}
+
+impl SeedIndex {
+    /// The index of `tokens` for seeds of `config.seed_ngram` tokens.
+    pub fn new(tokens: &[u64], config: &AlignConfig) -> Self {
+        let k = config.seed_ngram;
+        if tokens.len() < k {
+            return Self::default();
+        }
+        let mut grams: Vec<(u64, u32)> =
+            ShingleHasher::new(k).shingles(tokens).enumerate().map(|(i, h)| (h, i as u32)).collect();
+        grams.sort_unstable();
+        Self { grams }
+    }
+
+    /// Bytes held, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.grams.capacity() * std::mem::size_of::<(u64, u32)>()
+    }
+}
+
 /// The passages shared by two token sequences, ordered by position in A.
 pub fn align(a: &[u64], b: &[u64], config: &AlignConfig) -> Vec<Passage> {
-    let runs = exact_runs(a, b, config);
+    align_indexed(a, &SeedIndex::new(a, config), b, &SeedIndex::new(b, config), config)
+}
+
+/// [`align`] with the documents' seed indexes built beforehand (with the
+/// same `config`).
+pub fn align_indexed(a: &[u64], index_a: &SeedIndex, b: &[u64], index_b: &SeedIndex, config: &AlignConfig) -> Vec<Passage> {
+    let runs = exact_runs(index_a, index_b, config);
     let mut passages = Vec::new();
     for chain in chain_runs(runs, config.max_gap) {
         let mut passage = score_chain(a, b, &chain);
         extend(a, b, &mut passage, config.xdrop);
-        if passage.a_len().min(passage.b_len()) >= config.min_tokens
-            && passage.identity() >= config.min_identity
-        {
+        if passage.a_len().min(passage.b_len()) >= config.min_tokens && passage.identity() >= config.min_identity {
             passages.push(passage);
         }
     }
@@ -152,29 +182,28 @@ pub fn align(a: &[u64], b: &[u64], config: &AlignConfig) -> Vec<Passage> {
 }
 
 /// Maximal exact runs of at least `seed_ngram` tokens present in both.
-fn exact_runs(a: &[u64], b: &[u64], config: &AlignConfig) -> Vec<Run> {
+fn exact_runs(a: &SeedIndex, b: &SeedIndex, config: &AlignConfig) -> Vec<Run> {
     let k = config.seed_ngram;
-    if a.len() < k || b.len() < k {
-        return Vec::new();
-    }
-    let hasher = ShingleHasher::new(k);
-    let grams_a: Vec<u64> = hasher.shingles(a).collect();
-    let mut positions_b: HashMap<u64, Vec<u32>> = HashMap::with_capacity(b.len());
-    for (j, h) in hasher.shingles(b).enumerate() {
-        positions_b.entry(h).or_default().push(j as u32);
-    }
-    let mut count_a: HashMap<u64, u32> = HashMap::new();
-    for &h in &grams_a {
-        *count_a.entry(h).or_default() += 1;
-    }
     // Seeds keyed by diagonal, so consecutive seeds of one diagonal merge.
     let mut seeds: Vec<(i64, usize)> = Vec::new();
-    for (i, h) in grams_a.iter().enumerate() {
-        let Some(js) = positions_b.get(h) else { continue };
-        if js.len() > config.max_seed_repeats || count_a[h] as usize > config.max_seed_repeats {
-            continue;
+    let (mut i, mut j) = (0, 0);
+    let (ga, gb) = (&a.grams, &b.grams);
+    while i < ga.len() && j < gb.len() {
+        match ga[i].0.cmp(&gb[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let h = ga[i].0;
+                let end_a = i + ga[i..].iter().take_while(|g| g.0 == h).count();
+                let end_b = j + gb[j..].iter().take_while(|g| g.0 == h).count();
+                if end_a - i <= config.max_seed_repeats && end_b - j <= config.max_seed_repeats {
+                    for &(_, pa) in &ga[i..end_a] {
+                        seeds.extend(gb[j..end_b].iter().map(|&(_, pb)| (pb as i64 - pa as i64, pa as usize)));
+                    }
+                }
+                (i, j) = (end_a, end_b);
+            }
         }
-        seeds.extend(js.iter().map(|&j| (j as i64 - i as i64, i)));
     }
     seeds.sort_unstable();
     let mut runs: Vec<Run> = Vec::new();

@@ -42,7 +42,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::align::{align, AlignConfig};
+use crate::align::{align_indexed, AlignConfig, SeedIndex};
 use crate::boilerplate::{self, ClassifierConfig, LineStats, RepeatedLines, Span};
 use crate::cluster::{Clustering, Keep};
 use crate::dedup::{exact_canonicals, DedupResult, DedupStats, PairKind, ScoredPair};
@@ -298,6 +298,8 @@ struct Prepared {
     /// Whether each token is content (not boilerplate).
     content: Vec<bool>,
     content_tokens: usize,
+    /// Seeds for alignment, built once for all the document's pairs.
+    seeds: SeedIndex,
 }
 
 /// Pass-1 output for one document.
@@ -489,7 +491,7 @@ impl ReprintFinder {
                 let spans = boilerplate::boilerplate_spans(&labels);
                 let prepared = needed[start + offset].then(|| {
                     config.normalizer.tokenize(&doc.text, tokens);
-                    prepare(tokens, &spans)
+                    prepare(tokens, &spans, config.align_for(tokens.unit()))
                 });
                 (spans, prepared)
             })
@@ -596,7 +598,7 @@ impl ReprintFinder {
         if pa.unit != pb.unit {
             return (Vec::new(), PairScore::default());
         }
-        let found = align(&pa.hashes, &pb.hashes, self.config.align_for(pa.unit));
+        let found = align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, self.config.align_for(pa.unit));
         let mut covered_a = vec![false; pa.tokens.len()];
         let mut covered_b = vec![false; pb.tokens.len()];
         let passages = found
@@ -715,7 +717,7 @@ impl ReprintFinder {
 }
 
 /// Tokens of a candidate document with the boilerplate mask applied.
-fn prepare(tokens: &Tokens, spans: &[Span]) -> Prepared {
+fn prepare(tokens: &Tokens, spans: &[Span], align: &AlignConfig) -> Prepared {
     let mut content = Vec::with_capacity(tokens.len());
     let mut span = spans.iter().peekable();
     for t in tokens.tokens() {
@@ -732,5 +734,6 @@ fn prepare(tokens: &Tokens, spans: &[Span]) -> Prepared {
         hashes: tokens.hashes().to_vec(),
         content,
         content_tokens,
+        seeds: SeedIndex::new(tokens.hashes(), align),
     }
 }
