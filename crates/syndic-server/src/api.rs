@@ -217,7 +217,9 @@ async fn add_one(
 ) -> Result<Response, ApiError> {
     let doc = document(doc, &state)?;
     let id = doc.id.clone();
-    match state.writer.add(vec![doc]).await?.pop() {
+    let index = state.index.clone();
+    let batch = blocking(move || index.prepare(vec![doc])).await?;
+    match state.writer.add(batch).await?.pop() {
         Some(AddOutcome::Added(report)) => Ok((StatusCode::CREATED, Json(report)).into_response()),
         _ => Err(duplicate(&id)),
     }
@@ -233,9 +235,11 @@ async fn add_batch(
         .into_iter()
         .map(|doc| document(doc, &state))
         .collect::<Result<Vec<_>, _>>()?;
+    let index = state.index.clone();
+    let batch = blocking(move || index.prepare(docs)).await?;
     let items: Vec<BatchItem> = state
         .writer
-        .add(docs)
+        .add(batch)
         .await?
         .into_iter()
         .map(|outcome| match outcome {

@@ -13,8 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use syndic::index::{AddOutcome, Index};
-use syndic::Document;
+use syndic::index::{AddOutcome, Index, PreparedBatch};
 use tokio::sync::oneshot;
 
 use crate::error::ApiError;
@@ -27,7 +26,7 @@ type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
 
 enum Job {
     Add {
-        docs: Vec<Document>,
+        batch: PreparedBatch,
         reply: Reply<Vec<AddOutcome>>,
     },
     Delete {
@@ -64,10 +63,10 @@ impl Writer {
         Writer { jobs }
     }
 
-    /// Adds `docs`; returns once they are durable.
-    pub(crate) async fn add(&self, docs: Vec<Document>) -> Result<Vec<AddOutcome>, ApiError> {
+    /// Adds a prepared batch; returns once it is durable.
+    pub(crate) async fn add(&self, batch: PreparedBatch) -> Result<Vec<AddOutcome>, ApiError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job::Add { docs, reply }).map_err(|_| gone())?;
+        self.jobs.send(Job::Add { batch, reply }).map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 
@@ -99,14 +98,14 @@ fn run(index: &Index, queue: &mpsc::Receiver<Job>) {
             Job::Delete { id, reply } => {
                 let _ = reply.send(guarded(|| index.delete(&id)));
             }
-            Job::Add { docs, reply } => {
-                let mut all = docs;
+            Job::Add { batch, reply } => {
+                let mut all = batch;
                 let mut group = vec![(all.len(), reply)];
                 while all.len() < MAX_GROUP_DOCS {
                     match queue.try_recv() {
-                        Ok(Job::Add { docs, reply }) => {
-                            group.push((docs.len(), reply));
-                            all.extend(docs);
+                        Ok(Job::Add { batch, reply }) => {
+                            group.push((batch.len(), reply));
+                            all.append(batch);
                         }
                         Ok(other) => {
                             next = Some(other);
@@ -115,7 +114,7 @@ fn run(index: &Index, queue: &mpsc::Receiver<Job>) {
                         Err(_) => break,
                     }
                 }
-                match guarded(|| index.add_batch(&all)) {
+                match guarded(|| index.add_prepared(all)) {
                     Ok(outcomes) => {
                         let mut outcomes = outcomes.into_iter();
                         for (n, reply) in group {

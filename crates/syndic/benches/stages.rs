@@ -19,7 +19,8 @@ const BYTES: usize = 20 << 20;
 
 /// Documents of about 100 KB each, so batches look like a real corpus.
 fn corpus() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/gutenberg-sample.jsonl.gz");
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/gutenberg-sample.jsonl.gz");
     let mut docs = Vec::new();
     let mut total = 0;
     if let Ok(file) = std::fs::File::open(path) {
@@ -36,7 +37,9 @@ fn corpus() -> Vec<String> {
             }
         }
     } else {
-        let words = ["the", "harbour", "bridge", "reopened", "on", "monday", "after", "a", "repair", "said"];
+        let words = [
+            "the", "harbour", "bridge", "reopened", "on", "monday", "after", "a", "repair", "said",
+        ];
         let mut state = 1u64;
         while total < BYTES {
             let mut doc = String::with_capacity(100_000);
@@ -88,14 +91,18 @@ fn stages(c: &mut Criterion) {
     });
     for method in [SketchMethod::OnePermutation, SketchMethod::MultiplyShift] {
         let sketcher = Sketcher::new(method, 128, 1).unwrap();
-        group.bench_with_input(BenchmarkId::new("sketch_only", format!("{method:?}")), &shingle_sets, |b, sets| {
-            let mut sig = vec![0u32; 128];
-            b.iter(|| {
-                for s in sets {
-                    sketcher.sketch_into(s, &mut sig);
-                }
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("sketch_only", format!("{method:?}")),
+            &shingle_sets,
+            |b, sets| {
+                let mut sig = vec![0u32; 128];
+                b.iter(|| {
+                    for s in sets {
+                        sketcher.sketch_into(s, &mut sig);
+                    }
+                })
+            },
+        );
     }
     let sketcher = Sketcher::new(SketchMethod::OnePermutation, 128, 1).unwrap();
     group.bench_function("signatures_end_to_end", |b| {
@@ -123,16 +130,22 @@ fn stages(c: &mut Criterion) {
     // LSH and verification on many short documents' worth of signatures.
     let lsh = LshParams::optimal(0.8, 128, 0.2, 0.8).unwrap();
     let sigs: Vec<Vec<u32>> = (0..100_000u64)
-        .map(|i| sketcher.sketch(&(i * 50..i * 50 + 120).map(syndic::hash::fmix64).collect::<Vec<_>>()))
+        .map(|i| {
+            sketcher.sketch(&(i * 50..i * 50 + 120).map(syndic::hash::fmix64).collect::<Vec<_>>())
+        })
         .collect();
     let keys: Vec<u64> = sigs.iter().flat_map(|s| lsh.band_keys(s).collect::<Vec<_>>()).collect();
     let mut group = c.benchmark_group("lsh");
     group.sample_size(10);
     group.throughput(Throughput::Elements(sigs.len() as u64));
     group.bench_function("band_keys_100k", |b| {
-        b.iter(|| sigs.iter().map(|s| lsh.band_keys(s).fold(0u64, |a, k| a ^ k)).fold(0, |a, k| a ^ k))
+        b.iter(|| {
+            sigs.iter().map(|s| lsh.band_keys(s).fold(0u64, |a, k| a ^ k)).fold(0, |a, k| a ^ k)
+        })
     });
-    group.bench_function("candidates_100k", |b| b.iter(|| lsh.candidates(&keys, &vec![false; sigs.len()])));
+    group.bench_function("candidates_100k", |b| {
+        b.iter(|| lsh.candidates(&keys, &vec![false; sigs.len()]))
+    });
     group.finish();
 
     let sets: Vec<Vec<u64>> = shingle_sets.iter().take(100).map(|s| into_set(s.clone())).collect();
@@ -148,7 +161,13 @@ fn stages(c: &mut Criterion) {
     Normalizer::default().tokenize(&edited, &mut normalizer_tokens.1);
     group.throughput(Throughput::Bytes(docs[0].len() as u64));
     group.bench_function("align_100kb_edited_copy", |b| {
-        b.iter(|| align(normalizer_tokens.0.hashes(), normalizer_tokens.1.hashes(), &AlignConfig::default()))
+        b.iter(|| {
+            align(
+                normalizer_tokens.0.hashes(),
+                normalizer_tokens.1.hashes(),
+                &AlignConfig::default(),
+            )
+        })
     });
     group.finish();
 }

@@ -148,8 +148,11 @@ impl SeedIndex {
         if tokens.len() < k {
             return Self::default();
         }
-        let mut grams: Vec<(u64, u32)> =
-            ShingleHasher::new(k).shingles(tokens).enumerate().map(|(i, h)| (h, i as u32)).collect();
+        let mut grams: Vec<(u64, u32)> = ShingleHasher::new(k)
+            .shingles(tokens)
+            .enumerate()
+            .map(|(i, h)| (h, i as u32))
+            .collect();
         grams.sort_unstable();
         Self { grams }
     }
@@ -167,13 +170,21 @@ pub fn align(a: &[u64], b: &[u64], config: &AlignConfig) -> Vec<Passage> {
 
 /// [`align`] with the documents' seed indexes built beforehand (with the
 /// same `config`).
-pub fn align_indexed(a: &[u64], index_a: &SeedIndex, b: &[u64], index_b: &SeedIndex, config: &AlignConfig) -> Vec<Passage> {
+pub fn align_indexed(
+    a: &[u64],
+    index_a: &SeedIndex,
+    b: &[u64],
+    index_b: &SeedIndex,
+    config: &AlignConfig,
+) -> Vec<Passage> {
     let runs = exact_runs(index_a, index_b, config);
     let mut passages = Vec::new();
     for chain in chain_runs(runs, config.max_gap) {
         let mut passage = score_chain(a, b, &chain);
         extend(a, b, &mut passage, config.xdrop);
-        if passage.a_len().min(passage.b_len()) >= config.min_tokens && passage.identity() >= config.min_identity {
+        if passage.a_len().min(passage.b_len()) >= config.min_tokens
+            && passage.identity() >= config.min_identity
+        {
             passages.push(passage);
         }
     }
@@ -198,7 +209,11 @@ fn exact_runs(a: &SeedIndex, b: &SeedIndex, config: &AlignConfig) -> Vec<Run> {
                 let end_b = j + gb[j..].iter().take_while(|g| g.0 == h).count();
                 if end_a - i <= config.max_seed_repeats && end_b - j <= config.max_seed_repeats {
                     for &(_, pa) in &ga[i..end_a] {
-                        seeds.extend(gb[j..end_b].iter().map(|&(_, pb)| (pb as i64 - pa as i64, pa as usize)));
+                        seeds.extend(
+                            gb[j..end_b]
+                                .iter()
+                                .map(|&(_, pb)| (pb as i64 - pa as i64, pa as usize)),
+                        );
                     }
                 }
                 (i, j) = (end_a, end_b);
@@ -356,7 +371,9 @@ mod tests {
     #[test]
     fn alignment_table() {
         // (a, b, expected passages as (a_start, a_end, b_start, b_end, matches))
-        let cases: Vec<(String, String, Vec<(usize, usize, usize, usize, usize)>)> = vec![
+        /// (a_start, a_end, b_start, b_end, matches)
+        type Expected = Vec<(usize, usize, usize, usize, usize)>;
+        let cases: Vec<(String, String, Expected)> = vec![
             // Identical.
             (STORY.into(), STORY.into(), vec![(0, 26, 0, 26, 26)]),
             // Embedded in other text on both sides.

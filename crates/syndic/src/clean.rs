@@ -26,7 +26,9 @@ use crate::reprint::ReprintResult;
 pub fn cut(text: &str, ranges: &[(usize, usize)]) -> String {
     let mut sorted: Vec<(usize, usize)> = ranges
         .iter()
-        .map(|&(s, e)| (floor_boundary(text, s.min(text.len())), floor_boundary(text, e.min(text.len()))))
+        .map(|&(s, e)| {
+            (floor_boundary(text, s.min(text.len())), floor_boundary(text, e.min(text.len())))
+        })
         .filter(|(s, e)| s < e)
         .collect();
     sorted.sort_unstable();
@@ -58,7 +60,10 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
 /// content passages (not boilerplate) on their later side, and the whole
 /// text of exact copies of an earlier document (`lengths` gives the text
 /// lengths).
-pub fn repeated_ranges(result: &ReprintResult, lengths: &[u64]) -> HashMap<DocId, Vec<(usize, usize)>> {
+pub fn repeated_ranges(
+    result: &ReprintResult,
+    lengths: &[u64],
+) -> HashMap<DocId, Vec<(usize, usize)>> {
     let mut ranges: HashMap<DocId, Vec<(usize, usize)>> = HashMap::new();
     for p in result.passages.iter().filter(|p| !p.boilerplate) {
         ranges.entry(p.b).or_default().push(p.b_range);

@@ -505,9 +505,7 @@ impl Deduper {
     /// Pass 1 over a batch.
     pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(!self.planned, "add_batch after plan");
-        if DocId::new(self.ids.len() + docs.len()).is_none() {
-            return Err(Error::Config("more than 2^32 documents in one run".into()));
-        }
+        check_capacity(self.ids.len(), docs.len())?;
         let keep_sets = self.kept_sets.is_some();
         let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
             sketch_batch_with_sets(docs, &self.config, keep_sets).into_iter().unzip();
@@ -584,19 +582,7 @@ impl Deduper {
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
         let start = self.second_pass_cursor;
-        if start + docs.len() > self.ids.len() {
-            return Err(Error::Config("second pass saw more documents than the first".into()));
-        }
-        for (offset, doc) in docs.iter().enumerate() {
-            if doc.id != self.ids[start + offset] {
-                return Err(Error::Config(format!(
-                    "input changed between passes: document {} was `{}`, now `{}`",
-                    start + offset,
-                    self.ids[start + offset],
-                    doc.id
-                )));
-            }
-        }
+        check_second_pass(&self.ids, start, docs)?;
         let shingler = &self.config.shingler;
         let needed = &self.needed;
         let sets: Vec<(DocId, Vec<u64>)> = docs
@@ -616,15 +602,8 @@ impl Deduper {
     /// representative.
     pub fn finish(self) -> Result<DedupResult> {
         assert!(self.planned, "finish before plan");
-        if config_verifies_exactly(&self.config)
-            && !self.candidates.is_empty()
-            && self.second_pass_cursor != self.ids.len()
-        {
-            return Err(Error::Config(format!(
-                "second pass saw {} of {} documents",
-                self.second_pass_cursor,
-                self.ids.len()
-            )));
+        if config_verifies_exactly(&self.config) && !self.candidates.is_empty() {
+            check_second_pass_complete(self.second_pass_cursor, self.ids.len())?;
         }
         let threshold = self.config.threshold;
         let near: Vec<ScoredPair> = self
@@ -641,19 +620,8 @@ impl Deduper {
                 })
             })
             .collect();
-        let mut pairs: Vec<ScoredPair> = self
-            .canonical
-            .iter()
-            .enumerate()
-            .filter(|&(d, c)| c.as_usize() != d)
-            .map(|(d, &c)| ScoredPair {
-                a: c,
-                b: DocId::from_u32(d as u32),
-                similarity: 1.0,
-                kind: PairKind::Exact,
-                coverage: None,
-            })
-            .collect();
+        let mut pairs = exact_pairs(&self.canonical);
+        let exact_duplicates = pairs.len();
         let verified_pairs = near.len();
         pairs.extend(near);
         pairs.sort_by_key(|p| (p.a, p.b));
@@ -668,24 +636,14 @@ impl Deduper {
                 self.similarity(doc, rep)
             })
             .collect();
-        let exact_duplicates =
-            self.canonical.iter().enumerate().filter(|&(d, c)| c.as_usize() != d).count();
-        let clusters = clustering.num_clusters();
-        let documents = self.ids.len();
-        Ok(DedupResult {
-            clustering,
-            similarity,
-            pairs,
-            stats: DedupStats {
-                documents,
-                exact_duplicates,
-                near_duplicates: documents - clusters - exact_duplicates.min(documents - clusters),
-                clusters,
-                duplicates_removed: documents - clusters,
-                candidate_pairs: self.candidates.len(),
-                verified_pairs,
-            },
-        })
+        let stats = DedupStats::new(
+            self.ids.len(),
+            exact_duplicates,
+            clustering.num_clusters(),
+            self.candidates.len(),
+            verified_pairs,
+        );
+        Ok(DedupResult { clustering, similarity, pairs, stats })
     }
 
     /// Similarity of two documents by the configured measure; exact copies
@@ -708,6 +666,84 @@ impl Deduper {
                 // enough to matter.
                 _ => 0.0,
             },
+        }
+    }
+}
+
+/// Fails unless `docs` are the documents `start..` of the first pass, by id:
+/// a second pass over inputs that changed in between would mix documents.
+pub(crate) fn check_second_pass(ids: &[String], start: usize, docs: &[Document]) -> Result<()> {
+    if start + docs.len() > ids.len() {
+        return Err(Error::Config("second pass saw more documents than the first".into()));
+    }
+    for (offset, doc) in docs.iter().enumerate() {
+        if doc.id != ids[start + offset] {
+            return Err(Error::Config(format!(
+                "input changed between passes: document {} was `{}`, now `{}`",
+                start + offset,
+                ids[start + offset],
+                doc.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless the second pass saw every document of the first.
+pub(crate) fn check_second_pass_complete(seen: usize, total: usize) -> Result<()> {
+    if seen == total {
+        Ok(())
+    } else {
+        Err(Error::Config(format!("second pass saw {seen} of {total} documents")))
+    }
+}
+
+/// Fails if adding `more` documents to `have` would overflow [`DocId`].
+pub(crate) fn check_capacity(have: usize, more: usize) -> Result<()> {
+    match DocId::new(have + more) {
+        Some(_) => Ok(()),
+        None => Err(Error::Config("more than 2^32 documents in one run".into())),
+    }
+}
+
+/// One exact pair per document that copies an earlier one: (first copy,
+/// document), similarity 1.
+pub(crate) fn exact_pairs(canonical: &[DocId]) -> Vec<ScoredPair> {
+    canonical
+        .iter()
+        .enumerate()
+        .filter(|&(d, c)| c.as_usize() != d)
+        .map(|(d, &c)| ScoredPair {
+            a: c,
+            b: DocId::from_u32(d as u32),
+            similarity: 1.0,
+            kind: PairKind::Exact,
+            coverage: None,
+        })
+        .collect()
+}
+
+impl DedupStats {
+    /// Counts of a run of `documents` documents, `exact_duplicates` of them
+    /// copies of an earlier one, grouped into `clusters`.
+    pub(crate) fn new(
+        documents: usize,
+        exact_duplicates: usize,
+        clusters: usize,
+        candidate_pairs: usize,
+        verified_pairs: usize,
+    ) -> Self {
+        let duplicates_removed = documents - clusters;
+        Self {
+            documents,
+            exact_duplicates,
+            // Exact copies always share a cluster, so they are part of what
+            // is removed; the rest is near-duplicates (or reprints).
+            near_duplicates: duplicates_removed - exact_duplicates.min(duplicates_removed),
+            clusters,
+            duplicates_removed,
+            candidate_pairs,
+            verified_pairs,
         }
     }
 }
@@ -819,7 +855,8 @@ mod tests {
     #[test]
     fn second_pass_detects_changed_input() {
         let docs = corpus();
-        let mut deduper = Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap());
+        let mut deduper =
+            Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap());
         deduper.add_batch(&docs).unwrap();
         deduper.plan();
         let mut changed = docs.clone();

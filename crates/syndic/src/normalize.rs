@@ -204,7 +204,9 @@ impl Normalizer {
         let non_ascii = bytes.iter().filter(|&&b| b >= 0x80).count();
         let ascii_letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
         let most_unspaced = non_ascii / 3;
-        if (most_unspaced as f64) < self.config.char_script_share * (ascii_letters + most_unspaced) as f64 {
+        if (most_unspaced as f64)
+            < self.config.char_script_share * (ascii_letters + most_unspaced) as f64
+        {
             return false;
         }
         let (mut letters, mut unspaced) = (0usize, 0usize);
@@ -310,7 +312,9 @@ fn tokenize_ascii(text: &str, base: usize, out: &mut Tokens) {
             let norm_start = out.normalized.len();
             if joined {
                 out.normalized.extend(
-                    word.bytes().filter(|&b| is_ascii_word_byte(b)).map(|b| b.to_ascii_lowercase() as char),
+                    word.bytes()
+                        .filter(|&b| is_ascii_word_byte(b))
+                        .map(|b| b.to_ascii_lowercase() as char),
                 );
             } else {
                 out.normalized.push_str(word);

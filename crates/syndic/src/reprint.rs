@@ -45,7 +45,10 @@ use rayon::prelude::*;
 use crate::align::{align_indexed, AlignConfig, SeedIndex};
 use crate::boilerplate::{self, ClassifierConfig, LineStats, RepeatedLines, Span};
 use crate::cluster::{Clustering, Keep};
-use crate::dedup::{exact_canonicals, DedupResult, DedupStats, PairKind, ScoredPair};
+use crate::dedup::{
+    check_capacity, check_second_pass, check_second_pass_complete, exact_canonicals, exact_pairs,
+    DedupResult, DedupStats, PairKind, ScoredPair,
+};
 use crate::doc::{DocId, Document, Origin};
 use crate::error::{Error, Result};
 use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
@@ -392,9 +395,7 @@ impl ReprintFinder {
     /// Pass 1 over a batch.
     pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(!self.planned, "add_batch after plan");
-        if DocId::new(self.ids.len() + docs.len()).is_none() {
-            return Err(Error::Config("more than 2^32 documents in one run".into()));
-        }
+        check_capacity(self.ids.len(), docs.len())?;
         let normalizer = self.config.normalizer;
         let fp_config = self.config.fingerprint;
         let pass1: Vec<Pass1> = docs
@@ -462,19 +463,7 @@ impl ReprintFinder {
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
         let start = self.second_pass_cursor;
-        if start + docs.len() > self.ids.len() {
-            return Err(Error::Config("second pass saw more documents than the first".into()));
-        }
-        for (offset, doc) in docs.iter().enumerate() {
-            if doc.id != self.ids[start + offset] {
-                return Err(Error::Config(format!(
-                    "input changed between passes: document {} was `{}`, now `{}`",
-                    start + offset,
-                    self.ids[start + offset],
-                    doc.id
-                )));
-            }
-        }
+        check_second_pass(&self.ids, start, docs)?;
         let config = &self.config;
         let repeated = &self.repeated;
         let needed = &self.needed;
@@ -513,13 +502,7 @@ impl ReprintFinder {
     /// clusters.
     pub fn finish(self) -> Result<ReprintResult> {
         assert!(self.planned, "finish before plan");
-        if self.second_pass_cursor != self.ids.len() {
-            return Err(Error::Config(format!(
-                "second pass saw {} of {} documents",
-                self.second_pass_cursor,
-                self.ids.len()
-            )));
-        }
+        check_second_pass_complete(self.second_pass_cursor, self.ids.len())?;
         let aligned: Vec<(Vec<SharedPassage>, PairScore)> =
             self.candidates.par_iter().map(|p| self.align_pair(p.a, p.b)).collect();
         let mut scores: HashMap<(DocId, DocId), PairScore> = HashMap::with_capacity(aligned.len());
@@ -529,19 +512,7 @@ impl ReprintFinder {
             passages.extend(pair_passages);
         }
         let n = self.ids.len();
-        let mut pairs: Vec<ScoredPair> = self
-            .canonical
-            .iter()
-            .enumerate()
-            .filter(|&(d, c)| c.as_usize() != d)
-            .map(|(d, &c)| ScoredPair {
-                a: c,
-                b: DocId::from_u32(d as u32),
-                similarity: 1.0,
-                kind: PairKind::Exact,
-                coverage: None,
-            })
-            .collect();
+        let mut pairs = exact_pairs(&self.canonical);
         let exact_duplicates = pairs.len();
         let reprints: Vec<ScoredPair> = self
             .candidates
@@ -563,22 +534,15 @@ impl ReprintFinder {
         let (clustering, similarity) = self.checked_clusters(&pairs, &scores);
         let boilerplate_bytes =
             self.boilerplate.iter().flat_map(|b| &b.spans).map(|s| (s.end - s.start) as u64).sum();
-        let clusters = clustering.num_clusters();
+        let stats = DedupStats::new(
+            n,
+            exact_duplicates,
+            clustering.num_clusters(),
+            self.candidates.len(),
+            verified_pairs,
+        );
         Ok(ReprintResult {
-            dedup: DedupResult {
-                clustering,
-                similarity,
-                pairs,
-                stats: DedupStats {
-                    documents: n,
-                    exact_duplicates,
-                    near_duplicates: n - clusters - exact_duplicates.min(n - clusters),
-                    clusters,
-                    duplicates_removed: n - clusters,
-                    candidate_pairs: self.candidates.len(),
-                    verified_pairs,
-                },
-            },
+            dedup: DedupResult { clustering, similarity, pairs, stats },
             passages,
             boilerplate: self.boilerplate,
             boilerplate_bytes,
@@ -598,7 +562,13 @@ impl ReprintFinder {
         if pa.unit != pb.unit {
             return (Vec::new(), PairScore::default());
         }
-        let found = align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, self.config.align_for(pa.unit));
+        let found = align_indexed(
+            &pa.hashes,
+            &pa.seeds,
+            &pb.hashes,
+            &pb.seeds,
+            self.config.align_for(pa.unit),
+        );
         let mut covered_a = vec![false; pa.tokens.len()];
         let mut covered_b = vec![false; pb.tokens.len()];
         let passages = found

@@ -214,7 +214,7 @@ mod tests {
     fn identical_sets_agree_everywhere() {
         for method in [SketchMethod::OnePermutation, SketchMethod::MultiplyShift] {
             let s = Sketcher::new(method, 64, 7).unwrap();
-            let set: Vec<u64> = (0..10).map(|i| fmix64(i)).collect();
+            let set: Vec<u64> = (0..10).map(fmix64).collect();
             let mut shuffled = set.clone();
             shuffled.reverse();
             assert_eq!(s.sketch(&set), s.sketch(&shuffled), "{method:?}");

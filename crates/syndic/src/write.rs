@@ -1005,7 +1005,8 @@ pub fn write_rewritten(
                 if line != Line::Complete {
                     continue;
                 }
-                let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(lines.line()) else {
+                let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(lines.line())
+                else {
                     continue;
                 };
                 let Some(text) = text_field.get_mut(&mut value) else { continue };

@@ -61,7 +61,8 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
             finder.second_pass_batch(batch).map_err(Into::into)
         })?;
-        let origins: Vec<Origin> = (0..finder.len() as u32).map(|d| finder.origin(DocId::from_u32(d))).collect();
+        let origins: Vec<Origin> =
+            (0..finder.len() as u32).map(|d| finder.origin(DocId::from_u32(d))).collect();
         let lengths = finder.text_lengths().to_vec();
         let result = finder.finish()?;
         for b in &result.boilerplate {
@@ -81,11 +82,16 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
             }
             Ok(())
         })?;
-        let repeated = stats.freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs());
+        let repeated =
+            stats.freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs());
         input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
             for doc in batch {
-                let labels =
-                    boilerplate::classify_with_repeats(&doc.text, doc.site.as_deref(), &repeated, &classifier);
+                let labels = boilerplate::classify_with_repeats(
+                    &doc.text,
+                    doc.site.as_deref(),
+                    &repeated,
+                    &classifier,
+                );
                 let spans = boilerplate::boilerplate_spans(&labels);
                 if !spans.is_empty() {
                     cuts.insert(doc.origin, spans.iter().map(|s| (s.start, s.end)).collect());

@@ -204,8 +204,16 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     write_jsonl(&out.path_of("clusters.jsonl"), false, output::cluster_lines(&run.result, id))?;
     write_jsonl(&out.path_of("pairs.jsonl"), false, output::pair_lines(&run.result, id))?;
     if let Some(extra) = &run.reprint {
-        write_jsonl(&out.path_of("passages.jsonl"), false, output::passage_lines(&extra.passages, id))?;
-        write_jsonl(&out.path_of("boilerplate.jsonl"), false, output::boilerplate_lines(&extra.boilerplate, id))?;
+        write_jsonl(
+            &out.path_of("passages.jsonl"),
+            false,
+            output::passage_lines(&extra.passages, id),
+        )?;
+        write_jsonl(
+            &out.path_of("boilerplate.jsonl"),
+            false,
+            output::boilerplate_lines(&extra.boilerplate, id),
+        )?;
     }
     let deduped = match &args.write_deduped {
         Some(path) => {
@@ -217,7 +225,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
                 .collect();
             let stats = write_deduped(&inputs, &opts, &kept, path, args.force)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            Some(serde_json::json!({"path": path.display().to_string(), "records": stats.records, "bytes": stats.bytes}))
+            Some(
+                serde_json::json!({"path": path.display().to_string(), "records": stats.records, "bytes": stats.bytes}),
+            )
         }
         None => None,
     };
@@ -300,7 +310,8 @@ fn run_minhash(
         })?;
         timings.stop("shingle_sets");
     }
-    let ids: Vec<String> = (0..deduper.len() as u32).map(|d| deduper.id(DocId::from_u32(d)).to_owned()).collect();
+    let ids: Vec<String> =
+        (0..deduper.len() as u32).map(|d| deduper.id(DocId::from_u32(d)).to_owned()).collect();
     let origins = (0..deduper.len() as u32).map(|d| deduper.origin(DocId::from_u32(d))).collect();
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");
@@ -327,7 +338,8 @@ pub fn run_reprint(
         finder.second_pass_batch(batch).map_err(Into::into)
     })?;
     timings.stop("boilerplate");
-    let ids: Vec<String> = (0..finder.len() as u32).map(|d| finder.id(DocId::from_u32(d)).to_owned()).collect();
+    let ids: Vec<String> =
+        (0..finder.len() as u32).map(|d| finder.id(DocId::from_u32(d)).to_owned()).collect();
     let origins = (0..finder.len() as u32).map(|d| finder.origin(DocId::from_u32(d))).collect();
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
     timings.stop("align_and_cluster");

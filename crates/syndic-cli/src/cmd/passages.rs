@@ -45,7 +45,11 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
     write_jsonl(&out.path_of("passages.jsonl"), false, output::passage_lines(&extra.passages, id))?;
-    write_jsonl(&out.path_of("boilerplate.jsonl"), false, output::boilerplate_lines(&extra.boilerplate, id))?;
+    write_jsonl(
+        &out.path_of("boilerplate.jsonl"),
+        false,
+        output::boilerplate_lines(&extra.boilerplate, id),
+    )?;
     timings.stop("write");
     let content_passages = extra.passages.iter().filter(|p| !p.boilerplate).count();
     let summary = serde_json::json!({

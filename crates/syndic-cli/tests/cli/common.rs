@@ -40,7 +40,8 @@ pub fn fails(args: &[&str]) -> String {
 }
 
 pub fn read(path: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
 pub fn json(path: impl AsRef<Path>) -> serde_json::Value {
@@ -65,7 +66,12 @@ pub fn golden(name: &str, actual: &str) {
         return;
     }
     let expected = read(&path);
-    assert_eq!(actual, expected, "output differs from {} (SYNDIC_BLESS=1 to update)", path.display());
+    assert_eq!(
+        actual,
+        expected,
+        "output differs from {} (SYNDIC_BLESS=1 to update)",
+        path.display()
+    );
 }
 
 /// The example corpus as (id, text), ids as the text-tree reader gives them.
@@ -86,5 +92,7 @@ pub fn example_docs() -> Vec<(String, String)> {
 
 /// Writes docs as JSONL lines `{"id", "text"}`.
 pub fn to_jsonl(docs: &[(String, String)]) -> String {
-    docs.iter().map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string() + "\n").collect()
+    docs.iter()
+        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string() + "\n")
+        .collect()
 }

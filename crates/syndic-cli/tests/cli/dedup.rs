@@ -28,7 +28,15 @@ fn example_corpus_minhash_matches_golden() {
 fn exact_mode_finds_only_exact_copies() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    ok(&["dedup", s(&repo_root().join("examples/corpus")), "--out", s(&out), "--mode", "exact", "-q"]);
+    ok(&[
+        "dedup",
+        s(&repo_root().join("examples/corpus")),
+        "--out",
+        s(&out),
+        "--mode",
+        "exact",
+        "-q",
+    ]);
     let pairs = jsonl(out.join("pairs.jsonl"));
     assert_eq!(pairs.len(), 1);
     assert_eq!(pairs[0]["kind"], "exact");
@@ -42,17 +50,24 @@ fn write_deduped_keeps_one_verbatim_line_per_cluster() {
     // Extra fields and odd spacing must survive byte for byte.
     let lines: Vec<String> = example_docs()
         .iter()
-        .map(|(id, text)| format!("{{\"text\": {},  \"id\": {}, \"extra\": [1, 2]}}", serde_json::json!(text), serde_json::json!(id)))
+        .map(|(id, text)| {
+            format!(
+                "{{\"text\": {},  \"id\": {}, \"extra\": [1, 2]}}",
+                serde_json::json!(text),
+                serde_json::json!(id)
+            )
+        })
         .collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
     let out = dir.path().join("run");
     let deduped = dir.path().join("deduped.jsonl.zst");
     ok(&["dedup", s(&input), "--out", s(&out), "--write-deduped", s(&deduped), "-q"]);
-    let kept: Vec<String> = String::from_utf8(zstd::decode_all(std::fs::File::open(&deduped).unwrap()).unwrap())
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let kept: Vec<String> =
+        String::from_utf8(zstd::decode_all(std::fs::File::open(&deduped).unwrap()).unwrap())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
     let representatives: Vec<String> = jsonl(out.join("clusters.jsonl"))
         .iter()
         .filter(|c| c["representative"] == true)
@@ -61,7 +76,10 @@ fn write_deduped_keeps_one_verbatim_line_per_cluster() {
     assert_eq!(kept.len(), representatives.len());
     for line in &kept {
         assert!(lines.contains(line), "line not verbatim: {line}");
-        let id = serde_json::from_str::<serde_json::Value>(line).unwrap()["id"].as_str().unwrap().to_owned();
+        let id = serde_json::from_str::<serde_json::Value>(line).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(representatives.contains(&id));
     }
     let summary = json(out.join("summary.json"));
@@ -116,7 +134,13 @@ fn reuters_duplicates_are_found() {
     let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
     for line in std::io::BufRead::lines(std::io::BufReader::new(raw)) {
         let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        let text = v["text"].as_str().unwrap().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = v["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         by_text.entry(text).or_default().push(v["id"].as_str().unwrap().to_owned());
     }
     let mut groups = 0;
@@ -140,9 +164,13 @@ fn output_independent_of_threads_and_input_order() {
     let Some(data) = shared_data() else { return };
     let dir = tempfile::tempdir().unwrap();
     // Three shards of the first 3,000 Reuters articles.
-    let raw = flate2::read::GzDecoder::new(std::fs::File::open(data.join("reuters21578.jsonl.gz")).unwrap());
-    let lines: Vec<String> =
-        std::io::BufRead::lines(std::io::BufReader::new(raw)).take(3000).map(Result::unwrap).collect();
+    let raw = flate2::read::GzDecoder::new(
+        std::fs::File::open(data.join("reuters21578.jsonl.gz")).unwrap(),
+    );
+    let lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(raw))
+        .take(3000)
+        .map(Result::unwrap)
+        .collect();
     let shards: Vec<std::path::PathBuf> = (0..3)
         .map(|i| {
             let path = dir.path().join(format!("shard-{i}.jsonl"));
@@ -154,7 +182,17 @@ fn output_independent_of_threads_and_input_order() {
         let out = dir.path().join(name);
         let mut args = vec!["dedup"];
         args.extend(order.iter().map(|&i| s(&shards[i])));
-        args.extend(["--out", s(&out), "--threads", threads, "--mode", mode, "--threshold", "0.5", "-q"]);
+        args.extend([
+            "--out",
+            s(&out),
+            "--threads",
+            threads,
+            "--mode",
+            mode,
+            "--threshold",
+            "0.5",
+            "-q",
+        ]);
         ok(&args);
         (read(out.join("clusters.jsonl")), read(out.join("pairs.jsonl")))
     };
@@ -162,6 +200,10 @@ fn output_independent_of_threads_and_input_order() {
         let reference = run(&format!("{mode}-1"), "1", &[0, 1, 2], mode);
         assert!(reference.1.lines().count() > 10, "the slice has duplicates to find");
         assert_eq!(run(&format!("{mode}-4"), "4", &[0, 1, 2], mode), reference, "{mode}: threads");
-        assert_eq!(run(&format!("{mode}-rev"), "3", &[2, 0, 1], mode), reference, "{mode}: input order");
+        assert_eq!(
+            run(&format!("{mode}-rev"), "3", &[2, 0, 1], mode),
+            reference,
+            "{mode}: input order"
+        );
     }
 }

@@ -31,7 +31,8 @@ fn write_parquet(path: &Path, docs: &[(String, String)], large: bool) {
 
 /// A WET file: one `conversion` record per document, plus a `warcinfo`.
 fn wet(docs: &[(String, String)]) -> Vec<u8> {
-    let mut out = b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 4\r\n\r\ninfo\r\n\r\n".to_vec();
+    let mut out =
+        b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 4\r\n\r\ninfo\r\n\r\n".to_vec();
     for (id, text) in docs {
         out.extend_from_slice(
             format!(
@@ -50,7 +51,8 @@ fn wet(docs: &[(String, String)]) -> Vec<u8> {
 fn warc(docs: &[(String, String)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (id, text) in docs {
-        let http = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}");
+        let http =
+            format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}");
         out.extend_from_slice(
             format!(
                 "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <{id}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
@@ -71,7 +73,9 @@ fn every_format_gives_the_golden_result() {
     let jsonl_text = to_jsonl(&docs);
     let nested: String = docs
         .iter()
-        .map(|(id, text)| serde_json::json!({"meta": {"url": id}, "body": {"content": text}}).to_string() + "\n")
+        .map(|(id, text)| {
+            serde_json::json!({"meta": {"url": id}, "body": {"content": text}}).to_string() + "\n"
+        })
         .collect();
     let mut cases: Vec<(&str, PathBuf, Vec<&str>)> = Vec::new();
     let put = |name: &str, bytes: &[u8]| {
@@ -82,7 +86,11 @@ fn every_format_gives_the_golden_result() {
     cases.push(("text tree", repo_root().join("examples/corpus"), vec![]));
     cases.push(("jsonl", put("docs.jsonl", jsonl_text.as_bytes()), vec![]));
     cases.push(("jsonl.gz", put("docs.jsonl.gz", &gzip(jsonl_text.as_bytes())), vec![]));
-    cases.push(("jsonl.zst", put("docs.jsonl.zst", &zstd::encode_all(jsonl_text.as_bytes(), 3).unwrap()), vec![]));
+    cases.push((
+        "jsonl.zst",
+        put("docs.jsonl.zst", &zstd::encode_all(jsonl_text.as_bytes(), 3).unwrap()),
+        vec![],
+    ));
     cases.push((
         "nested fields",
         put("nested.jsonl", nested.as_bytes()),
@@ -90,7 +98,11 @@ fn every_format_gives_the_golden_result() {
     ));
     cases.push(("wet.gz", put("docs.wet.gz", &gzip(&wet(&docs))), vec![]));
     cases.push(("warc", put("docs.warc", &warc(&docs)), vec![]));
-    cases.push(("format override", put("docs.data", jsonl_text.as_bytes()), vec!["--format", "jsonl"]));
+    cases.push((
+        "format override",
+        put("docs.data", jsonl_text.as_bytes()),
+        vec!["--format", "jsonl"],
+    ));
     let parquet = dir.path().join("docs.parquet");
     write_parquet(&parquet, &docs, false);
     cases.push(("parquet", parquet, vec![]));
@@ -186,7 +198,9 @@ fn bad_inputs_are_named_and_can_be_skipped() {
         BadInput {
             name: "too large",
             file: "a.jsonl",
-            bytes: with_line(format!(r#"{{"id": "x", "text": "{}"}}"#, "word ".repeat(5000)).as_bytes()),
+            bytes: with_line(
+                format!(r#"{{"id": "x", "text": "{}"}}"#, "word ".repeat(5000)).as_bytes(),
+            ),
             flags: &["--max-doc-bytes", "20000"],
             message: &["line 4", "exceeds the limit of 20000 bytes"],
             skipped: ("too_large", 3),
@@ -232,10 +246,19 @@ fn bad_inputs_are_named_and_can_be_skipped() {
 
         args.push("--skip-bad-records");
         let stderr = syndic(&args);
-        assert!(stderr.status.success(), "{}: skip mode: {}", case.name, String::from_utf8_lossy(&stderr.stderr));
+        assert!(
+            stderr.status.success(),
+            "{}: skip mode: {}",
+            case.name,
+            String::from_utf8_lossy(&stderr.stderr)
+        );
         let summary = json(out.join("summary.json"));
         let (kind, read) = case.skipped;
-        assert_eq!(summary["documents"]["skipped_by_kind"][kind], 1, "{}: {}", case.name, summary["documents"]);
+        assert_eq!(
+            summary["documents"]["skipped_by_kind"][kind], 1,
+            "{}: {}",
+            case.name, summary["documents"]
+        );
         // A truncated stream may still yield its first records.
         if read > 0 {
             assert_eq!(summary["documents"]["read"], read, "{}", case.name);

@@ -28,13 +28,17 @@ fn seeds_cluster_into_the_wire_story_and_two_others() {
     ok(&args);
     let mut clusters: std::collections::BTreeMap<u64, BTreeSet<String>> = Default::default();
     for c in jsonl(out.join("clusters.jsonl")) {
-        clusters.entry(c["cluster"].as_u64().unwrap()).or_default().insert(c["id"].as_str().unwrap().to_owned());
+        clusters
+            .entry(c["cluster"].as_u64().unwrap())
+            .or_default()
+            .insert(c["id"].as_str().unwrap().to_owned());
     }
     let got: BTreeSet<BTreeSet<String>> = clusters.into_values().collect();
-    let expected: BTreeSet<BTreeSet<String>> = [vec!["001.txt", "002.txt", "004.txt"], vec!["000.txt"], vec!["003.txt"]]
-        .into_iter()
-        .map(|ids| ids.into_iter().map(str::to_owned).collect())
-        .collect();
+    let expected: BTreeSet<BTreeSet<String>> =
+        [vec!["001.txt", "002.txt", "004.txt"], vec!["000.txt"], vec!["003.txt"]]
+            .into_iter()
+            .map(|ids| ids.into_iter().map(str::to_owned).collect())
+            .collect();
     assert_eq!(got, expected);
 
     // The plain MinHash mode, at its usual threshold, sees none of it.
@@ -55,14 +59,22 @@ fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
     let quote = |id: &str| {
         let t = text(id);
         let start = t.find("d like to really count on your strong support").unwrap();
-        (start, start + "d like to really count on your strong support, leadership and guidance".len())
+        (
+            start,
+            start + "d like to really count on your strong support, leadership and guidance".len(),
+        )
     };
     let passages = jsonl(out.join("passages.jsonl"));
     for (a, b) in [("001.txt", "002.txt"), ("001.txt", "004.txt"), ("002.txt", "004.txt")] {
         let (qa, qb) = (quote(a), quote(b));
         let found = passages.iter().any(|p| {
             let r = |k: &str| p[k].as_u64().unwrap() as usize;
-            p["a"] == a && p["b"] == b && r("a_start") <= qa.0 && r("a_end") >= qa.1 && r("b_start") <= qb.0 && r("b_end") >= qb.1
+            p["a"] == a
+                && p["b"] == b
+                && r("a_start") <= qa.0
+                && r("a_end") >= qa.1
+                && r("b_start") <= qb.0
+                && r("b_end") >= qb.1
         });
         assert!(found, "the quote is aligned between {a} and {b}");
     }
@@ -70,9 +82,15 @@ fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
     // really are alike.
     for p in &passages {
         let (ta, tb) = (text(p["a"].as_str().unwrap()), text(p["b"].as_str().unwrap()));
-        let sa = &ta[p["a_start"].as_u64().unwrap() as usize..p["a_end"].as_u64().unwrap() as usize];
-        let sb = &tb[p["b_start"].as_u64().unwrap() as usize..p["b_end"].as_u64().unwrap() as usize];
-        assert!(sa.chars().next().unwrap().is_alphanumeric() && sb.chars().last().unwrap().is_alphanumeric(), "{sa} / {sb}");
+        let sa =
+            &ta[p["a_start"].as_u64().unwrap() as usize..p["a_end"].as_u64().unwrap() as usize];
+        let sb =
+            &tb[p["b_start"].as_u64().unwrap() as usize..p["b_end"].as_u64().unwrap() as usize];
+        assert!(
+            sa.chars().next().unwrap().is_alphanumeric()
+                && sb.chars().last().unwrap().is_alphanumeric(),
+            "{sa} / {sb}"
+        );
         assert!(p["words"].as_u64().unwrap() >= 20);
     }
     // No passage links 000 or 003 to anything.
@@ -83,9 +101,14 @@ fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
     let labelled = |id: &str, needle: &str| {
         let t = text(id);
         let at = t.find(needle).unwrap_or_else(|| panic!("{needle} in {id}"));
-        boilerplate.iter().filter(|b| b["id"] == id).flat_map(|b| b["spans"].as_array().unwrap().clone()).any(|span| {
-            span["start"].as_u64().unwrap() as usize <= at && span["end"].as_u64().unwrap() as usize >= at + needle.len()
-        })
+        boilerplate
+            .iter()
+            .filter(|b| b["id"] == id)
+            .flat_map(|b| b["spans"].as_array().unwrap().clone())
+            .any(|span| {
+                span["start"].as_u64().unwrap() as usize <= at
+                    && span["end"].as_u64().unwrap() as usize >= at + needle.len()
+            })
     };
     for (id, needle) in [
         ("001.txt", "Twitter Facebook Myspace Yahoo! Linkedin Mixx"),
@@ -110,7 +133,15 @@ fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
 fn example_corpus_reprints_match_golden() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    ok(&["dedup", s(&repo_root().join("examples/corpus")), "--mode", "reprint", "--out", s(&out), "-q"]);
+    ok(&[
+        "dedup",
+        s(&repo_root().join("examples/corpus")),
+        "--mode",
+        "reprint",
+        "--out",
+        s(&out),
+        "-q",
+    ]);
     for file in ["clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"] {
         golden(&format!("example-reprint/{file}"), &read(out.join(file)));
     }
@@ -122,7 +153,9 @@ fn clean_removes_boilerplate_and_keeps_fields() {
     let input = dir.path().join("docs.jsonl");
     let lines: String = example_docs()
         .iter()
-        .map(|(id, text)| serde_json::json!({"id": id, "text": text, "source": "example"}).to_string() + "\n")
+        .map(|(id, text)| {
+            serde_json::json!({"id": id, "text": text, "source": "example"}).to_string() + "\n"
+        })
         .collect();
     std::fs::write(&input, &lines).unwrap();
     let out = dir.path().join("clean.jsonl");
@@ -157,16 +190,23 @@ fn clean_strips_gutenberg_licence() {
     ok(&["clean", s(&data.join("gutenberg-sample.jsonl.gz")), "--out", s(&out), "-q"]);
     let books = jsonl(&out);
     assert_eq!(books.len(), 263);
-    let raw = flate2::read::GzDecoder::new(std::fs::File::open(data.join("gutenberg-sample.jsonl.gz")).unwrap());
+    let raw = flate2::read::GzDecoder::new(
+        std::fs::File::open(data.join("gutenberg-sample.jsonl.gz")).unwrap(),
+    );
     let originals: Vec<serde_json::Value> = std::io::BufRead::lines(std::io::BufReader::new(raw))
         .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
         .collect();
     for (book, original) in books.iter().zip(&originals) {
         let text = book["text"].as_str().unwrap();
         let id = book["id"].as_str().unwrap();
-        for marker in ["START OF THE PROJECT GUTENBERG", "END OF THE PROJECT GUTENBERG", "START OF THIS PROJECT GUTENBERG",
-            "END OF THIS PROJECT GUTENBERG", "Project Gutenberg Literary Archive Foundation", "www.gutenberg.org/license"]
-        {
+        for marker in [
+            "START OF THE PROJECT GUTENBERG",
+            "END OF THE PROJECT GUTENBERG",
+            "START OF THIS PROJECT GUTENBERG",
+            "END OF THIS PROJECT GUTENBERG",
+            "Project Gutenberg Literary Archive Foundation",
+            "www.gutenberg.org/license",
+        ] {
             assert!(!text.contains(marker), "{id}: {marker:?} left");
         }
         // The middle of the book's own text (between Gutenberg's START and
@@ -180,7 +220,12 @@ fn clean_strips_gutenberg_licence() {
             middle_at += 1;
         }
         let middle = &own[middle_at..];
-        let sample: String = middle.lines().filter(|l| l.split_whitespace().count() > 8).take(3).collect::<Vec<_>>().join("\n");
+        let sample: String = middle
+            .lines()
+            .filter(|l| l.split_whitespace().count() > 8)
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n");
         for line in sample.lines() {
             assert!(text.contains(line.trim()), "{id}: lost {line:?}");
         }

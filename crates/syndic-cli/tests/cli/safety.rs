@@ -20,7 +20,14 @@ fn existing_output_needs_force() {
     assert!(out.join("clusters.jsonl").exists());
     let deduped = dir.path().join("kept.jsonl");
     std::fs::write(&deduped, "precious").unwrap();
-    let err = fails(&["dedup", s(&corpus), "--out", s(&dir.path().join("other")), "--write-deduped", s(&deduped)]);
+    let err = fails(&[
+        "dedup",
+        s(&corpus),
+        "--out",
+        s(&dir.path().join("other")),
+        "--write-deduped",
+        s(&deduped),
+    ]);
     assert!(err.contains("kept.jsonl"), "{err}");
     assert_eq!(read(&deduped), "precious");
 }
@@ -33,8 +40,17 @@ fn inputs_are_never_modified() {
     std::fs::write(&input, &content).unwrap();
     let before = std::fs::metadata(&input).unwrap().modified().unwrap();
     for mode in ["exact", "minhash", "reprint"] {
-        ok(&["dedup", s(&input), "--out", s(&dir.path().join(mode)), "--mode", mode, "-q",
-            "--write-deduped", s(&dir.path().join(format!("{mode}.jsonl")))]);
+        ok(&[
+            "dedup",
+            s(&input),
+            "--out",
+            s(&dir.path().join(mode)),
+            "--mode",
+            mode,
+            "-q",
+            "--write-deduped",
+            s(&dir.path().join(format!("{mode}.jsonl"))),
+        ]);
     }
     ok(&["clean", s(&input), "--out", s(&dir.path().join("clean.jsonl")), "--drop-repeated", "-q"]);
     assert_eq!(read(&input), content);
@@ -76,7 +92,15 @@ fn kill_leaves_nothing_under_the_final_name() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args(["dedup", s(&data.join("reuters21578.jsonl.gz")), "--out", s(&out), "-q", "--threads", "1"])
+        .args([
+            "dedup",
+            s(&data.join("reuters21578.jsonl.gz")),
+            "--out",
+            s(&out),
+            "-q",
+            "--threads",
+            "1",
+        ])
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -88,7 +112,11 @@ fn kill_leaves_nothing_under_the_final_name() {
 #[test]
 fn broken_pipe_is_not_an_error() {
     // `syndic --help | head -1`: stdout closes early.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic")).arg("--help").stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
+        .arg("--help")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert!(status.code().is_some());

@@ -8,7 +8,8 @@
 //! labels each line of a document (each paragraph, if the text is
 //! hard-wrapped: see [`lines`]) as [`LineClass::Content`] or
 //! [`LineClass::Boilerplate`] with a [`Reason`]. Later stages mask the
-//! [`boilerplate_spans`]; `syndic clean` keeps the [`clean_text`].
+//! [`boilerplate_spans`], and `syndic clean` cuts them out
+//! ([`crate::clean::cut`]).
 //!
 //! There are two sources of evidence.
 //!
@@ -47,7 +48,7 @@
 //!   their own evidence, never by context.
 //!
 //! ```
-//! use syndic::boilerplate::{classify, clean_text, ClassifierConfig, LineClass, Reason};
+//! use syndic::boilerplate::{boilerplate_spans, classify, ClassifierConfig, LineClass, Reason};
 //!
 //! let page = "World\n\
 //!     Updated: 2011-04-23 17:57\n\
@@ -68,7 +69,11 @@
 //!         LineClass::Boilerplate(Reason::Short),
 //!     ]
 //! );
-//! assert!(clean_text(page, &labels).starts_with("Ban is in the final year"));
+//! // Four spans: a link list, a timestamp and a share bar above the story,
+//! // and the teaser title below it.
+//! let spans = boilerplate_spans(&labels);
+//! assert_eq!(spans.len(), 4);
+//! assert_eq!(&page[spans[0].start..spans[2].end], "World\nUpdated: 2011-04-23 17:57\nTwitter Facebook Myspace Yahoo! Linkedin Mixx");
 //! ```
 
 mod repeat;
@@ -81,8 +86,8 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 pub use repeat::{
-    classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS,
-    MIN_CORE_CHARS, MIN_DOC_FRACTION, REPEAT_MIN_WORDS,
+    classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS,
+    DEFAULT_MIN_SITE_DOCS, MIN_CORE_CHARS, MIN_DOC_FRACTION, OWN_MAX_GAP, REPEAT_MIN_WORDS,
 };
 pub use segment::{lines, Line};
 
@@ -235,7 +240,9 @@ impl ClassifierConfig {
             )));
         }
         let share = |x: f64| (0.0..=1.0).contains(&x);
-        if !share(self.stopwords_low) || !share(self.stopwords_high) || self.stopwords_low > self.stopwords_high
+        if !share(self.stopwords_low)
+            || !share(self.stopwords_high)
+            || self.stopwords_low > self.stopwords_high
         {
             return Err(Error::Config(format!(
                 "boilerplate stop-word bounds must satisfy 0 <= stopwords_low <= stopwords_high <= 1, got {} and {}",
@@ -290,24 +297,6 @@ pub fn content_bytes(labels: &[LineLabel]) -> usize {
     labels.iter().filter(|l| !l.class.is_boilerplate()).map(|l| l.end - l.start).sum()
 }
 
-/// The content lines of `text`, in order, each followed by the whitespace
-/// that followed it in the original: what `syndic clean` writes.
-pub fn clean_text(text: &str, labels: &[LineLabel]) -> String {
-    let mut out = String::with_capacity(content_bytes(labels) + labels.len());
-    let mut previous: Option<usize> = None;
-    for (i, label) in labels.iter().enumerate() {
-        if label.class.is_boilerplate() {
-            continue;
-        }
-        if let Some(p) = previous {
-            out.push_str(&text[labels[p].end..labels[p + 1].start]);
-        }
-        out.push_str(&text[label.start..label.end]);
-        previous = Some(i);
-    }
-    out
-}
-
 /// After a reader salutation, this many prose lines at most belong to the
 /// notice; the notices seen run to three paragraphs and a signature.
 const NOTICE_MAX_LINES: usize = 5;
@@ -344,7 +333,8 @@ fn classify_lines<'a>(text: &'a str, cfg: &ClassifierConfig) -> Classified<'a> {
         }
     }
     let lang = best_language(&hits, words);
-    let mut cf: Vec<Cf> = lines.iter().zip(&features).map(|(l, f)| context_free(l.text, f, lang, cfg)).collect();
+    let mut cf: Vec<Cf> =
+        lines.iter().zip(&features).map(|(l, f)| context_free(l.text, f, lang, cfg)).collect();
     extend_notices(&mut cf);
     let chars: Vec<usize> = features.iter().map(|f| f.chars).collect();
     let classes = smooth::smooth(&cf, &chars, cfg.max_heading_distance);

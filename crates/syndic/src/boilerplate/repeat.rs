@@ -15,30 +15,38 @@
 //! re-wrapping, quotes and `™` do not matter). Lines with fewer than
 //! [`REPEAT_MIN_WORDS`] words containing a letter are not counted: "Share",
 //! "Chapter 0" and "Language: English" recur everywhere, tell little, and
-//! the single-document classifier handles them. Each distinct line counts
-//! once per document, as a 64-bit xxh3 hash.
+//! the single-document classifier handles them. A line gives up to three
+//! kinds of 64-bit xxh3 keys, each counted once per document:
 //!
-//! **Prefixes.** A line of more than five words also counts its first five
-//! words as a key of its own. Template lines that embed a per-document name
-//! are caught that way: "\*\*\* START OF THIS PROJECT GUTENBERG EBOOK LULU'S
-//! LIBRARY \*\*\*", "End of the Project Gutenberg EBook of The Good Wolf, by
-//! Frances Hodgson Burnett", "This eBook is for the use of anyone anywhere
-//! ... online at www.gutenberg.org/license" (whose tail varies by licence
-//! version). Prefix keys are safe only because of where repetition is used:
+//! - the whole line;
+//! - its first five words, if it has more. Template lines that embed a
+//!   per-document name are caught that way: "\*\*\* START OF THIS PROJECT
+//!   GUTENBERG EBOOK LULU'S LIBRARY \*\*\*", "End of the Project Gutenberg
+//!   EBook of The Good Wolf, by Frances Hodgson Burnett";
+//! - one in eight of its runs of eight words (chosen by the run's hash, so
+//!   that an edit changes only the runs that cover it). Versions of a
+//!   template paragraph match that way: licence versions that differ in a
+//!   URL, a "™" spelt "-tm", or a clause.
+//!
+//! A line is a *link* when its whole or its prefix is repeated, or two
+//! thirds of at least three sampled runs are. Prefix and run keys would be
+//! dangerous anywhere else; they are safe because of where links count:
 //!
 //! **Where repetition counts.** Reprints repeat too, and finding them is
 //! syndic's purpose, so a repeated line is not boilerplate wherever it is.
-//! [`classify_with_repeats`] looks for a chain of repeated lines anchored at
-//! the document's first line, and one anchored at its last: a chain links
-//! repeated lines with at most [`CHAIN_MAX_GAP`] unrepeated lines between them, and
-//! stops at the first good line (long, stop-word-dense prose) that is not
-//! repeated: the document's own text. The chains, and the per-document lines caught between their
-//! links (a Gutenberg header's title, author and release date), are
-//! boilerplate. Nothing in the middle of a document is ever labelled by
-//! repetition, so a wire story quoted inside an anthology stays content.
-//! Finally, if the chains would leave less than [`MIN_CORE_CHARS`] of content,
-//! the document is itself a copy (a reprint, with a few lines of its own)
-//! and repetition labels nothing in it.
+//! [`classify_with_repeats`] looks for a chain of links anchored at the
+//! document's first line, and one anchored at its last, with at most
+//! [`CHAIN_MAX_GAP`] other lines between links. The chain ends at the
+//! document's own text: a good line (long, stop-word-dense prose) that
+//! recurs nowhere, unless a link follows it within [`OWN_MAX_GAP`] lines (a
+//! per-book note or credit inside a licence); two such lines end it in any
+//! case. The chains, and the per-document lines caught between their links
+//! (a Gutenberg header's title, author and release date), are boilerplate.
+//! Nothing in the middle of a document is labelled by repetition, so a
+//! story quoted inside an anthology stays content. Finally, if the chains
+//! would leave less than [`MIN_CORE_CHARS`] of content, the document is
+//! itself a copy (a reprint with a few lines of its own), and repetition
+//! labels nothing in it.
 //!
 //! **Thresholds** ([`LineStats::freeze`]). A key is repeated globally when
 //! it occurs in at least `max(min_docs, MIN_DOC_FRACTION × documents)`
@@ -52,16 +60,20 @@
 //! [`DEFAULT_MIN_SITE_DOCS`] (3) is met by any template of a site with a
 //! handful of pages, while a site seldom runs one paragraph on more than
 //! two (a story and its update), and then only the head or tail would be
-//! affected. In the Gutenberg sample (263 books) the licence paragraphs
-//! occur in 25 to 250 books; the most reprinted story ("The Three
-//! Strangers", in 11 anthologies) stays under the threshold of 20.
+//! affected. A key in a quarter of the documents needed (at least two) is
+//! *recurring*: not a template, but not a document's own text either, which
+//! is what a chain needs to know. In the Gutenberg sample (263 books) the
+//! licence paragraphs occur in 25 to 250 books; the most reprinted story
+//! ("The Three Strangers", in 11 anthologies) stays under the threshold of
+//! 20.
 //!
 //! **Memory.** Counting keeps one `u64 → u32` hash-map entry per distinct
 //! key: 16 bytes plus a control byte, at a load of 50–87%, so 20–35 bytes.
-//! Each line yields one key, two if longer than five words, and as many
-//! again for its site when a site is given. A 100 MB corpus of web text has
-//! a few million distinct lines: some 100–250 MB while counting. The frozen
-//! [`RepeatedLines`] keeps only the repeated keys.
+//! A line yields one key, one more if longer than five words, and one per
+//! eight words or so (about one key per 40 bytes of text in all), and as
+//! many again for its site when a site is given. A 100 MB corpus of web text
+//! with a few million distinct lines needs some 100–300 MB while counting.
+//! The frozen [`RepeatedLines`] keeps only recurring and repeated keys.
 
 use std::collections::HashMap;
 
@@ -107,6 +119,12 @@ pub const MIN_DOC_FRACTION: f64 = 0.05;
 /// Gutenberg header has title, author, illustrator, release date, language
 /// and credits between its shared lines.
 pub const CHAIN_MAX_GAP: usize = 8;
+
+/// After a good line found in no other document, a chain ends unless a link
+/// follows within this many lines: room for the credits, title and author
+/// lines that per-document notes in a licence come with, none for a
+/// document's own paragraphs, which come in runs.
+pub const OWN_MAX_GAP: usize = 4;
 
 /// The content, in characters, that must remain outside the chains for them
 /// to count: less than that is a copy with a caption, not a text wrapped in
@@ -202,11 +220,17 @@ impl LineStats {
         };
         let mut repeats = RepeatedLines::default();
         if let Some(t) = thresholds(min_docs, self.docs) {
-            repeats.global = self.global.iter().filter_map(|(&k, &n)| Some((k, level(n, t)?))).collect();
+            repeats.global =
+                self.global.iter().filter_map(|(&k, &n)| Some((k, level(n, t)?))).collect();
         }
         for (&host, stats) in &self.sites {
             if let Some(t) = thresholds(min_site_docs, stats.docs) {
-                repeats.site.extend(stats.lines.iter().filter_map(|(&k, &n)| Some((site_key(host, k), level(n, t)?))));
+                repeats.site.extend(
+                    stats
+                        .lines
+                        .iter()
+                        .filter_map(|(&k, &n)| Some((site_key(host, k), level(n, t)?))),
+                );
             }
         }
         repeats
@@ -281,7 +305,11 @@ impl RepeatedLines {
         if !keys.compute(line) {
             return (false, false);
         }
-        let whole = [Some(keys.full), keys.prefix].into_iter().flatten().filter_map(|k| self.level(k, site)).max();
+        let whole = [Some(keys.full), keys.prefix]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.level(k, site))
+            .max();
         let (mut repeated, mut recurring) = (0, 0);
         for &k in &keys.shingles {
             match self.level(k, site) {
@@ -322,17 +350,27 @@ fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLi
     // How many lines, from the edge inwards along `order`, a chain covers.
     let mut chain = |order: &mut dyn Iterator<Item = usize>| {
         let (mut covered, mut seen, mut gap) = (0, 0, 0);
+        // Lines since the last good line found nowhere else (the document's
+        // own text, or a per-document note inside a licence), if any since
+        // the last link.
+        let mut since_own: Option<usize> = None;
         for i in order {
             seen += 1;
             let (link, recurs) = repeats.judge(doc.lines[i].text, site, &mut keys);
             if link {
                 covered = seen;
-                gap = 0;
+                (gap, since_own) = (0, None);
                 continue;
             }
-            // A good line found nowhere else is the document's own text.
             gap += 1;
-            if gap > CHAIN_MAX_GAP || (doc.good[i] && !recurs) {
+            let own = doc.good[i] && !recurs;
+            since_own = match (own, since_own) {
+                (true, Some(_)) => break,
+                (true, None) => Some(0),
+                (false, Some(k)) => Some(k + 1),
+                (false, None) => None,
+            };
+            if gap > CHAIN_MAX_GAP || since_own.is_some_and(|k| k >= OWN_MAX_GAP) {
                 break;
             }
         }
@@ -406,11 +444,15 @@ impl LineKeys {
         let end = |to: usize| self.starts.get(to).map_or(self.norm.len(), |&s| s - 1);
         let bytes = self.norm.as_bytes();
         self.full = xxh3_64_with_seed(bytes, SEED_LINE);
-        self.prefix = (words > PREFIX_WORDS).then(|| xxh3_64_with_seed(&bytes[..end(PREFIX_WORDS)], SEED_PREFIX));
+        self.prefix = (words > PREFIX_WORDS)
+            .then(|| xxh3_64_with_seed(&bytes[..end(PREFIX_WORDS)], SEED_PREFIX));
         // Sampling by the shingle's own hash keeps the choice local: an
         // edit changes only the shingles that cover it.
         for from in 0..(words + 1).saturating_sub(SHINGLE_WORDS) {
-            let key = xxh3_64_with_seed(&bytes[self.starts[from]..end(from + SHINGLE_WORDS)], SEED_SHINGLE);
+            let key = xxh3_64_with_seed(
+                &bytes[self.starts[from]..end(from + SHINGLE_WORDS)],
+                SEED_SHINGLE,
+            );
             if key % SHINGLE_SAMPLE == 0 {
                 self.shingles.push(key);
             }
@@ -448,14 +490,40 @@ mod tests {
     /// run of more than three words with another seed's.
     fn prose(seed: usize) -> String {
         const WORDS: [[&str; 10]; 8] = [
-            ["farmer", "baker", "sailor", "miller", "weaver", "tailor", "smith", "carter", "potter", "mason"],
-            ["brother", "cousin", "uncle", "sister", "mother", "father", "neighbour", "friend", "widow", "priest"],
-            ["market", "harbour", "chapel", "meadow", "bridge", "orchard", "quarry", "forest", "castle", "village"],
+            [
+                "farmer", "baker", "sailor", "miller", "weaver", "tailor", "smith", "carter",
+                "potter", "mason",
+            ],
+            [
+                "brother",
+                "cousin",
+                "uncle",
+                "sister",
+                "mother",
+                "father",
+                "neighbour",
+                "friend",
+                "widow",
+                "priest",
+            ],
+            [
+                "market", "harbour", "chapel", "meadow", "bridge", "orchard", "quarry", "forest",
+                "castle", "village",
+            ],
             ["river", "valley", "hill", "coast", "moor", "lake", "field", "road", "shore", "marsh"],
-            ["bread", "cloth", "apples", "timber", "wool", "salt", "honey", "cheese", "iron", "candles"],
-            ["walked", "rode", "sailed", "drove", "hurried", "wandered", "limped", "marched", "strolled", "crept"],
+            [
+                "bread", "cloth", "apples", "timber", "wool", "salt", "honey", "cheese", "iron",
+                "candles",
+            ],
+            [
+                "walked", "rode", "sailed", "drove", "hurried", "wandered", "limped", "marched",
+                "strolled", "crept",
+            ],
             ["cold", "late", "dark", "wet", "quiet", "windy", "early", "bright", "grey", "warm"],
-            ["supper", "dinner", "church", "noon", "dusk", "dawn", "midnight", "harvest", "mass", "school"],
+            [
+                "supper", "dinner", "church", "noon", "dusk", "dawn", "midnight", "harvest",
+                "mass", "school",
+            ],
         ];
         let mut slot = 0u64;
         let mut pick = |kind: usize| {
@@ -465,7 +533,8 @@ mod tests {
         };
         let (n0, r0, p0, g0) = (pick(0), pick(1), pick(2), pick(3));
         let (c0, c1, n1, p1, v0) = (pick(4), pick(4), pick(0), pick(2), pick(5));
-        let (g1, g2, a0, r1, a1, a2, t0, p2) = (pick(3), pick(3), pick(6), pick(1), pick(6), pick(6), pick(7), pick(2));
+        let (g1, g2, a0, r1, a1, a2, t0, p2) =
+            (pick(3), pick(3), pick(6), pick(1), pick(6), pick(6), pick(7), pick(2));
         format!(
             "The {n0} and his {r0} went to the {p0} by the {g0} where they sold {c0} and {c1} to a {n1} of \
              the {p1}, and then they {v0} along the {g1} because the {g2} was {a0} and their {r1} was {a1} \
@@ -473,7 +542,8 @@ mod tests {
         )
     }
 
-    const HEADER: &str = "The Example Library edition of this work is for the use of anyone anywhere at no cost.";
+    const HEADER: &str =
+        "The Example Library edition of this work is for the use of anyone anywhere at no cost.";
     const FOOTER: [&str; 3] = [
         "End of the Example Library edition of this work, as it was issued.",
         "The Example Library Foundation is a charity that depends upon donations from its readers, and \
@@ -488,7 +558,11 @@ mod tests {
         let mut parts = vec![
             format!("Example Library edition of Volume {d}, by Author Number {d}"),
             HEADER.to_string(),
-            format!("Title: The Story of the {} and the {}", prose(d).split(' ').nth(1).unwrap_or(""), d),
+            format!(
+                "Title: The Story of the {} and the {}",
+                prose(d).split(' ').nth(1).unwrap_or(""),
+                d
+            ),
             format!("Release Date: May {}, 20{:02} [Edition #{}]", d % 28 + 1, d % 100, 1000 + d),
         ];
         parts.extend(body.iter().cloned());
@@ -496,7 +570,11 @@ mod tests {
         parts.join("\n\n")
     }
 
-    fn classes(text: &str, site: Option<&str>, repeats: &RepeatedLines) -> Vec<(String, LineClass)> {
+    fn classes(
+        text: &str,
+        site: Option<&str>,
+        repeats: &RepeatedLines,
+    ) -> Vec<(String, LineClass)> {
         classify_with_repeats(text, site, repeats, &ClassifierConfig::default())
             .into_iter()
             .map(|l| (text[l.start..l.end].chars().take(24).collect(), l.class))
@@ -517,7 +595,8 @@ mod tests {
             assert_eq!(key(a), key(b), "{a:?} vs {b:?}");
             assert!(key(a).is_some(), "{a:?}");
         }
-        let different = [("the cat sat", "the cat sits"), ("Chapter one begins", "Chapter two begins")];
+        let different =
+            [("the cat sat", "the cat sits"), ("Chapter one begins", "Chapter two begins")];
         for (a, b) in different {
             assert_ne!(key(a), key(b), "{a:?} vs {b:?}");
         }
@@ -567,11 +646,16 @@ mod tests {
             stats.observe(line, Some("site.example"));
         }
         // (min_docs, min_site_docs, repeated globally, repeated on the site)
-        let cases = [(20, 3, true, true), (0, 3, false, true), (20, 0, true, true), (0, 0, false, false)];
+        let cases =
+            [(20, 3, true, true), (0, 3, false, true), (20, 0, true, true), (0, 0, false, false)];
         for (min_docs, min_site_docs, global, on_site) in cases {
             let repeats = stats.freeze(min_docs, min_site_docs);
             assert_eq!(repeats.is_repeated(line, None), global, "{min_docs} {min_site_docs}");
-            assert_eq!(repeats.is_repeated(line, Some("site.example")), on_site, "{min_docs} {min_site_docs}");
+            assert_eq!(
+                repeats.is_repeated(line, Some("site.example")),
+                on_site,
+                "{min_docs} {min_site_docs}"
+            );
         }
         assert!(stats.freeze(0, 0).is_empty());
     }
@@ -582,16 +666,29 @@ mod tests {
         let mut stats = LineStats::new();
         for d in 0..12 {
             // Repeated inside a document, it still counts once for it.
-            let text = format!("{shared}\n{shared}\n{}\nonly in the first {}", prose(d), if d < 6 { "six" } else { "half" });
+            let text = format!(
+                "{shared}\n{shared}\n{}\nonly in the first {}",
+                prose(d),
+                if d < 6 { "six" } else { "half" }
+            );
             stats.observe(&text, None);
         }
         assert_eq!(stats.docs(), 12);
         // (min_docs, fraction, shared line repeated, six-document line repeated)
-        let cases = [(10, 0.0, true, false), (6, 0.0, true, true), (13, 0.0, false, false), (2, 0.6, true, false)];
+        let cases = [
+            (10, 0.0, true, false),
+            (6, 0.0, true, true),
+            (13, 0.0, false, false),
+            (2, 0.6, true, false),
+        ];
         for (min_docs, min_fraction, want_shared, want_six) in cases {
             let repeats = stats.freeze_with(min_docs, 0, min_fraction);
             assert_eq!(repeats.is_repeated(shared, None), want_shared, "{min_docs} {min_fraction}");
-            assert_eq!(repeats.is_repeated("only in the first six", None), want_six, "{min_docs} {min_fraction}");
+            assert_eq!(
+                repeats.is_repeated("only in the first six", None),
+                want_six,
+                "{min_docs} {min_fraction}"
+            );
             assert!(!repeats.is_repeated(&prose(3), None));
         }
     }
@@ -624,7 +721,10 @@ mod tests {
         let furniture = "The Example Times remains committed to the principle of public debate";
         let mut stats = LineStats::new();
         for d in 0..6 {
-            stats.observe(&format!("{}\n{furniture}", prose(d)), Some("https://www.times.example/story"));
+            stats.observe(
+                &format!("{}\n{furniture}", prose(d)),
+                Some("https://www.times.example/story"),
+            );
         }
         for d in 6..40 {
             stats.observe(&prose(d), Some(&format!("site{d}.example")));
@@ -640,10 +740,10 @@ mod tests {
         let quoted = prose(777_777);
         let corpus: Vec<String> = (0..40)
             .map(|d| {
-                let mut body = vec![prose(d), prose(d + 100), prose(d + 200)];
+                let mut body = vec![prose(d), prose(d + 100), prose(d + 200), prose(d + 300)];
                 if d < 20 {
                     // A passage quoted in the middle of half the books.
-                    body.insert(1, quoted.clone());
+                    body.insert(2, quoted.clone());
                 }
                 book(d, &body)
             })
@@ -659,31 +759,24 @@ mod tests {
         assert!(got[..4].iter().all(|(_, c)| c.is_boilerplate()), "{got:#?}");
         assert_eq!((got[0].1, got[1].1), (rep, rep), "{got:#?}");
         // The body, with the quoted passage, is content.
-        assert!(got[4..8].iter().all(|(_, c)| *c == LineClass::Content), "{got:#?}");
-        assert!(got[8..].iter().all(|(_, c)| *c == rep), "{got:#?}");
-        assert_eq!(got.len(), 11);
+        assert!(got[4..9].iter().all(|(_, c)| *c == LineClass::Content), "{got:#?}");
+        assert!(got[9..].iter().all(|(_, c)| *c == rep), "{got:#?}");
+        assert_eq!(got.len(), 12);
         // Without the corpus, the header and footer are prose like the rest.
         let alone = classify(&corpus[3], &ClassifierConfig::default());
-        assert!(alone[1].class == LineClass::Content && alone[9].class == LineClass::Content);
+        assert!(alone[1].class == LineClass::Content && alone[10].class == LineClass::Content);
     }
 
     #[test]
     fn per_document_lines_between_links_are_caught() {
-        // Long per-document lines between shared ones: only the chain's
-        // reach, not their own shape, makes them boilerplate.
+        // A long per-document note between two template lines (the credits
+        // inside a Gutenberg licence): the chain crosses it, as it would not
+        // cross two.
         let corpus: Vec<String> = (0..30)
             .map(|d| {
-                format!(
-                    "{HEADER}\n\nThis copy was prepared by volunteer number {} of the {} group in the {} \
-                     office.\n\n{}\n\n{}\n\n{}\n\n{}",
-                    d,
-                    prose(d).split(' ').nth(1).unwrap_or(""),
-                    prose(d + 5).split(' ').nth(1).unwrap_or(""),
-                    FOOTER[0],
-                    prose(d),
-                    prose(d + 50),
-                    prose(d + 70)
-                )
+                let note = prose(d + 900);
+                let body = [prose(d), prose(d + 50), prose(d + 70)].join("\n\n");
+                format!("{HEADER}\n\n{note}\n\n{}\n\n{body}", FOOTER[0])
             })
             .collect();
         let mut stats = LineStats::new();
@@ -692,10 +785,10 @@ mod tests {
         }
         let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
         let got = classes(&corpus[0], None, &repeats);
-        assert_eq!(got[0].1, LineClass::Boilerplate(Reason::Repeated), "{got:#?}");
-        assert_eq!(got[2].1, LineClass::Boilerplate(Reason::Repeated), "{got:#?}");
-        assert!(got[1].1.is_boilerplate(), "{got:#?}");
-        assert_eq!(got[3].1, LineClass::Content, "{got:#?}");
+        let kinds: Vec<LineClass> = got.iter().map(|(_, c)| *c).collect();
+        let rep = LineClass::Boilerplate(Reason::Repeated);
+        let c = LineClass::Content;
+        assert_eq!(kinds, [rep, rep, rep, c, c, c], "{got:#?}");
     }
 
     #[test]
@@ -750,12 +843,15 @@ mod tests {
         assert_eq!(got, classify(&text, &cfg));
     }
 
-    const GUTENBERG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/gutenberg-sample.jsonl.gz");
+    const GUTENBERG: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/gutenberg-sample.jsonl.gz");
 
     /// Where a book's `*** START OF ...` and `*** END OF ...` markers are.
     fn markers(text: &str) -> Option<(usize, usize)> {
         let find = |what: &str| {
-            ["THIS", "THE"].iter().find_map(|w| text.find(&format!("{what} OF {w} PROJECT GUTENBERG")))
+            ["THIS", "THE"]
+                .iter()
+                .find_map(|w| text.find(&format!("{what} OF {w} PROJECT GUTENBERG")))
         };
         Some((find("START")?, find("END")?))
     }
@@ -777,12 +873,15 @@ mod tests {
         let books: Vec<(String, String)> = reader
             .lines()
             .map(|line| {
-                let record: serde_json::Value = serde_json::from_str(&line.expect("readable")).expect("JSON");
+                let record: serde_json::Value =
+                    serde_json::from_str(&line.expect("readable")).expect("JSON");
                 let field = |f: &str| record[f].as_str().expect("string field").to_string();
                 (field("id"), field("text"))
             })
             .collect();
         assert_eq!(books.len(), 263);
+        let bytes: usize = books.iter().map(|(_, t)| t.len()).sum();
+        let clock = std::time::Instant::now();
         let stats = books
             .par_iter()
             .fold(LineStats::default, |mut stats, (_, text)| {
@@ -793,10 +892,19 @@ mod tests {
                 a.merge(b);
                 a
             });
+        let observed = clock.elapsed();
         let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        eprintln!(
+            "{bytes} bytes observed in {observed:?} ({} threads): {} distinct keys, {} kept",
+            rayon::current_num_threads(),
+            stats.global.len(),
+            repeats.len()
+        );
         let cfg = ClassifierConfig::default();
+        let clock = std::time::Instant::now();
 
-        let marked: Vec<&(String, String)> = books.iter().filter(|(_, t)| markers(t).is_some()).collect();
+        let marked: Vec<&(String, String)> =
+            books.iter().filter(|(_, t)| markers(t).is_some()).collect();
         let (mut clean_heads, mut clean_tails, mut body_bytes, mut body_kept) = (0, 0, 0, 0);
         let mut failures = Vec::new();
         for (n, (id, text)) in marked.iter().enumerate() {
@@ -804,13 +912,18 @@ mod tests {
             let labels = classify_with_repeats(text, None, &repeats, &cfg);
             let head = labels.iter().filter(|l| l.start <= start);
             let tail = labels.iter().filter(|l| l.end > end);
-            let body: Vec<&LineLabel> = labels.iter().filter(|l| l.start > start && l.end <= end).collect();
+            let body: Vec<&LineLabel> =
+                labels.iter().filter(|l| l.start > start && l.end <= end).collect();
             let head_clean = head.clone().all(|l| l.class.is_boilerplate());
             let tail_clean = tail.clone().all(|l| l.class.is_boilerplate());
             clean_heads += usize::from(head_clean);
             clean_tails += usize::from(tail_clean);
             body_bytes += body.iter().map(|l| l.end - l.start).sum::<usize>();
-            body_kept += body.iter().filter(|l| !l.class.is_boilerplate()).map(|l| l.end - l.start).sum::<usize>();
+            body_kept += body
+                .iter()
+                .filter(|l| !l.class.is_boilerplate())
+                .map(|l| l.end - l.start)
+                .sum::<usize>();
             // The longest paragraph of the middle third of the book.
             let third = (end - start) / 3;
             let middle = body
@@ -833,44 +946,15 @@ mod tests {
             }
         }
         eprintln!(
-            "{} books with markers: header all boilerplate in {clean_heads}, footer in {clean_tails}; \
-             {body_kept} of {body_bytes} body bytes kept",
-            marked.len()
+            "{} books with markers classified in {:?}: header all boilerplate in {clean_heads}, footer \
+             in {clean_tails}; {body_kept} of {body_bytes} body bytes kept",
+            marked.len(),
+            clock.elapsed()
         );
         assert!(failures.is_empty(), "{failures:#?}");
+        // Outside the sample, a few books carry a licence version too rare
+        // here to be learnt (four use a 2003 header).
+        assert!(clean_heads * 100 >= marked.len() * 95 && clean_tails * 100 >= marked.len() * 95);
         assert!(body_kept as f64 >= 0.95 * body_bytes as f64);
-    }
-
-    #[test]
-    #[ignore]
-    fn tmp_debug_gutenberg() {
-        use std::io::BufRead;
-        let file = std::fs::File::open(GUTENBERG).unwrap();
-        let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
-        let books: Vec<(String, String)> = reader
-            .lines()
-            .map(|line| {
-                let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-                (record["id"].as_str().unwrap().to_string(), record["text"].as_str().unwrap().to_string())
-            })
-            .collect();
-        let mut stats = LineStats::new();
-        for (_, t) in &books { stats.observe(t, None); }
-        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
-        let want = std::env::var("TMP_BOOKS").unwrap_or_default();
-        let mut lk = LineKeys::default();
-        for (id, text) in &books {
-            if !want.split('|').any(|w| !w.is_empty() && id.starts_with(w)) { continue; }
-            let Some((start, end)) = markers(text) else { continue };
-            let labels = classify_with_repeats(text, None, &repeats, &ClassifierConfig::default());
-            eprintln!("===== {id}");
-            for l in &labels {
-                if l.start > start + 3000 && l.end < end.saturating_sub(500) { continue; }
-                let t = &text[l.start..l.end];
-                let (f, p) = if lk.compute(t) { (stats.global.get(&lk.full).copied().unwrap_or(0), lk.prefix.map(|p| stats.global.get(&p).copied().unwrap_or(0))) } else { (0, None) };
-                let sh = format!("{}/{}", lk.shingles.iter().filter(|k| stats.global.get(k).copied().unwrap_or(0) >= 20).count(), lk.shingles.len());
-                eprintln!("{:>4} {:>4?} {:>5} {:>5} {:?} | {}", f, p, sh, t.chars().count(), l.class, t.chars().take(70).collect::<String>().replace('\n', " "));
-            }
-        }
     }
 }

@@ -55,7 +55,9 @@ impl Features {
 /// The words of `text`: whitespace-separated tokens stripped of leading and
 /// trailing punctuation, skipping tokens with no letter or digit.
 pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().map(|t| t.trim_matches(|c: char| !c.is_alphanumeric())).filter(|w| !w.is_empty())
+    text.split_whitespace()
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
 }
 
 fn ends_sentence(text: &str) -> bool {
@@ -90,7 +92,12 @@ pub(crate) enum Cf {
 
 /// The class of one line judged on its own. `lang` is the document's
 /// stop-word list, or `None` to skip the stop-word test.
-pub(crate) fn context_free(text: &str, f: &Features, lang: Option<usize>, cfg: &ClassifierConfig) -> Cf {
+pub(crate) fn context_free(
+    text: &str,
+    f: &Features,
+    lang: Option<usize>,
+    cfg: &ClassifierConfig,
+) -> Cf {
     if f.words == 0 {
         // Rules such as "* * *" or "-----": separators, judged by context.
         return Cf::Short;
@@ -200,17 +207,75 @@ fn lower_in(word: &str, list: &[&str]) -> bool {
 /// sample never put such a salutation on a line by itself.
 pub(crate) fn is_reader_salutation(text: &str) -> bool {
     const SALUTATIONS: &[&str] = &[
-        "dear", "liebe", "lieber", "liebes", "cher", "chère", "chers", "chères", "querido", "querida",
-        "queridos", "queridas", "estimado", "estimada", "estimados", "caro", "cara", "cari", "care",
-        "beste", "geachte",
+        "dear",
+        "liebe",
+        "lieber",
+        "liebes",
+        "cher",
+        "chère",
+        "chers",
+        "chères",
+        "querido",
+        "querida",
+        "queridos",
+        "queridas",
+        "estimado",
+        "estimada",
+        "estimados",
+        "caro",
+        "cara",
+        "cari",
+        "care",
+        "beste",
+        "geachte",
     ];
     const READERS: &[&str] = &[
-        "reader", "readers", "user", "users", "visitor", "visitors", "subscriber", "subscribers",
-        "customer", "customers", "leser", "leserin", "leserinnen", "nutzer", "nutzerinnen", "besucher",
-        "lecteur", "lecteurs", "lectrice", "lectrices", "utilisateur", "utilisateurs", "abonné",
-        "abonnés", "lector", "lectora", "lectores", "lectoras", "usuario", "usuarios", "lettore",
-        "lettori", "lettrice", "lettrici", "utente", "utenti", "leitor", "leitora", "leitores",
-        "leitoras", "lezer", "lezers", "bezoeker", "bezoekers", "gebruiker", "gebruikers",
+        "reader",
+        "readers",
+        "user",
+        "users",
+        "visitor",
+        "visitors",
+        "subscriber",
+        "subscribers",
+        "customer",
+        "customers",
+        "leser",
+        "leserin",
+        "leserinnen",
+        "nutzer",
+        "nutzerinnen",
+        "besucher",
+        "lecteur",
+        "lecteurs",
+        "lectrice",
+        "lectrices",
+        "utilisateur",
+        "utilisateurs",
+        "abonné",
+        "abonnés",
+        "lector",
+        "lectora",
+        "lectores",
+        "lectoras",
+        "usuario",
+        "usuarios",
+        "lettore",
+        "lettori",
+        "lettrice",
+        "lettrici",
+        "utente",
+        "utenti",
+        "leitor",
+        "leitora",
+        "leitores",
+        "leitoras",
+        "lezer",
+        "lezers",
+        "bezoeker",
+        "bezoekers",
+        "gebruiker",
+        "gebruikers",
     ];
     let mut it = words(text);
     let Some(first) = it.next() else { return false };
@@ -226,11 +291,48 @@ pub(crate) fn is_reader_salutation(text: &str) -> bool {
 /// making up 60% of the line.
 pub(crate) fn is_share_bar(text: &str) -> bool {
     const SHARE: &[&str] = &[
-        "twitter", "facebook", "myspace", "yahoo", "linkedin", "mixx", "digg", "reddit",
-        "stumbleupon", "delicious", "google", "pinterest", "tumblr", "whatsapp", "telegram", "viber",
-        "vk", "vkontakte", "odnoklassniki", "weibo", "wechat", "qzone", "instagram", "youtube",
-        "email", "e-mail", "mail", "print", "share", "tweet", "pin", "sms", "rss", "messenger",
-        "pocket", "flipboard", "newsvine", "fark", "technorati", "bookmark", "livejournal", "xing",
+        "twitter",
+        "facebook",
+        "myspace",
+        "yahoo",
+        "linkedin",
+        "mixx",
+        "digg",
+        "reddit",
+        "stumbleupon",
+        "delicious",
+        "google",
+        "pinterest",
+        "tumblr",
+        "whatsapp",
+        "telegram",
+        "viber",
+        "vk",
+        "vkontakte",
+        "odnoklassniki",
+        "weibo",
+        "wechat",
+        "qzone",
+        "instagram",
+        "youtube",
+        "email",
+        "e-mail",
+        "mail",
+        "print",
+        "share",
+        "tweet",
+        "pin",
+        "sms",
+        "rss",
+        "messenger",
+        "pocket",
+        "flipboard",
+        "newsvine",
+        "fark",
+        "technorati",
+        "bookmark",
+        "livejournal",
+        "xing",
         "evernote",
     ];
     const FILLER: &[&str] = &[
@@ -255,15 +357,96 @@ pub(crate) fn is_share_bar(text: &str) -> bool {
 /// temperature, and at most two other words, making up at most half of it.
 pub(crate) fn is_timestamp(text: &str) -> bool {
     const DATE_WORDS: &[&str] = &[
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-        "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday",
-        "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat",
-        "sun", "am", "pm", "a.m", "p.m", "gmt", "utc", "bst", "cet", "cest", "est", "edt", "cst",
-        "cdt", "mst", "mdt", "pst", "pdt", "msk", "updated", "update", "posted", "published",
-        "modified", "created", "last", "date", "time", "on", "at", "min", "max", "today",
-        "yesterday", "ago", "hour", "hours", "minute", "minutes", "mins", "hr", "hrs", "h",
-        "aktualisiert", "uhr", "publié", "actualizado", "publicado", "aggiornato", "pubblicato",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "am",
+        "pm",
+        "a.m",
+        "p.m",
+        "gmt",
+        "utc",
+        "bst",
+        "cet",
+        "cest",
+        "est",
+        "edt",
+        "cst",
+        "cdt",
+        "mst",
+        "mdt",
+        "pst",
+        "pdt",
+        "msk",
+        "updated",
+        "update",
+        "posted",
+        "published",
+        "modified",
+        "created",
+        "last",
+        "date",
+        "time",
+        "on",
+        "at",
+        "min",
+        "max",
+        "today",
+        "yesterday",
+        "ago",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "mins",
+        "hr",
+        "hrs",
+        "h",
+        "aktualisiert",
+        "uhr",
+        "publié",
+        "actualizado",
+        "publicado",
+        "aggiornato",
+        "pubblicato",
     ];
     let (mut strong, mut other, mut total) = (0, 0, 0);
     for token in text.split_whitespace() {
@@ -335,7 +518,10 @@ fn is_reading(t: &str) -> bool {
 /// "News › World › Europe"): two or more separator tokens and at most four
 /// words between them on average.
 pub(crate) fn is_separated_menu(text: &str) -> bool {
-    const SEPARATORS: &[&str] = &["|", "\u{2022}", "\u{b7}", "\u{bb}", "\u{203a}", ">", "/", "-", "\u{2013}", "\u{2014}", "::"];
+    const SEPARATORS: &[&str] = &[
+        "|", "\u{2022}", "\u{b7}", "\u{bb}", "\u{203a}", ">", "/", "-", "\u{2013}", "\u{2014}",
+        "::",
+    ];
     let mut separators = 0;
     let mut words = 0;
     for token in text.split_whitespace() {
@@ -359,7 +545,14 @@ mod tests {
         let cases = [
             ("The cat sat on the mat.", 23, 6, 3, false, true),
             ("European Edition", 16, 2, 0, true, false),
-            ("Communists Refuse to Go Ahead With First Post-Soviet Referendum", 63, 9, 2, true, false),
+            (
+                "Communists Refuse to Go Ahead With First Post-Soviet Referendum",
+                63,
+                9,
+                2,
+                true,
+                false,
+            ),
             ("UN chief courts support from Russia", 35, 6, 1, false, false),
             ("\u{201c}I\u{2019}d like it,\u{201d} he said.\u{201d}", 24, 5, 5, false, true),
             ("(Agencies)", 10, 1, 0, true, false),
@@ -477,7 +670,8 @@ mod tests {
                      the United States and other key Security Council members have given preliminary \
                      pledges of support for a second five-year term.";
         let near = "But his spokesman said Ban's public comment was not intended as a request for support.";
-        let names = "Ban Ki-moon Dmitry Medvedev Sergei Lavrov Vladimir Putin Martin Nesirky Kofi Annan \
+        let names =
+            "Ban Ki-moon Dmitry Medvedev Sergei Lavrov Vladimir Putin Martin Nesirky Kofi Annan \
                      Igor Ivanov Antonio Guterres";
         let cases = [
             (prose, Some(0), Cf::Good),
@@ -488,7 +682,11 @@ mod tests {
             ("\"Yes,\" he said.", Some(0), Cf::Short),
             ("World", Some(0), Cf::Weak { reason: Reason::LinkList, heading: false }),
             ("Blowing in the wind", Some(0), Cf::Weak { reason: Reason::Short, heading: true }),
-            ("UN Chief Asks Medvedev for Support on Libya", Some(0), Cf::Weak { reason: Reason::LinkList, heading: true }),
+            (
+                "UN Chief Asks Medvedev for Support on Libya",
+                Some(0),
+                Cf::Weak { reason: Reason::LinkList, heading: true },
+            ),
             ("Dear reader,", Some(0), Cf::Bad(Reason::Notice)),
             ("Twitter Facebook Myspace Yahoo! Linkedin Mixx", Some(0), Cf::Bad(Reason::ShareBar)),
             ("MIN +17", Some(0), Cf::Bad(Reason::Timestamp)),

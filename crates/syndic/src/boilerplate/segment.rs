@@ -7,8 +7,11 @@
 //! and a licence paragraph re-wrapped differently would hash differently. A
 //! document is therefore treated as hard-wrapped when nearly all of its lines
 //! fit in 100 characters and half of them are at least 30 long; its units are
-//! then paragraphs, which end at a blank line or where a line is indented
-//! further than the one above (the newswire style of marking paragraphs).
+//! then paragraphs, which end at a blank line, or where a line is indented
+//! further than the one above: the newswire style of marking paragraphs.
+//! That second rule is dropped in a block (between blank lines) where more
+//! than a quarter of the lines are indented further than their predecessor,
+//! as in verse that indents every other line, whose stanzas must stay whole.
 
 /// One unit of a document: a line, or a paragraph of a hard-wrapped text.
 ///
@@ -34,40 +37,41 @@ const WRAPPED_MIN_LINES: usize = 4;
 
 /// Splits `text` into its non-empty lines, or into paragraphs when the text
 /// is hard-wrapped (see the module notes). Lines end at `\n`; a `\r` before
-/// it is trimmed with the other whitespace. O(text), one allocation.
+/// it is trimmed with the other whitespace. O(text).
 pub fn lines(text: &str) -> Vec<Line<'_>> {
-    let wrapped = is_hard_wrapped(text);
     let mut out = Vec::new();
-    // The paragraph being built in wrapped mode: its range and the
-    // indentation of its last line.
-    let mut open: Option<(usize, usize, usize)> = None;
+    if !is_hard_wrapped(text) {
+        out.extend(raw_lines(text).flatten().map(|raw| make(text, raw.start, raw.end)));
+        return out;
+    }
+    // The lines of the block (between blank lines) being read.
+    let mut block = Vec::new();
     for raw in raw_lines(text) {
-        let Some(raw) = raw else {
-            if let Some((start, end, _)) = open.take() {
-                out.push(make(text, start, end));
-            }
-            continue;
-        };
-        if !wrapped {
-            out.push(make(text, raw.start, raw.end));
-            continue;
-        }
-        match open {
-            Some((start, _, indent)) if raw.indent <= indent => {
-                open = Some((start, raw.end, raw.indent));
-            }
-            _ => {
-                if let Some((start, end, _)) = open.take() {
-                    out.push(make(text, start, end));
-                }
-                open = Some((raw.start, raw.end, raw.indent));
-            }
+        match raw {
+            Some(raw) => block.push(raw),
+            None => split_block(text, &mut block, &mut out),
         }
     }
-    if let Some((start, end, _)) = open {
-        out.push(make(text, start, end));
-    }
+    split_block(text, &mut block, &mut out);
     out
+}
+
+/// Appends the paragraphs of one block of a hard-wrapped text to `out`, and
+/// empties the block.
+fn split_block<'a>(text: &'a str, block: &mut Vec<RawLine>, out: &mut Vec<Line<'a>>) {
+    let deeper = block.windows(2).filter(|w| w[1].indent > w[0].indent).count();
+    let indent_splits = deeper * 4 <= block.len();
+    let mut lines = block.drain(..);
+    let Some(first) = lines.next() else { return };
+    let (mut start, mut end, mut indent) = (first.start, first.end, first.indent);
+    for raw in lines {
+        if indent_splits && raw.indent > indent {
+            out.push(make(text, start, end));
+            start = raw.start;
+        }
+        (end, indent) = (raw.end, raw.indent);
+    }
+    out.push(make(text, start, end));
 }
 
 fn make(text: &str, start: usize, end: usize) -> Line<'_> {
@@ -111,11 +115,8 @@ fn is_hard_wrapped(text: &str) -> bool {
         hist[chars.min(WRAPPED_MAX_CHARS + 1)] += 1;
         lines += 1;
     }
-    if lines < WRAPPED_MIN_LINES {
-        return false;
-    }
     // At most 2% of lines may be longer (a URL, a table row).
-    if hist[WRAPPED_MAX_CHARS + 1] * 50 > lines {
+    if lines < WRAPPED_MIN_LINES || hist[WRAPPED_MAX_CHARS + 1] * 50 > lines {
         return false;
     }
     let mut below = 0;
@@ -160,17 +161,24 @@ mod tests {
                             epoch of belief, it was the epoch of incredulity, it was the\n\
                             season of Light.";
         let long = "x".repeat(150);
+        let verse = "To pipe again of passion! fold thy wings\n    O'er daring Icarus and bid thy feet\n\
+                     Sleep hidden in the lyre's silent strings\n    Till thou hast found the old Castalian \
+                     rill,\nOr the Sicilian meadows, and the music sweet.".to_string();
         let cases: Vec<(&str, String, Vec<String>)> = vec![
             ("empty", String::new(), vec![]),
             ("only whitespace", " \n\t\r\n \u{a0}".into(), vec![]),
             ("no trailing newline", "a\nb".into(), vec!["a".into(), "b".into()]),
-            ("short lines stay lines", "Home\nNews\nSport\nWeather\nAbout".into(), vec![
-                "Home".into(),
-                "News".into(),
-                "Sport".into(),
-                "Weather".into(),
-                "About".into(),
-            ]),
+            (
+                "short lines stay lines",
+                "Home\nNews\nSport\nWeather\nAbout".into(),
+                vec![
+                    "Home".into(),
+                    "News".into(),
+                    "Sport".into(),
+                    "Weather".into(),
+                    "About".into(),
+                ],
+            ),
             (
                 "hard-wrapped text is joined into paragraphs",
                 format!("{wrapped_para}\n\n{wrapped_para}"),
@@ -180,6 +188,11 @@ mod tests {
                 "a deeper indent starts a paragraph (newswire style)",
                 format!("{wrapped_para}\n    {wrapped_para}\n Reuter"),
                 vec![wrapped_para.into(), wrapped_para.into(), "Reuter".into()],
+            ),
+            (
+                "verse indenting every other line keeps its stanzas",
+                format!("{verse}\n\n{verse}"),
+                vec![verse.clone(), verse.clone()],
             ),
             (
                 "long lines mean one unit a line",

@@ -194,16 +194,51 @@ mod tests {
         let cases: Vec<(&str, Vec<Cf>, Vec<usize>, &str)> = vec![
             ("short between good is content", vec![G, SH, G], vec![300, 20, 300], "ccc"),
             ("short between bad is boilerplate", vec![B, SH, B, G], vec![20, 20, 20, 300], "bbbc"),
-            ("short between good and a near-good line", vec![G, SH, N, B], vec![300, 20, 100, 20], "cccb"),
+            (
+                "short between good and a near-good line",
+                vec![G, SH, N, B],
+                vec![300, 20, 100, 20],
+                "cccb",
+            ),
             ("short after content, before the edge", vec![G, SH, W], vec![300, 20, 10], "cbb"),
-            ("near-good between bad is boilerplate", vec![G, W, N, W], vec![300, 10, 100, 10], "cbbb"),
+            (
+                "near-good between bad is boilerplate",
+                vec![G, W, N, W],
+                vec![300, 10, 100, 10],
+                "cbbb",
+            ),
             ("near-good next to content", vec![B, N, G], vec![20, 100, 300], "bcc"),
-            ("teaser block after a story", vec![G, W, W, N, W, N, W], vec![300, 7, 19, 98, 11, 74, 20], "cbbbbbb"),
-            ("headline over dateline and lede", vec![W, H, B, N, G], vec![5, 35, 25, 180, 300], "bcbcc"),
-            ("lede separated by a label from the body", vec![H, B, N, W, G], vec![60, 25, 190, 15, 215], "cbcbc"),
+            (
+                "teaser block after a story",
+                vec![G, W, W, N, W, N, W],
+                vec![300, 7, 19, 98, 11, 74, 20],
+                "cbbbbbb",
+            ),
+            (
+                "headline over dateline and lede",
+                vec![W, H, B, N, G],
+                vec![5, 35, 25, 180, 300],
+                "bcbcc",
+            ),
+            (
+                "lede separated by a label from the body",
+                vec![H, B, N, W, G],
+                vec![60, 25, 190, 15, 215],
+                "cbcbc",
+            ),
             ("heading too far from content", vec![H, B, B, G], vec![40, 150, 150, 300], "bbbc"),
-            ("stacked headlines over a lede", vec![H, H, B, N, W, G], vec![60, 60, 25, 190, 15, 215], "ccbcbc"),
-            ("no good line: only own evidence counts", vec![W, N, SH, B], vec![40, 100, 20, 20], "cccb"),
+            (
+                "stacked headlines over a lede",
+                vec![H, H, B, N, W, G],
+                vec![60, 60, 25, 190, 15, 215],
+                "ccbcbc",
+            ),
+            (
+                "no good line: only own evidence counts",
+                vec![W, N, SH, B],
+                vec![40, 100, 20, 20],
+                "cccb",
+            ),
             ("empty", vec![], vec![], ""),
         ];
         for (name, cf, chars, want) in cases {

@@ -33,15 +33,18 @@ pub(crate) const LANGUAGES: usize = 7;
 const MIN_LANGUAGE_SHARE: f64 = 0.15;
 
 /// For each stop word (keyed by the hash of its lowercase form), the set of
-/// languages whose list holds it.
-static TABLE: LazyLock<HashMap<u64, u8, IdBuild>> = LazyLock::new(|| {
+/// languages whose list holds it; and the longest stop word, in bytes, so
+/// that longer words skip the lookup.
+static TABLE: LazyLock<(HashMap<u64, u8, IdBuild>, usize)> = LazyLock::new(|| {
     let mut table = HashMap::default();
+    let mut longest = 0;
     for (lang, list) in LISTS.iter().enumerate() {
         for word in list.lines().map(str::trim).filter(|w| !w.is_empty() && !w.starts_with('#')) {
             *table.entry(word_hash(word)).or_insert(0) |= 1 << lang;
+            longest = longest.max(word.len());
         }
     }
-    table
+    (table, longest)
 });
 
 fn word_hash(lowercase: &str) -> u64 {
@@ -58,15 +61,24 @@ impl StopWords {
     /// The languages whose list holds `word` (one bit each), after
     /// lowercasing it and folding the typographic apostrophe into `'`.
     pub(crate) fn mask(&mut self, word: &str) -> u8 {
+        let (table, longest) = &*TABLE;
+        // A lowercase form has at least one byte per character.
+        if word.len() > *longest && word.chars().count() > *longest {
+            return 0;
+        }
         self.buf.clear();
-        for c in word.chars() {
-            if c == '\u{2019}' {
-                self.buf.push('\'');
-            } else {
-                self.buf.extend(c.to_lowercase());
+        if word.is_ascii() {
+            self.buf.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            for c in word.chars() {
+                if c == '\u{2019}' {
+                    self.buf.push('\'');
+                } else {
+                    self.buf.extend(c.to_lowercase());
+                }
             }
         }
-        TABLE.get(&word_hash(&self.buf)).copied().unwrap_or(0)
+        table.get(&word_hash(&self.buf)).copied().unwrap_or(0)
     }
 }
 

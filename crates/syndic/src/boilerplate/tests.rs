@@ -121,7 +121,8 @@ fn hard_wrapped_paragraphs_are_labelled_whole() {
         }
         out
     };
-    let text = format!("CHAPTER I\n\n{}\n\n{}\n\n{}", para(STORY[0]), para(STORY[1]), para(STORY[2]));
+    let text =
+        format!("CHAPTER I\n\n{}\n\n{}\n\n{}", para(STORY[0]), para(STORY[1]), para(STORY[2]));
     let got = run(&text);
     assert_eq!(got.len(), 4, "{got:#?}");
     assert!(got[1].0.contains('\n'));
@@ -168,12 +169,11 @@ fn spans_merge_runs_of_one_reason() {
 }
 
 #[test]
-fn clean_text_keeps_content_and_its_separators() {
+fn content_bytes_counts_the_kept_lines() {
     let text = format!("World\n\n{}\n\nMIN +17\n{}\n\n\n{}\nE-paper", STORY[0], STORY[1], STORY[2]);
     let labels = classify(&text, &ClassifierConfig::default());
-    assert_eq!(clean_text(&text, &labels), format!("{}\n\n{}\n\n\n{}", STORY[0], STORY[1], STORY[2]));
     assert_eq!(content_bytes(&labels), STORY.iter().map(|s| s.len()).sum::<usize>());
-    assert_eq!(clean_text("", &[]), "");
+    assert_eq!(content_bytes(&[]), 0);
 }
 
 #[test]
@@ -200,7 +200,11 @@ fn config_validation() {
         ClassifierConfig { stopwords_low: f64::NAN, ..ok.clone() },
     ];
     for cfg in bad {
-        assert_eq!(cfg.validate().expect_err("invalid config accepted").kind(), "config", "{cfg:?}");
+        assert_eq!(
+            cfg.validate().expect_err("invalid config accepted").kind(),
+            "config",
+            "{cfg:?}"
+        );
         // Unchecked, a bad configuration still labels without panicking.
         assert_eq!(classify(STORY[0], &cfg).len(), 1);
     }
@@ -271,7 +275,11 @@ fn seeds() {
         let labels = classify(&text, &ClassifierConfig::default());
         let kept = content_bytes(&labels);
         let dropped = labels.iter().filter(|l| l.class.is_boilerplate()).count();
-        eprintln!("{name}: {} lines, {dropped} boilerplate; {kept} of {} bytes kept", labels.len(), text.len());
+        eprintln!(
+            "{name}: {} lines, {dropped} boilerplate; {kept} of {} bytes kept",
+            labels.len(),
+            text.len()
+        );
         let named: Vec<(String, LineClass)> =
             labels.iter().map(|l| (text[l.start..l.end].to_string(), l.class)).collect();
         pages.insert(name, named);
@@ -291,7 +299,8 @@ fn seeds() {
     // Every story paragraph (the long lines) of the three copies is content.
     for name in ["001.txt", "002.txt", "004.txt"] {
         let page = &pages[name];
-        let story_end = page.iter().position(|(t, _)| t == "E-paper" || t == "See also:").unwrap_or(page.len());
+        let story_end =
+            page.iter().position(|(t, _)| t == "E-paper" || t == "See also:").unwrap_or(page.len());
         for (text, class) in &page[..story_end] {
             if text.chars().count() >= 100 {
                 assert_eq!(*class, LineClass::Content, "{name}: {text}");

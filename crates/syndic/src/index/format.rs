@@ -30,7 +30,8 @@ pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("co
 pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
 /// `DocId` → [`DocRecord`], every document ever added (deleted ones flagged).
 pub(crate) const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
-/// `DocId` → zstd frame of the original UTF-8 text, live documents only.
+/// `DocId` → `codec:u8` then the original UTF-8 text, raw (codec 0) or as
+/// one zstd frame (codec 1); live documents only.
 pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("texts");
 /// `DocId` → MinHash signature, `num_perm` × u32 LE; only with signature
 /// verification.

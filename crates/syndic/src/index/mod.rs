@@ -56,17 +56,18 @@
 //! use syndic::Document;
 //! let dir = tempfile::tempdir()?;
 //! let index = Index::create(dir.path(), DedupConfig::builder().threshold(0.5).build()?)?;
-//! let text = "Shares of the company rose sharply on Tuesday after quarterly earnings beat forecasts";
+//! let text = "Shares of the company rose sharply on Tuesday after it reported quarterly \
+//!             earnings that beat analyst expectations and raised its forecast for the year";
 //! index.add_batch(&[Document::new("a", text)])?;
 //! // A near copy arrives: it matches `a` and joins its cluster.
-//! let outcomes = index.add_batch(&[Document::new("b", text.replace("Tuesday", "Monday"))])?;
+//! let outcomes = index.add_batch(&[Document::new("b", text.replace("year", "full year"))])?;
 //! let AddOutcome::Added(report) = &outcomes[0] else { panic!("b is new") };
 //! assert_eq!(report.matches[0].id, "a");
 //! assert_eq!((report.cluster.id.as_str(), report.cluster.size), ("a", 2));
 //! // Queries do not add.
 //! assert_eq!(index.query(text)?.matches[0].similarity, 1.0);
 //! assert_eq!(index.stats()?.documents, 2);
-//! # Ok::<(), syndic::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod format;
@@ -94,7 +95,7 @@ use crate::verify::VerifyMethod;
 #[cfg(test)]
 use format::DocRecord;
 use format::{COUNTERS, META};
-use view::{prepare, Read, ReadTables, View, WriteTables};
+use view::{prepare, Prepared, Read, ReadTables, View, WriteTables};
 
 /// The file of an index inside its directory.
 pub const INDEX_FILE: &str = "index.redb";
@@ -152,6 +153,32 @@ pub enum AddOutcome {
     Added(DocReport),
     /// Not added: a live document already has this id.
     DuplicateId(String),
+}
+
+/// Documents with the per-document work of an add done; see
+/// [`Index::prepare`]. Batches can be appended to one another, to be added
+/// in one transaction.
+pub struct PreparedBatch {
+    docs: Vec<Document>,
+    prepared: Vec<Prepared>,
+}
+
+impl PreparedBatch {
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Moves `other`'s documents to the end of this batch.
+    pub fn append(&mut self, mut other: PreparedBatch) {
+        self.docs.append(&mut other.docs);
+        self.prepared.append(&mut other.prepared);
+    }
 }
 
 /// Counts over the live documents of an index.
@@ -459,7 +486,24 @@ impl Index {
     /// document whose id a live document has is not added. When this
     /// returns `Ok`, every added document is on disk.
     pub fn add_batch(&self, docs: &[Document]) -> Result<Vec<AddOutcome>> {
-        let prepared = prepare(docs, &self.config).map_err(|e| Error::io(&self.dir, e))?;
+        let prepared = prepare(docs, &self.config, true).map_err(|e| Error::io(&self.dir, e))?;
+        self.commit_adds(docs, prepared)
+    }
+
+    /// Does the per-document work of an add (normalizing, sketching,
+    /// compressing) without touching the index, so that it can run in
+    /// parallel, outside the one write transaction at a time.
+    pub fn prepare(&self, docs: Vec<Document>) -> Result<PreparedBatch> {
+        let prepared = prepare(&docs, &self.config, true).map_err(|e| Error::io(&self.dir, e))?;
+        Ok(PreparedBatch { docs, prepared })
+    }
+
+    /// [`Index::add_batch`] for documents prepared by [`Index::prepare`].
+    pub fn add_prepared(&self, batch: PreparedBatch) -> Result<Vec<AddOutcome>> {
+        self.commit_adds(&batch.docs, batch.prepared)
+    }
+
+    fn commit_adds(&self, docs: &[Document], prepared: Vec<Prepared>) -> Result<Vec<AddOutcome>> {
         let txn = self.db.begin_write().map_err(|e| store_error(&self.dir, e))?;
         let outcomes = {
             let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
@@ -491,7 +535,7 @@ impl Index {
     /// [`Index::query`] for many texts, against one snapshot.
     pub fn query_batch(&self, texts: &[&str]) -> Result<Vec<QueryReport>> {
         let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
-        let prepared = prepare(&docs, &self.config).map_err(|e| Error::io(&self.dir, e))?;
+        let prepared = prepare(&docs, &self.config, false).map_err(|e| Error::io(&self.dir, e))?;
         let mut view = self.read_view()?;
         prepared.into_iter().map(|prep| view.query(prep)).collect()
     }
@@ -618,7 +662,7 @@ impl Index {
         config: &AlignConfig,
     ) -> Result<Option<Vec<PassageSpan>>> {
         config.validate()?;
-        let view = self.read_view()?;
+        let mut view = self.read_view()?;
         let Some(d) = view.doc_id(id)? else { return Ok(None) };
         let stored = view.text(d)?;
         let normalizer = self.config.shingler().normalizer();

@@ -57,8 +57,17 @@ fn indexed(
 ) -> (tempfile::TempDir, Index) {
     let dir = tempfile::tempdir().unwrap();
     let index = Index::create(dir.path().join("idx"), builder.clone().build().unwrap()).unwrap();
-    for docs in docs.chunks(chunk.max(1)) {
-        let outcomes = index.add_batch(docs).unwrap();
+    for (i, docs) in docs.chunks(chunk.max(1)).enumerate() {
+        // Both ways in: directly, and prepared then appended.
+        let outcomes = if i % 2 == 0 {
+            index.add_batch(docs).unwrap()
+        } else {
+            let (head, tail) = docs.split_at(docs.len() / 2);
+            let mut batch = index.prepare(head.to_vec()).unwrap();
+            batch.append(index.prepare(tail.to_vec()).unwrap());
+            assert_eq!(batch.len(), docs.len());
+            index.add_prepared(batch).unwrap()
+        };
         assert!(outcomes.iter().all(|o| matches!(o, AddOutcome::Added(_))));
     }
     index.check_consistency().unwrap();
@@ -327,4 +336,23 @@ fn passages_point_into_both_texts() {
     assert!(docs[0].text[s.doc_start..s.doc_end].ends_with("demand in asia"));
     assert!(s.words >= 25 && s.identity > 0.9, "{s:?}");
     assert_eq!(index.passages(&query, "unknown", &config).unwrap(), None);
+}
+
+#[test]
+fn texts_are_stored_raw_or_compressed_whichever_is_smaller() {
+    let builder = DedupConfig::builder();
+    let long = FAMILIES.join(" ").repeat(20);
+    let docs =
+        vec![Document::new("short", "a short headline"), Document::new("long", long.as_str())];
+    let (_dir, index) = indexed(&docs, &builder, 2);
+    let txn = index.db.begin_read().unwrap();
+    let texts = txn.open_table(format::TEXTS).unwrap();
+    let codec = |d: u32| texts.get(d).unwrap().unwrap().value()[0];
+    assert_eq!((codec(0), codec(1)), (view::TEXT_RAW, view::TEXT_ZSTD));
+    assert!(texts.get(1).unwrap().unwrap().value().len() < long.len());
+    // Both read back exactly.
+    let mut view = index.read_view().unwrap();
+    for (d, doc) in docs.iter().enumerate() {
+        assert_eq!(view.text(DocId::from_u32(d as u32)).unwrap(), doc.text, "{}", doc.id);
+    }
 }

@@ -27,6 +27,11 @@ use crate::verify::{jaccard_sorted, VerifyMethod};
 /// zstd level for stored texts: level 3 compresses news text about 3:1 at
 /// hundreds of MB/s, so it never limits adds.
 const TEXT_ZSTD_LEVEL: i32 = 3;
+/// First byte of a `texts` value: the text follows as it is (a headline
+/// does not shrink under zstd, whose frame header alone is 6 bytes).
+pub(crate) const TEXT_RAW: u8 = 0;
+/// First byte of a `texts` value: a zstd frame follows.
+pub(crate) const TEXT_ZSTD: u8 = 1;
 
 /// What an add or a query needs of a document, computed in parallel
 /// before the (sequential) transaction.
@@ -37,30 +42,60 @@ pub(crate) struct Prepared {
     signature: Vec<u32>,
     /// The shingle set, when verification is by exact Jaccard.
     set: Option<Vec<u64>>,
-    /// The zstd-compressed text.
-    compressed: Vec<u8>,
+    /// The `texts` value (empty for queries, which store nothing).
+    stored: Vec<u8>,
 }
 
-/// Sketches, shingle sets and compressed texts of a batch, in parallel.
-/// Hashes and signatures come from [`sketch_batch`], the batch pipeline's
-/// own pass 1, so that both see the same documents the same way.
-pub(crate) fn prepare(docs: &[Document], config: &DedupConfig) -> std::io::Result<Vec<Prepared>> {
+/// Sketches, shingle sets and (with `store`) encoded texts of a batch, in
+/// parallel. Hashes and signatures come from [`sketch_batch`], the batch
+/// pipeline's own pass 1, so that both see the same documents the same way.
+pub(crate) fn prepare(
+    docs: &[Document],
+    config: &DedupConfig,
+    store: bool,
+) -> std::io::Result<Vec<Prepared>> {
     let sketches = sketch_batch(docs, config);
     let need_sets = config.mode() == Mode::MinHash && config.verify() == VerifyMethod::Exact;
     sketches
         .into_par_iter()
         .zip(docs.par_iter())
-        .map_init(Tokens::default, |tokens, (sketch, doc)| {
-            Ok(Prepared {
-                hash: sketch.content_hash,
-                tokens: sketch.tokens,
-                bytes: doc.text.len() as u64,
-                signature: sketch.signature,
-                set: need_sets.then(|| config.shingler().shingle_set(&doc.text, tokens)),
-                compressed: zstd::bulk::compress(doc.text.as_bytes(), TEXT_ZSTD_LEVEL)?,
-            })
-        })
+        .map_init(
+            || (Tokens::default(), None),
+            |(tokens, compressor), (sketch, doc)| {
+                Ok(Prepared {
+                    hash: sketch.content_hash,
+                    tokens: sketch.tokens,
+                    bytes: doc.text.len() as u64,
+                    signature: sketch.signature,
+                    set: need_sets.then(|| config.shingler().shingle_set(&doc.text, tokens)),
+                    stored: if store { encode_text(compressor, &doc.text)? } else { Vec::new() },
+                })
+            },
+        )
         .collect()
+}
+
+/// The `texts` value of `text`: zstd when that is smaller, else raw. The
+/// compressor is kept per worker thread: creating a zstd context costs
+/// more than compressing a headline.
+fn encode_text(
+    compressor: &mut Option<zstd::bulk::Compressor<'static>>,
+    text: &str,
+) -> std::io::Result<Vec<u8>> {
+    let compressor = match compressor {
+        Some(c) => c,
+        None => compressor.insert(zstd::bulk::Compressor::new(TEXT_ZSTD_LEVEL)?),
+    };
+    let frame = compressor.compress(text.as_bytes())?;
+    let (codec, body) = if frame.len() < text.len() {
+        (TEXT_ZSTD, frame.as_slice())
+    } else {
+        (TEXT_RAW, text.as_bytes())
+    };
+    let mut out = Vec::with_capacity(1 + body.len());
+    out.push(codec);
+    out.extend_from_slice(body);
+    Ok(out)
 }
 
 /// Tables of a read or of a write transaction.
@@ -154,6 +189,7 @@ pub(crate) struct View<'a, F: Family> {
     pending: HashMap<DocId, u128>,
     sets: HashMap<DocId, Arc<Vec<u64>>>,
     signatures: HashMap<DocId, Arc<Vec<u32>>>,
+    decompressor: Option<zstd::bulk::Decompressor<'static>>,
 }
 
 impl<'a, F: Family> View<'a, F> {
@@ -165,6 +201,7 @@ impl<'a, F: Family> View<'a, F> {
             pending: HashMap::new(),
             sets: HashMap::new(),
             signatures: HashMap::new(),
+            decompressor: None,
         }
     }
 
@@ -210,12 +247,29 @@ impl<'a, F: Family> View<'a, F> {
     }
 
     /// The original text of a live document.
-    pub(crate) fn text(&self, d: DocId) -> Result<String> {
+    pub(crate) fn text(&mut self, d: DocId) -> Result<String> {
         let record = self.record(d)?;
         let found = self.tables.texts.get(d.as_u32()).map_err(self.store())?;
-        let compressed = found.ok_or_else(|| self.corrupt(format!("document {d} has no text")))?;
-        let bytes = zstd::bulk::decompress(compressed.value(), record.bytes as usize)
-            .map_err(|e| self.corrupt(format!("text of document {d}: {e}")))?;
+        let stored = found
+            .ok_or_else(|| self.corrupt(format!("document {d} has no text")))?
+            .value()
+            .to_vec();
+        let bytes = match stored.split_first() {
+            Some((&TEXT_RAW, raw)) => raw.to_vec(),
+            Some((&TEXT_ZSTD, frame)) => {
+                let decompressor = match &mut self.decompressor {
+                    Some(d) => d,
+                    None => self.decompressor.insert(
+                        zstd::bulk::Decompressor::new().map_err(|e| Error::io(self.dir, e))?,
+                    ),
+                };
+                decompressor.decompress(frame, record.bytes as usize).map_err(|e| Error::Index {
+                    path: self.dir.to_owned(),
+                    message: format!("corrupt index: text of document {d}: {e}"),
+                })?
+            }
+            _ => return Err(self.corrupt(format!("text of document {d} has an unknown encoding"))),
+        };
         String::from_utf8(bytes)
             .map_err(|_| self.corrupt(format!("text of document {d} is not UTF-8")))
     }
@@ -255,8 +309,9 @@ impl<'a, F: Family> View<'a, F> {
             return Ok(sig.clone());
         }
         let stored = self.tables.signatures.get(d.as_u32()).map_err(self.store())?;
+        let stored = stored.map(|bytes| format::decode_signature(bytes.value()));
         let sig = match stored {
-            Some(bytes) => format::decode_signature(bytes.value()),
+            Some(sig) => sig,
             None => {
                 let mut shingles = Vec::new();
                 let text = self.text(d)?;
@@ -414,11 +469,12 @@ impl<'a, F: Family> View<'a, F> {
     /// representative.
     fn cluster_info(&mut self, d: DocId, root: DocId) -> Result<ClusterInfo> {
         let record = self.root_record(root)?;
+        let rep = record.representative;
         Ok(ClusterInfo {
             id: self.record(root)?.id,
-            representative: self.record(record.representative)?.id,
+            representative: self.record(rep)?.id,
             size: u64::from(record.size),
-            similarity: self.similarity(d, record.representative)?,
+            similarity: if rep == d { 1.0 } else { self.similarity(d, rep)? },
         })
     }
 
@@ -561,7 +617,7 @@ impl<'a, 't> View<'a, Write<'t>> {
         let store = |e: redb::StorageError| store_error(self.dir, e);
         self.tables.docs.insert(d.as_u32(), record.encode().as_slice()).map_err(store)?;
         self.tables.ids.insert(doc.id.as_str(), d.as_u32()).map_err(store)?;
-        self.tables.texts.insert(d.as_u32(), prep.compressed.as_slice()).map_err(store)?;
+        self.tables.texts.insert(d.as_u32(), prep.stored.as_slice()).map_err(store)?;
         self.tables.exact.insert(format::exact_key(prep.hash, d.as_u32()), ()).map_err(store)?;
         let root = RootRecord { size: 1, representative: d, representative_bytes: prep.bytes };
         self.tables.roots.insert(d.as_u32(), root.encode()).map_err(store)?;
