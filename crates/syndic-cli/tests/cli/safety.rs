@@ -103,7 +103,8 @@ fn kill_leaves_nothing_under_the_final_name() {
         ])
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    assert!(child.try_wait().unwrap().is_none(), "still running when killed");
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!out.exists(), "a killed run leaves no output under the final name");

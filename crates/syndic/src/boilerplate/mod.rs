@@ -298,7 +298,7 @@ pub fn content_bytes(labels: &[LineLabel]) -> usize {
 }
 
 /// After a reader salutation, this many prose lines at most belong to the
-/// notice; the notices seen run to three paragraphs and a signature.
+/// notice: comment, paywall and cookie notices run to a few paragraphs.
 const NOTICE_MAX_LINES: usize = 5;
 
 /// A document's lines with their lengths and classes.

@@ -286,7 +286,7 @@ impl RepeatedLines {
         self.global.len() + self.site.len()
     }
 
-    /// Whether nothing is repeated.
+    /// Whether no key was kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -431,7 +431,11 @@ impl LineKeys {
                 } else {
                     in_number = false;
                     has_letter = true;
-                    self.norm.extend(c.to_lowercase());
+                    if c.is_ascii() {
+                        self.norm.push(c.to_ascii_lowercase());
+                    } else {
+                        self.norm.extend(c.to_lowercase());
+                    }
                 }
             }
             lettered += usize::from(has_letter);

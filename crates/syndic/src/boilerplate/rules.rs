@@ -22,8 +22,9 @@ pub(crate) struct Features {
     pub terminal: bool,
 }
 
-/// Lines of fewer words can be headings; shorter ones ("World", "Image
-/// maker", "(Agencies)") are section labels and never get the benefit.
+/// A short title-like line needs this many words to count as a heading;
+/// shorter ones ("World", "Image maker", "(Agencies)") are section labels
+/// and never get a heading's benefit.
 const HEADING_MIN_WORDS: usize = 3;
 /// The furniture detectors only look at lines up to this many words:
 /// share bars, datelines and salutations are short.
@@ -182,22 +183,24 @@ fn is_code_pair(a: u8, b: u8) -> bool {
 }
 
 fn has_var_dump(text: &str) -> bool {
-    for (keyword, opening) in [("string(", ") \""), ("array(", ") {")] {
-        let mut rest = text;
-        while let Some(i) = rest.find(keyword) {
-            rest = &rest[i + keyword.len()..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if digits > 0 && rest[digits..].starts_with(opening) {
-                return true;
-            }
-        }
-    }
-    false
+    // Found by their parenthesis, which is rare in prose: one fast scan.
+    text.match_indices('(').any(|(i, _)| {
+        let (before, after) = (&text[..i], &text[i + 1..]);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = &after[digits..];
+        digits > 0
+            && ((before.ends_with("string") && rest.starts_with(") \""))
+                || (before.ends_with("array") && rest.starts_with(") {")))
+    })
 }
 
 /// Whether `word` lowercased equals one of `list` (which is lowercase),
 /// without allocating.
 fn lower_in(word: &str, list: &[&str]) -> bool {
+    if word.is_ascii() {
+        // The common case, and a fast one: lengths are compared first.
+        return list.iter().any(|w| w.eq_ignore_ascii_case(word));
+    }
     list.iter().any(|w| word.chars().flat_map(char::to_lowercase).eq(w.chars()))
 }
 
@@ -356,6 +359,9 @@ pub(crate) fn is_share_bar(text: &str) -> bool {
 /// Traffic". It needs one clock time, numeric date, signed number or
 /// temperature, and at most two other words, making up at most half of it.
 pub(crate) fn is_timestamp(text: &str) -> bool {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     const DATE_WORDS: &[&str] = &[
         "january",
         "february",

@@ -14,6 +14,11 @@
 //!    `max_heading_distance` is kept: a lede under its headline and dateline.
 //!    Teaser blocks after a story fail that test, ledes pass it.
 //!
+//! 4. A stretch of more than 1,500 characters of near-good text that only
+//!    context condemned is kept: verse and dialogue are long runs of
+//!    near-good lines with no good paragraph among them, page furniture is
+//!    not.
+//!
 //! A document with no good line at all (a headline, a tweet, a table) has
 //! no main text for context to point to, so smoothing is skipped there and
 //! only lines that are boilerplate on their own evidence are dropped.
@@ -108,7 +113,8 @@ pub(crate) fn smooth(cf: &[Cf], chars: &[usize], max_heading_distance: usize) ->
         }
     }
 
-    cf.iter()
+    let mut classes: Vec<LineClass> = cf
+        .iter()
         .zip(&s)
         .map(|(c, s)| match (s, c) {
             (S::Good, _) | (_, Cf::Good) => LineClass::Content,
@@ -116,7 +122,39 @@ pub(crate) fn smooth(cf: &[Cf], chars: &[usize], max_heading_distance: usize) ->
             (_, Cf::Short) => LineClass::Boilerplate(Reason::Short),
             (_, Cf::NearGood) => LineClass::Boilerplate(Reason::Context),
         })
-        .collect()
+        .collect();
+    keep_long_context_runs(&mut classes, chars);
+    classes
+}
+
+/// Near-good text that context alone turned into boilerplate, over more
+/// than this many characters in one stretch, is the document's own text.
+const MAX_CONTEXT_RUN_CHARS: usize = 1500;
+
+/// Page furniture is short items; a long stretch of near-good lines that no
+/// rule of its own condemned (verse, a play's dialogue: short lines, no
+/// "good" paragraph to anchor them) is content, whatever its neighbours.
+/// Short lines inside such a stretch go with it.
+fn keep_long_context_runs(classes: &mut [LineClass], chars: &[usize]) {
+    let in_run = |c: &LineClass| {
+        matches!(c, LineClass::Boilerplate(Reason::Context) | LineClass::Boilerplate(Reason::Short))
+    };
+    let mut start = 0;
+    while start < classes.len() {
+        if !in_run(&classes[start]) {
+            start += 1;
+            continue;
+        }
+        let end = start + classes[start..].iter().take_while(|c| in_run(c)).count();
+        let context_chars: usize = (start..end)
+            .filter(|&i| classes[i] == LineClass::Boilerplate(Reason::Context))
+            .map(|i| chars[i])
+            .sum();
+        if context_chars > MAX_CONTEXT_RUN_CHARS {
+            classes[start..end].fill(LineClass::Content);
+        }
+        start = end;
+    }
 }
 
 /// For each line, the class of the nearest line before and after it that

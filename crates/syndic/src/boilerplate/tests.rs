@@ -15,6 +15,23 @@ const STORY: [&str; 3] = [
      accused a coalition of going beyond its mandate.",
 ];
 
+const GERMAN: [&str; 2] = [
+    "Der Generalsekretär der Vereinten Nationen hat am Freitag in Moskau um die Unterstützung \
+     Russlands geworben, das den von der UNO gebilligten Militäreinsatz in Libyen kritisiert hatte, \
+     wie die Agentur berichtete.",
+    "Er ist im letzten Jahr seiner Amtszeit, und Diplomaten sagen, dass die Vereinigten Staaten und \
+     andere wichtige Mitglieder des Sicherheitsrates ihm ihre Unterstützung für eine zweite Amtszeit \
+     zugesagt haben.",
+];
+
+const RUSSIAN: [&str; 2] = [
+    "Генеральный секретарь ООН Пан Ги Мун в пятницу заручился поддержкой постоянного члена Совета \
+     Безопасности России, которая критиковала санкционированную ООН военную операцию в Ливии, \
+     сообщили дипломаты.",
+    "Министр иностранных дел Сергей Лавров, который также присутствовал на встрече, заявил, что \
+     Россия продолжит тесные рабочие контакты с генеральным секретарём организации.",
+];
+
 fn run(text: &str) -> Vec<(String, LineClass)> {
     classify(text, &ClassifierConfig::default())
         .into_iter()
@@ -92,6 +109,16 @@ fn classify_cases() {
             "no long prose: only self-evident boilerplate goes",
             "UPDATE 1-TSMC plans five new advanced wafer plants -paper\nMIN +17".to_string(),
             vec![c, bp(Reason::Timestamp)],
+        ),
+        (
+            "German page: the German list decides",
+            format!("Politik\nTeilen Facebook Twitter\n{}\n{}", GERMAN[0], GERMAN[1]),
+            vec![bp(Reason::LinkList), bp(Reason::ShareBar), c, c],
+        ),
+        (
+            "no list for the language: length decides",
+            format!("MIN +17\n{}\n{}", RUSSIAN[0], RUSSIAN[1]),
+            vec![bp(Reason::Timestamp), c, c],
         ),
         ("empty document", String::new(), vec![]),
     ];
