@@ -94,7 +94,9 @@ fn kill_leaves_nothing_under_the_final_name() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
         .args([
             "dedup",
-            s(&data.join("reuters21578.jsonl.gz")),
+            s(&data.join("gutenberg-sample.jsonl.gz")),
+            "--mode",
+            "reprint",
             "--out",
             s(&out),
             "-q",
