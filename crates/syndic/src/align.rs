@@ -34,7 +34,8 @@
 //! let passages = align(&a, &b, &cfg);
 //! assert_eq!(passages.len(), 1);
 //! let p = passages[0];
-//! assert_eq!((p.a_start, p.a_end, p.b_start, p.b_end), (2, 19, 3, 20));
+//! // From "news" to "geneva" in both: 17 tokens, all alike but one.
+//! assert_eq!((p.a_start, p.a_end, p.b_start, p.b_end), (1, 18, 2, 19));
 //! assert_eq!(p.matches, 16); // "friday" vs "thursday"
 //! ```
 

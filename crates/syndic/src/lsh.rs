@@ -24,7 +24,7 @@
 //! use syndic::lsh::LshParams;
 //! let p = LshParams::optimal(0.8, 128, 0.5, 0.5).unwrap();
 //! assert!(p.bands() * p.rows() <= 128);
-//! assert!(p.probability(0.9) > 0.99 && p.probability(0.5) < 0.05);
+//! assert!(p.probability(0.95) > 0.99 && p.probability(0.5) < 0.01);
 //! ```
 
 use rayon::prelude::*;
