@@ -457,7 +457,7 @@ impl LineKeys {
                 &bytes[self.starts[from]..end(from + SHINGLE_WORDS)],
                 SEED_SHINGLE,
             );
-            if key % SHINGLE_SAMPLE == 0 {
+            if key.is_multiple_of(SHINGLE_SAMPLE) {
                 self.shingles.push(key);
             }
         }
