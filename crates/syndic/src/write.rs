@@ -262,11 +262,15 @@ impl Write for Sink {
 
 /// Refuses an existing `dest` without `force`, and a directory in the way
 /// of a file; returns the directory to write beside `dest` in and its name.
+/// Refuses an existing `dest` without `force`, and creates the directories
+/// it goes in (`--out runs/today` in a fresh checkout has no `runs/`).
 fn check_target(dest: &Path, force: bool) -> Result<(&Path, &str)> {
     if fs::symlink_metadata(dest).is_ok() && !force {
         return Err(Error::OutputExists { path: dest.to_owned() });
     }
-    split_target(dest)
+    let (parent, name) = split_target(dest)?;
+    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    Ok((parent, name))
 }
 
 fn split_target(dest: &Path) -> Result<(&Path, &str)> {

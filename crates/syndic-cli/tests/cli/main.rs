@@ -4,6 +4,7 @@ mod common;
 mod dedup;
 mod eval;
 mod formats;
+mod index;
 mod report;
 mod reprint;
 mod safety;

@@ -124,3 +124,26 @@ fn broken_pipe_is_not_an_error() {
     let status = child.wait().unwrap();
     assert!(status.code().is_some());
 }
+
+/// `--out runs/example` in a fresh checkout: the parent directories are
+/// created (regression: the README's first command failed without `runs/`).
+#[test]
+fn output_parents_are_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs/nested/example");
+    let deduped = dir.path().join("kept/deduped.jsonl");
+    ok(&[
+        "dedup",
+        s(&repo_root().join("examples/corpus")),
+        "--out",
+        s(&out),
+        "--write-deduped",
+        s(&deduped),
+        "-q",
+    ]);
+    assert!(out.join("clusters.jsonl").exists());
+    assert!(deduped.exists());
+    let cleaned = dir.path().join("clean/out.jsonl");
+    ok(&["clean", s(&repo_root().join("examples/corpus")), "--out", s(&cleaned), "-q"]);
+    assert!(cleaned.exists());
+}

@@ -1,12 +1,11 @@
 //! The HTML file: the template with its styles, script and data inlined,
 //! written atomically.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use tempfile::NamedTempFile;
+use syndic::write::AtomicFile;
 
 use super::data::Report;
 
@@ -14,48 +13,16 @@ const TEMPLATE: &str = include_str!("../../../assets/report/report.html");
 const STYLE: &str = include_str!("../../../assets/report/report.css");
 const SCRIPT: &str = include_str!("../../../assets/report/report.js");
 
-/// Writes the report to a temporary file beside `out` and renames it over
-/// `out`, so that a reader never sees half a report. Without `force` an
-/// existing `out` is kept (also one that appeared while the report was
-/// being made). Returns the size written.
+/// Writes the report atomically (the library's [`AtomicFile`]: a temporary
+/// file beside `out`, renamed over it once complete), so that a reader never
+/// sees half a report. Without `force` an existing `out` is kept. Returns
+/// the size written.
 pub(super) fn write_atomic(out: &Path, report: &Report, force: bool) -> anyhow::Result<u64> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = NamedTempFile::new_in(parent)
-        .with_context(|| format!("{}: cannot create a file in this directory", parent.display()))?;
-    let mut writer = CountingWriter { inner: BufWriter::new(tmp.as_file()), count: 0 };
-    render(&mut writer, report).with_context(|| format!("{}: cannot write", out.display()))?;
-    writer.flush().with_context(|| format!("{}: cannot write", out.display()))?;
-    let size = writer.count;
-    drop(writer);
-    // The temporary file is private to its owner; a report is meant to be
-    // shared like any file the user writes.
-    readable_by_all(tmp.as_file()).with_context(|| format!("{}: cannot write", out.display()))?;
-    let persisted = if force { tmp.persist(out) } else { tmp.persist_noclobber(out) };
-    match persisted {
-        Ok(_) => Ok(size),
-        Err(err) if !force && err.error.kind() == io::ErrorKind::AlreadyExists => {
-            Err(syndic::Error::OutputExists { path: out.to_owned() }.into())
-        }
-        Err(err) => Err(err.error).with_context(|| format!("{}: cannot write", out.display())),
-    }
+    let mut file = AtomicFile::create(out, force)?;
+    render(&mut file, report).with_context(|| format!("{}: cannot write", out.display()))?;
+    Ok(file.commit()?)
 }
 
-#[cfg(unix)]
-fn readable_by_all(file: &File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn readable_by_all(_file: &File) -> io::Result<()> {
-    Ok(())
-}
-
-/// Fills the template's `{{name}}` slots. Each slot is written by its own
-/// escaping rule, so nothing from the data can close the element it is in.
 fn render(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
     let mut rest = TEMPLATE;
     while let Some(open) = rest.find("{{") {
@@ -120,23 +87,6 @@ impl<W: Write> Write for ScriptSafe<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
-    }
-}
-
-struct CountingWriter<W> {
-    inner: W,
-    count: u64,
-}
-
-impl<W: Write> Write for CountingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.count += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
 
