@@ -150,8 +150,7 @@ pub fn dedup(
     if deduper.needs_second_pass() {
         corpus.for_each_batch(py, |docs| deduper.second_pass_batch(docs))?;
     }
-    let ids: Vec<String> =
-        (0..deduper.len() as u32).map(|d| deduper.id(DocId::from_u32(d)).to_owned()).collect();
+    let ids = deduper.catalog().ids().to_vec();
     let result = py.detach(|| deduper.finish()).or_raise()?;
     let stats = stats(&result, &report, params, None);
     Ok((clusters(&result, &ids)?, pairs(&result, &ids)?, None, None, json_to_py(py, &stats)?))
@@ -183,8 +182,7 @@ fn run_reprint<'py>(
     let report = corpus.for_each_batch(py, |docs| finder.add_batch(docs))?;
     py.detach(|| finder.plan());
     corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
-    let ids: Vec<String> =
-        (0..finder.len() as u32).map(|d| finder.id(DocId::from_u32(d)).to_owned()).collect();
+    let ids = finder.catalog().ids().to_vec();
     let result = py.detach(|| finder.finish()).or_raise()?;
     let extra = serde_json::json!({
         "passages": result.passages.len(),
@@ -222,7 +220,7 @@ pub fn clean(
         corpus.for_each_batch(py, |docs| finder.add_batch(docs))?;
         py.detach(|| finder.plan());
         corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
-        let lengths = finder.text_lengths().to_vec();
+        let lengths = finder.catalog().lengths().to_vec();
         let result = py.detach(|| finder.finish()).or_raise()?;
         for b in &result.boilerplate {
             cuts.entry(b.doc).or_default().extend(b.spans.iter().map(|s| (s.start, s.end)));

@@ -41,7 +41,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::cluster::{Clustering, Keep};
-use crate::doc::{DocId, Document, Origin};
+use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
@@ -431,9 +431,7 @@ pub struct DedupResult {
 #[derive(Debug)]
 pub struct Deduper {
     config: DedupConfig,
-    ids: Vec<String>,
-    origins: Vec<Origin>,
-    lengths: Vec<u64>,
+    catalog: Catalog,
     hashes: Vec<u128>,
     /// `band_keys[doc * bands + band]`; empty in exact mode.
     band_keys: Vec<u64>,
@@ -459,9 +457,7 @@ impl Deduper {
     /// [`crate::reprint::ReprintFinder`] instead.
     pub fn new(config: DedupConfig) -> Self {
         Self {
-            ids: Vec::new(),
-            origins: Vec::new(),
-            lengths: Vec::new(),
+            catalog: Catalog::default(),
             hashes: Vec::new(),
             band_keys: Vec::new(),
             signatures: Vec::new(),
@@ -482,30 +478,15 @@ impl Deduper {
         &self.config
     }
 
-    /// Number of documents added.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether no document was added.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The external id of a document.
-    pub fn id(&self, doc: DocId) -> &str {
-        &self.ids[doc.as_usize()]
-    }
-
-    /// The origin of a document.
-    pub fn origin(&self, doc: DocId) -> Origin {
-        self.origins[doc.as_usize()]
+    /// The documents added so far: ids, origins, lengths.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// Pass 1 over a batch.
     pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(!self.planned, "add_batch after plan");
-        check_capacity(self.ids.len(), docs.len())?;
+        check_capacity(self.catalog.len(), docs.len())?;
         let keep_sets = self.kept_sets.is_some();
         let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
             sketch_batch_with_sets(docs, &self.config, keep_sets).into_iter().unzip();
@@ -526,9 +507,7 @@ impl Deduper {
     pub fn add_sketches(&mut self, docs: &[Document], sketches: Vec<DocSketch>) {
         assert_eq!(docs.len(), sketches.len(), "one sketch per document");
         for (doc, sketch) in docs.iter().zip(sketches) {
-            self.ids.push(doc.id.clone());
-            self.origins.push(doc.origin);
-            self.lengths.push(doc.text.len() as u64);
+            self.catalog.push(doc);
             self.hashes.push(sketch.content_hash);
             if self.config.mode != Mode::Exact {
                 self.band_keys.extend(self.config.lsh.band_keys(&sketch.signature));
@@ -552,7 +531,7 @@ impl Deduper {
             self.band_keys = Vec::new();
         }
         if config_verifies_exactly(&self.config) {
-            self.needed = vec![false; self.ids.len()];
+            self.needed = vec![false; self.catalog.len()];
             for &(a, b) in &self.candidates {
                 self.needed[a.as_usize()] = true;
                 self.needed[b.as_usize()] = true;
@@ -565,7 +544,7 @@ impl Deduper {
                     .filter(|(d, _)| needed[*d])
                     .map(|(d, set)| (DocId::from_u32(d as u32), set))
                     .collect();
-                self.second_pass_cursor = self.ids.len();
+                self.second_pass_cursor = self.catalog.len();
             }
         }
         self.candidates.len()
@@ -575,14 +554,14 @@ impl Deduper {
     pub fn needs_second_pass(&self) -> bool {
         config_verifies_exactly(&self.config)
             && !self.candidates.is_empty()
-            && self.second_pass_cursor < self.ids.len()
+            && self.second_pass_cursor < self.catalog.len()
     }
 
     /// Pass 2 over a batch: the same documents as pass 1, in the same order.
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
         let start = self.second_pass_cursor;
-        check_second_pass(&self.ids, start, docs)?;
+        check_second_pass(self.catalog.ids(), start, docs)?;
         let shingler = &self.config.shingler;
         let needed = &self.needed;
         let sets: Vec<(DocId, Vec<u64>)> = docs
@@ -603,7 +582,7 @@ impl Deduper {
     pub fn finish(self) -> Result<DedupResult> {
         assert!(self.planned, "finish before plan");
         if config_verifies_exactly(&self.config) && !self.candidates.is_empty() {
-            check_second_pass_complete(self.second_pass_cursor, self.ids.len())?;
+            check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
         }
         let threshold = self.config.threshold;
         let near: Vec<ScoredPair> = self
@@ -626,9 +605,13 @@ impl Deduper {
         pairs.extend(near);
         pairs.sort_by_key(|p| (p.a, p.b));
         let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
-        let clustering =
-            Clustering::from_edges(self.ids.len(), &edges, self.config.keep, &self.lengths);
-        let similarity: Vec<f64> = (0..self.ids.len() as u32)
+        let clustering = Clustering::from_edges(
+            self.catalog.len(),
+            &edges,
+            self.config.keep,
+            self.catalog.lengths(),
+        );
+        let similarity: Vec<f64> = (0..self.catalog.len() as u32)
             .into_par_iter()
             .map(|d| {
                 let doc = DocId::from_u32(d);
@@ -637,7 +620,7 @@ impl Deduper {
             })
             .collect();
         let stats = DedupStats::new(
-            self.ids.len(),
+            self.catalog.len(),
             exact_duplicates,
             clustering.num_clusters(),
             self.candidates.len(),

@@ -94,3 +94,58 @@ impl Document {
         Self { id: id.into(), text: text.into(), site: None, origin: Origin::default() }
     }
 }
+
+/// What a pipeline keeps of every document it has seen, in corpus order:
+/// the id, where it came from and its length. Indexed by [`DocId`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalog {
+    ids: Vec<String>,
+    origins: Vec<Origin>,
+    lengths: Vec<u64>,
+}
+
+impl Catalog {
+    /// Records `doc` and returns its id.
+    pub fn push(&mut self, doc: &Document) -> DocId {
+        let id = DocId(self.ids.len() as u32);
+        self.ids.push(doc.id.clone());
+        self.origins.push(doc.origin);
+        self.lengths.push(doc.text.len() as u64);
+        id
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no document was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// External ids, in corpus order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Origins, in corpus order.
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
+    }
+
+    /// Text lengths in bytes, in corpus order.
+    pub fn lengths(&self) -> &[u64] {
+        &self.lengths
+    }
+
+    /// The external id of a document.
+    pub fn id(&self, doc: DocId) -> &str {
+        &self.ids[doc.as_usize()]
+    }
+
+    /// The origin of a document.
+    pub fn origin(&self, doc: DocId) -> Origin {
+        self.origins[doc.as_usize()]
+    }
+}

@@ -71,5 +71,5 @@ pub mod sketch;
 pub mod verify;
 pub mod write;
 
-pub use doc::{DocId, Document, Origin};
+pub use doc::{Catalog, DocId, Document, Origin};
 pub use error::{Error, Location, RecordProblem, Result};

@@ -49,7 +49,7 @@ use crate::dedup::{
     check_capacity, check_second_pass, check_second_pass_complete, exact_canonicals, exact_pairs,
     DedupResult, DedupStats, PairKind, ScoredPair,
 };
-use crate::doc::{DocId, Document, Origin};
+use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, Result};
 use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
 use crate::hash::content_hash;
@@ -324,9 +324,7 @@ struct PairScore {
 #[derive(Debug)]
 pub struct ReprintFinder {
     config: ReprintConfig,
-    ids: Vec<String>,
-    origins: Vec<Origin>,
-    lengths: Vec<u64>,
+    catalog: Catalog,
     hashes: Vec<u128>,
     index: FingerprintIndex,
     line_stats: LineStats,
@@ -345,9 +343,7 @@ impl ReprintFinder {
     pub fn new(config: ReprintConfig) -> Self {
         Self {
             config,
-            ids: Vec::new(),
-            origins: Vec::new(),
-            lengths: Vec::new(),
+            catalog: Catalog::default(),
             hashes: Vec::new(),
             index: FingerprintIndex::new(),
             line_stats: LineStats::default(),
@@ -367,35 +363,15 @@ impl ReprintFinder {
         &self.config
     }
 
-    /// Number of documents added.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether nothing was added.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The external id of a document.
-    pub fn id(&self, doc: DocId) -> &str {
-        &self.ids[doc.as_usize()]
-    }
-
-    /// The origin of a document.
-    pub fn origin(&self, doc: DocId) -> Origin {
-        self.origins[doc.as_usize()]
-    }
-
-    /// The lengths of the documents' texts in bytes, in corpus order.
-    pub fn text_lengths(&self) -> &[u64] {
-        &self.lengths
+    /// The documents added so far: ids, origins, lengths.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// Pass 1 over a batch.
     pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(!self.planned, "add_batch after plan");
-        check_capacity(self.ids.len(), docs.len())?;
+        check_capacity(self.catalog.len(), docs.len())?;
         let normalizer = self.config.normalizer;
         let fp_config = self.config.fingerprint;
         let pass1: Vec<Pass1> = docs
@@ -420,10 +396,7 @@ impl ReprintFinder {
             });
         self.line_stats.merge(stats);
         for (doc, p) in docs.iter().zip(pass1) {
-            let id = DocId::from_u32(self.ids.len() as u32);
-            self.ids.push(doc.id.clone());
-            self.origins.push(doc.origin);
-            self.lengths.push(doc.text.len() as u64);
+            let id = self.catalog.push(doc);
             self.hashes.push(p.content_hash);
             self.index.add(id, &p.fingerprints);
         }
@@ -446,7 +419,7 @@ impl ReprintFinder {
         let stats = std::mem::take(&mut self.line_stats);
         self.repeated =
             stats.freeze(self.config.boilerplate_min_docs, self.config.boilerplate_min_site_docs);
-        self.needed = vec![false; self.ids.len()];
+        self.needed = vec![false; self.catalog.len()];
         for p in &self.candidates {
             self.needed[p.a.as_usize()] = true;
             self.needed[p.b.as_usize()] = true;
@@ -463,7 +436,7 @@ impl ReprintFinder {
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
         let start = self.second_pass_cursor;
-        check_second_pass(&self.ids, start, docs)?;
+        check_second_pass(self.catalog.ids(), start, docs)?;
         let config = &self.config;
         let repeated = &self.repeated;
         let needed = &self.needed;
@@ -502,7 +475,7 @@ impl ReprintFinder {
     /// clusters.
     pub fn finish(self) -> Result<ReprintResult> {
         assert!(self.planned, "finish before plan");
-        check_second_pass_complete(self.second_pass_cursor, self.ids.len())?;
+        check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
         let aligned: Vec<(Vec<SharedPassage>, PairScore)> =
             self.candidates.par_iter().map(|p| self.align_pair(p.a, p.b)).collect();
         let mut scores: HashMap<(DocId, DocId), PairScore> = HashMap::with_capacity(aligned.len());
@@ -511,7 +484,7 @@ impl ReprintFinder {
             scores.insert((candidate.a, candidate.b), score);
             passages.extend(pair_passages);
         }
-        let n = self.ids.len();
+        let n = self.catalog.len();
         let mut pairs = exact_pairs(&self.canonical);
         let exact_duplicates = pairs.len();
         let reprints: Vec<ScoredPair> = self
@@ -619,7 +592,7 @@ impl ReprintFinder {
         pairs: &[ScoredPair],
         scores: &HashMap<(DocId, DocId), PairScore>,
     ) -> (Clustering, Vec<f64>) {
-        let n = self.ids.len();
+        let n = self.catalog.len();
         let mut label: Vec<u32> = (0..n as u32).collect();
         let mut similarity = vec![1.0; n];
         let mut active: Vec<bool> = vec![true; n];
@@ -632,7 +605,8 @@ impl ReprintFinder {
             if edges.is_empty() {
                 break;
             }
-            let clustering = Clustering::from_edges(n, &edges, self.config.keep, &self.lengths);
+            let clustering =
+                Clustering::from_edges(n, &edges, self.config.keep, self.catalog.lengths());
             let members: Vec<DocId> = (0..n as u32)
                 .map(DocId::from_u32)
                 .filter(|&d| active[d.as_usize()] && clustering.size(clustering.cluster_of(d)) > 1)
@@ -663,7 +637,7 @@ impl ReprintFinder {
             }
             active = next_active;
         }
-        (Clustering::from_roots(&label, self.config.keep, &self.lengths), similarity)
+        (Clustering::from_roots(&label, self.config.keep, self.catalog.lengths()), similarity)
     }
 
     /// `Some(coverage)` when `doc` is an exact copy or a reprint of `rep`.

@@ -9,7 +9,7 @@ use syndic::clean::{cut, repeated_ranges};
 use syndic::cluster::Keep;
 use syndic::reprint::ReprintFinder;
 use syndic::write::{write_rewritten, Rewrite};
-use syndic::{DocId, Origin};
+use syndic::Origin;
 
 use super::dedup::{ReprintArgs, Timings};
 use super::input::{self, InputArgs};
@@ -61,9 +61,8 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
             finder.second_pass_batch(batch).map_err(Into::into)
         })?;
-        let origins: Vec<Origin> =
-            (0..finder.len() as u32).map(|d| finder.origin(DocId::from_u32(d))).collect();
-        let lengths = finder.text_lengths().to_vec();
+        let (origins, lengths) =
+            (finder.catalog().origins().to_vec(), finder.catalog().lengths().to_vec());
         let result = finder.finish()?;
         for b in &result.boilerplate {
             let ranges = b.spans.iter().map(|s| (s.start, s.end));

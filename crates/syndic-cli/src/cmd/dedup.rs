@@ -310,9 +310,7 @@ fn run_minhash(
         })?;
         timings.stop("shingle_sets");
     }
-    let ids: Vec<String> =
-        (0..deduper.len() as u32).map(|d| deduper.id(DocId::from_u32(d)).to_owned()).collect();
-    let origins = (0..deduper.len() as u32).map(|d| deduper.origin(DocId::from_u32(d))).collect();
+    let (ids, origins) = (deduper.catalog().ids().to_vec(), deduper.catalog().origins().to_vec());
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");
     Ok(Run { ids, origins, result, reprint: None, read, params })
@@ -338,9 +336,7 @@ pub fn run_reprint(
         finder.second_pass_batch(batch).map_err(Into::into)
     })?;
     timings.stop("boilerplate");
-    let ids: Vec<String> =
-        (0..finder.len() as u32).map(|d| finder.id(DocId::from_u32(d)).to_owned()).collect();
-    let origins = (0..finder.len() as u32).map(|d| finder.origin(DocId::from_u32(d))).collect();
+    let (ids, origins) = (finder.catalog().ids().to_vec(), finder.catalog().origins().to_vec());
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
     timings.stop("align_and_cluster");
     let reprint = ReprintOutputs { passages, boilerplate, boilerplate_bytes };
