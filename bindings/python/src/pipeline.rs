@@ -2,15 +2,13 @@
 //! way the CLI drives the core (pass 1, plan, pass 2, finish), so that the
 //! same parameters give the same clusters as `syndic dedup`.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, UInt32Array, UInt64Array};
 use pyo3::prelude::*;
-use rayon::prelude::*;
-use syndic::boilerplate::{self, LineStats};
-use syndic::clean::{cut, repeated_ranges};
+use syndic::boilerplate;
+use syndic::clean::Cleaner;
 use syndic::cluster::Keep;
 use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
 use syndic::fingerprint::FingerprintConfig;
@@ -212,69 +210,17 @@ pub fn clean(
     drop_repeated: bool,
 ) -> PyResult<PyBatch> {
     let corpus = corpus(batches, paths, read)?;
-    let config = reprint.config(Keep::First).or_raise()?;
-    // Byte ranges to cut, per document.
-    let mut cuts: HashMap<DocId, Vec<(usize, usize)>> = HashMap::new();
-    if drop_repeated {
-        let mut finder = ReprintFinder::new(config);
-        corpus.for_each_batch(py, |docs| finder.add_batch(docs))?;
-        py.detach(|| finder.plan());
-        corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
-        let lengths = finder.catalog().lengths().to_vec();
-        let result = py.detach(|| finder.finish()).or_raise()?;
-        for b in &result.boilerplate {
-            cuts.entry(b.doc).or_default().extend(b.spans.iter().map(|s| (s.start, s.end)));
-        }
-        for (doc, ranges) in repeated_ranges(&result, &lengths) {
-            cuts.entry(doc).or_default().extend(ranges);
-        }
-    } else {
-        let mut stats = LineStats::default();
-        corpus.for_each_batch(py, |docs| {
-            for doc in docs {
-                stats.observe(&doc.text, doc.site.as_deref());
-            }
-            Ok(())
-        })?;
-        let repeated =
-            stats.freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs());
-        let mut next = 0u32;
-        corpus.for_each_batch(py, |docs| {
-            let spans: Vec<Vec<(usize, usize)>> = docs
-                .par_iter()
-                .map(|doc| {
-                    let labels = boilerplate::classify_with_repeats(
-                        &doc.text,
-                        doc.site.as_deref(),
-                        &repeated,
-                        config.classifier(),
-                    );
-                    boilerplate::boilerplate_spans(&labels)
-                        .iter()
-                        .map(|s| (s.start, s.end))
-                        .collect()
-                })
-                .collect();
-            for ranges in spans {
-                if !ranges.is_empty() {
-                    cuts.insert(DocId::from_u32(next), ranges);
-                }
-                next += 1;
-            }
-            Ok(())
-        })?;
-    }
+    let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
+    corpus.for_each_batch(py, |docs| cleaner.add_batch(docs))?;
+    py.detach(|| cleaner.plan());
+    corpus.for_each_batch(py, |docs| cleaner.second_pass_batch(docs))?;
+    let cuts = py.detach(|| cleaner.finish()).or_raise()?;
     let mut rows: Vec<(String, String, u64)> = Vec::new();
-    let mut next = 0u32;
     corpus.for_each_batch(py, |docs| {
         for doc in docs {
-            let cleaned = match cuts.get(&DocId::from_u32(next)) {
-                Some(ranges) => cut(&doc.text, ranges),
-                None => doc.text.clone(),
-            };
-            let removed = (doc.text.len() - cleaned.len()) as u64;
+            let id = DocId::from_u32(rows.len() as u32);
+            let (cleaned, removed) = cuts.apply(id, &doc.text);
             rows.push((doc.id.clone(), cleaned, removed));
-            next += 1;
         }
         Ok(())
     })?;

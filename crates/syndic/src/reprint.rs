@@ -384,17 +384,7 @@ impl ReprintFinder {
                 }
             })
             .collect();
-        let stats = docs
-            .par_iter()
-            .fold(LineStats::default, |mut stats, doc| {
-                stats.observe(&doc.text, doc.site.as_deref());
-                stats
-            })
-            .reduce(LineStats::default, |mut a, b| {
-                a.merge(b);
-                a
-            });
-        self.line_stats.merge(stats);
+        self.line_stats.observe_batch(docs);
         for (doc, p) in docs.iter().zip(pass1) {
             let id = self.catalog.push(doc);
             self.hashes.push(p.content_hash);

@@ -4,12 +4,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use syndic::boilerplate::{self, LineStats};
-use syndic::clean::{cut, repeated_ranges};
+use syndic::clean::Cleaner;
 use syndic::cluster::Keep;
-use syndic::reprint::ReprintFinder;
 use syndic::write::{write_rewritten, Rewrite};
-use syndic::Origin;
+use syndic::{DocId, Origin};
 
 use super::dedup::{ReprintArgs, Timings};
 use super::input::{self, InputArgs};
@@ -50,65 +48,32 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     }
     let mut timings = Timings::default();
     timings.start();
-    // Byte ranges to cut, per document origin.
-    let mut cuts: HashMap<Origin, Vec<(usize, usize)>> = HashMap::new();
-    if args.drop_repeated {
-        let mut finder = ReprintFinder::new(args.reprint.config(Keep::First)?);
-        input::for_each_batch(&inputs, &opts, &bars, "fingerprint", cancel, |batch| {
-            finder.add_batch(batch).map_err(Into::into)
-        })?;
-        finder.plan();
-        input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
-            finder.second_pass_batch(batch).map_err(Into::into)
-        })?;
-        let (origins, lengths) =
-            (finder.catalog().origins().to_vec(), finder.catalog().lengths().to_vec());
-        let result = finder.finish()?;
-        for b in &result.boilerplate {
-            let ranges = b.spans.iter().map(|s| (s.start, s.end));
-            cuts.entry(origins[b.doc.as_usize()]).or_default().extend(ranges);
-        }
-        for (doc, ranges) in repeated_ranges(&result, &lengths) {
-            cuts.entry(origins[doc.as_usize()]).or_default().extend(ranges);
-        }
-    } else {
-        let config = args.reprint.config(Keep::First)?;
-        let classifier = config.classifier().clone();
-        let mut stats = LineStats::default();
-        input::for_each_batch(&inputs, &opts, &bars, "learn", cancel, |batch| {
-            for doc in batch {
-                stats.observe(&doc.text, doc.site.as_deref());
-            }
-            Ok(())
-        })?;
-        let repeated =
-            stats.freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs());
-        input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
-            for doc in batch {
-                let labels = boilerplate::classify_with_repeats(
-                    &doc.text,
-                    doc.site.as_deref(),
-                    &repeated,
-                    &classifier,
-                );
-                let spans = boilerplate::boilerplate_spans(&labels);
-                if !spans.is_empty() {
-                    cuts.insert(doc.origin, spans.iter().map(|s| (s.start, s.end)).collect());
-                }
-            }
-            Ok(())
-        })?;
-    }
+    let mut cleaner = Cleaner::new(args.reprint.config(Keep::First)?, args.drop_repeated);
+    input::for_each_batch(&inputs, &opts, &bars, "learn", cancel, |batch| {
+        cleaner.add_batch(batch).map_err(Into::into)
+    })?;
+    cleaner.plan();
+    input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
+        cleaner.second_pass_batch(batch).map_err(Into::into)
+    })?;
+    let cuts = cleaner.finish()?;
+    // Records are rewritten in input order, found by where they came from.
+    let docs: HashMap<Origin, DocId> = cuts
+        .catalog()
+        .origins()
+        .iter()
+        .enumerate()
+        .map(|(i, &o)| (o, DocId::from_u32(i as u32)))
+        .collect();
     timings.stop("find");
     let bar = bars.items("write", 0);
     let (mut documents, mut removed_total) = (0u64, 0u64);
     let stats = write_rewritten(&inputs, &opts, &args.out, args.force, |origin, text| {
         cancel.check()?;
-        let cleaned = match cuts.get(&origin) {
-            Some(ranges) => cut(text, ranges),
-            None => text.to_owned(),
+        let (cleaned, removed) = match docs.get(&origin) {
+            Some(&doc) => cuts.apply(doc, text),
+            None => (text.to_owned(), 0),
         };
-        let removed = (text.len() - cleaned.len()) as u64;
         documents += 1;
         removed_total += removed;
         bar.inc(1);

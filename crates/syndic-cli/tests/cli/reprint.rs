@@ -209,6 +209,12 @@ fn clean_strips_gutenberg_licence() {
             "END OF THIS PROJECT GUTENBERG",
             "Project Gutenberg Literary Archive Foundation",
             "www.gutenberg.org/license",
+            // Licence versions of the 1990s and early 2000s.
+            "SMALL PRINT!",
+            "Etexts Readable By Both Humans",
+            "Copyright laws are changing all over the world",
+            "This header should be the first thing seen",
+            "BY WORLD LIBRARY, INC.",
         ] {
             if text.contains(marker) {
                 licence_left.insert(format!("{id}: {marker:?}"));
@@ -254,12 +260,14 @@ fn clean_strips_gutenberg_licence() {
         "median share of own text kept {median:.3}; below 85 %: {low:?}; prose lost: {lost:#?}"
     );
     // Measured on 2026-11-23 and pinned so that it only gets better (see the
-    // closing note of the reprint issue): 16 of 263 books keep a piece of
-    // licence text (variants too rare in 263 books to be learned as
-    // repeated); plays, verse, a children's book and a book of numbered
-    // exercises lose part of their own text to the single-page classifier
-    // (ten books below 85 %); the median book keeps 99 %.
-    assert!(licence_books.len() <= 16, "licence text left: {licence_left:#?}");
+    // closing note of the reprint issue). One book keeps licence text: The
+    // Merry Wives of Windsor, whose First Folio header has paragraphs of its
+    // own before a 1993 "Small Print!" found at the edge of one other book
+    // only, so the head chain ends before it. Plays, verse, a children's
+    // book and a book of numbered exercises lose part of their own text to
+    // the single-page classifier (ten books below 85 %); the median book
+    // keeps 99 %.
+    assert!(licence_books.len() <= 1, "licence text left: {licence_left:#?}");
     assert!(median >= 0.97, "median share kept {median}");
     assert!(low.len() <= 10 && shares[0].0 >= 0.25, "books losing their own text: {low:?}");
     assert!(
