@@ -179,7 +179,9 @@ fn run_reprint<'py>(
     let mut finder = ReprintFinder::new(config);
     let report = corpus.for_each_batch(py, |docs| finder.add_batch(docs))?;
     py.detach(|| finder.plan());
-    corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
+    for _ in 0..finder.passes() {
+        corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
+    }
     let ids = finder.catalog().ids().to_vec();
     let result = py.detach(|| finder.finish()).or_raise()?;
     let extra = serde_json::json!({
@@ -213,7 +215,9 @@ pub fn clean(
     let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
     corpus.for_each_batch(py, |docs| cleaner.add_batch(docs))?;
     py.detach(|| cleaner.plan());
-    corpus.for_each_batch(py, |docs| cleaner.second_pass_batch(docs))?;
+    for _ in 0..cleaner.passes() {
+        corpus.for_each_batch(py, |docs| cleaner.second_pass_batch(docs))?;
+    }
     let cuts = py.detach(|| cleaner.finish()).or_raise()?;
     let mut rows: Vec<(String, String, u64)> = Vec::new();
     corpus.for_each_batch(py, |docs| {

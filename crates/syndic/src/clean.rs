@@ -43,10 +43,11 @@ use crate::doc::{Catalog, DocId, Document};
 use crate::error::Result;
 use crate::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 
-/// Finds what to cut from every document of a corpus read twice, in the
-/// same order: [`add_batch`](Self::add_batch) over pass 1,
+/// Finds what to cut from every document of a corpus read twice or more,
+/// in the same order: [`add_batch`](Self::add_batch) over pass 1,
 /// [`plan`](Self::plan), [`second_pass_batch`](Self::second_pass_batch)
-/// over pass 2, then [`finish`](Self::finish).
+/// over pass 2 (read [`passes`](Self::passes) times), then
+/// [`finish`](Self::finish).
 ///
 /// Boilerplate alone needs only the repeated-line model of pass 1; with
 /// `drop_repeated`, the [`ReprintFinder`] runs too and its shared passages
@@ -115,7 +116,16 @@ impl Cleaner {
         }
     }
 
-    /// Pass 2 over a batch: the same documents as pass 1, in the same order.
+    /// How many times pass 2 must be read (see [`ReprintFinder::passes`]).
+    pub fn passes(&self) -> usize {
+        match &self.mode {
+            Mode::DropRepeated(finder) => finder.passes(),
+            Mode::Boilerplate(_) => 1,
+        }
+    }
+
+    /// Pass 2 over a batch: the same documents as pass 1, in the same order,
+    /// [`passes`](Self::passes) times.
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         match &mut self.mode {
             Mode::DropRepeated(finder) => finder.second_pass_batch(docs),

@@ -69,6 +69,7 @@ pub struct ReprintConfig {
     boilerplate_min_docs: usize,
     boilerplate_min_site_docs: usize,
     keep: Keep,
+    align_memory: u64,
 }
 
 impl ReprintConfig {
@@ -105,6 +106,11 @@ impl ReprintConfig {
     /// The single-page classifier's settings.
     pub fn classifier(&self) -> &ClassifierConfig {
         &self.classifier
+    }
+
+    /// The memory, in bytes, that documents held for alignment may take.
+    pub fn align_memory(&self) -> u64 {
+        self.align_memory
     }
 
     /// The parameters as JSON, for `summary.json`.
@@ -147,6 +153,7 @@ pub struct ReprintConfigBuilder {
     boilerplate_min_docs: usize,
     boilerplate_min_site_docs: usize,
     keep: Keep,
+    align_memory: u64,
 }
 
 impl Default for ReprintConfigBuilder {
@@ -161,6 +168,7 @@ impl Default for ReprintConfigBuilder {
             boilerplate_min_docs: 20,
             boilerplate_min_site_docs: 3,
             keep: Keep::Longest,
+            align_memory: 2 << 30,
         }
     }
 }
@@ -214,6 +222,14 @@ impl ReprintConfigBuilder {
         self.keep = keep;
         self
     }
+    /// The memory, in bytes, that documents held for alignment may take
+    /// (default 2 GiB). When the candidate documents need more, pass 2 is
+    /// read once per window of documents that fits (see
+    /// [`ReprintFinder::passes`]); the results do not change.
+    pub fn align_memory(mut self, bytes: u64) -> Self {
+        self.align_memory = bytes;
+        self
+    }
 
     /// Validates and freezes.
     pub fn build(self) -> Result<ReprintConfig> {
@@ -226,6 +242,9 @@ impl ReprintConfigBuilder {
             if !(0.0..=1.0).contains(&c) {
                 return Err(Error::Config(format!("{name} must be in [0, 1], got {c}")));
             }
+        }
+        if self.align_memory == 0 {
+            return Err(Error::Config("align_memory must be positive".into()));
         }
         // Characters carry about a fifth of a word's information: seeds and
         // passages are proportionally longer.
@@ -246,6 +265,7 @@ impl ReprintConfigBuilder {
             boilerplate_min_docs: self.boilerplate_min_docs,
             boilerplate_min_site_docs: self.boilerplate_min_site_docs,
             keep: self.keep,
+            align_memory: self.align_memory,
         })
     }
 }
@@ -332,10 +352,22 @@ pub struct ReprintFinder {
     canonical: Vec<DocId>,
     candidates: Vec<SharedFingerprints>,
     repeated: RepeatedLines,
+    /// Whether each document is in a candidate pair.
     needed: Vec<bool>,
-    prepared: HashMap<DocId, Prepared>,
-    boilerplate: Vec<DocBoilerplate>,
+    /// For each document, the candidates (indices) in which it is the later
+    /// one: `later[later_at[d]..later_at[d + 1]]`.
+    later_at: Vec<u32>,
+    later: Vec<u32>,
+    /// The first document of each window, then the number of documents.
+    window_bounds: Vec<u32>,
+    /// The window of the pass being read, and the position in it.
+    pass: usize,
     second_pass_cursor: usize,
+    /// Prepared documents of the current window.
+    resident: HashMap<DocId, Prepared>,
+    /// Alignment of each candidate, once done.
+    aligned: Vec<Option<(Vec<SharedPassage>, PairScore)>>,
+    boilerplate: Vec<DocBoilerplate>,
 }
 
 impl ReprintFinder {
@@ -352,9 +384,14 @@ impl ReprintFinder {
             candidates: Vec::new(),
             repeated: RepeatedLines::default(),
             needed: Vec::new(),
-            prepared: HashMap::new(),
-            boilerplate: Vec::new(),
+            later_at: Vec::new(),
+            later: Vec::new(),
+            window_bounds: Vec::new(),
+            pass: 0,
             second_pass_cursor: 0,
+            resident: HashMap::new(),
+            aligned: Vec::new(),
+            boilerplate: Vec::new(),
         }
     }
 
@@ -409,12 +446,37 @@ impl ReprintFinder {
         let stats = std::mem::take(&mut self.line_stats);
         self.repeated =
             stats.freeze(self.config.boilerplate_min_docs, self.config.boilerplate_min_site_docs);
-        self.needed = vec![false; self.catalog.len()];
+        let n = self.catalog.len();
+        self.needed = vec![false; n];
+        let mut later_count = vec![0u32; n + 1];
         for p in &self.candidates {
             self.needed[p.a.as_usize()] = true;
             self.needed[p.b.as_usize()] = true;
+            later_count[p.b.as_usize() + 1] += 1;
         }
+        // Counting sort of the candidates by their later document.
+        for d in 0..n {
+            later_count[d + 1] += later_count[d];
+        }
+        self.later_at = later_count.clone();
+        self.later = vec![0; self.candidates.len()];
+        for (i, p) in self.candidates.iter().enumerate() {
+            let at = &mut later_count[p.b.as_usize()];
+            self.later[*at as usize] = i as u32;
+            *at += 1;
+        }
+        self.window_bounds =
+            windows(&self.needed, self.catalog.lengths(), self.config.align_memory);
+        self.aligned = vec![None; self.candidates.len()];
         self.candidates.len()
+    }
+
+    /// How many times pass 2 must be read: once per window of candidate
+    /// documents whose prepared tokens fit in
+    /// [`align_memory`](ReprintConfigBuilder::align_memory) (at least once).
+    /// Known after [`plan`](Self::plan).
+    pub fn passes(&self) -> usize {
+        self.window_bounds.len().saturating_sub(1).max(1)
     }
 
     /// The repeated-line model learned in pass 1 (after [`plan`](Self::plan)).
@@ -422,42 +484,100 @@ impl ReprintFinder {
         &self.repeated
     }
 
-    /// Pass 2 over a batch: the same documents as pass 1, in the same order.
+    /// Pass 2 over a batch: the same documents as pass 1, in the same order,
+    /// read [`passes`](Self::passes) times in all. The first reading labels
+    /// boilerplate; each aligns the candidate pairs whose earlier document
+    /// is in its window, keeping only that window's documents (and the
+    /// batch's) in memory.
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
         let start = self.second_pass_cursor;
         check_second_pass(self.catalog.ids(), start, docs)?;
-        let config = &self.config;
-        let repeated = &self.repeated;
-        let needed = &self.needed;
-        let results: Vec<(Vec<Span>, Option<Prepared>)> = docs
+        let n = self.catalog.len();
+        let (lo, hi) = match self.window_bounds.get(self.pass..self.pass + 2) {
+            Some(&[lo, hi]) => (lo as usize, hi as usize),
+            _ => (n, n),
+        };
+        let first_pass = self.pass == 0;
+        let (config, repeated, needed) = (&self.config, &self.repeated, &self.needed);
+        let (candidates, later_at, later) = (&self.candidates, &self.later_at, &self.later);
+        let boilerplate = &self.boilerplate;
+        // Whether a document must be prepared in this window: it is in the
+        // window, or the later document of a pair whose earlier one is.
+        let wanted = |d: usize| {
+            needed[d]
+                && ((lo..hi).contains(&d)
+                    || later[later_at[d] as usize..later_at[d + 1] as usize]
+                        .iter()
+                        .any(|&c| (lo..hi).contains(&candidates[c as usize].a.as_usize())))
+        };
+        let results: Vec<(Option<Vec<Span>>, Option<Prepared>)> = docs
             .par_iter()
             .enumerate()
             .map_init(Tokens::default, |tokens, (offset, doc)| {
-                let labels = boilerplate::classify_with_repeats(
-                    &doc.text,
-                    doc.site.as_deref(),
-                    repeated,
-                    &config.classifier,
-                );
-                let spans = boilerplate::boilerplate_spans(&labels);
-                let prepared = needed[start + offset].then(|| {
-                    config.normalizer.tokenize(&doc.text, tokens);
-                    prepare(tokens, &spans, config.align_for(tokens.unit()))
+                let d = start + offset;
+                let labelled = first_pass.then(|| {
+                    let labels = boilerplate::classify_with_repeats(
+                        &doc.text,
+                        doc.site.as_deref(),
+                        repeated,
+                        &config.classifier,
+                    );
+                    boilerplate::boilerplate_spans(&labels)
                 });
-                (spans, prepared)
+                let prepared = wanted(d).then(|| {
+                    let spans = match &labelled {
+                        Some(spans) => spans.as_slice(),
+                        None => spans_of(boilerplate, DocId::from_u32(d as u32)),
+                    };
+                    config.normalizer.tokenize(&doc.text, tokens);
+                    prepare(tokens, spans, config.align_for(tokens.unit()))
+                });
+                (labelled, prepared)
             })
             .collect();
-        for (offset, (spans, prepared)) in results.into_iter().enumerate() {
+        let mut transient: HashMap<DocId, Prepared> = HashMap::new();
+        for (offset, (labelled, prepared)) in results.into_iter().enumerate() {
             let doc = DocId::from_u32((start + offset) as u32);
-            if !spans.is_empty() {
+            if let Some(spans) = labelled.filter(|s| !s.is_empty()) {
                 self.boilerplate.push(DocBoilerplate { doc, spans });
             }
             if let Some(p) = prepared {
-                self.prepared.insert(doc, p);
+                if (lo..hi).contains(&doc.as_usize()) {
+                    self.resident.insert(doc, p);
+                } else {
+                    transient.insert(doc, p);
+                }
             }
         }
+        // The pairs this batch completes: its documents are their later
+        // ones, and their earlier ones are in the window.
+        let due: Vec<u32> = (start..start + docs.len())
+            .flat_map(|d| &self.later[self.later_at[d] as usize..self.later_at[d + 1] as usize])
+            .copied()
+            .filter(|&c| (lo..hi).contains(&self.candidates[c as usize].a.as_usize()))
+            .collect();
+        let prepared = |d: DocId| self.resident.get(&d).or_else(|| transient.get(&d));
+        let done: Vec<(u32, (Vec<SharedPassage>, PairScore))> = due
+            .par_iter()
+            .map(|&c| {
+                let pair = &self.candidates[c as usize];
+                let aligned = match (prepared(pair.a), prepared(pair.b)) {
+                    (Some(pa), Some(pb)) => self.align_pair(pair.a, pa, pair.b, pb),
+                    _ => unreachable!("both documents of a due pair are prepared"),
+                };
+                (c, aligned)
+            })
+            .collect();
+        for (c, aligned) in done {
+            self.aligned[c as usize] = Some(aligned);
+        }
         self.second_pass_cursor += docs.len();
+        if self.second_pass_cursor == n && self.pass < self.passes() {
+            self.pass += 1;
+            self.second_pass_cursor = 0;
+            self.resident.clear();
+        }
         Ok(())
     }
 
@@ -465,16 +585,19 @@ impl ReprintFinder {
     /// clusters.
     pub fn finish(self) -> Result<ReprintResult> {
         assert!(self.planned, "finish before plan");
-        check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
-        let aligned: Vec<(Vec<SharedPassage>, PairScore)> =
-            self.candidates.par_iter().map(|p| self.align_pair(p.a, p.b)).collect();
+        let n = self.catalog.len();
+        let read = self.pass * n + self.second_pass_cursor;
+        check_second_pass_complete(read, self.passes() * n)?;
+        let aligned = self
+            .aligned
+            .iter()
+            .map(|a| a.clone().expect("every candidate is aligned in its window's pass"));
         let mut scores: HashMap<(DocId, DocId), PairScore> = HashMap::with_capacity(aligned.len());
         let mut passages = Vec::new();
         for (candidate, (pair_passages, score)) in self.candidates.iter().zip(aligned) {
             scores.insert((candidate.a, candidate.b), score);
             passages.extend(pair_passages);
         }
-        let n = self.catalog.len();
         let mut pairs = exact_pairs(&self.canonical);
         let exact_duplicates = pairs.len();
         let reprints: Vec<ScoredPair> = self
@@ -518,10 +641,13 @@ impl ReprintFinder {
     }
 
     /// Aligns two prepared documents: their passages and coverage.
-    fn align_pair(&self, a: DocId, b: DocId) -> (Vec<SharedPassage>, PairScore) {
-        let (Some(pa), Some(pb)) = (self.prepared.get(&a), self.prepared.get(&b)) else {
-            return (Vec::new(), PairScore::default());
-        };
+    fn align_pair(
+        &self,
+        a: DocId,
+        pa: &Prepared,
+        b: DocId,
+        pb: &Prepared,
+    ) -> (Vec<SharedPassage>, PairScore) {
         if pa.unit != pb.unit {
             return (Vec::new(), PairScore::default());
         }
@@ -641,12 +767,46 @@ impl ReprintFinder {
         if cd == cr {
             return Some(1.0);
         }
-        let key = (cd.min(cr), cd.max(cr));
-        let score = match scores.get(&key) {
-            Some(s) => *s,
-            None => self.align_pair(key.0, key.1).1,
-        };
-        self.is_reprint(&score).then_some(score.coverage)
+        // A pair that was no candidate shares too little to be a reprint.
+        let score = scores.get(&(cd.min(cr), cd.max(cr)))?;
+        self.is_reprint(score).then_some(score.coverage)
+    }
+}
+
+/// Bytes of prepared tokens per byte of text, for planning windows: a word
+/// (some six bytes of text with its space) takes a 16-byte token, an 8-byte
+/// hash, a content flag and a 16-byte seed entry.
+const PREPARED_BYTES_PER_TEXT_BYTE: u64 = 8;
+
+/// Splits the documents into windows of consecutive ids whose candidate
+/// documents' prepared tokens fit in half of `memory` (the other half is
+/// for the batch being read): the first id of each window, then the number
+/// of documents. No window is empty, and a document too large for any
+/// window gets one of its own.
+fn windows(needed: &[bool], lengths: &[u64], memory: u64) -> Vec<u32> {
+    let budget = memory / 2;
+    let mut bounds = vec![0u32];
+    let mut used = 0u64;
+    for (d, (&needed, &len)) in needed.iter().zip(lengths).enumerate() {
+        if !needed {
+            continue;
+        }
+        let cost = len.saturating_mul(PREPARED_BYTES_PER_TEXT_BYTE);
+        if used > 0 && used.saturating_add(cost) > budget {
+            bounds.push(d as u32);
+            used = 0;
+        }
+        used = used.saturating_add(cost);
+    }
+    bounds.push(needed.len() as u32);
+    bounds
+}
+
+/// The boilerplate spans of `doc`, from the first reading of pass 2.
+fn spans_of(boilerplate: &[DocBoilerplate], doc: DocId) -> &[Span] {
+    match boilerplate.binary_search_by_key(&doc, |b| b.doc) {
+        Ok(i) => &boilerplate[i].spans,
+        Err(_) => &[],
     }
 }
 
@@ -669,5 +829,116 @@ fn prepare(tokens: &Tokens, spans: &[Span], align: &AlignConfig) -> Prepared {
         content,
         content_tokens,
         seeds: SeedIndex::new(tokens.hashes(), align),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_table() {
+        let kib = |k: u64| k * 1024 / PREPARED_BYTES_PER_TEXT_BYTE;
+        // (needed, lengths, memory, bounds)
+        type Case<'a> = (&'a [bool], &'a [u64], u64, &'a [u32]);
+        let cases: &[Case] = &[
+            (&[], &[], 100, &[0, 0]),
+            (&[false, false], &[10, 10], 100, &[0, 2]),
+            // Everything fits in half the memory: one window.
+            (&[true, true, true], &[kib(1), kib(1), kib(1)], 8 * 1024, &[0, 3]),
+            // Two documents per window; unneeded ones cost nothing.
+            (&[true, false, true, true, true], &[kib(2); 5], 8 * 1024, &[0, 3, 5]),
+            // A document larger than any window gets one of its own.
+            (&[true, true, true], &[kib(1), kib(64), kib(1)], 8 * 1024, &[0, 1, 2, 3]),
+        ];
+        for &(needed, lengths, memory, bounds) in cases {
+            assert_eq!(windows(needed, lengths, memory), bounds, "{needed:?} {lengths:?}");
+        }
+    }
+
+    /// Words of a made-up language, drawn by a fixed xorshift sequence.
+    fn sentence(seed: u64, words: usize) -> String {
+        const VOCAB: [&str; 24] = [
+            "council", "bridge", "river", "budget", "mayor", "winter", "market", "school",
+            "harbour", "railway", "doctor", "farmers", "storm", "village", "court", "tax", "the",
+            "of", "and", "to", "in", "said", "was", "on",
+        ];
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut out: Vec<&str> = Vec::with_capacity(words);
+        for _ in 0..words {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(VOCAB[(x % VOCAB.len() as u64) as usize]);
+        }
+        let mut s = out.join(" ");
+        s.push('.');
+        s
+    }
+
+    /// Five stories, each printed whole and reprinted abridged and wrapped,
+    /// with unrelated documents between them.
+    fn corpus() -> Vec<Document> {
+        let mut docs = Vec::new();
+        for story in 0..5u64 {
+            let paragraphs: Vec<String> = (0..6).map(|p| sentence(story * 100 + p, 40)).collect();
+            docs.push(Document::new(format!("s{story}"), paragraphs.join("\n\n")));
+            docs.push(Document::new(format!("u{story}"), sentence(9_000 + story, 150)));
+            let abridged = paragraphs[..4].join("\n\n");
+            docs.push(Document::new(
+                format!("r{story}"),
+                format!("Home | News | Sport\n\n{abridged}\n\nShare this story"),
+            ));
+        }
+        docs
+    }
+
+    fn run(docs: &[Document], align_memory: u64) -> (ReprintResult, usize) {
+        let config = ReprintConfig::builder().align_memory(align_memory).build().unwrap();
+        let mut finder = ReprintFinder::new(config);
+        finder.add_batch(docs).unwrap();
+        finder.plan();
+        let passes = finder.passes();
+        for _ in 0..passes {
+            for batch in docs.chunks(4) {
+                finder.second_pass_batch(batch).unwrap();
+            }
+        }
+        (finder.finish().unwrap(), passes)
+    }
+
+    #[test]
+    fn align_memory_changes_passes_not_results() {
+        let docs = corpus();
+        let (roomy, one) = run(&docs, 2 << 30);
+        assert_eq!(one, 1);
+        // The reprints are found: each story's cluster holds its copy.
+        let clusters = &roomy.dedup.clustering;
+        for story in 0..5 {
+            let (s, r) = (DocId::from_u32(story * 3), DocId::from_u32(story * 3 + 2));
+            assert_eq!(clusters.cluster_of(s), clusters.cluster_of(r), "story {story}");
+        }
+        assert_eq!(clusters.num_clusters(), 10);
+        for memory in [1, 4096, 20_000] {
+            let (tight, passes) = run(&docs, memory);
+            assert!(passes > 1, "{memory}: {passes} passes");
+            assert_eq!(tight.passages, roomy.passages, "{memory}");
+            assert_eq!(tight.dedup.pairs, roomy.dedup.pairs, "{memory}");
+            assert_eq!(tight.dedup.clustering, roomy.dedup.clustering, "{memory}");
+            assert_eq!(tight.boilerplate, roomy.boilerplate, "{memory}");
+        }
+    }
+
+    #[test]
+    fn finish_needs_every_pass() {
+        let docs = corpus();
+        let config = ReprintConfig::builder().align_memory(1).build().unwrap();
+        let mut finder = ReprintFinder::new(config);
+        finder.add_batch(&docs).unwrap();
+        finder.plan();
+        assert!(finder.passes() > 1);
+        finder.second_pass_batch(&docs).unwrap();
+        assert!(finder.finish().is_err());
+        assert!(ReprintConfig::builder().align_memory(0).build().is_err());
     }
 }

@@ -53,9 +53,11 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         cleaner.add_batch(batch).map_err(Into::into)
     })?;
     cleaner.plan();
-    input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
-        cleaner.second_pass_batch(batch).map_err(Into::into)
-    })?;
+    for _ in 0..cleaner.passes() {
+        input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
+            cleaner.second_pass_batch(batch).map_err(Into::into)
+        })?;
+    }
     let cuts = cleaner.finish()?;
     // Records are rewritten in input order, found by where they came from.
     let docs: HashMap<Origin, DocId> = cuts

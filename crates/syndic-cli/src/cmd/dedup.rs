@@ -121,6 +121,11 @@ pub struct ReprintArgs {
     /// Passage fingerprints found in more documents make no candidate pairs.
     #[arg(long, default_value_t = 100)]
     pub max_df: usize,
+    /// Memory (MiB) for the documents held while candidate pairs are
+    /// aligned; when they need more, the input is read once more per window
+    /// of documents that fits. Results do not depend on it.
+    #[arg(long, default_value_t = 2048)]
+    pub align_memory_mb: u64,
 }
 
 impl MinHashArgs {
@@ -153,6 +158,7 @@ impl ReprintArgs {
             .boilerplate_min_docs(self.boilerplate_min_docs)
             .boilerplate_min_site_docs(self.boilerplate_min_site_docs)
             .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
+            .align_memory(self.align_memory_mb << 20)
             .keep(keep)
             .build()
     }
@@ -332,13 +338,15 @@ pub fn run_reprint(
     timings.stop("read_and_fingerprint");
     finder.plan();
     timings.stop("candidates");
-    input::for_each_batch(inputs, opts, bars, "boilerplate", cancel, |batch| {
-        finder.second_pass_batch(batch).map_err(Into::into)
-    })?;
-    timings.stop("boilerplate");
+    for _ in 0..finder.passes() {
+        input::for_each_batch(inputs, opts, bars, "align", cancel, |batch| {
+            finder.second_pass_batch(batch).map_err(Into::into)
+        })?;
+    }
+    timings.stop("boilerplate_and_align");
     let (ids, origins) = (finder.catalog().ids().to_vec(), finder.catalog().origins().to_vec());
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
-    timings.stop("align_and_cluster");
+    timings.stop("cluster");
     let reprint = ReprintOutputs { passages, boilerplate, boilerplate_bytes };
     Ok(Run { ids, origins, result: dedup, reprint: Some(reprint), read, params })
 }
