@@ -179,7 +179,7 @@ fn run_reprint<'py>(
     let mut finder = ReprintFinder::new(config);
     let report = corpus.for_each_batch(py, |docs| finder.add_batch(docs))?;
     py.detach(|| finder.plan());
-    for _ in 0..finder.passes() {
+    while finder.pending_passes() > 0 {
         corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
     }
     let ids = finder.catalog().ids().to_vec();
@@ -215,7 +215,7 @@ pub fn clean(
     let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
     corpus.for_each_batch(py, |docs| cleaner.add_batch(docs))?;
     py.detach(|| cleaner.plan());
-    for _ in 0..cleaner.passes() {
+    while cleaner.pending_passes() > 0 {
         corpus.for_each_batch(py, |docs| cleaner.second_pass_batch(docs))?;
     }
     let cuts = py.detach(|| cleaner.finish()).or_raise()?;

@@ -46,7 +46,8 @@ use crate::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 /// Finds what to cut from every document of a corpus read twice or more,
 /// in the same order: [`add_batch`](Self::add_batch) over pass 1,
 /// [`plan`](Self::plan), [`second_pass_batch`](Self::second_pass_batch)
-/// over pass 2 (read [`passes`](Self::passes) times), then
+/// over pass 2 (read while [`pending_passes`](Self::pending_passes) is
+/// positive), then
 /// [`finish`](Self::finish).
 ///
 /// Boilerplate alone needs only the repeated-line model of pass 1; with
@@ -116,16 +117,17 @@ impl Cleaner {
         }
     }
 
-    /// How many times pass 2 must be read (see [`ReprintFinder::passes`]).
-    pub fn passes(&self) -> usize {
+    /// How many more times pass 2 must be read, as far as is known (see
+    /// [`ReprintFinder::pending_passes`]); zero when [`finish`](Self::finish)
+    /// may be called.
+    pub fn pending_passes(&self) -> usize {
         match &self.mode {
-            Mode::DropRepeated(finder) => finder.passes(),
-            Mode::Boilerplate(_) => 1,
+            Mode::DropRepeated(finder) => finder.pending_passes(),
+            Mode::Boilerplate(b) => usize::from(b.cuts.len() < b.catalog.len()),
         }
     }
 
-    /// Pass 2 over a batch: the same documents as pass 1, in the same order,
-    /// [`passes`](Self::passes) times.
+    /// Pass 2 over a batch: the same documents as pass 1, in the same order.
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         match &mut self.mode {
             Mode::DropRepeated(finder) => finder.second_pass_batch(docs),
@@ -295,8 +297,10 @@ mod tests {
         let mut cleaner = Cleaner::new(config, drop_repeated);
         cleaner.add_batch(docs).unwrap();
         cleaner.plan();
-        for chunk in docs.chunks(2) {
-            cleaner.second_pass_batch(chunk).unwrap();
+        while cleaner.pending_passes() > 0 {
+            for chunk in docs.chunks(2) {
+                cleaner.second_pass_batch(chunk).unwrap();
+            }
         }
         let cuts = cleaner.finish().unwrap();
         assert_eq!(cuts.catalog().len(), docs.len());

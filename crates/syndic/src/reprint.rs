@@ -352,22 +352,71 @@ pub struct ReprintFinder {
     canonical: Vec<DocId>,
     candidates: Vec<SharedFingerprints>,
     repeated: RepeatedLines,
-    /// Whether each document is in a candidate pair.
+    /// The alignment round being read: the candidates, then the cluster
+    /// checks they call for; `None` once both are done.
+    round: Option<Round>,
+    /// Whether the current round is the checks'.
+    checking: bool,
+    /// Scores of the pairs aligned so far.
+    scores: HashMap<(DocId, DocId), PairScore>,
+    /// Passages of the candidate pairs.
+    passages: Vec<SharedPassage>,
+    boilerplate: Vec<DocBoilerplate>,
+}
+
+/// One round of alignment: pairs aligned over as many readings of pass 2
+/// as they have windows.
+#[derive(Debug, Default)]
+struct Round {
+    /// The pairs, earlier document first.
+    pairs: Vec<(DocId, DocId)>,
+    /// Whether each document is in a pair.
     needed: Vec<bool>,
-    /// For each document, the candidates (indices) in which it is the later
-    /// one: `later[later_at[d]..later_at[d + 1]]`.
+    /// For each document, the pairs (indices) in which it is the later one:
+    /// `later[later_at[d]..later_at[d + 1]]`.
     later_at: Vec<u32>,
     later: Vec<u32>,
     /// The first document of each window, then the number of documents.
     window_bounds: Vec<u32>,
-    /// The window of the pass being read, and the position in it.
+    /// The window being read, and the position in pass 2.
     pass: usize,
-    second_pass_cursor: usize,
+    cursor: usize,
     /// Prepared documents of the current window.
     resident: HashMap<DocId, Prepared>,
-    /// Alignment of each candidate, once done.
-    aligned: Vec<Option<(Vec<SharedPassage>, PairScore)>>,
-    boilerplate: Vec<DocBoilerplate>,
+}
+
+impl Round {
+    fn new(pairs: Vec<(DocId, DocId)>, lengths: &[u64], memory: u64) -> Self {
+        let n = lengths.len();
+        let mut needed = vec![false; n];
+        let mut later_at = vec![0u32; n + 1];
+        for &(a, b) in &pairs {
+            needed[a.as_usize()] = true;
+            needed[b.as_usize()] = true;
+            later_at[b.as_usize() + 1] += 1;
+        }
+        // Counting sort of the pairs by their later document.
+        for d in 0..n {
+            later_at[d + 1] += later_at[d];
+        }
+        let mut next = later_at.clone();
+        let mut later = vec![0; pairs.len()];
+        for (i, &(_, b)) in pairs.iter().enumerate() {
+            later[next[b.as_usize()] as usize] = i as u32;
+            next[b.as_usize()] += 1;
+        }
+        let window_bounds = windows(&needed, lengths, memory);
+        Self { pairs, needed, later_at, later, window_bounds, ..Self::default() }
+    }
+
+    fn windows(&self) -> usize {
+        self.window_bounds.len() - 1
+    }
+
+    /// The pairs (indices) in which `d` is the later document.
+    fn later_of(&self, d: usize) -> &[u32] {
+        &self.later[self.later_at[d] as usize..self.later_at[d + 1] as usize]
+    }
 }
 
 impl ReprintFinder {
@@ -383,14 +432,10 @@ impl ReprintFinder {
             canonical: Vec::new(),
             candidates: Vec::new(),
             repeated: RepeatedLines::default(),
-            needed: Vec::new(),
-            later_at: Vec::new(),
-            later: Vec::new(),
-            window_bounds: Vec::new(),
-            pass: 0,
-            second_pass_cursor: 0,
-            resident: HashMap::new(),
-            aligned: Vec::new(),
+            round: None,
+            checking: false,
+            scores: HashMap::new(),
+            passages: Vec::new(),
             boilerplate: Vec::new(),
         }
     }
@@ -446,37 +491,21 @@ impl ReprintFinder {
         let stats = std::mem::take(&mut self.line_stats);
         self.repeated =
             stats.freeze(self.config.boilerplate_min_docs, self.config.boilerplate_min_site_docs);
-        let n = self.catalog.len();
-        self.needed = vec![false; n];
-        let mut later_count = vec![0u32; n + 1];
-        for p in &self.candidates {
-            self.needed[p.a.as_usize()] = true;
-            self.needed[p.b.as_usize()] = true;
-            later_count[p.b.as_usize() + 1] += 1;
-        }
-        // Counting sort of the candidates by their later document.
-        for d in 0..n {
-            later_count[d + 1] += later_count[d];
-        }
-        self.later_at = later_count.clone();
-        self.later = vec![0; self.candidates.len()];
-        for (i, p) in self.candidates.iter().enumerate() {
-            let at = &mut later_count[p.b.as_usize()];
-            self.later[*at as usize] = i as u32;
-            *at += 1;
-        }
-        self.window_bounds =
-            windows(&self.needed, self.catalog.lengths(), self.config.align_memory);
-        self.aligned = vec![None; self.candidates.len()];
+        let pairs = self.candidates.iter().map(|p| (p.a, p.b)).collect();
+        self.round = (!self.catalog.is_empty())
+            .then(|| Round::new(pairs, self.catalog.lengths(), self.config.align_memory));
         self.candidates.len()
     }
 
-    /// How many times pass 2 must be read: once per window of candidate
-    /// documents whose prepared tokens fit in
-    /// [`align_memory`](ReprintConfigBuilder::align_memory) (at least once).
-    /// Known after [`plan`](Self::plan).
-    pub fn passes(&self) -> usize {
-        self.window_bounds.len().saturating_sub(1).max(1)
+    /// How many more times pass 2 must be read, as far as is known: once
+    /// per window of documents whose prepared tokens fit in
+    /// [`align_memory`](ReprintConfigBuilder::align_memory), for the
+    /// candidate pairs, then for the cluster checks they call for (known
+    /// when the candidates are done). Zero when
+    /// [`finish`](Self::finish) may be called. Drivers read pass 2 while
+    /// this is positive.
+    pub fn pending_passes(&self) -> usize {
+        self.round.as_ref().map_or(0, |r| r.windows() - r.pass)
     }
 
     /// The repeated-line model learned in pass 1 (after [`plan`](Self::plan)).
@@ -485,38 +514,24 @@ impl ReprintFinder {
     }
 
     /// Pass 2 over a batch: the same documents as pass 1, in the same order,
-    /// read [`passes`](Self::passes) times in all. The first reading labels
-    /// boilerplate; each aligns the candidate pairs whose earlier document
-    /// is in its window, keeping only that window's documents (and the
-    /// batch's) in memory.
+    /// read while [`pending_passes`](Self::pending_passes) is positive. The
+    /// first reading labels boilerplate; each aligns the pairs whose earlier
+    /// document is in its window, keeping only that window's documents in
+    /// memory, and those of the batch, a slice that fits at a time.
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
-        let start = self.second_pass_cursor;
-        check_second_pass(self.catalog.ids(), start, docs)?;
         let n = self.catalog.len();
-        let (lo, hi) = match self.window_bounds.get(self.pass..self.pass + 2) {
-            Some(&[lo, hi]) => (lo as usize, hi as usize),
-            _ => (n, n),
+        let Some(round) = self.round.as_mut() else {
+            return Err(Error::Config("pass 2 read more times than needed".into()));
         };
-        let first_pass = self.pass == 0;
-        let (config, repeated, needed) = (&self.config, &self.repeated, &self.needed);
-        let (candidates, later_at, later) = (&self.candidates, &self.later_at, &self.later);
-        let boilerplate = &self.boilerplate;
-        // Whether a document must be prepared in this window: it is in the
-        // window, or the later document of a pair whose earlier one is.
-        let wanted = |d: usize| {
-            needed[d]
-                && ((lo..hi).contains(&d)
-                    || later[later_at[d] as usize..later_at[d + 1] as usize]
-                        .iter()
-                        .any(|&c| (lo..hi).contains(&candidates[c as usize].a.as_usize())))
-        };
-        let results: Vec<(Option<Vec<Span>>, Option<Prepared>)> = docs
-            .par_iter()
-            .enumerate()
-            .map_init(Tokens::default, |tokens, (offset, doc)| {
-                let d = start + offset;
-                let labelled = first_pass.then(|| {
+        let start = round.cursor;
+        check_second_pass(self.catalog.ids(), start, docs)?;
+        let first_reading = !self.checking && round.pass == 0;
+        if first_reading {
+            let (config, repeated) = (&self.config, &self.repeated);
+            let labelled: Vec<Vec<Span>> = docs
+                .par_iter()
+                .map(|doc| {
                     let labels = boilerplate::classify_with_repeats(
                         &doc.text,
                         doc.site.as_deref(),
@@ -524,87 +539,83 @@ impl ReprintFinder {
                         &config.classifier,
                     );
                     boilerplate::boilerplate_spans(&labels)
-                });
-                let prepared = wanted(d).then(|| {
-                    let spans = match &labelled {
-                        Some(spans) => spans.as_slice(),
-                        None => spans_of(boilerplate, DocId::from_u32(d as u32)),
-                    };
-                    config.normalizer.tokenize(&doc.text, tokens);
-                    prepare(tokens, spans, config.align_for(tokens.unit()))
-                });
-                (labelled, prepared)
-            })
-            .collect();
-        let mut transient: HashMap<DocId, Prepared> = HashMap::new();
-        for (offset, (labelled, prepared)) in results.into_iter().enumerate() {
-            let doc = DocId::from_u32((start + offset) as u32);
-            if let Some(spans) = labelled.filter(|s| !s.is_empty()) {
-                self.boilerplate.push(DocBoilerplate { doc, spans });
-            }
-            if let Some(p) = prepared {
-                if (lo..hi).contains(&doc.as_usize()) {
-                    self.resident.insert(doc, p);
-                } else {
-                    transient.insert(doc, p);
+                })
+                .collect();
+            for (offset, spans) in labelled.into_iter().enumerate() {
+                if !spans.is_empty() {
+                    let doc = DocId::from_u32((start + offset) as u32);
+                    self.boilerplate.push(DocBoilerplate { doc, spans });
                 }
             }
         }
-        // The pairs this batch completes: its documents are their later
-        // ones, and their earlier ones are in the window.
-        let due: Vec<u32> = (start..start + docs.len())
-            .flat_map(|d| &self.later[self.later_at[d] as usize..self.later_at[d + 1] as usize])
-            .copied()
-            .filter(|&c| (lo..hi).contains(&self.candidates[c as usize].a.as_usize()))
-            .collect();
-        let prepared = |d: DocId| self.resident.get(&d).or_else(|| transient.get(&d));
-        let done: Vec<(u32, (Vec<SharedPassage>, PairScore))> = due
-            .par_iter()
-            .map(|&c| {
-                let pair = &self.candidates[c as usize];
-                let aligned = match (prepared(pair.a), prepared(pair.b)) {
-                    (Some(pa), Some(pb)) => self.align_pair(pair.a, pa, pair.b, pb),
-                    _ => unreachable!("both documents of a due pair are prepared"),
-                };
-                (c, aligned)
-            })
-            .collect();
-        for (c, aligned) in done {
-            self.aligned[c as usize] = Some(aligned);
+        let (lo, hi) = (round.window_bounds[round.pass], round.window_bounds[round.pass + 1]);
+        let window = lo as usize..hi as usize;
+        // Slices of the batch whose prepared tokens fit in the other half
+        // of the memory.
+        let mut from = 0;
+        while from < docs.len() {
+            let mut to = from;
+            let mut used = 0u64;
+            while to < docs.len() {
+                let cost = prepared_cost(docs[to].text.len());
+                if to > from && used + cost > self.config.align_memory / 2 {
+                    break;
+                }
+                used += cost;
+                to += 1;
+            }
+            let scored = align_slice(
+                &self.config,
+                &self.boilerplate,
+                round,
+                &window,
+                start + from,
+                &docs[from..to],
+            );
+            for (i, (passages, score)) in scored {
+                let pair = round.pairs[i as usize];
+                self.scores.insert(pair, score);
+                if !self.checking {
+                    self.passages.extend(passages);
+                }
+            }
+            from = to;
         }
-        self.second_pass_cursor += docs.len();
-        if self.second_pass_cursor == n && self.pass < self.passes() {
-            self.pass += 1;
-            self.second_pass_cursor = 0;
-            self.resident.clear();
+        round.cursor += docs.len();
+        if round.cursor == n {
+            round.pass += 1;
+            round.cursor = 0;
+            round.resident.clear();
+            if round.pass == round.windows() {
+                self.end_round();
+            }
         }
         Ok(())
     }
 
-    /// Aligns the candidates, decides reprint edges and builds checked
-    /// clusters.
-    pub fn finish(self) -> Result<ReprintResult> {
-        assert!(self.planned, "finish before plan");
-        let n = self.catalog.len();
-        let read = self.pass * n + self.second_pass_cursor;
-        check_second_pass_complete(read, self.passes() * n)?;
-        let aligned = self
-            .aligned
-            .iter()
-            .map(|a| a.clone().expect("every candidate is aligned in its window's pass"));
-        let mut scores: HashMap<(DocId, DocId), PairScore> = HashMap::with_capacity(aligned.len());
-        let mut passages = Vec::new();
-        for (candidate, (pair_passages, score)) in self.candidates.iter().zip(aligned) {
-            scores.insert((candidate.a, candidate.b), score);
-            passages.extend(pair_passages);
+    /// After a round: the checks the candidates call for, or the end.
+    fn end_round(&mut self) {
+        if self.checking {
+            self.round = None;
+            return;
         }
+        self.checking = true;
+        let mut needed = Vec::new();
+        self.checked_clusters(&self.reprint_pairs().0, Some(&mut needed));
+        needed.sort_unstable();
+        needed.dedup();
+        self.round = (!needed.is_empty())
+            .then(|| Round::new(needed, self.catalog.lengths(), self.config.align_memory));
+    }
+
+    /// Exact pairs and reprint edges, sorted; and how many are reprints.
+    fn reprint_pairs(&self) -> (Vec<ScoredPair>, usize) {
         let mut pairs = exact_pairs(&self.canonical);
-        let exact_duplicates = pairs.len();
         let reprints: Vec<ScoredPair> = self
             .candidates
             .iter()
             .filter_map(|c| {
-                let score = scores[&(c.a, c.b)];
+                let score = self.scores[&(c.a, c.b)];
                 self.is_reprint(&score).then_some(ScoredPair {
                     a: c.a,
                     b: c.b,
@@ -614,10 +625,29 @@ impl ReprintFinder {
                 })
             })
             .collect();
-        let verified_pairs = reprints.len();
+        let verified = reprints.len();
         pairs.extend(reprints);
         pairs.sort_by_key(|p| (p.a, p.b));
-        let (clustering, similarity) = self.checked_clusters(&pairs, &scores);
+        (pairs, verified)
+    }
+
+    /// Aligns the candidates, decides reprint edges and builds checked
+    /// clusters.
+    pub fn finish(self) -> Result<ReprintResult> {
+        assert!(self.planned, "finish before plan");
+        let n = self.catalog.len();
+        if let Some(round) = &self.round {
+            check_second_pass_complete(round.cursor, n)?;
+            return Err(Error::Config(format!(
+                "pass 2 must be read {} more times",
+                self.pending_passes()
+            )));
+        }
+        let (pairs, verified_pairs) = self.reprint_pairs();
+        let exact_duplicates = pairs.iter().filter(|p| p.kind == PairKind::Exact).count();
+        let (clustering, similarity) = self.checked_clusters(&pairs, None);
+        let mut passages = self.passages;
+        passages.sort_by_key(|p| (p.a, p.b, p.a_range));
         let boilerplate_bytes =
             self.boilerplate.iter().flat_map(|b| &b.spans).map(|s| (s.end - s.start) as u64).sum();
         let stats = DedupStats::new(
@@ -639,74 +669,67 @@ impl ReprintFinder {
         score.coverage >= self.config.min_coverage
             && score.longer_coverage >= self.config.min_longer_coverage
     }
+}
 
-    /// Aligns two prepared documents: their passages and coverage.
-    fn align_pair(
-        &self,
-        a: DocId,
-        pa: &Prepared,
-        b: DocId,
-        pb: &Prepared,
-    ) -> (Vec<SharedPassage>, PairScore) {
-        if pa.unit != pb.unit {
-            return (Vec::new(), PairScore::default());
-        }
-        let found = align_indexed(
-            &pa.hashes,
-            &pa.seeds,
-            &pb.hashes,
-            &pb.seeds,
-            self.config.align_for(pa.unit),
-        );
-        let mut covered_a = vec![false; pa.tokens.len()];
-        let mut covered_b = vec![false; pb.tokens.len()];
-        let passages = found
-            .iter()
-            .map(|p| {
-                covered_a[p.a_start..p.a_end].fill(true);
-                covered_b[p.b_start..p.b_end].fill(true);
-                let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
-                let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
-                SharedPassage {
-                    a,
-                    b,
-                    a_range: (
-                        pa.tokens[p.a_start].start as usize,
-                        pa.tokens[p.a_end - 1].end as usize,
-                    ),
-                    b_range: (
-                        pb.tokens[p.b_start].start as usize,
-                        pb.tokens[p.b_end - 1].end as usize,
-                    ),
-                    words: p.matches,
-                    identity: p.identity(),
-                    boilerplate: 2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len(),
-                }
-            })
-            .collect();
-        let share = |covered: &[bool], prepared: &Prepared| {
-            if prepared.content_tokens == 0 {
-                return 0.0;
-            }
-            let hit =
-                covered.iter().zip(&prepared.content).filter(|(&c, &content)| c && content).count();
-            hit as f64 / prepared.content_tokens as f64
-        };
-        let (ca, cb) = (share(&covered_a, pa), share(&covered_b, pb));
-        let score = if pa.content_tokens <= pb.content_tokens {
-            PairScore { coverage: ca, longer_coverage: cb }
-        } else {
-            PairScore { coverage: cb, longer_coverage: ca }
-        };
-        (passages, score)
+/// Aligns two prepared documents: their passages and coverage.
+fn align_pair(
+    config: &ReprintConfig,
+    a: DocId,
+    pa: &Prepared,
+    b: DocId,
+    pb: &Prepared,
+) -> (Vec<SharedPassage>, PairScore) {
+    if pa.unit != pb.unit {
+        return (Vec::new(), PairScore::default());
     }
+    let found =
+        align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, config.align_for(pa.unit));
+    let mut covered_a = vec![false; pa.tokens.len()];
+    let mut covered_b = vec![false; pb.tokens.len()];
+    let passages = found
+        .iter()
+        .map(|p| {
+            covered_a[p.a_start..p.a_end].fill(true);
+            covered_b[p.b_start..p.b_end].fill(true);
+            let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
+            let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
+            SharedPassage {
+                a,
+                b,
+                a_range: (pa.tokens[p.a_start].start as usize, pa.tokens[p.a_end - 1].end as usize),
+                b_range: (pb.tokens[p.b_start].start as usize, pb.tokens[p.b_end - 1].end as usize),
+                words: p.matches,
+                identity: p.identity(),
+                boilerplate: 2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len(),
+            }
+        })
+        .collect();
+    let share = |covered: &[bool], prepared: &Prepared| {
+        if prepared.content_tokens == 0 {
+            return 0.0;
+        }
+        let hit =
+            covered.iter().zip(&prepared.content).filter(|(&c, &content)| c && content).count();
+        hit as f64 / prepared.content_tokens as f64
+    };
+    let (ca, cb) = (share(&covered_a, pa), share(&covered_b, pb));
+    let score = if pa.content_tokens <= pb.content_tokens {
+        PairScore { coverage: ca, longer_coverage: cb }
+    } else {
+        PairScore { coverage: cb, longer_coverage: ca }
+    };
+    (passages, score)
+}
 
+impl ReprintFinder {
     /// Union-find over the edges, then every member checked against its
     /// representative; failing members are re-clustered among themselves.
+    /// Pairs not aligned count as no reprint; with `missing`, they are
+    /// collected there too.
     fn checked_clusters(
         &self,
         pairs: &[ScoredPair],
-        scores: &HashMap<(DocId, DocId), PairScore>,
+        mut missing: Option<&mut Vec<(DocId, DocId)>>,
     ) -> (Clustering, Vec<f64>) {
         let n = self.catalog.len();
         let mut label: Vec<u32> = (0..n as u32).collect();
@@ -731,9 +754,12 @@ impl ReprintFinder {
                 .par_iter()
                 .map(|&d| {
                     let rep = clustering.representative(clustering.cluster_of(d));
-                    (d, rep, self.similarity_to(d, rep, scores))
+                    (d, rep, self.similarity_to(d, rep))
                 })
                 .collect();
+            if let Some(missing) = missing.as_deref_mut() {
+                missing.extend(verdicts.iter().filter_map(|&(d, rep, _)| self.unaligned(d, rep)));
+            }
             let mut rejected = false;
             let mut next_active = vec![false; n];
             for (d, rep, verdict) in verdicts {
@@ -757,19 +783,20 @@ impl ReprintFinder {
     }
 
     /// `Some(coverage)` when `doc` is an exact copy or a reprint of `rep`.
-    fn similarity_to(
-        &self,
-        doc: DocId,
-        rep: DocId,
-        scores: &HashMap<(DocId, DocId), PairScore>,
-    ) -> Option<f64> {
+    fn similarity_to(&self, doc: DocId, rep: DocId) -> Option<f64> {
         let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
         if cd == cr {
             return Some(1.0);
         }
-        // A pair that was no candidate shares too little to be a reprint.
-        let score = scores.get(&(cd.min(cr), cd.max(cr)))?;
+        let score = self.scores.get(&(cd.min(cr), cd.max(cr)))?;
         self.is_reprint(score).then_some(score.coverage)
+    }
+
+    /// The pair to align to judge `doc` against `rep`, if not aligned yet.
+    fn unaligned(&self, doc: DocId, rep: DocId) -> Option<(DocId, DocId)> {
+        let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
+        let key = (cd.min(cr), cd.max(cr));
+        (cd != cr && !self.scores.contains_key(&key)).then_some(key)
     }
 }
 
@@ -800,6 +827,74 @@ fn windows(needed: &[bool], lengths: &[u64], memory: u64) -> Vec<u32> {
     }
     bounds.push(needed.len() as u32);
     bounds
+}
+
+/// The estimated size of a text's prepared tokens.
+fn prepared_cost(len: usize) -> u64 {
+    (len as u64).saturating_mul(PREPARED_BYTES_PER_TEXT_BYTE)
+}
+
+/// Prepares the documents of `docs` (the documents `start..` of the corpus)
+/// that the round's window needs, keeps those in the window, and aligns the
+/// pairs they complete. Returns each completed pair's index and result.
+fn align_slice(
+    config: &ReprintConfig,
+    boilerplate: &[DocBoilerplate],
+    round: &mut Round,
+    window: &std::ops::Range<usize>,
+    start: usize,
+    docs: &[Document],
+) -> Vec<(u32, (Vec<SharedPassage>, PairScore))> {
+    // A document is prepared if it is in the window, or the later document
+    // of a pair whose earlier one is.
+    let wanted = |d: usize| {
+        round.needed[d]
+            && (window.contains(&d)
+                || round
+                    .later_of(d)
+                    .iter()
+                    .any(|&i| window.contains(&round.pairs[i as usize].0.as_usize())))
+    };
+    let prepared: Vec<Option<Prepared>> = docs
+        .par_iter()
+        .enumerate()
+        .map_init(Tokens::default, |tokens, (offset, doc)| {
+            let d = start + offset;
+            wanted(d).then(|| {
+                let spans = spans_of(boilerplate, DocId::from_u32(d as u32));
+                config.normalizer.tokenize(&doc.text, tokens);
+                prepare(tokens, spans, config.align_for(tokens.unit()))
+            })
+        })
+        .collect();
+    let mut transient: HashMap<DocId, Prepared> = HashMap::new();
+    for (offset, p) in prepared.into_iter().enumerate() {
+        let Some(p) = p else { continue };
+        let doc = DocId::from_u32((start + offset) as u32);
+        if window.contains(&doc.as_usize()) {
+            round.resident.insert(doc, p);
+        } else {
+            transient.insert(doc, p);
+        }
+    }
+    // The pairs this slice completes: its documents are their later ones,
+    // and their earlier ones are in the window.
+    let due: Vec<u32> = (start..start + docs.len())
+        .flat_map(|d| round.later_of(d))
+        .copied()
+        .filter(|&i| window.contains(&round.pairs[i as usize].0.as_usize()))
+        .collect();
+    let round = &*round;
+    let prepared = |d: DocId| round.resident.get(&d).or_else(|| transient.get(&d));
+    due.par_iter()
+        .map(|&i| {
+            let (a, b) = round.pairs[i as usize];
+            let (Some(pa), Some(pb)) = (prepared(a), prepared(b)) else {
+                unreachable!("both documents of a due pair are prepared")
+            };
+            (i, align_pair(config, a, pa, b, pb))
+        })
+        .collect()
 }
 
 /// The boilerplate spans of `doc`, from the first reading of pass 2.
@@ -898,11 +993,12 @@ mod tests {
         let mut finder = ReprintFinder::new(config);
         finder.add_batch(docs).unwrap();
         finder.plan();
-        let passes = finder.passes();
-        for _ in 0..passes {
+        let mut passes = 0;
+        while finder.pending_passes() > 0 {
             for batch in docs.chunks(4) {
                 finder.second_pass_batch(batch).unwrap();
             }
+            passes += 1;
         }
         (finder.finish().unwrap(), passes)
     }
@@ -936,8 +1032,9 @@ mod tests {
         let mut finder = ReprintFinder::new(config);
         finder.add_batch(&docs).unwrap();
         finder.plan();
-        assert!(finder.passes() > 1);
+        assert!(finder.pending_passes() > 1);
         finder.second_pass_batch(&docs).unwrap();
+        assert!(finder.pending_passes() > 0);
         assert!(finder.finish().is_err());
         assert!(ReprintConfig::builder().align_memory(0).build().is_err());
     }

@@ -53,7 +53,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         cleaner.add_batch(batch).map_err(Into::into)
     })?;
     cleaner.plan();
-    for _ in 0..cleaner.passes() {
+    while cleaner.pending_passes() > 0 {
         input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
             cleaner.second_pass_batch(batch).map_err(Into::into)
         })?;

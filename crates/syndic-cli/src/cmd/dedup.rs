@@ -338,7 +338,7 @@ pub fn run_reprint(
     timings.stop("read_and_fingerprint");
     finder.plan();
     timings.stop("candidates");
-    for _ in 0..finder.passes() {
+    while finder.pending_passes() > 0 {
         input::for_each_batch(inputs, opts, bars, "align", cancel, |batch| {
             finder.second_pass_batch(batch).map_err(Into::into)
         })?;
