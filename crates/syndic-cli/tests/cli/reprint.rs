@@ -259,17 +259,16 @@ fn clean_strips_gutenberg_licence() {
     eprintln!(
         "median share of own text kept {median:.3}; below 85 %: {low:?}; prose lost: {lost:#?}"
     );
-    // Measured on 2026-11-23 and pinned so that it only gets better (see the
-    // closing note of the reprint issue). One book keeps licence text: The
-    // Merry Wives of Windsor, whose First Folio header has paragraphs of its
-    // own before a 1993 "Small Print!" found at the edge of one other book
-    // only, so the head chain ends before it. Plays, verse, a children's
-    // book and a book of numbered exercises lose part of their own text to
-    // the single-page classifier (ten books below 85 %); the median book
-    // keeps 99 %.
-    assert!(licence_books.len() <= 1, "licence text left: {licence_left:#?}");
+    // No book keeps licence text, rare versions included. Measured on
+    // 2026-11-23 and pinned so that it only gets better (see the closing
+    // note of the reprint issue): plays, verse, a children's book and a book
+    // of numbered exercises lose part of their own text to the single-page
+    // classifier (ten books below 85 %, and The Merry Wives of Windsor,
+    // whose licence counts as its own text here for want of a START
+    // marker); the median book keeps 99 %.
+    assert!(licence_books.is_empty(), "licence text left: {licence_left:#?}");
     assert!(median >= 0.97, "median share kept {median}");
-    assert!(low.len() <= 10 && shares[0].0 >= 0.25, "books losing their own text: {low:?}");
+    assert!(low.len() <= 11 && shares[0].0 >= 0.25, "books losing their own text: {low:?}");
     assert!(
         lost.len() * 50 <= sampled,
         "{} of {sampled} sampled prose lines lost: {lost:#?}",

@@ -38,9 +38,9 @@
 //! document's first line, and one anchored at its last, with at most
 //! [`CHAIN_MAX_GAP`] other lines between links. The chain ends at the
 //! document's own text: a good line (long, stop-word-dense prose) that
-//! recurs nowhere, unless a link follows it within [`OWN_MAX_GAP`] lines (a
-//! per-book note or credit inside a licence); two such lines end it in any
-//! case. The chains, and the per-document lines caught between their links
+//! recurs nowhere, unless a link follows it within [`OWN_MAX_GAP`] lines of
+//! text (a per-book note or credit inside a licence; lines the single-page
+//! rules call furniture do not count); two such lines end it in any case. The chains, and the per-document lines caught between their links
 //! (a Gutenberg header's title, author and release date), are boilerplate.
 //! Nothing in the middle of a document is labelled by repetition, so a
 //! story quoted inside an anthology stays content; the one exception is a
@@ -178,9 +178,10 @@ pub const MIN_DOC_FRACTION: f64 = 0.05;
 pub const CHAIN_MAX_GAP: usize = 8;
 
 /// After a good line found in no other document, a chain ends unless a link
-/// follows within this many lines: room for the credits, title and author
-/// lines that per-document notes in a licence come with, none for a
-/// document's own paragraphs, which come in runs.
+/// follows within this many lines (not counting lines the single-page rules
+/// call furniture): room for the credits, title and author lines that
+/// per-document notes in a licence come with, none for a document's own
+/// paragraphs, which come in runs.
 pub const OWN_MAX_GAP: usize = 4;
 
 /// The content, in characters, that must remain outside the chains for them
@@ -533,6 +534,7 @@ fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLi
         for i in order {
             seen += 1;
             let (link, recurs) = repeats.judge(doc.lines[i].text, site, &mut keys);
+
             if link {
                 covered = seen;
                 (gap, since_own) = (0, None);
@@ -540,10 +542,13 @@ fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLi
             }
             gap += 1;
             let own = doc.good[i] && !recurs;
+            // Lines the single-page rules already call furniture (an FTP
+            // session, "(Three Pages)") are no text of the document's own.
+            let text = doc.classes[i] == LineClass::Content;
             since_own = match (own, since_own) {
                 (true, Some(_)) => break,
                 (true, None) => Some(0),
-                (false, Some(k)) => Some(k + 1),
+                (false, Some(k)) => Some(k + usize::from(text)),
                 (false, None) => None,
             };
             if gap > CHAIN_MAX_GAP || since_own.is_some_and(|k| k >= OWN_MAX_GAP) {
