@@ -59,6 +59,7 @@ pub struct ReprintArgs {
     boilerplate_min_docs: usize,
     boilerplate_min_site_docs: usize,
     max_df: usize,
+    align_memory_mb: u64,
 }
 
 impl DedupArgs {
@@ -92,6 +93,7 @@ impl ReprintArgs {
             .boilerplate_min_docs(self.boilerplate_min_docs)
             .boilerplate_min_site_docs(self.boilerplate_min_site_docs)
             .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
+            .align_memory(self.align_memory_mb << 20)
             .keep(keep)
             .build()
     }

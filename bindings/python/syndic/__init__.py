@@ -129,6 +129,7 @@ def dedup(
     boilerplate_min_docs: int = 20,
     boilerplate_min_site_docs: int = 3,
     max_df: int = 100,
+    align_memory_mb: int = 2048,
     id_column: str = "id",
     text_column: str = "text",
     site_column: Optional[str] = None,
@@ -161,7 +162,13 @@ def dedup(
         bucket_window=bucket_window,
     )
     reprint = _reprint_options(
-        min_passage_words, min_coverage, min_longer_coverage, boilerplate_min_docs, boilerplate_min_site_docs, max_df
+        min_passage_words,
+        min_coverage,
+        min_longer_coverage,
+        boilerplate_min_docs,
+        boilerplate_min_site_docs,
+        max_df,
+        align_memory_mb,
     )
     batches, paths, read = _source(
         data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
@@ -179,6 +186,7 @@ def passages(
     boilerplate_min_docs: int = 20,
     boilerplate_min_site_docs: int = 3,
     max_df: int = 100,
+    align_memory_mb: int = 2048,
     id_column: str = "id",
     text_column: str = "text",
     site_column: Optional[str] = None,
@@ -192,10 +200,19 @@ def passages(
     between documents that share winnowed fingerprints (those found in more
     than ``max_df`` documents are ignored); lines repeated in
     ``boilerplate_min_docs`` documents, or ``boilerplate_min_site_docs``
-    pages of one site (``site_column``), are boilerplate.
+    pages of one site (``site_column``), are boilerplate. The documents held
+    for alignment take at most ``align_memory_mb`` MiB; beyond that the
+    input is read again per window of documents (paths), or windows are
+    taken over the batches in memory. Results do not depend on it.
     """
     reprint = _reprint_options(
-        min_passage_words, min_coverage, min_longer_coverage, boilerplate_min_docs, boilerplate_min_site_docs, max_df
+        min_passage_words,
+        min_coverage,
+        min_longer_coverage,
+        boilerplate_min_docs,
+        boilerplate_min_site_docs,
+        max_df,
+        align_memory_mb,
     )
     batches, paths, read = _source(
         data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
@@ -212,6 +229,7 @@ def clean(
     boilerplate_min_docs: int = 20,
     boilerplate_min_site_docs: int = 3,
     max_df: int = 100,
+    align_memory_mb: int = 2048,
     id_column: str = "id",
     text_column: str = "text",
     site_column: Optional[str] = None,
@@ -225,7 +243,9 @@ def clean(
     (and the whole text of exact copies) are cut too, leaving the first
     occurrence. Returns ``id``, ``text`` and ``removed_bytes`` per document.
     """
-    reprint = _reprint_options(min_passage_words, 0.5, 0.2, boilerplate_min_docs, boilerplate_min_site_docs, max_df)
+    reprint = _reprint_options(
+        min_passage_words, 0.5, 0.2, boilerplate_min_docs, boilerplate_min_site_docs, max_df, align_memory_mb
+    )
     batches, paths, read = _source(
         data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
     )
@@ -388,6 +408,7 @@ def _reprint_options(
     boilerplate_min_docs: int,
     boilerplate_min_site_docs: int,
     max_df: int,
+    align_memory_mb: int,
 ) -> dict:
     return dict(
         min_passage_words=min_passage_words,
@@ -396,6 +417,7 @@ def _reprint_options(
         boilerplate_min_docs=boilerplate_min_docs,
         boilerplate_min_site_docs=boilerplate_min_site_docs,
         max_df=max_df,
+        align_memory_mb=align_memory_mb,
     )
 
 

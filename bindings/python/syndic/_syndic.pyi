@@ -59,6 +59,7 @@ class ReprintOptions(TypedDict):
     boilerplate_min_docs: int
     boilerplate_min_site_docs: int
     max_df: int
+    align_memory_mb: int
 
 RunOutput = Tuple[
     pa.RecordBatch, pa.RecordBatch, Optional[pa.RecordBatch], Optional[pa.RecordBatch], dict

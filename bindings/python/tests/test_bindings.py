@@ -143,6 +143,11 @@ def test_passages_and_clean_match_the_cli(seeds: Path, syndic_bin: Path, tmp_pat
     assert boilerplate.num_rows > 0 and stats["boilerplate_bytes"] == sum(
         r["end"] - r["start"] for r in boilerplate.to_pylist()
     )
+    # The memory bound reaches the core (windows themselves are tested there).
+    tight, _, _ = syndic.passages(pages, align_memory_mb=1)
+    assert tight.equals(found)
+    with pytest.raises(syndic.ConfigError, match="align_memory"):
+        syndic.passages(pages, align_memory_mb=0)
     cleaned = syndic.clean(pages)
     assert cleaned.column("id").to_pylist() == [f"00{i}.txt" for i in range(5)]
     original = (pages / "001.txt").read_text()
