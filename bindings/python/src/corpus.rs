@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use pyo3::prelude::*;
+use syndic::passes::CorpusPasses;
 use syndic::read::{resolve_inputs, CorpusReader, Format, Inputs, ReadOptions};
 use syndic::{Document, Origin};
 
@@ -86,6 +87,21 @@ impl Corpus {
             }
             _ => Err(config_error("give either record batches or paths")),
         }
+    }
+
+    /// Feeds `stage` pass 1, then pass 2 as many times as it asks, and
+    /// returns what pass 1 read; the stage's `finish` is the caller's.
+    pub fn drive<S: CorpusPasses + Send>(
+        &self,
+        py: Python<'_>,
+        stage: &mut S,
+    ) -> PyResult<ReadReport> {
+        let report = self.for_each_batch(py, |docs| stage.add_batch(docs))?;
+        py.detach(|| stage.plan());
+        while stage.pending_passes() > 0 {
+            self.for_each_batch(py, |docs| stage.second_pass_batch(docs))?;
+        }
+        Ok(report)
     }
 
     /// One pass over the corpus: `each` sees every batch in corpus order.

@@ -145,11 +145,7 @@ pub fn dedup(
     }
     let params = config.to_json();
     let mut deduper = Deduper::new(config);
-    let report = corpus.for_each_batch(py, |docs| deduper.add_batch(docs))?;
-    py.detach(|| deduper.plan());
-    if deduper.needs_second_pass() {
-        corpus.for_each_batch(py, |docs| deduper.second_pass_batch(docs))?;
-    }
+    let report = corpus.drive(py, &mut deduper)?;
     let ids = deduper.catalog().ids().to_vec();
     let result = py.detach(|| deduper.finish()).or_raise()?;
     let stats = stats(&result, &report, params, None);
@@ -179,11 +175,7 @@ fn run_reprint<'py>(
 ) -> PyResult<RunOutput<'py>> {
     let params = config.to_json();
     let mut finder = ReprintFinder::new(config);
-    let report = corpus.for_each_batch(py, |docs| finder.add_batch(docs))?;
-    py.detach(|| finder.plan());
-    while finder.pending_passes() > 0 {
-        corpus.for_each_batch(py, |docs| finder.second_pass_batch(docs))?;
-    }
+    let report = corpus.drive(py, &mut finder)?;
     let ids = finder.catalog().ids().to_vec();
     let result = py.detach(|| finder.finish()).or_raise()?;
     let extra = serde_json::json!({
@@ -215,11 +207,7 @@ pub fn clean(
 ) -> PyResult<PyBatch> {
     let corpus = corpus(batches, paths, read)?;
     let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
-    corpus.for_each_batch(py, |docs| cleaner.add_batch(docs))?;
-    py.detach(|| cleaner.plan());
-    while cleaner.pending_passes() > 0 {
-        corpus.for_each_batch(py, |docs| cleaner.second_pass_batch(docs))?;
-    }
+    corpus.drive(py, &mut cleaner)?;
     let cuts = py.detach(|| cleaner.finish()).or_raise()?;
     let mut rows: Vec<(String, String, u64)> = Vec::new();
     corpus.for_each_batch(py, |docs| {

@@ -46,6 +46,7 @@ use crate::error::{Error, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
+use crate::passes::CorpusPasses;
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
@@ -743,6 +744,30 @@ pub fn exact_canonicals(hashes: &[u128]) -> Vec<DocId> {
         .enumerate()
         .map(|(d, h)| *first.entry(*h).or_insert(DocId::from_u32(d as u32)))
         .collect()
+}
+
+impl CorpusPasses for Deduper {
+    type Output = DedupResult;
+
+    fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
+        Deduper::add_batch(self, docs)
+    }
+
+    fn plan(&mut self) {
+        Deduper::plan(self);
+    }
+
+    fn pending_passes(&self) -> usize {
+        usize::from(self.needs_second_pass())
+    }
+
+    fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
+        Deduper::second_pass_batch(self, docs)
+    }
+
+    fn finish(self) -> Result<DedupResult> {
+        Deduper::finish(self)
+    }
 }
 
 #[cfg(test)]

@@ -35,7 +35,9 @@
 //!    input's format. [`eval`] scores clusters against gold labels.
 //!
 //! [`dedup::Deduper`] strings stages 2–7 together for the exact and MinHash
-//! modes, [`reprint::ReprintFinder`] for reprints and passages.
+//! modes, [`reprint::ReprintFinder`] for reprints and passages,
+//! [`clean::Cleaner`] for cleaning; all three are fed the same way
+//! ([`passes::CorpusPasses`]), so every front end drives them with one loop.
 //!
 //! ```
 //! use syndic::dedup::{DedupConfig, Deduper};
@@ -64,6 +66,7 @@ pub mod hash;
 pub mod index;
 pub mod lsh;
 pub mod normalize;
+pub mod passes;
 pub mod read;
 pub mod reprint;
 pub mod shingle;

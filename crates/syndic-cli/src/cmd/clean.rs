@@ -9,8 +9,8 @@ use syndic::cluster::Keep;
 use syndic::write::{write_rewritten, Rewrite};
 use syndic::{DocId, Origin};
 
-use super::dedup::{ReprintArgs, Timings};
-use super::input::{self, InputArgs};
+use super::dedup::ReprintArgs;
+use super::input::{self, InputArgs, PassNames};
 use crate::progress::{Bars, Cancel};
 
 /// Flags of `syndic clean`.
@@ -46,18 +46,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     if args.out.exists() && !args.force {
         return Err(syndic::Error::OutputExists { path: args.out.clone() }.into());
     }
-    let mut timings = Timings::default();
-    timings.start();
     let mut cleaner = Cleaner::new(args.reprint.config(Keep::First)?, args.drop_repeated);
-    input::for_each_batch(&inputs, &opts, &bars, "learn", cancel, |batch| {
-        cleaner.add_batch(batch).map_err(Into::into)
-    })?;
-    cleaner.plan();
-    while cleaner.pending_passes() > 0 {
-        input::for_each_batch(&inputs, &opts, &bars, "boilerplate", cancel, |batch| {
-            cleaner.second_pass_batch(batch).map_err(Into::into)
-        })?;
-    }
+    let names = PassNames { first: ("learn", "learn"), second: ("boilerplate", "boilerplate") };
+    input::drive(&mut cleaner, names, &inputs, &opts, &bars, cancel, None)?;
     let cuts = cleaner.finish()?;
     // Records are rewritten in input order, found by where they came from.
     let docs: HashMap<Origin, DocId> = cuts
@@ -67,7 +58,6 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, &o)| (o, DocId::from_u32(i as u32)))
         .collect();
-    timings.stop("find");
     let bar = bars.items("write", 0);
     let (mut documents, mut removed_total) = (0u64, 0u64);
     let stats = write_rewritten(&inputs, &opts, &args.out, args.force, |origin, text| {
@@ -84,7 +74,6 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         Ok(Some(Rewrite { text: cleaned, extra }))
     })?;
     bar.finish_and_clear();
-    timings.stop("write");
     if !args.quiet {
         eprintln!(
             "syndic: {} documents cleaned, {} bytes removed, {} written to {}",

@@ -14,7 +14,7 @@ use syndic::verify::VerifyMethod;
 use syndic::write::{write_deduped, write_jsonl, KeptRecords, OutputDir};
 use syndic::{DocId, Origin};
 
-use super::input::{self, InputArgs, ReadReport};
+use super::input::{self, InputArgs, PassNames, ReadReport};
 use super::output;
 use crate::progress::{Bars, Cancel};
 
@@ -304,18 +304,9 @@ fn run_minhash(
 ) -> anyhow::Result<Run> {
     let params = config.to_json();
     let mut deduper = Deduper::new(config);
-    let read = input::for_each_batch(inputs, opts, bars, "sketch", cancel, |batch| {
-        deduper.add_batch(batch).map_err(Into::into)
-    })?;
-    timings.stop("read_and_sketch");
-    deduper.plan();
-    timings.stop("candidates");
-    if deduper.needs_second_pass() {
-        input::for_each_batch(inputs, opts, bars, "verify", cancel, |batch| {
-            deduper.second_pass_batch(batch).map_err(Into::into)
-        })?;
-        timings.stop("shingle_sets");
-    }
+    let names =
+        PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
+    let read = input::drive(&mut deduper, names, inputs, opts, bars, cancel, Some(timings))?;
     let (ids, origins) = (deduper.catalog().ids().to_vec(), deduper.catalog().origins().to_vec());
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");
@@ -332,18 +323,11 @@ pub fn run_reprint(
 ) -> anyhow::Result<Run> {
     let params = config.to_json();
     let mut finder = ReprintFinder::new(config);
-    let read = input::for_each_batch(inputs, opts, bars, "fingerprint", cancel, |batch| {
-        finder.add_batch(batch).map_err(Into::into)
-    })?;
-    timings.stop("read_and_fingerprint");
-    finder.plan();
-    timings.stop("candidates");
-    while finder.pending_passes() > 0 {
-        input::for_each_batch(inputs, opts, bars, "align", cancel, |batch| {
-            finder.second_pass_batch(batch).map_err(Into::into)
-        })?;
-    }
-    timings.stop("boilerplate_and_align");
+    let names = PassNames {
+        first: ("fingerprint", "read_and_fingerprint"),
+        second: ("align", "boilerplate_and_align"),
+    };
+    let read = input::drive(&mut finder, names, inputs, opts, bars, cancel, Some(timings))?;
     let (ids, origins) = (finder.catalog().ids().to_vec(), finder.catalog().origins().to_vec());
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
     timings.stop("cluster");

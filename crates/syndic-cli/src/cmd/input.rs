@@ -4,8 +4,11 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use syndic::passes::CorpusPasses;
 use syndic::read::{resolve_inputs, CorpusReader, Format, Inputs, ReadOptions};
 use syndic::Document;
+
+use super::dedup::Timings;
 
 use crate::progress::{Bars, Cancel};
 
@@ -79,6 +82,45 @@ pub struct ReadReport {
     pub skipped_by_kind: std::collections::BTreeMap<String, u64>,
     /// A few examples per kind, naming file and line.
     pub skipped_examples: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// What the passes of a driven stage are called: on its progress bars, and
+/// in the timings of `summary.json`.
+pub struct PassNames {
+    /// Bar and timing of pass 1.
+    pub first: (&'static str, &'static str),
+    /// Bar and timing of pass 2 (all its readings).
+    pub second: (&'static str, &'static str),
+}
+
+/// Feeds `stage` pass 1, then pass 2 as many times as it asks, timing them
+/// into `timings` if given; returns what pass 1 read. The stage's `finish`
+/// is the caller's.
+pub fn drive<S: CorpusPasses>(
+    stage: &mut S,
+    names: PassNames,
+    inputs: &Inputs,
+    opts: &ReadOptions,
+    bars: &Bars,
+    cancel: &Cancel,
+    mut timings: Option<&mut Timings>,
+) -> anyhow::Result<ReadReport> {
+    let mut stop = |name| timings.as_deref_mut().map(|t| t.stop(name));
+    let read = for_each_batch(inputs, opts, bars, names.first.0, cancel, |batch| {
+        stage.add_batch(batch).map_err(Into::into)
+    })?;
+    stop(names.first.1);
+    stage.plan();
+    stop("candidates");
+    if stage.pending_passes() > 0 {
+        while stage.pending_passes() > 0 {
+            for_each_batch(inputs, opts, bars, names.second.0, cancel, |batch| {
+                stage.second_pass_batch(batch).map_err(Into::into)
+            })?;
+        }
+        stop(names.second.1);
+    }
+    Ok(read)
 }
 
 /// Streams the whole corpus once, calling `each` on every batch.

@@ -1,0 +1,76 @@
+//! The protocol of corpus-wide stages: how a front end feeds a corpus to
+//! [`Deduper`](crate::dedup::Deduper), [`ReprintFinder`] and [`Cleaner`].
+//!
+//! A corpus may not fit in memory, so these stages never hold it: the front
+//! end (the CLI over files, Python over Arrow batches or files, Ray over
+//! shards) reads it in batches, in the same order every time. Pass 1 goes
+//! once through [`add_batch`](CorpusPasses::add_batch) and ends with
+//! [`plan`](CorpusPasses::plan); pass 2 goes through
+//! [`second_pass_batch`](CorpusPasses::second_pass_batch) as many times as
+//! [`pending_passes`](CorpusPasses::pending_passes) asks (none when pass 1
+//! kept all that was needed, several when a memory bound splits the work);
+//! [`finish`](CorpusPasses::finish) returns the result. Stages check that
+//! every reading of pass 2 sees the documents of pass 1, by id, and fail
+//! with [`Error::Config`](crate::Error::Config) if not.
+//!
+//! ```
+//! use syndic::passes::CorpusPasses;
+//! use syndic::reprint::{ReprintConfig, ReprintFinder};
+//! use syndic::Document;
+//!
+//! let docs = vec![Document::new("a", "one two three"), Document::new("b", "one two three")];
+//! let mut finder = ReprintFinder::new(ReprintConfig::builder().build()?);
+//! finder.add_batch(&docs)?;
+//! CorpusPasses::plan(&mut finder);
+//! while finder.pending_passes() > 0 {
+//!     finder.second_pass_batch(&docs)?;
+//! }
+//! let result = finder.finish()?;
+//! assert_eq!(result.dedup.stats.exact_duplicates, 1);
+//! // The same, for a corpus in memory:
+//! let finder = ReprintFinder::new(ReprintConfig::builder().build()?);
+//! assert_eq!(finder.run(&docs)?.dedup.stats.exact_duplicates, 1);
+//! # Ok::<(), syndic::Error>(())
+//! ```
+//!
+//! [`ReprintFinder`]: crate::reprint::ReprintFinder
+//! [`Cleaner`]: crate::clean::Cleaner
+
+use crate::doc::Document;
+use crate::error::Result;
+
+/// A stage fed a whole corpus in batches, over one pass and then as many
+/// more as it asks for; see the module notes.
+pub trait CorpusPasses {
+    /// What [`finish`](Self::finish) returns.
+    type Output;
+
+    /// Pass 1 over a batch.
+    fn add_batch(&mut self, docs: &[Document]) -> Result<()>;
+
+    /// Between pass 1 and pass 2: freezes what pass 1 learnt.
+    fn plan(&mut self);
+
+    /// How many more times pass 2 must be read, as far as is known now;
+    /// zero when [`finish`](Self::finish) may be called.
+    fn pending_passes(&self) -> usize;
+
+    /// Pass 2 over a batch: the documents of pass 1, in the same order.
+    fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()>;
+
+    /// The result, once no pass is pending.
+    fn finish(self) -> Result<Self::Output>;
+
+    /// Runs every pass over a corpus held in memory, as one batch.
+    fn run(mut self, docs: &[Document]) -> Result<Self::Output>
+    where
+        Self: Sized,
+    {
+        self.add_batch(docs)?;
+        self.plan();
+        while self.pending_passes() > 0 {
+            self.second_pass_batch(docs)?;
+        }
+        self.finish()
+    }
+}
