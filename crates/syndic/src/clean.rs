@@ -41,7 +41,6 @@ use crate::boilerplate::{self, LineStats, RepeatedLines};
 use crate::dedup::{check_capacity, check_second_pass, check_second_pass_complete, PairKind};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::Result;
-use crate::passes::CorpusPasses;
 use crate::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 
 /// Finds what to cut from every document of a corpus read twice or more,
@@ -267,29 +266,7 @@ pub fn repeated_ranges(
     ranges
 }
 
-impl CorpusPasses for Cleaner {
-    type Output = Cuts;
-
-    fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
-        Cleaner::add_batch(self, docs)
-    }
-
-    fn plan(&mut self) {
-        Cleaner::plan(self);
-    }
-
-    fn pending_passes(&self) -> usize {
-        Cleaner::pending_passes(self)
-    }
-
-    fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
-        Cleaner::second_pass_batch(self, docs)
-    }
-
-    fn finish(self) -> Result<Cuts> {
-        Cleaner::finish(self)
-    }
-}
+crate::passes::by_inherent_methods!(Cleaner, Cuts);
 
 #[cfg(test)]
 mod tests {

@@ -46,7 +46,6 @@ use crate::error::{Error, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
-use crate::passes::CorpusPasses;
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
@@ -551,6 +550,12 @@ impl Deduper {
         self.candidates.len()
     }
 
+    /// How many more times pass 2 must be read: 1 or 0 (see
+    /// [`needs_second_pass`](Self::needs_second_pass)).
+    pub fn pending_passes(&self) -> usize {
+        usize::from(self.needs_second_pass())
+    }
+
     /// Whether [`second_pass_batch`](Self::second_pass_batch) must be fed.
     pub fn needs_second_pass(&self) -> bool {
         config_verifies_exactly(&self.config)
@@ -746,29 +751,7 @@ pub fn exact_canonicals(hashes: &[u128]) -> Vec<DocId> {
         .collect()
 }
 
-impl CorpusPasses for Deduper {
-    type Output = DedupResult;
-
-    fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
-        Deduper::add_batch(self, docs)
-    }
-
-    fn plan(&mut self) {
-        Deduper::plan(self);
-    }
-
-    fn pending_passes(&self) -> usize {
-        usize::from(self.needs_second_pass())
-    }
-
-    fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
-        Deduper::second_pass_batch(self, docs)
-    }
-
-    fn finish(self) -> Result<DedupResult> {
-        Deduper::finish(self)
-    }
-}
+crate::passes::by_inherent_methods!(Deduper, DedupResult);
 
 #[cfg(test)]
 mod tests {

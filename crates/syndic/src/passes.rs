@@ -21,7 +21,7 @@
 //! let docs = vec![Document::new("a", "one two three"), Document::new("b", "one two three")];
 //! let mut finder = ReprintFinder::new(ReprintConfig::builder().build()?);
 //! finder.add_batch(&docs)?;
-//! CorpusPasses::plan(&mut finder);
+//! finder.plan();
 //! while finder.pending_passes() > 0 {
 //!     finder.second_pass_batch(&docs)?;
 //! }
@@ -74,3 +74,34 @@ pub trait CorpusPasses {
         self.finish()
     }
 }
+
+/// Implements [`CorpusPasses`] for a type by its inherent methods of the
+/// same names, so that callers need not import the trait.
+macro_rules! by_inherent_methods {
+    ($stage:ty, $output:ty) => {
+        impl $crate::passes::CorpusPasses for $stage {
+            type Output = $output;
+
+            fn add_batch(&mut self, docs: &[$crate::Document]) -> $crate::Result<()> {
+                <$stage>::add_batch(self, docs)
+            }
+
+            fn plan(&mut self) {
+                <$stage>::plan(self);
+            }
+
+            fn pending_passes(&self) -> usize {
+                <$stage>::pending_passes(self)
+            }
+
+            fn second_pass_batch(&mut self, docs: &[$crate::Document]) -> $crate::Result<()> {
+                <$stage>::second_pass_batch(self, docs)
+            }
+
+            fn finish(self) -> $crate::Result<$output> {
+                <$stage>::finish(self)
+            }
+        }
+    };
+}
+pub(crate) use by_inherent_methods;

@@ -54,7 +54,6 @@ use crate::error::{Error, Result};
 use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
 use crate::hash::content_hash;
 use crate::normalize::{Normalizer, NormalizerConfig, Token, TokenUnit, Tokens};
-use crate::passes::CorpusPasses;
 
 /// A validated, frozen reprint configuration; see [`ReprintConfig::builder`].
 #[derive(Clone, Debug)]
@@ -928,29 +927,7 @@ fn prepare(tokens: &Tokens, spans: &[Span], align: &AlignConfig) -> Prepared {
     }
 }
 
-impl CorpusPasses for ReprintFinder {
-    type Output = ReprintResult;
-
-    fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
-        ReprintFinder::add_batch(self, docs)
-    }
-
-    fn plan(&mut self) {
-        ReprintFinder::plan(self);
-    }
-
-    fn pending_passes(&self) -> usize {
-        ReprintFinder::pending_passes(self)
-    }
-
-    fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
-        ReprintFinder::second_pass_batch(self, docs)
-    }
-
-    fn finish(self) -> Result<ReprintResult> {
-        ReprintFinder::finish(self)
-    }
-}
+crate::passes::by_inherent_methods!(ReprintFinder, ReprintResult);
 
 #[cfg(test)]
 mod tests {
