@@ -224,9 +224,19 @@ fn clean_strips_gutenberg_licence() {
         // The middle of the book's own text (between Gutenberg's START and
         // END markers) is untouched.
         let source = original["text"].as_str().unwrap();
-        let start = source.find("*** START OF").map_or(0, |i| i + 12);
-        let end = source.find("*** END OF").unwrap_or(source.len());
-        let own = &source[start..end];
+        // After the line with the START marker, up to the line with the END
+        // marker ("*** START OF THIS PROJECT GUTENBERG EBOOK ...",
+        // "***START OF THE PROJECT GUTENBERG EBOOK ...***"); the whole text
+        // when a book has none.
+        let marker = |what: &str| {
+            ["THE", "THIS"]
+                .iter()
+                .filter_map(|w| source.find(&format!("{what} OF {w} PROJECT GUTENBERG")))
+                .min()
+        };
+        let start = marker("START").map_or(0, |i| i + source[i..].find('\n').unwrap_or(0));
+        let end = marker("END").map_or(source.len(), |i| source[..i].rfind('\n').unwrap_or(0));
+        let own = &source[start..end.max(start)];
         let mut middle_at = own.len() / 2;
         while !own.is_char_boundary(middle_at) {
             middle_at += 1;
@@ -259,18 +269,15 @@ fn clean_strips_gutenberg_licence() {
     eprintln!(
         "median share of own text kept {median:.3}; below 85 %: {low:?}; prose lost: {lost:#?}"
     );
-    // No book keeps licence text, rare versions included. Measured on
-    // 2026-11-23 and pinned so that it only gets better (see the closing
-    // note of the reprint issue): plays, verse, a children's book and a book
-    // of numbered exercises lose part of their own text to the single-page
-    // classifier (ten books below 85 %, and The Merry Wives of Windsor,
-    // whose licence counts as its own text here for want of a START
-    // marker); the median book keeps 99 %.
+    // No book keeps licence text, rare versions included, and every book
+    // keeps at least 85 % of its own text (measured on 2026-11-23: median
+    // 99.5 %, lowest Carroll's The Game of Logic at 87 %); the sampled prose
+    // lines lost are licence lines inside compilations of several ebooks.
     assert!(licence_books.is_empty(), "licence text left: {licence_left:#?}");
-    assert!(median >= 0.97, "median share kept {median}");
-    assert!(low.len() <= 11 && shares[0].0 >= 0.25, "books losing their own text: {low:?}");
+    assert!(median >= 0.99, "median share kept {median}");
+    assert!(low.is_empty(), "books losing their own text: {low:?}");
     assert!(
-        lost.len() * 50 <= sampled,
+        lost.len() * 100 <= sampled,
         "{} of {sampled} sampled prose lines lost: {lost:#?}",
         lost.len()
     );

@@ -45,7 +45,10 @@
 //!   string, and the labels cover every non-blank line in order.
 //! - In doubt, text is kept: a document without one long prose line (a
 //!   headline, a tweet, a table) loses only lines that are boilerplate on
-//!   their own evidence, never by context.
+//!   their own evidence, never by context; and the body of a long document
+//!   (a book) loses only data blobs, share bars, timestamps, notices and
+//!   repeated templates, never lines judged by length, stop words or their
+//!   look of a menu, which would take its dialogue and verse for navigation.
 //!
 //! ```
 //! use syndic::boilerplate::{boilerplate_spans, classify, ClassifierConfig, LineClass, Reason};
@@ -87,7 +90,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 pub use repeat::{
     classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS,
-    DEFAULT_MIN_SITE_DOCS, MIN_CORE_CHARS, MIN_DOC_FRACTION, OWN_MAX_GAP, REPEAT_MIN_WORDS,
+    DEFAULT_MIN_SITE_DOCS, EDGE_MIN_DOCS, EDGE_ZONE_BYTES, LONG_DOC_MIN_BYTES, MIN_CORE_CHARS,
+    MIN_DOC_FRACTION, OWN_MAX_GAP, REPEAT_MIN_WORDS,
 };
 pub use segment::{lines, Line};
 
@@ -337,9 +341,33 @@ fn classify_lines<'a>(text: &'a str, cfg: &ClassifierConfig) -> Classified<'a> {
         lines.iter().zip(&features).map(|(l, f)| context_free(l.text, f, lang, cfg)).collect();
     extend_notices(&mut cf);
     let chars: Vec<usize> = features.iter().map(|f| f.chars).collect();
-    let classes = smooth::smooth(&cf, &chars, cfg.max_heading_distance);
+    let mut classes = smooth::smooth(&cf, &chars, cfg.max_heading_distance);
+    keep_body_of_long_documents(text.len(), &lines, &mut classes);
     let good = cf.iter().map(|c| *c == Cf::Good).collect();
     Classified { lines, chars, good, classes }
+}
+
+/// In the body of a long document (outside its edge zones: see
+/// [`LONG_DOC_MIN_BYTES`]), lines condemned for their length, their few
+/// stop words, their context or their look of a menu row are the document's
+/// own: dialogue and its speaker labels, verse, headings, tables and
+/// exercises, which those rules, made for the furniture of web pages, would
+/// take for navigation. Data blobs, share bars, timestamps and notices are
+/// still caught there.
+fn keep_body_of_long_documents(len: usize, lines: &[Line<'_>], classes: &mut [LineClass]) {
+    let Some(zone) = repeat::edge_zone(len) else { return };
+    for (line, class) in lines.iter().zip(classes) {
+        let body = line.start >= zone && line.end <= len - zone;
+        let statistical = matches!(
+            class,
+            LineClass::Boilerplate(
+                Reason::Short | Reason::LowStopwordDensity | Reason::Context | Reason::LinkList
+            )
+        );
+        if body && statistical {
+            *class = LineClass::Content;
+        }
+    }
 }
 
 /// A reader notice continues from its salutation through the prose lines

@@ -395,7 +395,7 @@ impl LineStats {
 
 /// The edge zone of a text of `len` bytes (the bytes at each end within
 /// which a line is at the edge), if the text is long enough to have one.
-fn edge_zone(len: usize) -> Option<usize> {
+pub(crate) fn edge_zone(len: usize) -> Option<usize> {
     (len >= LONG_DOC_MIN_BYTES).then(|| EDGE_ZONE_BYTES.min(len / 4))
 }
 

@@ -343,3 +343,40 @@ fn seeds() {
         }
     }
 }
+
+#[test]
+fn long_documents_keep_dialogue_in_their_body() {
+    // A play: speaker labels and short speeches between long ones, with a
+    // menu-like row and short lines at its head.
+    let head = "Home | Books | Plays | About\nACT ONE\nA room.";
+    let scene: Vec<String> = (0..1600)
+        .map(|i| match i % 4 {
+            0 => "HUBBARD".to_string(),
+            1 => "Do you do anything yourself?".to_string(),
+            2 => "CHALMERS".to_string(),
+            _ => STORY[i % 3].to_string(),
+        })
+        .collect();
+    let text = format!("{head}\n{}\n", scene.join("\n"));
+    assert!(text.len() >= LONG_DOC_MIN_BYTES);
+    let got = run(&text);
+    let zone = EDGE_ZONE_BYTES.min(text.len() / 4);
+    // At the head (within the edge zone), the single-page rules apply.
+    assert_eq!(got[0].1, LineClass::Boilerplate(Reason::LinkList), "{:?}", &got[..4]);
+    assert!(got[1].1.is_boilerplate(), "{:?}", &got[..4]);
+    // In the body, every line of the dialogue is kept.
+    let labels = classify(&text, &ClassifierConfig::default());
+    let body: Vec<&LineLabel> =
+        labels.iter().filter(|l| l.start >= zone && l.end <= text.len() - zone).collect();
+    assert!(body.len() > 100);
+    let dropped: Vec<(&str, LineClass)> = body
+        .iter()
+        .filter(|l| l.class != LineClass::Content)
+        .map(|l| (&text[l.start..l.end], l.class))
+        .take(5)
+        .collect();
+    assert!(dropped.is_empty(), "{dropped:?}");
+    // The same play cut short is a web page: its short lines go by context.
+    let short = format!("{head}\n{}\n", scene[..40].join("\n"));
+    assert!(run(&short).iter().any(|(l, c)| l == "HUBBARD" && c.is_boilerplate()));
+}
