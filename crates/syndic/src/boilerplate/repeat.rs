@@ -200,6 +200,38 @@ pub struct LineStats {
     placements: HashMap<u64, Placement, IdBuild>,
 }
 
+/// The distinct keys of one document, ready to be counted.
+struct DocKeys {
+    /// Each key once, with whether all its occurrences lie in an edge zone.
+    keys: Vec<(u64, bool)>,
+    /// The hash of the document's site, if it has one.
+    site: Option<u64>,
+    /// The document's content hash, if it is long (has edge zones).
+    docset: Option<u64>,
+}
+
+impl DocKeys {
+    fn of(text: &str, site: Option<&str>) -> Self {
+        let zone = edge_zone(text.len());
+        let mut keys: Vec<(u64, bool)> = Vec::new();
+        let mut line_keys = LineKeys::default();
+        for line in super::lines(text) {
+            if line_keys.compute(line.text) {
+                let edge = zone.is_some_and(|z| line.end <= z || line.start >= text.len() - z);
+                keys.push((line_keys.full, edge));
+                keys.extend(line_keys.prefix.map(|k| (k, edge)));
+                keys.extend(line_keys.shingles.iter().map(|&k| (k, edge)));
+            }
+        }
+        // By key, an occurrence outside the zones first: a key is at the
+        // edge of this document only if all its occurrences are.
+        keys.sort_unstable();
+        keys.dedup_by_key(|&mut (key, _)| key);
+        let docset = zone.map(|_| xxh3_64_with_seed(text.as_bytes(), SEED_DOCSET));
+        Self { keys, site: site.map(site_hash), docset }
+    }
+}
+
 /// Where one key sits in the long documents that have it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Placement {
@@ -238,57 +270,40 @@ impl LineStats {
     /// and for `site` when given. A site may be a host or a URL; the host
     /// (lowercased, without `www.`) is what groups pages.
     pub fn observe(&mut self, text: &str, site: Option<&str>) {
-        let zone = edge_zone(text.len());
-        // (key, whether this occurrence lies in an edge zone)
-        let mut keys: Vec<(u64, bool)> = Vec::new();
-        let mut line_keys = LineKeys::default();
-        for line in super::lines(text) {
-            if line_keys.compute(line.text) {
-                let edge = zone.is_some_and(|z| line.end <= z || line.start >= text.len() - z);
-                keys.push((line_keys.full, edge));
-                keys.extend(line_keys.prefix.map(|k| (k, edge)));
-                keys.extend(line_keys.shingles.iter().map(|&k| (k, edge)));
-            }
+        self.count(DocKeys::of(text, site));
+    }
+
+    /// Counts the lines of a batch of documents; the same as
+    /// [`observe`](Self::observe) on each. The keys are computed in
+    /// parallel and counted into these statistics one document at a time,
+    /// so that no partial statistics are built and merged.
+    pub fn observe_batch(&mut self, docs: &[Document]) {
+        let keys: Vec<DocKeys> =
+            docs.par_iter().map(|doc| DocKeys::of(&doc.text, doc.site.as_deref())).collect();
+        for doc in keys {
+            self.count(doc);
         }
-        // By key, an occurrence outside the zones first: a key is at the
-        // edge of this document only if all its occurrences are.
-        keys.sort_unstable();
-        keys.dedup_by_key(|&mut (key, _)| key);
+    }
+
+    fn count(&mut self, doc: DocKeys) {
         self.docs = self.docs.saturating_add(1);
-        for &(key, _) in &keys {
+        for &(key, _) in &doc.keys {
             bump(&mut self.global, key, 1);
         }
-        if let Some(site) = site {
-            let stats = self.sites.entry(site_hash(site)).or_default();
+        if let Some(site) = doc.site {
+            let stats = self.sites.entry(site).or_default();
             stats.docs = stats.docs.saturating_add(1);
-            for &(key, _) in &keys {
+            for &(key, _) in &doc.keys {
                 bump(&mut stats.lines, key, 1);
             }
         }
-        if zone.is_some() {
-            let docset = xxh3_64_with_seed(text.as_bytes(), SEED_DOCSET);
-            for &(key, edge) in &keys {
+        if let Some(docset) = doc.docset {
+            for &(key, edge) in &doc.keys {
                 let placement =
                     Placement { edge_docs: u32::from(edge), middle_docs: u32::from(!edge), docset };
                 self.placements.entry(key).or_default().add(placement);
             }
         }
-    }
-
-    /// Counts the lines of a batch of documents, in parallel; the same as
-    /// [`observe`](Self::observe) on each.
-    pub fn observe_batch(&mut self, docs: &[Document]) {
-        let stats = docs
-            .par_iter()
-            .fold(LineStats::default, |mut stats, doc| {
-                stats.observe(&doc.text, doc.site.as_deref());
-                stats
-            })
-            .reduce(LineStats::default, |mut a, b| {
-                a.merge(b);
-                a
-            });
-        self.merge(stats);
     }
 
     /// Adds `other`'s counts to these.
