@@ -35,8 +35,6 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
-
 use crate::boilerplate::{self, LineStats, RepeatedLines};
 use crate::dedup::{check_capacity, check_second_pass, check_second_pass_complete, PairKind};
 use crate::doc::{Catalog, DocId, Document};
@@ -133,22 +131,8 @@ impl Cleaner {
             Mode::DropRepeated(finder) => finder.second_pass_batch(docs),
             Mode::Boilerplate(b) => {
                 check_second_pass(b.catalog.ids(), b.cuts.len(), docs)?;
-                let (config, repeated) = (&b.config, &b.repeated);
-                let batch: Vec<Vec<(usize, usize)>> = docs
-                    .par_iter()
-                    .map(|doc| {
-                        let labels = boilerplate::classify_with_repeats(
-                            &doc.text,
-                            doc.site.as_deref(),
-                            repeated,
-                            config.classifier(),
-                        );
-                        boilerplate::boilerplate_spans(&labels)
-                            .iter()
-                            .map(|s| (s.start, s.end))
-                            .collect()
-                    })
-                    .collect();
+                let spans = boilerplate::batch_spans(docs, &b.repeated, b.config.classifier());
+                let batch = spans.iter().map(|s| s.iter().map(|s| (s.start, s.end)).collect());
                 b.cuts.extend(batch);
                 Ok(())
             }

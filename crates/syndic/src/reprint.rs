@@ -528,19 +528,7 @@ impl ReprintFinder {
         check_second_pass(self.catalog.ids(), start, docs)?;
         let first_reading = !self.checking && round.pass == 0;
         if first_reading {
-            let (config, repeated) = (&self.config, &self.repeated);
-            let labelled: Vec<Vec<Span>> = docs
-                .par_iter()
-                .map(|doc| {
-                    let labels = boilerplate::classify_with_repeats(
-                        &doc.text,
-                        doc.site.as_deref(),
-                        repeated,
-                        &config.classifier,
-                    );
-                    boilerplate::boilerplate_spans(&labels)
-                })
-                .collect();
+            let labelled = boilerplate::batch_spans(docs, &self.repeated, &self.config.classifier);
             for (offset, spans) in labelled.into_iter().enumerate() {
                 if !spans.is_empty() {
                     let doc = DocId::from_u32((start + offset) as u32);

@@ -88,6 +88,8 @@ mod stopwords;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use rayon::prelude::*;
+
 pub use repeat::{
     classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS,
     DEFAULT_MIN_SITE_DOCS, EDGE_MIN_DOCS, EDGE_ZONE_BYTES, LONG_DOC_MIN_BYTES, MIN_CORE_CHARS,
@@ -95,7 +97,7 @@ pub use repeat::{
 };
 pub use segment::{lines, Line};
 
-use crate::{Error, Result};
+use crate::{Document, Error, Result};
 use rules::{context_free, Cf, Features};
 use stopwords::{best_language, StopWords, LANGUAGES};
 
@@ -273,6 +275,20 @@ pub struct Span {
     pub end: usize,
     /// Why it is boilerplate.
     pub reason: Reason,
+}
+
+/// The [`boilerplate_spans`] of each document of a batch, labelled in
+/// parallel by [`classify_with_repeats`].
+pub fn batch_spans(
+    docs: &[Document],
+    repeats: &RepeatedLines,
+    cfg: &ClassifierConfig,
+) -> Vec<Vec<Span>> {
+    docs.par_iter()
+        .map(|doc| {
+            boilerplate_spans(&classify_with_repeats(&doc.text, doc.site.as_deref(), repeats, cfg))
+        })
+        .collect()
 }
 
 /// The boilerplate of a labelled document as sorted, disjoint byte ranges:
