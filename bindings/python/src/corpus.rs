@@ -9,16 +9,13 @@ use std::path::PathBuf;
 use arrow_array::RecordBatch;
 use pyo3::prelude::*;
 use syndic::passes::CorpusPasses;
-use syndic::read::{resolve_inputs, CorpusReader, Format, Inputs, ReadOptions};
+use syndic::read::{
+    resolve_inputs, CorpusReader, Format, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS,
+};
 use syndic::{Document, Origin};
 
 use crate::arrow::{PyBatch, Strings};
 use crate::errors::{config_error, OrRaise};
-
-/// Documents per batch handed to the parallel stages (the CLI's batch).
-pub const BATCH_DOCS: usize = 8192;
-/// Text bytes per batch: bounds memory for very long documents.
-const BATCH_BYTES: usize = 64 << 20;
 
 /// How files are read; mirrors the CLI's input flags.
 #[derive(Clone, Debug)]

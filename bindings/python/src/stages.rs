@@ -24,8 +24,8 @@ use syndic::{DocId, Document};
 use crate::arrow::{
     batch, fixed_size_list, import, primitive, strs, to_fixed_size_list, PyArray, PyBatch,
 };
-use crate::corpus::BATCH_DOCS;
 use crate::errors::{config_error, OrRaise};
+use syndic::read::BATCH_DOCS;
 
 /// MinHash signatures and content hashes of texts.
 #[pyfunction]

@@ -5,17 +5,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use syndic::passes::CorpusPasses;
-use syndic::read::{resolve_inputs, CorpusReader, Format, Inputs, ReadOptions};
+use syndic::read::{
+    resolve_inputs, CorpusReader, Format, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS,
+};
 use syndic::Document;
 
 use super::dedup::Timings;
 
 use crate::progress::{Bars, Cancel};
-
-/// Documents per batch handed to the parallel stages.
-const BATCH_DOCS: usize = 8192;
-/// Text bytes per batch: bounds memory for corpora of very long documents.
-const BATCH_BYTES: usize = 64 << 20;
 
 /// Where documents come from and how to read them.
 #[derive(clap::Args, Debug, Clone)]

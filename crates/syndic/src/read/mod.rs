@@ -92,6 +92,17 @@ pub(crate) use stream::{Line, Progress};
 use crate::{Document, Origin, RecordProblem};
 use crate::{Error, Result};
 
+/// Documents per batch that front ends ask [`CorpusReader::next_batch`]
+/// for: enough for every core to have work in a parallel stage.
+pub const BATCH_DOCS: usize = 8192;
+
+/// Text bytes per batch that front ends ask for: the bound on the batch a
+/// stage holds while it reads books. Smaller batches cost no speed
+/// measurably (`syndic dedup` on the Gutenberg sample: 1.13 s at 64 MiB,
+/// 1.15 s at 16 MiB) and save memory: `syndic passages` there peaks 90 MB
+/// lower at 16 MiB.
+pub const BATCH_BYTES: usize = 16 << 20;
+
 /// The format of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
