@@ -11,6 +11,9 @@ step() { printf '\n=== %s\n' "$*" >&2; }
 step "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Library docs: broken intra-doc links fail (the CLI's docs would collide
+# with the library's, both being `syndic`, and it has no public API).
+RUSTDOCFLAGS="-D warnings" cargo doc -p syndic -p syndic-server --no-deps --locked
 
 step "Rust: tests"
 cargo test --workspace --locked

@@ -31,7 +31,7 @@
 //! 7. **Cluster** ([`cluster`], [`reprint`]): union-find with deterministic
 //!    ids and representatives; reprint clusters checked against their
 //!    representative so that one shared quote cannot chain stories together.
-//! 8. **Write** ([`write`]): atomic outputs; the deduplicated corpus in the
+//! 8. **Write** ([`write`](mod@write)): atomic outputs; the deduplicated corpus in the
 //!    input's format. [`eval`] scores clusters against gold labels.
 //!
 //! [`dedup::Deduper`] strings stages 2–7 together for the exact and MinHash

@@ -7,17 +7,33 @@
 //! question: what share of the shorter document's *own text* (not its
 //! boilerplate) do the two documents share, passage by passage?
 //!
-//! [`ReprintFinder`] is driven like [`crate::dedup::Deduper`]:
+//! [`ReprintFinder`] is driven like every corpus-wide stage
+//! ([`crate::passes::CorpusPasses`]):
 //!
 //! 1. [`add_batch`](ReprintFinder::add_batch) (pass 1): tokens, content
 //!    hash, winnowed fingerprints ([`crate::fingerprint`]) and line
 //!    statistics for boilerplate learned across documents and sites;
 //! 2. [`plan`](ReprintFinder::plan): exact copies, candidate pairs sharing
 //!    fingerprints, the frozen repeated-line model;
-//! 3. [`second_pass_batch`](ReprintFinder::second_pass_batch) (pass 2):
-//!    boilerplate labels of every document, tokens of candidate documents;
-//! 4. [`finish`](ReprintFinder::finish): alignment of every candidate pair
-//!    ([`crate::align`]), coverage, clusters.
+//! 3. [`second_pass_batch`](ReprintFinder::second_pass_batch) (pass 2, read
+//!    while [`pending_passes`](ReprintFinder::pending_passes) is positive):
+//!    boilerplate labels of every document on the first reading; on each,
+//!    alignment ([`crate::align`]) and coverage of the pairs whose earlier
+//!    document is in that reading's window (see *Memory*);
+//! 4. [`finish`](ReprintFinder::finish): reprint edges and checked
+//!    clusters.
+//!
+//! ## Memory
+//!
+//! Aligning a pair needs both documents' tokens and seed index, some 8
+//! bytes per byte of text. They are held for one window of consecutive
+//! documents at a time, sized to half of
+//! [`align_memory`](ReprintConfigBuilder::align_memory), and for the slice
+//! of the batch being read, sized to the other half; pass 2 is read once per
+//! window. Alignment goes in two rounds, each split into windows: the
+//! candidate pairs, then the pairs the cluster check needs that were no
+//! candidates (a member and its cluster's representative). The results are
+//! the same for any bound.
 //!
 //! ## When two documents are reprints
 //!
@@ -225,7 +241,7 @@ impl ReprintConfigBuilder {
     /// The memory, in bytes, that documents held for alignment may take
     /// (default 2 GiB). When the candidate documents need more, pass 2 is
     /// read once per window of documents that fits (see
-    /// [`ReprintFinder::passes`]); the results do not change.
+    /// [`ReprintFinder::pending_passes`]); the results do not change.
     pub fn align_memory(mut self, bytes: u64) -> Self {
         self.align_memory = bytes;
         self
