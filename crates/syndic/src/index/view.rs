@@ -134,39 +134,35 @@ pub(crate) struct Tables<F: Family> {
 pub(crate) type ReadTables = Tables<Read>;
 pub(crate) type WriteTables<'t> = Tables<Write<'t>>;
 
+/// Opens every table of the index in `txn`, a read or a write transaction
+/// (redb gives them no common trait).
+macro_rules! open_tables {
+    ($txn:expr, $dir:expr) => {{
+        let err = |e: redb::TableError| store_error($dir, e);
+        Ok(Tables {
+            counters: $txn.open_table(format::COUNTERS).map_err(err)?,
+            ids: $txn.open_table(format::IDS).map_err(err)?,
+            docs: $txn.open_table(format::DOCS).map_err(err)?,
+            texts: $txn.open_table(format::TEXTS).map_err(err)?,
+            signatures: $txn.open_table(format::SIGNATURES).map_err(err)?,
+            bands: $txn.open_table(format::BANDS).map_err(err)?,
+            exact: $txn.open_table(format::EXACT).map_err(err)?,
+            edges: $txn.open_table(format::EDGES).map_err(err)?,
+            parents: $txn.open_table(format::PARENTS).map_err(err)?,
+            roots: $txn.open_table(format::ROOTS).map_err(err)?,
+        })
+    }};
+}
+
 impl ReadTables {
     pub(crate) fn open(txn: &ReadTransaction, dir: &Path) -> Result<ReadTables> {
-        let err = |e: redb::TableError| store_error(dir, e);
-        Ok(Tables {
-            counters: txn.open_table(format::COUNTERS).map_err(err)?,
-            ids: txn.open_table(format::IDS).map_err(err)?,
-            docs: txn.open_table(format::DOCS).map_err(err)?,
-            texts: txn.open_table(format::TEXTS).map_err(err)?,
-            signatures: txn.open_table(format::SIGNATURES).map_err(err)?,
-            bands: txn.open_table(format::BANDS).map_err(err)?,
-            exact: txn.open_table(format::EXACT).map_err(err)?,
-            edges: txn.open_table(format::EDGES).map_err(err)?,
-            parents: txn.open_table(format::PARENTS).map_err(err)?,
-            roots: txn.open_table(format::ROOTS).map_err(err)?,
-        })
+        open_tables!(txn, dir)
     }
 }
 
 impl<'t> WriteTables<'t> {
     pub(crate) fn open(txn: &'t WriteTransaction, dir: &Path) -> Result<WriteTables<'t>> {
-        let err = |e: redb::TableError| store_error(dir, e);
-        Ok(Tables {
-            counters: txn.open_table(format::COUNTERS).map_err(err)?,
-            ids: txn.open_table(format::IDS).map_err(err)?,
-            docs: txn.open_table(format::DOCS).map_err(err)?,
-            texts: txn.open_table(format::TEXTS).map_err(err)?,
-            signatures: txn.open_table(format::SIGNATURES).map_err(err)?,
-            bands: txn.open_table(format::BANDS).map_err(err)?,
-            exact: txn.open_table(format::EXACT).map_err(err)?,
-            edges: txn.open_table(format::EDGES).map_err(err)?,
-            parents: txn.open_table(format::PARENTS).map_err(err)?,
-            roots: txn.open_table(format::ROOTS).map_err(err)?,
-        })
+        open_tables!(txn, dir)
     }
 }
 
