@@ -53,6 +53,15 @@
 //! directly; members that are not are taken out and clustered again among
 //! themselves, until every cluster passes. Each member's `similarity` is its
 //! coverage against the representative.
+//!
+//! A representative can itself be a compilation: a roundup carrying most of
+//! two stories is a reprint of each, and each is a reprint of it. So the
+//! members must also cover **the same part of the representative**: the
+//! member whose passages cover the most of it is the cluster's anchor, and
+//! a member whose covered part lies mostly (more than half) outside the
+//! anchor's is taken out with the others. Copies abridged from the bottom
+//! all cover the top of the story and stay; of a roundup's two stories, one
+//! stays with it and the other leaves.
 
 use std::collections::HashMap;
 
@@ -147,6 +156,10 @@ impl ReprintConfig {
             "boilerplate_min_site_docs": self.boilerplate_min_site_docs,
             "keep": self.keep,
         })
+    }
+
+    fn is_reprint(&self, score: &PairScore) -> bool {
+        score.coverage >= self.min_coverage && score.longer_coverage >= self.min_longer_coverage
     }
 
     fn align_for(&self, unit: TokenUnit) -> &AlignConfig {
@@ -375,6 +388,9 @@ pub struct ReprintFinder {
     checking: bool,
     /// Scores of the pairs aligned so far.
     scores: HashMap<(DocId, DocId), PairScore>,
+    /// For the reprint pairs among them: the content tokens their
+    /// passages cover, of the earlier document and of the later.
+    covered: HashMap<(DocId, DocId), [Runs; 2]>,
     /// Passages of the candidate pairs.
     passages: Vec<SharedPassage>,
     boilerplate: Vec<DocBoilerplate>,
@@ -451,6 +467,7 @@ impl ReprintFinder {
             round: None,
             checking: false,
             scores: HashMap::new(),
+            covered: HashMap::new(),
             passages: Vec::new(),
             boilerplate: Vec::new(),
         }
@@ -576,9 +593,12 @@ impl ReprintFinder {
                 start + from,
                 &docs[from..to],
             );
-            for (i, (passages, score)) in scored {
+            for (i, (passages, score, covered)) in scored {
                 let pair = round.pairs[i as usize];
                 self.scores.insert(pair, score);
+                if self.config.is_reprint(&score) {
+                    self.covered.insert(pair, covered);
+                }
                 if !self.checking {
                     self.passages.extend(passages);
                 }
@@ -620,7 +640,7 @@ impl ReprintFinder {
             .iter()
             .filter_map(|c| {
                 let score = self.scores[&(c.a, c.b)];
-                self.is_reprint(&score).then_some(ScoredPair {
+                self.config.is_reprint(&score).then_some(ScoredPair {
                     a: c.a,
                     b: c.b,
                     similarity: score.coverage,
@@ -668,23 +688,16 @@ impl ReprintFinder {
             boilerplate_bytes,
         })
     }
-
-    fn is_reprint(&self, score: &PairScore) -> bool {
-        score.coverage >= self.config.min_coverage
-            && score.longer_coverage >= self.config.min_longer_coverage
-    }
 }
 
+/// What aligning a pair yields: its passages, its score, and the content
+/// tokens covered in each document.
+type Aligned = (Vec<SharedPassage>, PairScore, [Runs; 2]);
+
 /// Aligns two prepared documents: their passages and coverage.
-fn align_pair(
-    config: &ReprintConfig,
-    a: DocId,
-    pa: &Prepared,
-    b: DocId,
-    pb: &Prepared,
-) -> (Vec<SharedPassage>, PairScore) {
+fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Prepared) -> Aligned {
     if pa.unit != pb.unit {
-        return (Vec::new(), PairScore::default());
+        return (Vec::new(), PairScore::default(), Default::default());
     }
     let found =
         align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, config.align_for(pa.unit));
@@ -722,7 +735,53 @@ fn align_pair(
     } else {
         PairScore { coverage: cb, longer_coverage: ca }
     };
-    (passages, score)
+    let covered = [Runs::of(&covered_a, &pa.content), Runs::of(&covered_b, &pb.content)];
+    (passages, score, covered)
+}
+
+/// Sorted, disjoint half-open runs of token positions.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Runs(Vec<(u32, u32)>);
+
+impl Runs {
+    /// The positions that are both covered and content.
+    fn of(covered: &[bool], content: &[bool]) -> Self {
+        let mut runs = Vec::new();
+        let mut start = None;
+        for (i, (&c, &content)) in covered.iter().zip(content).enumerate() {
+            match (c && content, start) {
+                (true, None) => start = Some(i as u32),
+                (false, Some(s)) => {
+                    runs.push((s, i as u32));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            runs.push((s, covered.len() as u32));
+        }
+        Self(runs)
+    }
+
+    /// Number of positions.
+    fn len(&self) -> u64 {
+        self.0.iter().map(|&(s, e)| u64::from(e - s)).sum()
+    }
+
+    /// Number of positions in both.
+    fn overlap(&self, other: &Runs) -> u64 {
+        let (mut i, mut j, mut both) = (0, 0, 0u64);
+        while let (Some(&(s1, e1)), Some(&(s2, e2))) = (self.0.get(i), other.0.get(j)) {
+            both += u64::from(e1.min(e2).saturating_sub(s1.max(s2)));
+            if e1 <= e2 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        both
+    }
 }
 
 impl ReprintFinder {
@@ -754,13 +813,14 @@ impl ReprintFinder {
                 .map(DocId::from_u32)
                 .filter(|&d| active[d.as_usize()] && clustering.size(clustering.cluster_of(d)) > 1)
                 .collect();
-            let verdicts: Vec<(DocId, DocId, Option<f64>)> = members
+            let mut verdicts: Vec<(DocId, DocId, Option<f64>)> = members
                 .par_iter()
                 .map(|&d| {
                     let rep = clustering.representative(clustering.cluster_of(d));
                     (d, rep, self.similarity_to(d, rep))
                 })
                 .collect();
+            self.reject_off_anchor(&mut verdicts);
             if let Some(missing) = missing.as_deref_mut() {
                 missing.extend(verdicts.iter().filter_map(|&(d, rep, _)| self.unaligned(d, rep)));
             }
@@ -786,6 +846,45 @@ impl ReprintFinder {
         (Clustering::from_roots(&label, self.config.keep, self.catalog.lengths()), similarity)
     }
 
+    /// Members that are reprints of their representative must also be
+    /// reprints of the same part of it. Each cluster's anchor is the member
+    /// whose passages cover the most of the representative's content (the
+    /// earliest, on a tie); a member whose covered part lies mostly outside
+    /// the anchor's is rejected. So when a roundup of two stories is the
+    /// representative, one story stays with it and the other leaves.
+    /// Exact copies of the representative cover all of it and are kept.
+    fn reject_off_anchor(&self, verdicts: &mut [(DocId, DocId, Option<f64>)]) {
+        // Sorted by representative, then member (verdicts are in DocId order).
+        let mut parts: Vec<(DocId, usize, &Runs)> = verdicts
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.2.is_some())
+            .filter_map(|(i, &(d, rep, _))| Some((rep, i, self.covered_part_of(rep, d)?)))
+            .collect();
+        parts.sort_by_key(|&(rep, i, _)| (rep, i));
+        for cluster in parts.chunk_by(|x, y| x.0 == y.0) {
+            let anchor = cluster
+                .iter()
+                .max_by_key(|&&(_, i, runs)| (runs.len(), std::cmp::Reverse(i)))
+                .map(|&(_, _, runs)| runs)
+                .expect("chunks are not empty");
+            for &(_, i, runs) in cluster {
+                if 2 * runs.overlap(anchor) < runs.len() {
+                    verdicts[i].2 = None;
+                }
+            }
+        }
+    }
+
+    /// The content of `rep` covered by its passages with `doc`, when `doc`
+    /// is a reprint of it (not an exact copy).
+    fn covered_part_of(&self, rep: DocId, doc: DocId) -> Option<&Runs> {
+        let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
+        let key = (cd.min(cr), cd.max(cr));
+        let [earlier, later] = self.covered.get(&key)?;
+        Some(if cr == key.0 { earlier } else { later })
+    }
+
     /// `Some(coverage)` when `doc` is an exact copy or a reprint of `rep`.
     fn similarity_to(&self, doc: DocId, rep: DocId) -> Option<f64> {
         let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
@@ -793,7 +892,7 @@ impl ReprintFinder {
             return Some(1.0);
         }
         let score = self.scores.get(&(cd.min(cr), cd.max(cr)))?;
-        self.is_reprint(score).then_some(score.coverage)
+        self.config.is_reprint(score).then_some(score.coverage)
     }
 
     /// The pair to align to judge `doc` against `rep`, if not aligned yet.
@@ -848,7 +947,7 @@ fn align_slice(
     window: &std::ops::Range<usize>,
     start: usize,
     docs: &[Document],
-) -> Vec<(u32, (Vec<SharedPassage>, PairScore))> {
+) -> Vec<(u32, Aligned)> {
     // A document is prepared if it is in the window, or the later document
     // of a pair whose earlier one is.
     let wanted = |d: usize| {
@@ -1029,6 +1128,92 @@ mod tests {
             assert_eq!(tight.dedup.clustering, roomy.dedup.clustering, "{memory}");
             assert_eq!(tight.boilerplate, roomy.boilerplate, "{memory}");
         }
+    }
+
+    #[test]
+    fn runs_table() {
+        // (covered, content, runs, overlap with [2, 6))
+        type Case<'a> = (&'a str, &'a str, &'a [(u32, u32)], u64);
+        let cases: &[Case] = &[
+            ("", "", &[], 0),
+            ("xxxxxxxx", "xxxxxxxx", &[(0, 8)], 4),
+            ("xxx..xxx", "xxxxxxxx", &[(0, 3), (5, 8)], 2),
+            // Boilerplate tokens (`.` in content) are not counted.
+            ("xxxxxxxx", "xx..xxxx", &[(0, 2), (4, 8)], 2),
+            ("......xx", "xxxxxxxx", &[(6, 8)], 0),
+        ];
+        let flags = |s: &str| s.chars().map(|c| c == 'x').collect::<Vec<bool>>();
+        let middle = Runs(vec![(2, 6)]);
+        for &(covered, content, runs, overlap) in cases {
+            let got = Runs::of(&flags(covered), &flags(content));
+            assert_eq!(got.0, runs, "{covered} {content}");
+            let len: u64 = runs.iter().map(|&(s, e)| u64::from(e - s)).sum();
+            assert_eq!(got.len(), len, "{covered} {content}");
+            assert_eq!(got.overlap(&middle), overlap, "{covered} {content}");
+            assert_eq!(middle.overlap(&got), overlap, "{covered} {content}");
+        }
+    }
+
+    /// Paragraphs of a made-up story.
+    fn story(seed: u64, paragraphs: u64) -> Vec<String> {
+        (0..paragraphs).map(|p| sentence(seed * 100 + p, 40)).collect()
+    }
+
+    fn clusters_with(docs: &[Document], keep: Keep) -> Clustering {
+        let config = ReprintConfig::builder().keep(keep).build().unwrap();
+        let mut finder = ReprintFinder::new(config);
+        finder.add_batch(docs).unwrap();
+        finder.plan();
+        while finder.pending_passes() > 0 {
+            finder.second_pass_batch(docs).unwrap();
+        }
+        finder.finish().unwrap().dedup.clustering
+    }
+
+    /// Issue 3: a roundup page carrying most of two stories is a reprint of
+    /// each, but the stories share nothing and must not share a cluster,
+    /// whichever document represents it: an earlier story (`first`) or the
+    /// roundup itself, the longest (`longest`).
+    #[test]
+    fn issue3_a_roundup_does_not_chain_two_stories() {
+        let (a, b) = (story(1, 6), story(2, 6));
+        let roundup = [&a[..4], &b[..4]].concat().join("\n\n");
+        let docs = vec![
+            Document::new("a", a.join("\n\n")),
+            Document::new("roundup", roundup),
+            Document::new("b", b.join("\n\n")),
+            Document::new("a-copy", a[..5].join("\n\n")),
+            Document::new("b-copy", b[..5].join("\n\n")),
+        ];
+        let doc = DocId::from_u32;
+        for keep in [Keep::First, Keep::Longest] {
+            let clusters = clusters_with(&docs, keep);
+            let of = |d: u32| clusters.cluster_of(doc(d));
+            assert_ne!(of(0), of(2), "{keep:?}: the two stories share a cluster");
+            assert_eq!(of(0), of(3), "{keep:?}: story a and its copy");
+            assert_eq!(of(2), of(4), "{keep:?}: story b and its copy");
+            assert!(of(1) == of(0) || of(1) == of(2), "{keep:?}: the roundup joins one story");
+        }
+    }
+
+    /// Issue 3: a quote, or a line of furniture, shared by every story of a
+    /// corpus makes no edge: each story stays alone.
+    #[test]
+    fn issue3_a_shared_quote_and_line_make_no_cluster() {
+        let quote = sentence(777, 30);
+        let docs: Vec<Document> = (0..30)
+            .map(|i| {
+                let own = story(10 + i, 5);
+                let text = format!(
+                    "Subscribe to our newsletter for the latest news\n\n{}\n\n\"{quote}\"\n\n{}",
+                    own[..2].join("\n\n"),
+                    own[2..].join("\n\n")
+                );
+                Document::new(format!("s{i}"), text)
+            })
+            .collect();
+        let clusters = clusters_with(&docs, Keep::Longest);
+        assert_eq!(clusters.num_clusters(), docs.len());
     }
 
     #[test]
