@@ -1170,6 +1170,43 @@ mod tests {
         finder.finish().unwrap().dedup.clustering
     }
 
+    /// Issue 3: two documents that share one passage of 30 words, 5 % of
+    /// each, are paired and the passage aligned at its byte offsets, even
+    /// with a word changed in one copy; they are not reprints of each other.
+    #[test]
+    fn issue3_a_passage_of_five_percent_is_found() {
+        let passage = sentence(4242, 30);
+        // The fifteenth word changed.
+        let mut words: Vec<&str> = passage.split(' ').collect();
+        words[14] = "changed";
+        let edited = words.join(" ");
+        for (case, (at_a, at_b, copy)) in
+            [(2, 12, &passage), (0, 14, &passage), (7, 7, &edited), (14, 0, &edited)]
+                .into_iter()
+                .enumerate()
+        {
+            let mut a = story(300 + case as u64, 15);
+            let mut b = story(400 + case as u64, 15);
+            a.insert(at_a, passage.clone());
+            b.insert(at_b, copy.clone());
+            let docs = [Document::new("a", a.join("\n\n")), Document::new("b", b.join("\n\n"))];
+            let (result, _) = run(&docs, 2 << 30);
+            let found: Vec<&SharedPassage> =
+                result.passages.iter().filter(|p| !p.boilerplate).collect();
+            assert_eq!(found.len(), 1, "case {case}: {found:?}");
+            let p = found[0];
+            let slice = |doc: &Document, (s, e): (usize, usize)| doc.text[s..e].to_string();
+            let (in_a, in_b) = (slice(&docs[0], p.a_range), slice(&docs[1], p.b_range));
+            // The whole passage, give or take a word matched by chance.
+            assert!(in_a.contains(&passage[..passage.len() - 1]), "case {case}: {in_a}");
+            assert!(in_b.contains(&copy[..copy.len() - 1]), "case {case}: {in_b}");
+            assert!(in_a.len() < passage.len() + 30, "case {case}: {in_a}");
+            assert!(p.words >= 29, "case {case}: {} words", p.words);
+            let clusters = &result.dedup.clustering;
+            assert_eq!(clusters.num_clusters(), 2, "case {case}");
+        }
+    }
+
     /// Issue 3: a roundup page carrying most of two stories is a reprint of
     /// each, but the stories share nothing and must not share a cluster,
     /// whichever document represents it: an earlier story (`first`) or the
