@@ -1094,8 +1094,13 @@ mod tests {
     }
 
     fn run(docs: &[Document], align_memory: u64) -> (ReprintResult, usize) {
-        let config = ReprintConfig::builder().align_memory(align_memory).build().unwrap();
-        let mut finder = ReprintFinder::new(config);
+        run_with(ReprintConfig::builder().align_memory(align_memory), docs)
+    }
+
+    /// Runs both passes, pass 2 in batches of four; also returns how many
+    /// times pass 2 was read.
+    fn run_with(config: ReprintConfigBuilder, docs: &[Document]) -> (ReprintResult, usize) {
+        let mut finder = ReprintFinder::new(config.build().unwrap());
         finder.add_batch(docs).unwrap();
         finder.plan();
         let mut passes = 0;
@@ -1160,14 +1165,7 @@ mod tests {
     }
 
     fn clusters_with(docs: &[Document], keep: Keep) -> Clustering {
-        let config = ReprintConfig::builder().keep(keep).build().unwrap();
-        let mut finder = ReprintFinder::new(config);
-        finder.add_batch(docs).unwrap();
-        finder.plan();
-        while finder.pending_passes() > 0 {
-            finder.second_pass_batch(docs).unwrap();
-        }
-        finder.finish().unwrap().dedup.clustering
+        run_with(ReprintConfig::builder().keep(keep), docs).0.dedup.clustering
     }
 
     /// Issue 3: two documents that share one passage of 30 words, 5 % of
