@@ -858,8 +858,10 @@ impl ReprintFinder {
         let mut parts: Vec<(DocId, usize, &Runs)> = verdicts
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.2.is_some())
-            .filter_map(|(i, &(d, rep, _))| Some((rep, i, self.covered_part_of(rep, d)?)))
+            .filter_map(|(i, &(d, rep, verdict))| {
+                verdict?;
+                Some((rep, i, self.covered_part_of(rep, d)?))
+            })
             .collect();
         parts.sort_by_key(|&(rep, i, _)| (rep, i));
         for cluster in parts.chunk_by(|x, y| x.0 == y.0) {
