@@ -67,9 +67,11 @@ class Run:
 def syndic_runs(binary: Path) -> list[Run]:
     def dedup(mode: str | None, threads: int):
         def argv(inp: Path, out: Path) -> list[str]:
-            cmd = [str(binary), "dedup", str(inp), "--out", str(out), "--threshold", str(THRESHOLD),
-                   "--num-perm", str(NUM_PERM), "--ngram", str(NGRAM), "--threads", str(threads),
+            cmd = [str(binary), "dedup", str(inp), "--out", str(out), "--threads", str(threads),
                    "--quiet", "--force"]
+            # syndic refuses flags that the chosen mode does not use.
+            if mode is None:
+                cmd += ["--threshold", str(THRESHOLD), "--num-perm", str(NUM_PERM), "--ngram", str(NGRAM)]
             return cmd + (["--mode", mode] if mode else [])
         return argv
 

@@ -117,18 +117,12 @@ def wrap(site, title, paras, headlines, rng):
     return "\n\n".join(lines)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("reuters")
-    ap.add_argument("out")
-    ap.add_argument("--stories", type=int, default=300)
-    ap.add_argument("--negatives", type=int, default=600)
-    ap.add_argument("--seed", type=int, default=21578)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-
+def load_reuters(path):
+    """(id, title, body paragraphs) of every Reuters-21578 article with at
+    least three body paragraphs and 150-1,500 body words, in file order, the
+    first of any two whose bodies start alike (also used by classes.py)."""
     articles, seen = [], set()
-    with gzip.open(args.reuters, "rt", encoding="utf-8") as f:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)
             paras = paragraphs(rec["text"])
@@ -141,6 +135,20 @@ def main():
                 continue
             seen.add(key)
             articles.append((rec["id"], title, body))
+    return articles
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("reuters")
+    ap.add_argument("out")
+    ap.add_argument("--stories", type=int, default=300)
+    ap.add_argument("--negatives", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=21578)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+
+    articles = load_reuters(args.reuters)
     rng.shuffle(articles)
     stories = articles[: args.stories]
     # Hard negatives: articles whose title shares a word with a story's title.

@@ -54,6 +54,13 @@ create_exception!(
 );
 create_exception!(
     syndic,
+    OutputNotReplaceableError,
+    SyndicError,
+    "Something is in the way of an output that syndic will not replace, even with force=True: \
+     it did not write it, or the run reads it."
+);
+create_exception!(
+    syndic,
     IndexUnusableError,
     SyndicError,
     "A persistent index is unusable: wrong version, corrupt or locked."
@@ -72,6 +79,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("IoError", py.get_type::<IoError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("OutputExistsError", py.get_type::<OutputExistsError>())?;
+    m.add("OutputNotReplaceableError", py.get_type::<OutputNotReplaceableError>())?;
     m.add("IndexUnusableError", py.get_type::<IndexUnusableError>())?;
     m.add("CancelledError", py.get_type::<CancelledError>())?;
     Ok(())
@@ -93,6 +101,7 @@ pub fn to_py_err(err: syndic::Error) -> PyErr {
         Error::Io { path, .. }
         | Error::UnsupportedInput { path, .. }
         | Error::OutputExists { path }
+        | Error::OutputNotReplaceable { path, .. }
         | Error::Index { path, .. } => (Some(path.clone()), None, None),
         _ => (None, None, None),
     };
@@ -104,6 +113,7 @@ pub fn to_py_err(err: syndic::Error) -> PyErr {
         Error::Io { .. } => IoError::new_err(message),
         Error::Config(_) => ConfigError::new_err(message),
         Error::OutputExists { .. } => OutputExistsError::new_err(message),
+        Error::OutputNotReplaceable { .. } => OutputNotReplaceableError::new_err(message),
         Error::Index { .. } => IndexUnusableError::new_err(message),
         Error::Cancelled => CancelledError::new_err(message),
         // `Error` is non-exhaustive: a kind added to the core later still

@@ -13,6 +13,7 @@ mod arrow;
 mod corpus;
 mod errors;
 mod jsonl;
+mod output;
 mod pipeline;
 mod stages;
 
@@ -35,5 +36,6 @@ fn _syndic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::clusters_from_edges, m)?)?;
     m.add_function(wrap_pyfunction!(stages::clusters_from_roots, m)?)?;
     m.add_function(wrap_pyfunction!(jsonl::to_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(output::check_run_dir, m)?)?;
     Ok(())
 }

@@ -44,12 +44,15 @@ See docs/ray.md for running it on a real cluster and what each stage costs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path, PurePath
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pyarrow as pa
@@ -58,6 +61,7 @@ import ray
 import ray.data
 
 import syndic
+from syndic import _syndic
 
 __all__ = ["dedup", "main"]
 
@@ -129,8 +133,10 @@ def dedup(
         bucket_window=bucket_window,
     )
     out = Path(out)
-    if out.exists() and not force:
-        raise syndic.OutputExistsError(f"{out}: already exists (use force=True to overwrite)")
+    # The core's rule: with force, only a run directory syndic wrote is
+    # replaced, and never one that holds an input.
+    reads = [] if isinstance(data, ray.data.Dataset) else _paths(data)
+    _syndic.check_run_dir(str(out), force, reads)
     if not ray.is_initialized():
         ray.init()
     context = ray.data.DataContext.get_current()
@@ -184,52 +190,73 @@ def dedup(
     similarity = _member_similarity(canonical, representative, measured)
     lap("assign")
 
-    out_tmp = out.with_name(out.name + ".partial")
-    _remove(out_tmp)
-    out_tmp.mkdir(parents=True)
-    cluster_ref, representative_ref, similarity_ref = ray.put(cluster), ray.put(representative), ray.put(similarity)
-    lines = [
-        _cluster_lines.remote(block, id_column, cluster_ref, representative_ref, similarity_ref)
-        for block in corpus.blocks
-    ]
-    _write_in_order(out_tmp / "clusters.jsonl", lines)
-    pair_rows = [_pair_rows.remote(block, "exact") for block in exact_edges]
-    pair_rows += [_pair_rows.remote(block, "near") for block in near]
-    _write_in_order(out_tmp / "pairs.jsonl", corpus.pair_lines(pair_rows, id_column))
-    deduped = None
-    if write_deduped is not None:
-        records = _write_deduped(corpus, representative_ref, out_tmp / "deduped", write_deduped)
-        deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": records}
-    lap("write")
+    with _staged_run_dir(out, force, reads) as out_tmp:
+        cluster_ref, representative_ref, similarity_ref = ray.put(cluster), ray.put(representative), ray.put(similarity)
+        lines = [
+            _cluster_lines.remote(block, id_column, cluster_ref, representative_ref, similarity_ref)
+            for block in corpus.blocks
+        ]
+        _write_in_order(out_tmp / "clusters.jsonl", lines)
+        pair_rows = [_pair_rows.remote(block, "exact") for block in exact_edges]
+        pair_rows += [_pair_rows.remote(block, "near") for block in near]
+        _write_in_order(out_tmp / "pairs.jsonl", corpus.pair_lines(pair_rows, id_column))
+        deduped = None
+        if write_deduped is not None:
+            records = _write_deduped(corpus, representative_ref, out_tmp / "deduped", write_deduped)
+            deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": records}
+        lap("write")
 
-    sizes = np.bincount(np.bincount(cluster)) if n else np.zeros(0, dtype=np.int64)
-    clusters = int(cluster.max()) + 1 if n else 0
-    exact_duplicates = exact_count
-    summary = {
-        "syndic_version": syndic.__version__,
-        "command": "dedup",
-        "runner": "ray",
-        "mode": mode,
-        "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
-        "params": params,
-        "documents": n,
-        "exact_duplicates": exact_duplicates,
-        "near_duplicates": n - clusters - min(exact_duplicates, n - clusters),
-        "clusters": clusters,
-        "duplicates_removed": n - clusters,
-        "candidate_pairs": candidate_count,
-        "verified_pairs": verified_count,
-        "cluster_size_histogram": {str(s): int(c) for s, c in enumerate(sizes) if c},
-        "deduped_output": deduped,
-        "num_partitions": parts,
-        "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
-        "timings_ms": timings,
-    }
-    summary["timings_ms"]["total"] = int((time.monotonic() - started) * 1000)
-    (out_tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    _remove(out)
-    out_tmp.rename(out)
+        sizes = np.bincount(np.bincount(cluster)) if n else np.zeros(0, dtype=np.int64)
+        clusters = int(cluster.max()) + 1 if n else 0
+        exact_duplicates = exact_count
+        summary = {
+            "syndic_version": syndic.__version__,
+            "command": "dedup",
+            "runner": "ray",
+            "mode": mode,
+            "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
+            "params": params,
+            "documents": n,
+            "exact_duplicates": exact_duplicates,
+            "near_duplicates": n - clusters - min(exact_duplicates, n - clusters),
+            "clusters": clusters,
+            "duplicates_removed": n - clusters,
+            "candidate_pairs": candidate_count,
+            "verified_pairs": verified_count,
+            "cluster_size_histogram": {str(s): int(c) for s, c in enumerate(sizes) if c},
+            "deduped_output": deduped,
+            "num_partitions": parts,
+            "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
+            "timings_ms": timings,
+        }
+        summary["timings_ms"]["total"] = int((time.monotonic() - started) * 1000)
+        # What a later run with force may replace (the CLI's summaries say it too).
+        summary["files"] = sorted(p.name for p in out_tmp.iterdir())
+        (out_tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+@contextlib.contextmanager
+def _staged_run_dir(out: Path, force: bool, reads: List[str]) -> Iterator[Path]:
+    """A hidden directory beside `out` to write the run into, renamed into
+    place when the block ends, removed if it raises (the CLI's OutputDir)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield staged
+        if out.exists():
+            # Checked again, as it may have changed during the run; set
+            # aside, and removed only once the new run is in place.
+            _syndic.check_run_dir(str(out), force, reads)
+            aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            out.rename(aside / out.name)
+            staged.rename(out)
+            shutil.rmtree(aside)
+        else:
+            staged.rename(out)
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged)
 
 
 # Reading and numbering.
@@ -297,8 +324,7 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
     if isinstance(data, ray.data.Dataset):
         ds, inputs = data, []
     else:
-        items = [data] if isinstance(data, (str, os.PathLike)) else list(data)
-        inputs = sort_paths(items)
+        inputs = sort_paths(_paths(data))
         for p in inputs:
             if not os.path.exists(p):
                 raise syndic.IoError(f"{p}: No such file or directory")
@@ -648,13 +674,10 @@ def _representatives(block: pa.Table, representative: np.ndarray) -> pa.Table:
     return block.filter(pa.array(representative[doc] == doc)).drop_columns([DOC])
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        import shutil
-
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
+def _paths(data: Paths) -> List[str]:
+    """The paths named by `data`: one path or a sequence of them."""
+    items = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+    return [os.fspath(p) for p in items]
 
 
 # Command line.

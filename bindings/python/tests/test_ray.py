@@ -203,3 +203,41 @@ def test_distributed_dedup_matches_the_cli(
     assert set(kept.column_names) == {"id", "text"}
     print(f"\nreuters21578: CLI {cli_seconds:.1f} s, Ray (2 nodes × 1 CPU) {ray_seconds:.1f} s")
     print(f"Ray stage timings (ms): {summary['timings_ms']}")
+
+
+def test_issue12_force_replaces_only_a_run_syndic_wrote(tmp_path: Path) -> None:
+    """Issue 12: with force, Ray's runner removed whatever `out` named (and
+    `out.partial` beside it). It now follows the core's rule, before any
+    work is done on the cluster."""
+    import syndic
+    from syndic import _syndic
+    from syndic import ray as syndic_ray
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shard = corpus / "part-00.jsonl"
+    shard.write_text('{"id": "a", "text": "one document"}\n', encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("mine")
+    cases = [
+        (corpus, [str(shard)], "an input of this run"),
+        (notes, [str(shard)], "syndic did not write"),
+    ]
+    for out, data, message in cases:
+        with pytest.raises(syndic.OutputNotReplaceableError, match=message) as raised:
+            syndic_ray.dedup(data, out=out, force=True)
+        assert raised.value.kind == "output_not_replaceable"
+        assert raised.value.path == str(out)
+    assert shard.read_text(encoding="utf-8").startswith('{"id": "a"')
+    assert (notes / "mine.txt").read_text() == "mine"
+    with pytest.raises(syndic.OutputExistsError):
+        syndic_ray.dedup([str(shard)], out=notes)
+    # A run directory of syndic's may be replaced, and only with force.
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"syndic_version": "0", "files": ["deduped"]}))
+    (run / "deduped").mkdir()
+    _syndic.check_run_dir(str(run), True, [str(shard)])
+    with pytest.raises(syndic.OutputExistsError):
+        _syndic.check_run_dir(str(run), False, [])

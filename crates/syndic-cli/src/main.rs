@@ -10,7 +10,7 @@ mod progress;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Find reused text in large document collections.
 #[derive(Parser, Debug)]
@@ -41,7 +41,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    if let Err(err) = refuse_unused_flags(&cli, &matches) {
+        return report_error(&err);
+    }
     let cancel = progress::install_ctrlc_handler();
     let result = match cli.command {
         Command::Dedup(args) => cmd::dedup::run(args, &cancel),
@@ -56,6 +60,24 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => report_error(&err),
+    }
+}
+
+/// Refuses flags the chosen mode would ignore (see `cmd::flags`).
+fn refuse_unused_flags(cli: &Cli, matches: &ArgMatches) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Dedup(args) => {
+            let dedup = matches.subcommand_matches("dedup").expect("the dedup subcommand");
+            cmd::flags::refuse_unused(args.mode, dedup)
+        }
+        Command::Index(args) => match (args.create_mode(), matches.subcommand_matches("index")) {
+            (Some(mode), Some(index)) => {
+                let create = index.subcommand_matches("create").expect("index create");
+                cmd::flags::refuse_unused(mode, create)
+            }
+            _ => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 
@@ -78,10 +100,32 @@ fn report_error(err: &anyhow::Error) -> ExitCode {
         eprintln!("syndic: cancelled");
         return ExitCode::from(130);
     }
-    eprint!("syndic: error: {err}");
+    // Errors that show their cause in their own message (an I/O error with
+    // its path) also return it as their source: print each text once.
+    let mut message = format!("syndic: error: {err}");
     for cause in err.chain().skip(1) {
-        eprint!(": {cause}");
+        let cause = cause.to_string();
+        if !message.ends_with(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
     }
-    eprintln!();
+    if let Some(hint) = err.chain().find_map(hint) {
+        message.push_str(hint);
+    }
+    eprintln!("{message}");
     ExitCode::from(1)
+}
+
+/// What the command line can do about an error of the library, whose
+/// messages name no flags.
+fn hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    match cause.downcast_ref::<syndic::Error>()? {
+        syndic::Error::OutputExists { .. } => Some(" (use --force to replace it)"),
+        syndic::Error::OutputNotReplaceable { .. } => Some(
+            " (--force replaces only a run directory or file that syndic wrote and the run does \
+             not read: choose another output, or move it away yourself)",
+        ),
+        _ => None,
+    }
 }

@@ -8,32 +8,52 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Set once Ctrl-C was pressed.
 #[derive(Clone, Debug, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel {
+    pressed: Arc<AtomicBool>,
+    /// Set while the process is blocked where no flag is checked (reading
+    /// standard input into its spool): Ctrl-C then exits at once, which
+    /// leaves nothing behind since no output exists yet and the spool file
+    /// has no name.
+    at_once: Arc<AtomicBool>,
+}
 
 impl Cancel {
     /// Fails with `Error::Cancelled` once Ctrl-C was pressed.
     pub fn check(&self) -> syndic::Result<()> {
-        if self.0.load(Ordering::Relaxed) {
+        if self.pressed.load(Ordering::Relaxed) {
             Err(syndic::Error::Cancelled)
         } else {
             Ok(())
         }
+    }
+
+    /// Runs `work`, which checks no flag and may block (on a slow standard
+    /// input), with Ctrl-C exiting at once.
+    pub fn exit_at_once_during<T>(&self, work: impl FnOnce() -> T) -> T {
+        self.at_once.store(true, Ordering::SeqCst);
+        let done = work();
+        self.at_once.store(false, Ordering::SeqCst);
+        done
     }
 }
 
 /// Installs the Ctrl-C handler. A second Ctrl-C exits at once.
 pub fn install_ctrlc_handler() -> Cancel {
     let cancel = Cancel::default();
-    let flag = cancel.0.clone();
+    let (pressed, at_once) = (cancel.pressed.clone(), cancel.at_once.clone());
     // Failing to install (a handler already set, in tests) only costs the
     // clean stop; it is not worth refusing to run.
     let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
+        // The handler runs on a thread of its own, not in signal context,
+        // so printing and exiting are safe here.
+        if pressed.swap(true, Ordering::SeqCst) || at_once.load(Ordering::SeqCst) {
+            eprintln!("syndic: cancelled");
             std::process::exit(130);
         }
     });
@@ -86,5 +106,25 @@ impl Bars {
         } else {
             ProgressBar::hidden()
         }
+    }
+}
+
+/// Wall time per stage, in milliseconds, in the order they ran.
+#[derive(Default)]
+pub struct Timings(Vec<(&'static str, u128)>, Option<Instant>);
+
+impl Timings {
+    pub fn start(&mut self) {
+        self.1 = Some(Instant::now());
+    }
+
+    pub fn stop(&mut self, stage: &'static str) {
+        let started = self.1.take().expect("stop after start");
+        self.0.push((stage, started.elapsed().as_millis()));
+        self.1 = Some(Instant::now());
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        self.0.iter().map(|&(k, v)| (k.to_owned(), serde_json::Value::from(v as u64))).collect()
     }
 }

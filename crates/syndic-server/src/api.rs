@@ -4,7 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use syndic::index::{
 use syndic::Document;
 
 use crate::error::ApiError;
-use crate::{auth, AppState};
+use crate::{auth, origin, AppState};
 
 /// Longest document id accepted, in bytes: ids are keys, not content.
 const MAX_ID_BYTES: usize = 4096;
@@ -46,31 +46,65 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), origin::same_origin_only))
         .with_state(state)
 }
 
 /// A JSON request body. Unlike axum's `Json`, it answers malformed JSON and
-/// unknown, missing or mistyped fields with 400 (not 415 or 422) and an
-/// error body of the API's own shape, whatever the content type says.
+/// unknown, missing or mistyped fields with 400 (not 422), and a body that
+/// does not arrive in time with 408, all with an error body of the API's
+/// own shape. The content type must be JSON (415 otherwise): the types a
+/// web page may post to another origin without asking (`text/plain`, form
+/// data) are refused, so a page cannot add documents behind the user's
+/// back.
 struct JsonBody<T>(T);
+
+/// Whether a `Content-Type` says JSON: `application/json`, any case, with
+/// or without parameters.
+fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
 
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::too_large(format!(
-                    "request body over the limit of {} bytes",
-                    state.limits.max_body_bytes
-                ))
-            } else {
-                ApiError::bad_request(format!(
-                    "cannot read the request body: {}",
-                    rejection.body_text()
-                ))
-            }
-        })?;
+        if !is_json(request.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON, sent as `Content-Type: application/json`",
+            ));
+        }
+        let read = Bytes::from_request(request, state);
+        let bytes = tokio::time::timeout(state.limits.body_timeout, read)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "timeout",
+                    format!(
+                        "the request body did not arrive within {} s",
+                        state.limits.body_timeout.as_secs_f64()
+                    ),
+                )
+            })?
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::too_large(format!(
+                        "request body over the limit of {} bytes",
+                        state.limits.max_body_bytes
+                    ))
+                } else {
+                    ApiError::bad_request(format!(
+                        "cannot read the request body: {}",
+                        rejection.body_text()
+                    ))
+                }
+            })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
@@ -196,8 +230,26 @@ fn duplicate(id: &str) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "duplicate_id", format!("a document with id `{id}` exists"))
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok", "version": syndic_version()}))
+/// 200 when the index can be read and its last write (if any failed
+/// since the last success) went through; 503 with the reason otherwise. A
+/// failed write is reported until an add or delete succeeds again: there
+/// is no telling that space is back short of writing.
+async fn health(State(state): State<AppState>) -> Response {
+    let index = state.index.clone();
+    let problem = match blocking(move || index.stats()).await {
+        Err(e) => Some(("not_readable", e.message)),
+        Ok(_) => state.writer.failure().map(|why| ("not_writable", why)),
+    };
+    match problem {
+        None => {
+            Json(serde_json::json!({"status": "ok", "version": syndic_version()})).into_response()
+        }
+        Some((status, why)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": status, "version": syndic_version(), "error": why})),
+        )
+            .into_response(),
+    }
 }
 
 fn syndic_version() -> &'static str {

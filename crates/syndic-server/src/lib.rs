@@ -9,7 +9,7 @@
 //!
 //! | Method and path | What |
 //! |---|---|
-//! | `GET /health` | liveness, no token needed |
+//! | `GET /health` | whether the index can be read and written, no token needed |
 //! | `GET /v1/stats` | counts and parameters of the index |
 //! | `POST /v1/documents` | add one document; its matches and cluster |
 //! | `GET /v1/documents/{id}` | a document's matches and cluster |
@@ -31,14 +31,32 @@
 //! * **Security.** It listens on 127.0.0.1 unless told otherwise, and
 //!   refuses a non-loopback address without a token. With a token, every
 //!   `/v1` request needs `Authorization: Bearer <token>`, compared in
-//!   constant time.
+//!   constant time. Request bodies must be `Content-Type:
+//!   application/json` (415 otherwise), which a web page cannot send to
+//!   another origin without the browser asking first. Without a token on
+//!   a loopback address, a request whose `Origin` is not this server or
+//!   whose `Host` is not a loopback name with this server's port gets 403:
+//!   a page the user visits can neither post to the server nor, by DNS
+//!   rebinding, read from it.
+//! * **Slow and many clients.** A request head must arrive within
+//!   [`Limits::header_timeout`] (else the connection is closed), a body
+//!   within [`Limits::body_timeout`] (else 408), and at most
+//!   [`Limits::max_connections`] connections are served at once (one more
+//!   gets 503 and is closed).
 //! * **Bad input.** Bodies over the limit get 413, as do documents over the
 //!   document size limit; malformed JSON, unknown or missing fields get 400
-//!   with serde's message. No request can panic the server: handlers return
-//!   errors, and a property test throws arbitrary bytes at every endpoint.
+//!   with serde's message. Requests hyper cannot parse get 400, 414 or 431
+//!   with a JSON body too. No request can panic the server: handlers return
+//!   errors, a property test throws arbitrary bytes at every endpoint, and
+//!   a fuzz test throws them at the HTTP parser over TCP.
 //! * **Disk full.** A failed commit answers 507 (or 500 for other I/O
 //!   errors); nothing of that transaction is acknowledged, and the index on
-//!   disk stays at its last commit.
+//!   disk stays at its last commit. The index reopens itself, so reads go on
+//!   working, and adds work again once there is space, without a restart.
+//!   Until an add succeeds again, `/health` answers 503 with the reason.
+//! * **A damaged index file** is refused when the server starts, with a
+//!   message naming it; damage found later is a 500 naming it, never a
+//!   crash.
 //!
 //! ```
 //! use syndic::dedup::DedupConfig;
@@ -55,7 +73,9 @@
 mod api;
 mod auth;
 pub mod client;
+mod conn;
 mod error;
+mod origin;
 mod writer;
 
 use std::future::Future;
@@ -70,7 +90,7 @@ pub use api::router;
 pub use auth::constant_time_eq;
 pub use error::ServerError;
 
-/// Size limits of requests.
+/// Limits on requests and connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest request body, in bytes (413 beyond).
@@ -79,11 +99,25 @@ pub struct Limits {
     pub max_doc_bytes: usize,
     /// Most documents or texts in one batch request (413 beyond).
     pub max_batch: usize,
+    /// Time for a request head to arrive, from the connection's start or
+    /// the end of its previous response; the connection is closed beyond.
+    pub header_timeout: Duration,
+    /// Time for a request body to arrive (408 beyond).
+    pub body_timeout: Duration,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 << 20, max_doc_bytes: 8 << 20, max_batch: 10_000 }
+        Self {
+            max_body_bytes: 64 << 20,
+            max_doc_bytes: 8 << 20,
+            max_batch: 10_000,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            max_connections: 512,
+        }
     }
 }
 
@@ -94,6 +128,8 @@ pub struct AppState {
     writer: writer::Writer,
     token: Option<Arc<str>>,
     limits: Limits,
+    /// The address served, once known; see [`AppState::listening_on`].
+    listen: Option<SocketAddr>,
 }
 
 impl AppState {
@@ -106,7 +142,16 @@ impl AppState {
             index,
             token: token.map(Arc::from),
             limits,
+            listen: None,
         }
+    }
+
+    /// Tells the state the address it is served on. On a loopback address
+    /// without a token, requests must then name this port in `Host` (and
+    /// `Origin`, if they send one); until then any port passes.
+    pub fn listening_on(mut self, addr: SocketAddr) -> AppState {
+        self.listen = Some(addr);
+        self
     }
 }
 
@@ -152,12 +197,12 @@ pub async fn serve(
         .map_err(|source| ServerError::Bind { addr: listen, source })?;
     let local =
         listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
-    let state = AppState::new(index, token, limits);
+    let state = AppState::new(index, token, limits).listening_on(local);
     let writer = state.writer.clone();
     on_ready(local);
-    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    conn::serve(listener, router(state), limits, shutdown).await;
     writer.stop().await;
-    served.map_err(|source| ServerError::Bind { addr: local, source })
+    Ok(())
 }
 
 /// [`serve`] on its own multi-threaded runtime, stopping when

@@ -11,7 +11,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use syndic::index::{AddOutcome, Index, PreparedBatch};
 use tokio::sync::oneshot;
@@ -43,6 +43,8 @@ enum Job {
 #[derive(Clone)]
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
+    /// Why the last write failed in storage, until one succeeds again.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 fn gone() -> ApiError {
@@ -56,11 +58,19 @@ fn gone() -> ApiError {
 impl Writer {
     pub(crate) fn start(index: Arc<Index>) -> Writer {
         let (jobs, queue) = mpsc::channel();
+        let failure = Arc::new(Mutex::new(None));
+        let status = Status(failure.clone());
         std::thread::Builder::new()
             .name("syndic-writer".to_owned())
-            .spawn(move || run(&index, &queue))
+            .spawn(move || run(&index, &queue, &status))
             .expect("the OS lets a process start a thread");
-        Writer { jobs }
+        Writer { jobs, failure }
+    }
+
+    /// Why the last write failed in storage (a full disk, an I/O error),
+    /// unless a write succeeded since.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Adds a prepared batch; returns once it is durable.
@@ -86,7 +96,24 @@ impl Writer {
     }
 }
 
-fn run(index: &Index, queue: &mpsc::Receiver<Job>) {
+/// The writer's side of [`Writer::failure`].
+struct Status(Arc<Mutex<Option<String>>>);
+
+impl Status {
+    /// Notes the outcome of a write and passes it on. Only storage
+    /// failures count: a bad request says nothing about the disk.
+    fn note<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        let failed = match &result {
+            Ok(_) => None,
+            Err(e) if e.status.is_server_error() => Some(e.message.clone()),
+            Err(_) => return result,
+        };
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = failed;
+        result
+    }
+}
+
+fn run(index: &Index, queue: &mpsc::Receiver<Job>, status: &Status) {
     let mut next = None;
     loop {
         let Some(job) = next.take().or_else(|| queue.recv().ok()) else { return };
@@ -96,7 +123,10 @@ fn run(index: &Index, queue: &mpsc::Receiver<Job>) {
                 return;
             }
             Job::Delete { id, reply } => {
-                let _ = reply.send(guarded(|| index.delete(&id)));
+                let result = guarded(|| index.delete(&id));
+                // Deleting nothing commits nothing: it proves no recovery.
+                let result = if matches!(result, Ok(false)) { result } else { status.note(result) };
+                let _ = reply.send(result);
             }
             Job::Add { batch, reply } => {
                 let mut all = batch;
@@ -114,7 +144,7 @@ fn run(index: &Index, queue: &mpsc::Receiver<Job>) {
                         Err(_) => break,
                     }
                 }
-                match guarded(|| index.add_prepared(all)) {
+                match status.note(guarded(|| index.add_prepared(all))) {
                     Ok(outcomes) => {
                         let mut outcomes = outcomes.into_iter();
                         for (n, reply) in group {

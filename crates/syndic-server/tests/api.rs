@@ -23,7 +23,7 @@ fn app(token: Option<&str>, limits: Limits) -> (tempfile::TempDir, axum::Router)
 }
 
 fn small_limits() -> Limits {
-    Limits { max_body_bytes: 4096, max_doc_bytes: 1024, max_batch: 3 }
+    Limits { max_body_bytes: 4096, max_doc_bytes: 1024, max_batch: 3, ..Limits::default() }
 }
 
 #[test]
@@ -174,7 +174,9 @@ fn responses_follow_the_spec() {
     }
     // Malformed JSON, and routes and methods that do not exist: JSON errors
     // of the documented shape.
-    let (status, body, _) = call_raw(&rt, &app, "POST", "/v1/query", &[], b"{\"text\": ".to_vec());
+    let json = [("content-type", "application/json")];
+    let (status, body, _) =
+        call_raw(&rt, &app, "POST", "/v1/query", &json, b"{\"text\": ".to_vec());
     assert_eq!(status, 400);
     conforms(&spec, "POST", "/v1/query", 400, &serde_json::from_slice(&body).unwrap());
     for (method, path, status) in
@@ -290,6 +292,7 @@ fn concurrent_adds_keep_batch_semantics() {
             tasks.push(tokio::spawn(async move {
                 use tower::ServiceExt;
                 let request = axum::http::Request::post("/v1/documents")
+                    .header("content-type", "application/json")
                     .body(axum::body::Body::from(body))
                     .unwrap();
                 app.oneshot(request).await.unwrap().status().as_u16()
@@ -353,7 +356,8 @@ proptest! {
         }
         let path = format!("{route}{suffix}");
         let (status, bytes) = APP.with(|(rt, _, app)| {
-            let (status, bytes, _) = call_raw(rt, app, method, &path, &[], body);
+            let json = [("content-type", "application/json")];
+            let (status, bytes, _) = call_raw(rt, app, method, &path, &json, body);
             (status, bytes)
         });
         prop_assert!(status < 500, "{} {}: {}", method, path, status);

@@ -10,6 +10,49 @@
 
 use std::fmt;
 
+/// The longest external id, in bytes. An id is also a name in URLs of the
+/// HTTP service and a cell of line-oriented outputs; longer ones are typos
+/// or whole texts in the wrong field, and a key this long is already costly
+/// in an index.
+pub const MAX_ID_BYTES: usize = 4096;
+
+/// Why a string cannot be a document id. See [`check_id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum IdProblem {
+    /// The id is the empty string.
+    #[error("the id is empty")]
+    Empty,
+    /// The id is longer than [`MAX_ID_BYTES`]; holds its length in bytes.
+    #[error("the id is {0} bytes long, more than the {MAX_ID_BYTES} bytes an id may have")]
+    TooLong(usize),
+    /// The id would be a file name that is not valid UTF-8.
+    #[error("the file name is not valid UTF-8")]
+    NotUtf8,
+}
+
+/// Checks that `id` can name a document everywhere syndic shows or takes
+/// ids: it is 1 to [`MAX_ID_BYTES`] bytes long. Any character may be in
+/// it: real corpora carry ids with tabs and carriage returns (book titles
+/// in the Gutenberg sample), outputs write ids as JSON strings, which
+/// escape them, and the HTTP API takes them percent-encoded.
+///
+/// ```
+/// use syndic::doc::{check_id, IdProblem, MAX_ID_BYTES};
+/// assert_eq!(check_id("books/emma.txt"), Ok(()));
+/// assert_eq!(check_id(""), Err(IdProblem::Empty));
+/// assert_eq!(check_id(&"x".repeat(MAX_ID_BYTES + 1)), Err(IdProblem::TooLong(MAX_ID_BYTES + 1)));
+/// assert_eq!(check_id("Rinkitink in Oz\rWherein Is Recorded"), Ok(()));
+/// ```
+pub fn check_id(id: &str) -> Result<(), IdProblem> {
+    if id.is_empty() {
+        return Err(IdProblem::Empty);
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(IdProblem::TooLong(id.len()));
+    }
+    Ok(())
+}
+
 /// Dense, 0-based id of a document in corpus order.
 ///
 /// A `u32` newtype: four billion documents per run or index is the limit,
@@ -147,5 +190,29 @@ impl Catalog {
     /// The origin of a document.
     pub fn origin(&self, doc: DocId) -> Origin {
         self.origins[doc.as_usize()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked_for_length() {
+        let long = "é".repeat(MAX_ID_BYTES / 2);
+        let cases = [
+            ("a", Ok(())),
+            (" spaced id ", Ok(())),
+            ("caf\u{e9}/\u{1f600}", Ok(())),
+            (long.as_str(), Ok(())),
+            ("", Err(IdProblem::Empty)),
+            ("\0", Ok(())),
+            ("ab\r\n\t", Ok(())),
+        ];
+        for (id, want) in cases {
+            assert_eq!(check_id(id), want, "{id:?}");
+        }
+        let too_long = format!("{long}x");
+        assert_eq!(check_id(&too_long), Err(IdProblem::TooLong(MAX_ID_BYTES + 1)));
     }
 }

@@ -8,6 +8,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::doc::IdProblem;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -91,6 +93,12 @@ pub enum RecordProblem {
     /// A WARC/WET record whose headers cannot be parsed.
     #[error("malformed WARC record: {0}")]
     MalformedWarc(String),
+    /// The record's id cannot name a document (see [`check_id`]), or a
+    /// file of a text tree has a name that is not UTF-8.
+    ///
+    /// [`check_id`]: crate::doc::check_id
+    #[error("invalid id: {0}")]
+    InvalidId(IdProblem),
 }
 
 impl RecordProblem {
@@ -105,8 +113,37 @@ impl RecordProblem {
             RecordProblem::DuplicateId(_) => "duplicate_id",
             RecordProblem::TooLarge { .. } => "too_large",
             RecordProblem::MalformedWarc(_) => "malformed_warc",
+            RecordProblem::InvalidId(_) => "invalid_id",
         }
     }
+}
+
+/// Why an existing path may not be replaced by an output (see
+/// [`crate::write::Overwrite`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReplaceable {
+    /// The output would replace an input of the same run.
+    #[error("it is an input of this run")]
+    IsInput,
+    /// The output would replace a directory holding an input of the run.
+    #[error("it holds `{}`, an input of this run", .0.display())]
+    HoldsInput(PathBuf),
+    /// A directory without the `summary.json` a syndic run writes.
+    #[error("it is a directory that syndic did not write (it has no syndic summary.json)")]
+    NotARun,
+    /// A run directory holding something syndic did not write there.
+    #[error("it holds `{0}`, which syndic did not write")]
+    ForeignEntry(String),
+    /// A directory where a file is to be written.
+    #[error("it is a directory")]
+    IsDirectory,
+    /// A file, link or device where a run directory is to be written.
+    #[error("it is not a directory")]
+    NotADirectory,
+    /// A symbolic link, a device, a socket or a pipe.
+    #[error("it is not a regular file or directory")]
+    Special,
 }
 
 /// The errors of the core library.
@@ -159,11 +196,20 @@ pub enum Error {
     /// A configuration value is out of range or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
-    /// An output already exists and overwriting was not asked for.
-    #[error("{}: already exists (use --force to overwrite)", path.display())]
+    /// An output already exists and replacing it was not asked for.
+    #[error("{}: already exists", path.display())]
     OutputExists {
         /// The existing output.
         path: PathBuf,
+    },
+    /// Something is in the way of an output that syndic will not replace,
+    /// even when asked to: it did not write it, or the run reads it.
+    #[error("{}: {why}; it is left as it is", path.display())]
+    OutputNotReplaceable {
+        /// What is in the way.
+        path: PathBuf,
+        /// Why it stays.
+        why: NotReplaceable,
     },
     /// A persistent index is unusable (wrong version, corrupt, locked).
     #[error("{}: {message}", path.display())]
@@ -200,6 +246,7 @@ impl Error {
             Error::UnsupportedInput { .. } => "unsupported_input",
             Error::Config(_) => "config",
             Error::OutputExists { .. } => "output_exists",
+            Error::OutputNotReplaceable { .. } => "output_not_replaceable",
             Error::Index { .. } => "index",
             Error::Cancelled => "cancelled",
         }

@@ -75,4 +75,4 @@ pub mod verify;
 pub mod write;
 
 pub use doc::{Catalog, DocId, Document, Origin};
-pub use error::{Error, Location, RecordProblem, Result};
+pub use error::{Error, Location, NotReplaceable, RecordProblem, Result};

@@ -68,8 +68,15 @@ impl LshParams {
         if num_perm == 0 {
             return Err(Error::Config("num_perm must be positive".into()));
         }
-        if fp_weight < 0.0 || fn_weight < 0.0 || fp_weight + fn_weight <= 0.0 {
-            return Err(Error::Config("LSH weights must be non-negative and not both zero".into()));
+        // Written so that NaN fails too: every comparison with NaN is false,
+        // and a NaN or infinite weight would make every error equal and
+        // silently pick one band of one row.
+        let usable = |w: f64| w.is_finite() && w >= 0.0;
+        if !(usable(fp_weight) && usable(fn_weight) && fp_weight + fn_weight > 0.0) {
+            return Err(Error::Config(format!(
+                "LSH weights must be finite, non-negative and not both zero, got false-positive \
+                 weight {fp_weight} and false-negative weight {fn_weight}"
+            )));
         }
         let mut best = (f64::INFINITY, 1, 1);
         for bands in 1..=num_perm {
@@ -216,6 +223,17 @@ mod tests {
     fn invalid_params_are_config_errors() {
         for (t, k) in [(0.0, 128), (1.0, 128), (0.5, 0), (f64::NAN, 128)] {
             assert!(matches!(LshParams::optimal(t, k, 0.5, 0.5), Err(Error::Config(_))), "{t} {k}");
+        }
+    }
+
+    /// Issue 12: a NaN or infinite weight was accepted and silently gave
+    /// one band of one row.
+    #[test]
+    fn issue12_non_finite_lsh_weights_are_refused() {
+        let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5];
+        for (fp, fn_) in bad.iter().flat_map(|&w| [(w, 0.5), (0.5, w)]).chain([(0.0, 0.0)]) {
+            let err = LshParams::optimal(0.8, 128, fp, fn_).unwrap_err();
+            assert!(matches!(&err, Error::Config(m) if m.contains("weights")), "{fp} {fn_}: {err}");
         }
     }
 

@@ -9,8 +9,9 @@ use syndic::cluster::Keep;
 use syndic::write::{write_rewritten, Rewrite};
 use syndic::{DocId, Origin};
 
-use super::dedup::ReprintArgs;
+use super::flags::ReprintArgs;
 use super::input::{self, InputArgs, PassNames};
+use super::output;
 use crate::progress::{Bars, Cancel};
 
 /// Flags of `syndic clean`.
@@ -42,10 +43,10 @@ pub struct Args {
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.threads)?;
     let bars = Bars::new(args.quiet);
-    let (inputs, opts) = args.input.resolve()?;
-    if args.out.exists() && !args.force {
-        return Err(syndic::Error::OutputExists { path: args.out.clone() }.into());
-    }
+    let (inputs, opts) = args.input.resolve(cancel)?;
+    let overwrite = output::overwrite(args.force, &args.input.inputs);
+    // Refused now, not after the whole run.
+    overwrite.check_file(&args.out)?;
     let mut cleaner = Cleaner::new(args.reprint.config(Keep::First)?, args.drop_repeated);
     let names = PassNames { first: ("learn", "learn"), second: ("boilerplate", "boilerplate") };
     input::drive(&mut cleaner, names, &inputs, &opts, &bars, cancel, None)?;
@@ -60,7 +61,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         .collect();
     let bar = bars.items("write", 0);
     let (mut documents, mut removed_total) = (0u64, 0u64);
-    let stats = write_rewritten(&inputs, &opts, &args.out, args.force, |origin, text| {
+    let stats = write_rewritten(&inputs, &opts, &args.out, &overwrite, |origin, text| {
         cancel.check()?;
         let (cleaned, removed) = match docs.get(&origin) {
             Some(&doc) => cuts.apply(doc, text),

@@ -1,22 +1,19 @@
 //! `syndic dedup`: exact, near-duplicate and reprint clusters.
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Component, Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use syndic::cluster::Keep;
 use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
-use syndic::fingerprint::FingerprintConfig;
 use syndic::read::{Inputs, ReadOptions};
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
-use syndic::sketch::SketchMethod;
-use syndic::verify::VerifyMethod;
-use syndic::write::{write_deduped, write_jsonl, KeptRecords, OutputDir};
+use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite, RUN_FILES};
 use syndic::{DocId, Origin};
 
+use super::flags::{MinHashArgs, ReprintArgs};
 use super::input::{self, InputArgs, PassNames, ReadReport};
 use super::output;
-use crate::progress::{Bars, Cancel};
+use crate::progress::{Bars, Cancel, Timings};
 
 /// Flags of `syndic dedup`.
 #[derive(clap::Args, Debug)]
@@ -54,146 +51,28 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// MinHash settings.
-#[derive(clap::Args, Debug, Clone)]
-pub struct MinHashArgs {
-    /// Jaccard similarity at or above which two documents are near-duplicates.
-    #[arg(long, default_value_t = 0.8)]
-    pub threshold: f64,
-    /// MinHash signature length.
-    #[arg(long, default_value_t = 128)]
-    pub num_perm: usize,
-    /// Words per shingle.
-    #[arg(long, default_value_t = 5)]
-    pub ngram: usize,
-    /// Characters per shingle for scripts written without spaces.
-    #[arg(long, default_value_t = 5)]
-    pub char_ngram: usize,
-    /// LSH bands (with --rows; default: optimal for --threshold).
-    #[arg(long, requires = "rows")]
-    pub bands: Option<usize>,
-    /// LSH rows per band (with --bands).
-    #[arg(long, requires = "bands")]
-    pub rows: Option<usize>,
-    /// Weight of false positives when deriving bands and rows from
-    /// --threshold (candidates are verified, so misses weigh more).
-    #[arg(long, default_value_t = 0.2)]
-    pub fp_weight: f64,
-    /// Weight of false negatives when deriving bands and rows.
-    #[arg(long, default_value_t = 0.8)]
-    pub fn_weight: f64,
-    /// Signature method: one-permutation or multiply-shift.
-    #[arg(long, default_value = "one-permutation")]
-    pub sketch: SketchMethod,
-    /// Verification of candidates: exact (Jaccard of shingle sets, a second
-    /// pass) or signature (MinHash estimate, no second pass).
-    #[arg(long, default_value = "exact")]
-    pub verify: VerifyMethod,
-    /// Hash seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Memory (MiB) for shingle sets kept from the first pass for exact
-    /// verification; larger corpora are read a second time instead.
-    #[arg(long, default_value_t = 1024)]
-    pub verify_memory_mb: usize,
-}
-
-/// Reprint and passage settings.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ReprintArgs {
-    /// Shortest shared passage, in words.
-    #[arg(long, default_value_t = 25)]
-    pub min_passage_words: usize,
-    /// Share of the shorter document's own text (boilerplate excluded) that
-    /// shared passages must cover for a reprint.
-    #[arg(long, default_value_t = 0.5)]
-    pub min_coverage: f64,
-    /// Share of the longer document's own text they must cover.
-    #[arg(long, default_value_t = 0.2)]
-    pub min_longer_coverage: f64,
-    /// A line recurring in this many documents is boilerplate (0: off).
-    #[arg(long, default_value_t = 20)]
-    pub boilerplate_min_docs: usize,
-    /// A line recurring in this many pages of one site is boilerplate
-    /// (needs --site-field; 0: off).
-    #[arg(long, default_value_t = 3)]
-    pub boilerplate_min_site_docs: usize,
-    /// Passage fingerprints found in more documents make no candidate pairs.
-    #[arg(long, default_value_t = 100)]
-    pub max_df: usize,
-    /// Memory (MiB) for the documents held while candidate pairs are
-    /// aligned; when they need more, the input is read once more per window
-    /// of documents that fits. Results do not depend on it.
-    #[arg(long, default_value_t = 2048)]
-    pub align_memory_mb: u64,
-}
-
-impl MinHashArgs {
-    pub fn config(&self, mode: Mode, keep: Keep) -> syndic::Result<DedupConfig> {
-        let mut builder = DedupConfig::builder()
-            .mode(mode)
-            .threshold(self.threshold)
-            .num_perm(self.num_perm)
-            .ngram(self.ngram)
-            .char_ngram(self.char_ngram)
-            .sketch(self.sketch)
-            .verify(self.verify)
-            .seed(self.seed)
-            .lsh_weights(self.fp_weight, self.fn_weight)
-            .set_memory(self.verify_memory_mb << 20)
-            .keep(keep);
-        if let (Some(b), Some(r)) = (self.bands, self.rows) {
-            builder = builder.bands_rows(b, r);
-        }
-        builder.build()
-    }
-}
-
-impl ReprintArgs {
-    pub fn config(&self, keep: Keep) -> syndic::Result<ReprintConfig> {
-        ReprintConfig::builder()
-            .min_passage_words(self.min_passage_words)
-            .min_coverage(self.min_coverage)
-            .min_longer_coverage(self.min_longer_coverage)
-            .boilerplate_min_docs(self.boilerplate_min_docs)
-            .boilerplate_min_site_docs(self.boilerplate_min_site_docs)
-            .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
-            .align_memory(self.align_memory_mb << 20)
-            .keep(keep)
-            .build()
-    }
-}
-
-/// Wall time per stage, in milliseconds, in the order they ran.
-#[derive(Default)]
-pub struct Timings(Vec<(&'static str, u128)>, Option<Instant>);
-
-impl Timings {
-    pub fn start(&mut self) {
-        self.1 = Some(Instant::now());
-    }
-
-    pub fn stop(&mut self, stage: &'static str) {
-        let started = self.1.take().expect("stop after start");
-        self.0.push((stage, started.elapsed().as_millis()));
-        self.1 = Some(Instant::now());
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        self.0.iter().map(|&(k, v)| (k.to_owned(), serde_json::Value::from(v as u64))).collect()
-    }
-}
-
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.threads)?;
     let bars = Bars::new(args.quiet);
-    let (inputs, opts) = args.input.resolve()?;
-    if let Some(path) = &args.write_deduped {
-        if path.exists() && !args.force {
-            return Err(syndic::Error::OutputExists { path: path.clone() }.into());
+    let (inputs, opts) = args.input.resolve(cancel)?;
+    let overwrite = output::overwrite(args.force, &args.input.inputs);
+    let deduped_path = args.write_deduped.as_deref().map(|p| DedupedPath::new(p, &args.out));
+    match &deduped_path {
+        // Refused now, not after the whole run.
+        Some(DedupedPath::Beside(path)) => overwrite.check_file(path)?,
+        Some(DedupedPath::Inside(relative)) => {
+            let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy());
+            if first.is_none_or(|name| RUN_FILES.contains(&&*name)) {
+                bail!(
+                    "--write-deduped {} would replace a file of the run directory {}",
+                    relative.display(),
+                    args.out.display()
+                );
+            }
         }
+        None => {}
     }
-    let out = OutputDir::create(&args.out, args.force)?;
+    let out = OutputDir::create(&args.out, &overwrite)?;
     let mut timings = Timings::default();
     timings.start();
     let run = match args.mode {
@@ -207,21 +86,13 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         }
     };
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
-    write_jsonl(&out.path_of("clusters.jsonl"), false, output::cluster_lines(&run.result, id))?;
-    write_jsonl(&out.path_of("pairs.jsonl"), false, output::pair_lines(&run.result, id))?;
+    out.write_jsonl("clusters.jsonl", output::cluster_lines(&run.result, id))?;
+    out.write_jsonl("pairs.jsonl", output::pair_lines(&run.result, id))?;
     if let Some(extra) = &run.reprint {
-        write_jsonl(
-            &out.path_of("passages.jsonl"),
-            false,
-            output::passage_lines(&extra.passages, id),
-        )?;
-        write_jsonl(
-            &out.path_of("boilerplate.jsonl"),
-            false,
-            output::boilerplate_lines(&extra.boilerplate, id),
-        )?;
+        out.write_jsonl("passages.jsonl", output::passage_lines(&extra.passages, id))?;
+        out.write_jsonl("boilerplate.jsonl", output::boilerplate_lines(&extra.boilerplate, id))?;
     }
-    let deduped = match &args.write_deduped {
+    let deduped = match &deduped_path {
         Some(path) => {
             cancel.check()?;
             let kept: KeptRecords = (0..run.ids.len() as u32)
@@ -229,11 +100,20 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
                 .filter(|&d| run.result.clustering.is_representative(d))
                 .map(|d| run.origins[d.as_usize()])
                 .collect();
-            let stats = write_deduped(&inputs, &opts, &kept, path, args.force)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Some(
-                serde_json::json!({"path": path.display().to_string(), "records": stats.records, "bytes": stats.bytes}),
-            )
+            let (target, overwrite) = match path {
+                // Written into the run directory before it is committed, so
+                // it appears (and is replaced) with the run, never alone.
+                DedupedPath::Inside(relative) => (out.path_of(relative), Overwrite::never()),
+                DedupedPath::Beside(path) => (path.clone(), overwrite.clone()),
+            };
+            let shown = args.write_deduped.as_deref().unwrap_or(&target);
+            let stats = write_deduped(&inputs, &opts, &kept, &target, &overwrite)
+                .with_context(|| format!("cannot write {}", shown.display()))?;
+            Some(serde_json::json!({
+                "path": shown.display().to_string(),
+                "records": stats.records,
+                "bytes": stats.bytes,
+            }))
         }
         None => None,
     };
@@ -275,6 +155,27 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Where `--write-deduped` goes: inside the run directory, or elsewhere.
+enum DedupedPath {
+    /// Relative to the run directory.
+    Inside(PathBuf),
+    Beside(PathBuf),
+}
+
+impl DedupedPath {
+    /// Tells the two apart by the paths' absolute spellings (neither need
+    /// exist yet).
+    fn new(path: &Path, out: &Path) -> DedupedPath {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        match absolute(path).strip_prefix(absolute(out)) {
+            Ok(relative) if relative.components().all(|c| matches!(c, Component::Normal(_))) => {
+                DedupedPath::Inside(relative.to_owned())
+            }
+            _ => DedupedPath::Beside(path.to_owned()),
+        }
+    }
 }
 
 /// What the reprint mode adds to a run.

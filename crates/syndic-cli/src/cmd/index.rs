@@ -6,18 +6,19 @@
 //! for them; `export` writes the same files for the whole index, identical
 //! to what `syndic dedup` writes for the same documents in the same order.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use syndic::cluster::Keep;
 use syndic::dedup::Mode;
-use syndic::index::{AddOutcome, Export, Index};
+use syndic::index::{AddOutcome, Export, Index, StagedIndex};
 use syndic::read::Format;
-use syndic::write::{write_jsonl, OutputDir};
+use syndic::write::OutputDir;
 use syndic::DocId;
 
-use super::dedup::MinHashArgs;
+use super::flags::MinHashArgs;
 use super::input::{self, InputArgs};
 use super::output::{self, ClusterLine, PairLine};
 use crate::progress::{Bars, Cancel};
@@ -113,6 +114,11 @@ struct AddArgs {
     /// Overwrite an existing --out.
     #[arg(long)]
     force: bool,
+    /// Pass over documents whose id is indexed already (counted as
+    /// `already_indexed` in summary.json) instead of stopping: running an
+    /// interrupted add again then adds the rest.
+    #[arg(long)]
+    skip_existing: bool,
     #[command(flatten)]
     run: RunFlags,
 }
@@ -137,6 +143,16 @@ struct ExportArgs {
     force: bool,
 }
 
+impl Args {
+    /// The mode of `index create`; `None` for the other subcommands.
+    pub fn create_mode(&self) -> Option<Mode> {
+        match &self.command {
+            Command::Create(create) => Some(create.mode),
+            _ => None,
+        }
+    }
+}
+
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     match args.command {
         Command::Create(args) => create(args, cancel),
@@ -151,53 +167,83 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
 struct Added {
     read: input::ReadReport,
     added: u64,
-    duplicate_ids: u64,
+    /// Documents whose id was indexed already, passed over.
+    already_indexed: u64,
+}
+
+/// How to add a corpus.
+struct Adding<'a> {
+    /// Pass over ids indexed already instead of stopping at the first.
+    skip_existing: bool,
+    bars: Bars,
+    cancel: &'a Cancel,
+}
+
+/// What was committed before an add stopped: it stays in the index.
+struct Stopped {
+    added: u64,
+    last: Option<String>,
 }
 
 /// Streams `inputs` into the index, one transaction per batch. A document
-/// whose id is already indexed stops the run (earlier batches stay
-/// committed) unless bad records are skipped, where it is counted.
+/// whose id is already indexed stops the run unless `skip_existing`. Every
+/// batch checks for Ctrl-C before its transaction, so an interrupted run
+/// commits nothing after the batch in flight; on any error the caller
+/// learns what was committed before it.
 fn add_inputs(
     index: &Index,
     input_args: &InputArgs,
-    bars: &Bars,
-    cancel: &Cancel,
-) -> anyhow::Result<Added> {
-    let (inputs, opts) = input_args.resolve()?;
-    let (mut added, mut duplicate_ids) = (0, 0);
-    let read = input::for_each_batch(&inputs, &opts, bars, "index", cancel, |batch| {
-        if !opts.skip_bad_records {
-            for doc in batch {
-                if index.contains(&doc.id)? {
-                    bail!(
-                        "document `{}` is already in the index {} ({added} documents of this run \
-                         were added before it and stay added; use --skip-bad-records to pass over \
-                         known ids)",
+    adding: &Adding,
+) -> Result<Added, (anyhow::Error, Stopped)> {
+    let mut stopped = Stopped { added: 0, last: None };
+    let mut already_indexed = 0;
+    let resolved = input_args.resolve(adding.cancel);
+    let (inputs, opts) = match resolved {
+        Ok(resolved) => resolved,
+        Err(err) => return Err((err, stopped)),
+    };
+    let read =
+        input::for_each_batch(&inputs, &opts, &adding.bars, "index", adding.cancel, |batch| {
+            if !adding.skip_existing {
+                for doc in batch {
+                    if index.contains(&doc.id)? {
+                        bail!(
+                        "document `{}` is already in the index {} (--skip-existing passes over \
+                         ids indexed already, e.g. to finish an interrupted add)",
                         doc.id,
-                        index.path().display(),
+                        index.path().display()
                     );
+                    }
                 }
             }
-        }
-        for outcome in index.add_batch(batch)? {
-            match outcome {
-                AddOutcome::Added(_) => added += 1,
-                AddOutcome::DuplicateId(_) => duplicate_ids += 1,
+            for (doc, outcome) in batch.iter().zip(index.add_batch(batch)?) {
+                match outcome {
+                    AddOutcome::Added(_) => {
+                        stopped.added += 1;
+                        stopped.last = Some(doc.id.clone());
+                    }
+                    AddOutcome::DuplicateId(_) => already_indexed += 1,
+                }
             }
-        }
-        Ok(())
-    })?;
-    Ok(Added { read, added, duplicate_ids })
+            Ok(())
+        });
+    match read {
+        Ok(read) => Ok(Added { read, added: stopped.added, already_indexed }),
+        Err(err) => Err((err, stopped)),
+    }
 }
 
 fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.run.threads)?;
     let config = args.minhash.config(args.mode, args.keep)?;
-    let out = args.out.as_ref().map(|path| OutputDir::create(path, args.force)).transpose()?;
+    let overwrite = output::overwrite(args.force, args.from.iter().chain([&args.index]));
+    let out = args.out.as_ref().map(|path| OutputDir::create(path, &overwrite)).transpose()?;
     let started = Instant::now();
-    let index = Index::create(&args.index, config)?;
-    let built = if args.from.is_empty() {
-        Ok(Added::default())
+    // Built aside and moved into place whole: an interrupted build leaves
+    // no index behind, so running the command again just works.
+    let staged = StagedIndex::create(&args.index, config)?;
+    let added = if args.from.is_empty() {
+        Added::default()
     } else {
         let input_args = InputArgs {
             inputs: args.from.clone(),
@@ -208,19 +254,10 @@ fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
             max_doc_bytes: args.read.max_doc_bytes,
             skip_bad_records: args.read.skip_bad_records,
         };
-        add_inputs(&index, &input_args, &Bars::new(args.run.quiet), cancel)
+        let adding = Adding { skip_existing: false, bars: Bars::new(args.run.quiet), cancel };
+        add_inputs(staged.index(), &input_args, &adding).map_err(|(err, _)| err)?
     };
-    let added = match built {
-        Ok(added) => added,
-        Err(err) => {
-            // A half-built index is worse than none: this run created it,
-            // so this run removes it.
-            drop(index);
-            let _ = std::fs::remove_file(args.index.join(syndic::index::INDEX_FILE));
-            let _ = std::fs::remove_dir(&args.index);
-            return Err(err);
-        }
-    };
+    let index = staged.commit()?;
     if let Some(out) = out {
         let export = index.export()?;
         write_export(&out, &export, &index, "index create", started)?;
@@ -244,23 +281,43 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.run.threads)?;
     let started = Instant::now();
     let index = Index::open(&args.index)?;
-    let out = OutputDir::create(&args.out, args.force)?;
+    let overwrite = output::overwrite(args.force, args.input.inputs.iter().chain([&args.index]));
+    let out = OutputDir::create(&args.out, &overwrite)?;
     let first = index.stats()?.added;
-    let added = add_inputs(&index, &args.input, &Bars::new(args.run.quiet), cancel)?;
+    let adding = Adding {
+        skip_existing: args.skip_existing || args.input.skip_bad_records,
+        bars: Bars::new(args.run.quiet),
+        cancel,
+    };
+    let added = match add_inputs(&index, &args.input, &adding) {
+        Ok(added) => added,
+        Err((err, stopped)) => {
+            // Committed batches stay committed: say exactly what they held.
+            match stopped.last {
+                Some(last) => eprintln!(
+                    "syndic: {} documents of this run were added to {} before it stopped, the \
+                     last `{last}`; they stay. Run the same command with --skip-existing to add \
+                     the rest.",
+                    stopped.added,
+                    args.index.display()
+                ),
+                None => eprintln!(
+                    "syndic: no document of this run was added to {}",
+                    args.index.display()
+                ),
+            }
+            return Err(err);
+        }
+    };
     let export = index.export()?;
     let is_new = |d: DocId| u64::from(export.index_ids[d.as_usize()].as_u32()) >= first;
     let result = &export.result;
     let new_docs: Vec<DocId> =
         (0..export.ids.len() as u32).map(DocId::from_u32).filter(|&d| is_new(d)).collect();
-    write_jsonl(
-        &out.path_of("clusters.jsonl"),
-        false,
-        new_docs.iter().map(|&d| cluster_line(&export, d)),
-    )?;
+    out.write_jsonl("clusters.jsonl", new_docs.iter().map(|&d| cluster_line(&export, d)))?;
     let new_pairs = result.pairs.iter().filter(|p| is_new(p.b));
-    write_jsonl(
-        &out.path_of("pairs.jsonl"),
-        false,
+    out.write_jsonl(
+        "pairs.jsonl",
         new_pairs.clone().map(|p| PairLine {
             a: &export.ids[p.a.as_usize()],
             b: &export.ids[p.b.as_usize()],
@@ -290,7 +347,7 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
         "params": index.config().to_json(),
         "documents": added.read.read,
         "added": added.added,
-        "duplicate_ids": added.duplicate_ids,
+        "already_indexed": added.already_indexed,
         "skipped": added.read.skipped,
         "skipped_by_kind": added.read.skipped_by_kind,
         "new_pairs": new_pairs.count(),
@@ -331,14 +388,17 @@ fn stats(path: &Path) -> anyhow::Result<()> {
         "stats": index.stats()?,
         "params": index.config().to_json(),
     });
-    println!("{}", serde_json::to_string_pretty(&json).context("stats serialize")?);
+    let text = serde_json::to_string_pretty(&json).context("stats serialize")?;
+    // Not println!, which panics when the reader went away (`| head`).
+    writeln!(std::io::stdout().lock(), "{text}")?;
     Ok(())
 }
 
 fn export(args: ExportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let index = Index::open(&args.index)?;
-    let out = OutputDir::create(&args.out, args.force)?;
+    let overwrite = output::overwrite(args.force, [&args.index]);
+    let out = OutputDir::create(&args.out, &overwrite)?;
     let export = index.export()?;
     write_export(&out, &export, &index, "index export", started)?;
     out.commit()?;
@@ -355,8 +415,8 @@ fn write_export(
 ) -> anyhow::Result<()> {
     let id = |d: DocId| export.ids[d.as_usize()].as_str();
     let result = &export.result;
-    write_jsonl(&out.path_of("clusters.jsonl"), false, output::cluster_lines(result, id))?;
-    write_jsonl(&out.path_of("pairs.jsonl"), false, output::pair_lines(result, id))?;
+    out.write_jsonl("clusters.jsonl", output::cluster_lines(result, id))?;
+    out.write_jsonl("pairs.jsonl", output::pair_lines(result, id))?;
     let stats = &result.stats;
     let summary = serde_json::json!({
         "syndic_version": env!("CARGO_PKG_VERSION"),

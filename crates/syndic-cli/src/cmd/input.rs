@@ -10,7 +10,7 @@ use syndic::read::{
 };
 use syndic::Document;
 
-use super::dedup::Timings;
+use crate::progress::Timings;
 
 use crate::progress::{Bars, Cancel};
 
@@ -57,11 +57,14 @@ impl InputArgs {
         }
     }
 
-    /// Resolves the inputs (sorted; stdin spooled to a temporary file).
-    pub fn resolve(&self) -> anyhow::Result<(Inputs, ReadOptions)> {
+    /// Resolves the inputs (sorted; stdin spooled to a temporary file, with
+    /// Ctrl-C exiting at once while it is read).
+    pub fn resolve(&self, cancel: &Cancel) -> anyhow::Result<(Inputs, ReadOptions)> {
         let opts = self.read_options();
         opts.validate()?;
-        let inputs = resolve_inputs(&self.inputs, &opts).context("cannot open the inputs")?;
+        let inputs = cancel
+            .exit_at_once_during(|| resolve_inputs(&self.inputs, &opts))
+            .context("cannot open the inputs")?;
         Ok((inputs, opts))
     }
 }
@@ -186,8 +189,18 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Sets the size of rayon's global pool (0: one thread per core).
+/// Sets the size of rayon's global pool (0: one thread per core). More
+/// threads than cores would only compete for them (results never depend on
+/// the count), and thousands would take long to start and stop: the count
+/// is capped at the number of cores, with a warning.
 pub fn set_threads(threads: usize) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = if threads > cores {
+        eprintln!("syndic: warning: --threads {threads} capped at the {cores} cores available");
+        cores
+    } else {
+        threads
+    };
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()

@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod dedup;
 pub mod eval;
+pub mod flags;
 pub mod index;
 pub mod input;
 pub mod output;

@@ -3,17 +3,37 @@
 //! Python package read them back.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Serialize;
 use syndic::dedup::{DedupResult, PairKind};
 use syndic::reprint::{DocBoilerplate, SharedPassage};
-use syndic::write::OutputDir;
+use syndic::write::{OutputDir, Overwrite, SUMMARY_FILE};
 use syndic::DocId;
 
-/// Writes `summary.json` (pretty-printed) into the run directory.
+/// What the outputs of a run may replace: with `force`, only what syndic
+/// wrote, and never what the run reads (`-`, standard input, is no path).
+pub fn overwrite<P: AsRef<Path>>(force: bool, reads: impl IntoIterator<Item = P>) -> Overwrite {
+    let paths: Vec<P> = reads.into_iter().filter(|p| p.as_ref().as_os_str() != "-").collect();
+    Overwrite::new(force).protecting(paths)
+}
+
+/// Writes `summary.json` (pretty-printed) into the run directory, last:
+/// its `files` names everything the run wrote there, which is what a later
+/// run may replace.
 pub fn write_summary(out: &OutputDir, summary: &serde_json::Value) -> syndic::Result<()> {
-    let path = out.path_of("summary.json");
-    let mut text = serde_json::to_string_pretty(summary).expect("JSON values serialize");
+    let path = out.path_of(SUMMARY_FILE);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(out.path()).map_err(|e| syndic::Error::io(out.path(), e))? {
+        let name = entry.map_err(|e| syndic::Error::io(out.path(), e))?.file_name();
+        files.push(name.to_string_lossy().into_owned());
+    }
+    files.sort();
+    let mut summary = summary.clone();
+    if let Some(object) = summary.as_object_mut() {
+        object.insert("files".to_owned(), files.into());
+    }
+    let mut text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
     text.push('\n');
     std::fs::write(&path, text).map_err(|e| syndic::Error::io(&path, e))
 }

@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use syndic::cluster::Keep;
-use syndic::write::{write_jsonl, OutputDir};
+use syndic::write::OutputDir;
 use syndic::DocId;
 
-use super::dedup::{run_reprint, ReprintArgs, Timings};
+use super::dedup::run_reprint;
+use super::flags::ReprintArgs;
 use super::input::{self, InputArgs};
 use super::output;
-use crate::progress::{Bars, Cancel};
+use crate::progress::{Bars, Cancel, Timings};
 
 /// Flags of `syndic passages`.
 #[derive(clap::Args, Debug)]
@@ -36,20 +37,16 @@ pub struct Args {
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.threads)?;
     let bars = Bars::new(args.quiet);
-    let (inputs, opts) = args.input.resolve()?;
-    let out = OutputDir::create(&args.out, args.force)?;
+    let (inputs, opts) = args.input.resolve(cancel)?;
+    let out = OutputDir::create(&args.out, &output::overwrite(args.force, &args.input.inputs))?;
     let mut timings = Timings::default();
     timings.start();
     let config = args.reprint.config(Keep::Longest)?;
     let run = run_reprint(config, &inputs, &opts, &bars, cancel, &mut timings)?;
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
-    write_jsonl(&out.path_of("passages.jsonl"), false, output::passage_lines(&extra.passages, id))?;
-    write_jsonl(
-        &out.path_of("boilerplate.jsonl"),
-        false,
-        output::boilerplate_lines(&extra.boilerplate, id),
-    )?;
+    out.write_jsonl("passages.jsonl", output::passage_lines(&extra.passages, id))?;
+    out.write_jsonl("boilerplate.jsonl", output::boilerplate_lines(&extra.boilerplate, id))?;
     timings.stop("write");
     let content_passages = extra.passages.iter().filter(|p| !p.boilerplate).count();
     let summary = serde_json::json!({

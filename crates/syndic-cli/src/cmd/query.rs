@@ -1,7 +1,7 @@
 //! `syndic query`: what a text matches in an index, without adding it,
 //! with the passages it shares with each match.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -56,34 +56,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             passages,
         });
     }
+    // Written through a handle, not println!, which panics when the reader
+    // went away (`syndic query ... | head`).
+    let mut out = std::io::stdout().lock();
     if args.json {
         let json = serde_json::json!({"matches": matches, "clusters": report.clusters});
-        println!("{}", serde_json::to_string_pretty(&json).context("query serialize")?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&json).context("query serialize")?)?;
         return Ok(());
     }
     if matches.is_empty() {
-        println!("no match in {}", args.index.display());
+        writeln!(out, "no match in {}", args.index.display())?;
         return Ok(());
     }
     for cluster in &report.clusters {
-        println!(
+        writeln!(
+            out,
             "cluster {} ({} members, representative {}, similarity {:.3})",
             cluster.id, cluster.size, cluster.representative, cluster.similarity
-        );
+        )?;
     }
     for m in &matches {
-        println!(
+        writeln!(
+            out,
             "{}\t{:.3}\t{}",
             m.id,
             m.similarity,
             serde_json::to_value(m.kind)?.as_str().unwrap_or("?")
-        );
+        )?;
         for p in &m.passages {
             let excerpt: String = text[p.query_start..p.query_end].chars().take(80).collect();
-            println!(
+            writeln!(
+                out,
                 "  query {}..{} = doc {}..{} ({} words, identity {:.2}): {excerpt:?}",
                 p.query_start, p.query_end, p.doc_start, p.doc_end, p.words, p.identity
-            );
+            )?;
         }
     }
     Ok(())

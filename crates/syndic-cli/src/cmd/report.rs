@@ -26,7 +26,9 @@ mod texts;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use syndic::write::SUMMARY_FILE;
 
+use super::output;
 use crate::progress::{Bars, Cancel};
 
 // No doc comment here: clap would show it instead of the subcommand's own
@@ -59,15 +61,18 @@ pub struct Args {
 
 /// Runs `syndic report`.
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
-    if !args.force && args.out.exists() {
-        return Err(syndic::Error::OutputExists { path: args.out }.into());
-    }
+    // The report reads the run directory and the inputs its summary names.
+    let inputs = rundir::Summary::read(&args.run.join(SUMMARY_FILE))
+        .map(|summary| summary.inputs)
+        .unwrap_or_default();
+    let overwrite = output::overwrite(args.force, inputs.iter().chain([&args.run]));
+    overwrite.check_file(&args.out)?;
     let limits = data::Limits { max_clusters: args.max_clusters, sample: args.sample };
     let bars = Bars::new(args.quiet);
     let report = data::build(&args.run, limits, &bars, cancel)
         .with_context(|| format!("{}: cannot make a report of this run", args.run.display()))?;
     cancel.check()?;
-    let bytes = html::write_atomic(&args.out, &report, args.force)?;
+    let bytes = html::write_atomic(&args.out, &report, &overwrite)?;
     if args.quiet {
         return Ok(());
     }

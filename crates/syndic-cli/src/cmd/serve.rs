@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use syndic::index::Index;
 use syndic_server::{check_listen, read_token, Limits};
@@ -29,6 +30,31 @@ pub struct Args {
     /// Most documents or texts in one batch request.
     #[arg(long, default_value_t = Limits::default().max_batch)]
     pub max_batch: usize,
+    /// Seconds a client has to send a request head; slower connections
+    /// are closed.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64(), value_parser = seconds)]
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request body (408 beyond).
+    #[arg(long, default_value_t = Limits::default().body_timeout.as_secs_f64(), value_parser = seconds)]
+    pub body_timeout: f64,
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = Limits::default().max_connections, value_parser = at_least_one)]
+    pub max_connections: usize,
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+/// A positive, finite number of seconds.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+    }
 }
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
@@ -40,6 +66,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         max_doc_bytes: args.max_doc_bytes,
         max_batch: args.max_batch,
+        header_timeout: Duration::from_secs_f64(args.header_timeout),
+        body_timeout: Duration::from_secs_f64(args.body_timeout),
+        max_connections: args.max_connections,
     };
     let path = args.index.display().to_string();
     let cancel = cancel.clone();

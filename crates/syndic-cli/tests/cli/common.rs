@@ -7,15 +7,27 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
-/// The shared data directory beside the repository, if present.
+/// The shared data directory beside the repository, if present. Its
+/// absence skips the test visibly; under `CI=true` it fails the test, so
+/// that CI never passes without running what needs the data.
 pub fn shared_data() -> Option<PathBuf> {
     let dir = repo_root().join("../shared/data");
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: ../shared/data is absent; test skipped");
-        None
+        return Some(dir);
     }
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{}: the shared data is missing, and CI must run this test", dir.display());
+    }
+    // Printed even when the test passes (the harness shows captured output
+    // of passing tests only with --nocapture): so also written to the
+    // terminal directly, where there is one.
+    let note = format!("SKIPPED: {} is absent; this test needs it", dir.display());
+    eprintln!("{note}");
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        use std::io::Write;
+        let _ = writeln!(tty, "{note}");
+    }
+    None
 }
 
 pub fn syndic(args: &[&str]) -> Output {

@@ -134,7 +134,7 @@ fn create_and_add_give_the_answers_of_dedup() {
     let again: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("again/summary.json")).unwrap())
             .unwrap();
-    assert_eq!((again["added"].as_u64(), again["duplicate_ids"].as_u64()), (Some(0), Some(15)));
+    assert_eq!((again["added"].as_u64(), again["already_indexed"].as_u64()), (Some(0), Some(15)));
 
     // A query finds the copies, with passages in byte offsets of the query.
     let query_text = docs[4]["text"].as_str().unwrap();

@@ -3,6 +3,7 @@
 mod common;
 mod dedup;
 mod eval;
+mod faults;
 mod formats;
 mod index;
 mod report;

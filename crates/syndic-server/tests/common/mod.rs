@@ -55,8 +55,10 @@ pub fn call(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
+    let json: &[(&str, &str)] = &[("content-type", "application/json")];
+    let headers = if body.is_some() { json } else { &[] };
     let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
-    let (status, body, _) = call_raw(rt, app, method, path, &[], bytes);
+    let (status, body, _) = call_raw(rt, app, method, path, headers, bytes);
     let value = serde_json::from_slice(&body)
         .unwrap_or_else(|e| panic!("{method} {path}: {status} body is not JSON ({e}): {body:?}"));
     (status, value)

@@ -71,18 +71,22 @@
 //! ```
 
 mod format;
+mod staged;
 mod view;
 
 #[cfg(test)]
 mod tests;
 
 use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 pub use format::FORMAT_VERSION;
+pub use staged::StagedIndex;
 
 use crate::align::{align, AlignConfig};
 use crate::cluster::{Clustering, Keep};
@@ -385,9 +389,22 @@ pub(crate) fn store_error(dir: &Path, err: impl Into<redb::Error>) -> Error {
 
 /// A persistent index; see the module docs. `Sync`: share one between
 /// threads; reads run concurrently, writes one at a time.
+///
+/// **Failed writes.** redb latches an I/O error in a commit (a full disk):
+/// every later operation on that `Database`, reads included, fails until
+/// the file is opened again. So a write that fails with an I/O or storage
+/// error reopens the file; the reopened index is at its last commit, reads
+/// work at once and writes as soon as there is space again.
+///
+/// **Damaged files.** redb panics on some damage (a zeroed page, say)
+/// instead of returning an error, and it is a dependency whose panics on
+/// corrupt files we cannot prevent. Every operation runs under
+/// `catch_unwind`, and such a panic becomes an [`Error::Index`] saying the
+/// file is damaged.
 #[derive(Debug)]
 pub struct Index {
-    db: Database,
+    /// `None` after a reopen that failed; the next operation tries again.
+    db: RwLock<Option<Database>>,
     dir: PathBuf,
     config: DedupConfig,
 }
@@ -429,7 +446,7 @@ impl Index {
         }
         view::create_tables(&txn, &dir)?;
         txn.commit().map_err(|e| store_error(&dir, e))?;
-        Ok(Index { db, dir, config })
+        Ok(Index { db: RwLock::new(Some(db)), dir, config })
     }
 
     /// Opens the index in `dir` with the parameters it was built with.
@@ -444,13 +461,16 @@ impl Index {
                 ),
             });
         }
-        let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
-        let stored = read_meta(&db, &dir)?;
+        let (db, stored) = undamaged(&dir, || {
+            let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
+            let stored = read_meta(&db, &dir)?;
+            Ok((db, stored))
+        })?;
         let config = stored.build().map_err(|e| Error::Index {
             path: dir.clone(),
             message: format!("unusable parameters: {e}"),
         })?;
-        Ok(Index { db, dir, config })
+        Ok(Index { db: RwLock::new(Some(db)), dir, config })
     }
 
     /// Opens the index in `dir`, refusing it unless it was built with
@@ -504,7 +524,16 @@ impl Index {
     }
 
     fn commit_adds(&self, docs: &[Document], prepared: Vec<Prepared>) -> Result<Vec<AddOutcome>> {
-        let txn = self.db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        self.write(|db| self.commit_adds_in(db, docs, prepared))
+    }
+
+    fn commit_adds_in(
+        &self,
+        db: &Database,
+        docs: &[Document],
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<AddOutcome>> {
+        let txn = db.begin_write().map_err(|e| store_error(&self.dir, e))?;
         let outcomes = {
             let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
             let mut counters = view.counters()?;
@@ -536,28 +565,30 @@ impl Index {
     pub fn query_batch(&self, texts: &[&str]) -> Result<Vec<QueryReport>> {
         let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
         let prepared = prepare(&docs, &self.config, false).map_err(|e| Error::io(&self.dir, e))?;
-        let mut view = self.read_view()?;
-        prepared.into_iter().map(|prep| view.query(prep)).collect()
+        self.read(|mut view| prepared.into_iter().map(|prep| view.query(prep)).collect())
     }
 
     /// Whether a live document has this id.
     pub fn contains(&self, id: &str) -> Result<bool> {
-        Ok(self.read_view()?.doc_id(id)?.is_some())
+        self.read(|view| Ok(view.doc_id(id)?.is_some()))
     }
 
     /// The matches and cluster of the live document `id`.
     pub fn get(&self, id: &str) -> Result<Option<DocReport>> {
-        let mut view = self.read_view()?;
-        match view.doc_id(id)? {
+        self.read(|mut view| match view.doc_id(id)? {
             Some(d) => view.report(d).map(Some),
             None => Ok(None),
-        }
+        })
     }
 
     /// Deletes the live document `id` (see the module docs for what happens
     /// to its cluster); `false` when there is none. Durable on return.
     pub fn delete(&self, id: &str) -> Result<bool> {
-        let txn = self.db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        self.write(|db| self.delete_in(db, id))
+    }
+
+    fn delete_in(&self, db: &Database, id: &str) -> Result<bool> {
+        let txn = db.begin_write().map_err(|e| store_error(&self.dir, e))?;
         let deleted = {
             let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
             let mut counters = view.counters()?;
@@ -575,7 +606,7 @@ impl Index {
 
     /// Counts over the live documents.
     pub fn stats(&self) -> Result<IndexStats> {
-        let counters = self.read_view()?.counters()?;
+        let counters = self.read(|view| view.counters())?;
         let file = self.dir.join(INDEX_FILE);
         let file_bytes = fs::metadata(&file).map_err(|e| Error::io(&file, e))?.len();
         Ok(IndexStats {
@@ -594,7 +625,10 @@ impl Index {
     /// The live documents as the batch pipeline would report them: same
     /// pairs, cluster numbering, representatives and similarities.
     pub fn export(&self) -> Result<Export> {
-        let mut view = self.read_view()?;
+        self.read(|view| self.export_from(view))
+    }
+
+    fn export_from(&self, mut view: View<'_, Read>) -> Result<Export> {
         let counters = view.counters()?;
         let err = |e: redb::StorageError| store_error(&self.dir, e);
         let mut ids = Vec::new();
@@ -662,9 +696,11 @@ impl Index {
         config: &AlignConfig,
     ) -> Result<Option<Vec<PassageSpan>>> {
         config.validate()?;
-        let mut view = self.read_view()?;
-        let Some(d) = view.doc_id(id)? else { return Ok(None) };
-        let stored = view.text(d)?;
+        let stored = self.read(|mut view| match view.doc_id(id)? {
+            Some(d) => view.text(d).map(Some),
+            None => Ok(None),
+        })?;
+        let Some(stored) = stored else { return Ok(None) };
         let normalizer = self.config.shingler().normalizer();
         let (mut query_tokens, mut doc_tokens) = (Tokens::default(), Tokens::default());
         normalizer.tokenize(text, &mut query_tokens);
@@ -684,10 +720,70 @@ impl Index {
         Ok(Some(spans))
     }
 
-    fn read_view(&self) -> Result<View<'_, Read>> {
-        let txn = self.db.begin_read().map_err(|e| store_error(&self.dir, e))?;
-        Ok(View::new(ReadTables::open(&txn, &self.dir)?, &self.dir, &self.config))
+    /// Runs `op` on a view of the last commit.
+    fn read<T>(&self, op: impl FnOnce(View<'_, Read>) -> Result<T>) -> Result<T> {
+        self.with_db(|db| {
+            let txn = db.begin_read().map_err(|e| store_error(&self.dir, e))?;
+            op(View::new(ReadTables::open(&txn, &self.dir)?, &self.dir, &self.config))
+        })
     }
+
+    /// Runs the write transaction `op`; when it fails in storage, reopens
+    /// the file (see [`Index`]) so that the next operation finds it usable.
+    fn write<T>(&self, op: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        let result = self.with_db(op);
+        if let Err(Error::Io { .. } | Error::Index { .. }) = result {
+            // A reopen that fails leaves no database; the next operation
+            // tries again, and this write's error is the one to report.
+            let _ = self.reopen();
+        }
+        result
+    }
+
+    /// Runs `op` on the open database (reopening it first if a reopen
+    /// failed before), a redb panic turned into an error.
+    fn with_db<T>(&self, op: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        if self.db.read().unwrap_or_else(PoisonError::into_inner).is_none() {
+            self.reopen()?;
+        }
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        let db = db.as_ref().ok_or_else(|| Error::Index {
+            path: self.dir.clone(),
+            message: "the index is being reopened after a failed write; try again".to_owned(),
+        })?;
+        undamaged(&self.dir, || op(db))
+    }
+
+    /// Closes the database and opens the file again, at its last commit.
+    fn reopen(&self) -> Result<()> {
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        // Closing first releases the file lock the new handle takes.
+        drop(db.take());
+        let file = self.dir.join(INDEX_FILE);
+        *db = Some(undamaged(&self.dir, || {
+            Database::open(&file).map_err(|e| store_error(&self.dir, e))
+        })?);
+        Ok(())
+    }
+}
+
+/// Runs `op`, turning a panic into an error saying the file is damaged
+/// (see [`Index`] for why redb panics are caught).
+fn undamaged<T>(dir: &Path, op: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(op)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(Error::Index {
+            path: dir.to_owned(),
+            message: format!(
+                "{INDEX_FILE} is damaged: the storage engine failed reading it ({why}); \
+                 restore it from a backup or rebuild the index"
+            ),
+        })
+    })
 }
 
 /// Reads and checks `meta`: magic, format version, parameters.
@@ -725,18 +821,19 @@ fn read_meta(db: &Database, dir: &Path) -> Result<StoredConfig> {
 impl Index {
     /// The record of every document ever added, deleted ones included.
     fn records(&self) -> Result<Vec<DocRecord>> {
-        let view = self.read_view()?;
-        let err = |e: redb::StorageError| store_error(&self.dir, e);
-        let mut out = Vec::new();
-        for entry in view.tables().docs.iter().map_err(err)? {
-            let (key, value) = entry.map_err(err)?;
-            out.push(view.decode_record(key.value(), value.value())?);
-        }
-        Ok(out)
+        self.read(|view| {
+            let err = |e: redb::StorageError| store_error(&self.dir, e);
+            let mut out = Vec::new();
+            for entry in view.tables().docs.iter().map_err(err)? {
+                let (key, value) = entry.map_err(err)?;
+                out.push(view.decode_record(key.value(), value.value())?);
+            }
+            Ok(out)
+        })
     }
 
     /// Checks the invariants between tables; tests call it after changes.
     fn check_consistency(&self) -> Result<()> {
-        self.read_view()?.check_consistency()
+        self.read(|mut view| view.check_consistency())
     }
 }

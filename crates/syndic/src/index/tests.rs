@@ -345,14 +345,20 @@ fn texts_are_stored_raw_or_compressed_whichever_is_smaller() {
     let docs =
         vec![Document::new("short", "a short headline"), Document::new("long", long.as_str())];
     let (_dir, index) = indexed(&docs, &builder, 2);
-    let txn = index.db.begin_read().unwrap();
+    let db = index.db.read().unwrap();
+    let txn = db.as_ref().unwrap().begin_read().unwrap();
     let texts = txn.open_table(format::TEXTS).unwrap();
     let codec = |d: u32| texts.get(d).unwrap().unwrap().value()[0];
     assert_eq!((codec(0), codec(1)), (view::TEXT_RAW, view::TEXT_ZSTD));
     assert!(texts.get(1).unwrap().unwrap().value().len() < long.len());
+    drop((texts, txn, db));
     // Both read back exactly.
-    let mut view = index.read_view().unwrap();
-    for (d, doc) in docs.iter().enumerate() {
-        assert_eq!(view.text(DocId::from_u32(d as u32)).unwrap(), doc.text, "{}", doc.id);
-    }
+    index
+        .read(|mut view| {
+            for (d, doc) in docs.iter().enumerate() {
+                assert_eq!(view.text(DocId::from_u32(d as u32))?, doc.text, "{}", doc.id);
+            }
+            Ok(())
+        })
+        .unwrap();
 }

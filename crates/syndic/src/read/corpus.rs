@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::source::{InputReader, Record};
 use super::stream::Progress;
 use super::{Inputs, ReadOptions};
+use crate::doc::check_id;
 use crate::{Document, Error, Origin, RecordProblem, Result};
 
 /// Example messages kept per kind of skipped problem: enough to show the
@@ -164,7 +165,12 @@ fn accept(
     reader: &InputReader,
     record: Record,
 ) -> Result<Document> {
-    let problem = match record.fields {
+    // The id is checked first, so that the messages below never print an id
+    // that is huge or full of control characters.
+    let fields = record
+        .fields
+        .and_then(|fields| check_id(&fields.id).map(|()| fields).map_err(RecordProblem::InvalidId));
+    let problem = match fields {
         Ok(fields) if fields.text.trim().is_empty() => RecordProblem::EmptyDocument,
         // Only good records claim their id: a bad one must not make a later
         // good one a duplicate.

@@ -1,11 +1,9 @@
 //! Turning the paths a user gives into a sorted, checked list of inputs.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use tempfile::TempPath;
 
 use super::{Compression, Format, ReadOptions};
 use crate::{Error, Result};
@@ -22,8 +20,8 @@ pub struct Input {
     pub format: Format,
     /// How the file is compressed.
     pub compression: Compression,
-    /// The file to open: `path`, or the spool file for standard input.
-    pub(crate) source: PathBuf,
+    /// What to open to read it.
+    pub(crate) source: Source,
     /// Bytes on disk (for a directory, of all its documents).
     pub(crate) size: u64,
     /// For a directory, its documents in corpus order, listed once so that
@@ -42,23 +40,98 @@ impl Input {
     pub fn is_dir(&self) -> bool {
         self.tree.is_some()
     }
+
+    /// Opens the input file afresh, at its start, for one pass; errors name
+    /// the input's path.
+    pub(crate) fn open_file(&self) -> Result<File> {
+        let opened = match &self.source {
+            Source::Path(path) => File::open(path),
+            Source::Spool(spool) => spool.open(),
+        };
+        opened.map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Where an input's bytes are.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// The file or directory at this path.
+    Path(PathBuf),
+    /// The copy of standard input, kept alive by every input that reads it.
+    Spool(Arc<Spool>),
+}
+
+/// Standard input copied to a temporary file, since pipelines read their
+/// input more than once.
+///
+/// On Linux the file has no name: it is created unlinked, so that no way of
+/// ending the process, `std::process::exit` on a second Ctrl-C or SIGKILL
+/// included, can leave it behind. Each pass opens it anew through
+/// `/proc/self/fd`, which gives the pass a read position of its own, so
+/// passes may even run at the same time. Elsewhere it is a named temporary
+/// file, removed when the last input holding it is dropped.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    #[cfg(target_os = "linux")]
+    file: File,
+    #[cfg(not(target_os = "linux"))]
+    file: tempfile::NamedTempFile,
+}
+
+#[cfg(target_os = "linux")]
+impl Spool {
+    fn create() -> io::Result<Spool> {
+        Ok(Spool { file: tempfile::tempfile()? })
+    }
+
+    /// The file to copy standard input into.
+    fn writer(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// The spool, opened for reading from its start.
+    fn open(&self) -> io::Result<File> {
+        use std::os::fd::AsRawFd;
+        // A new open file description, unlike `try_clone` (a `dup`), whose
+        // read position would be shared with every other pass.
+        File::open(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl Spool {
+    fn create() -> io::Result<Spool> {
+        Ok(Spool { file: tempfile::Builder::new().prefix("syndic-stdin-").tempfile()? })
+    }
+
+    /// The file to copy standard input into.
+    fn writer(&mut self) -> &mut File {
+        self.file.as_file_mut()
+    }
+
+    /// The spool, opened for reading from its start.
+    fn open(&self) -> io::Result<File> {
+        File::open(self.file.path())
+    }
 }
 
 /// A document of a text tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TreeFile {
-    /// Path relative to the tree's root, `/`-separated: the document id.
-    pub(crate) id: String,
+    /// Path relative to the tree's root, as the file system spells it.
+    pub(crate) rel: PathBuf,
+    /// The document id: `rel` with `/` between components, or `None` when
+    /// `rel` is not UTF-8, as no id would name the file faithfully.
+    pub(crate) id: Option<String>,
     /// Size when the tree was listed.
     pub(crate) size: u64,
 }
 
 /// The inputs of a run, sorted by path. Holds the spooled copy of standard
-/// input, if any, for as long as a clone of it lives.
+/// input, if any, for as long as a clone of it (or of its [`Input`]) lives.
 #[derive(Debug, Clone)]
 pub struct Inputs {
     inputs: Vec<Input>,
-    _spool: Option<Arc<TempPath>>,
 }
 
 impl Inputs {
@@ -116,16 +189,13 @@ pub(crate) fn resolve_with_stdin(
     if paths.is_empty() {
         return Err(Error::Config("no inputs given".to_owned()));
     }
-    let mut spool = None;
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
         if path.as_os_str() == STDIN {
-            if spool.is_some() {
+            if inputs.iter().any(|input: &Input| matches!(input.source, Source::Spool(_))) {
                 return Err(Error::Config("standard input (`-`) given more than once".to_owned()));
             }
-            let (input, temp) = spool_stdin(stdin, opts)?;
-            spool = Some(Arc::new(temp));
-            inputs.push(input);
+            inputs.push(spool_stdin(stdin, opts)?);
         } else {
             inputs.push(resolve_path(path, opts)?);
         }
@@ -138,7 +208,7 @@ pub(crate) fn resolve_with_stdin(
             inputs.len()
         )));
     }
-    Ok(Inputs { inputs, _spool: spool })
+    Ok(Inputs { inputs })
 }
 
 fn resolve_path(path: &Path, opts: &ReadOptions) -> Result<Input> {
@@ -149,7 +219,7 @@ fn resolve_path(path: &Path, opts: &ReadOptions) -> Result<Input> {
             path: path.to_owned(),
             format: Format::Text,
             compression: Compression::None,
-            source: path.to_owned(),
+            source: Source::Path(path.to_owned()),
             size: tree.iter().map(|file| file.size).sum(),
             tree: Some(tree.into()),
         });
@@ -168,12 +238,13 @@ fn resolve_path(path: &Path, opts: &ReadOptions) -> Result<Input> {
                       (jsonl, parquet, warc, wet, text)"
                 .to_owned(),
         })?;
-    file_input(path.to_owned(), path.to_owned(), format, Compression::from_path(path), meta.len())
+    let source = Source::Path(path.to_owned());
+    file_input(path.to_owned(), source, format, Compression::from_path(path), meta.len())
 }
 
 fn file_input(
     path: PathBuf,
-    source: PathBuf,
+    source: Source,
     format: Format,
     compression: Compression,
     size: u64,
@@ -190,21 +261,18 @@ fn file_input(
     Ok(Input { path, format, compression, source, size, tree: None })
 }
 
-/// Copies standard input into a temporary file, telling its compression
-/// from its first bytes since there is no file name to go by.
-fn spool_stdin(stdin: &mut dyn Read, opts: &ReadOptions) -> Result<(Input, TempPath)> {
+/// Copies standard input into a [`Spool`], telling its compression from
+/// its first bytes since there is no file name to go by.
+fn spool_stdin(stdin: &mut dyn Read, opts: &ReadOptions) -> Result<Input> {
     let stdin_err = |e| Error::io(STDIN, e);
-    let mut temp =
-        tempfile::Builder::new().prefix("syndic-stdin-").tempfile().map_err(stdin_err)?;
-    let size = io::copy(stdin, &mut temp).map_err(stdin_err)?;
-    temp.flush().map_err(stdin_err)?;
+    let mut spool = Spool::create().map_err(stdin_err)?;
+    // `File` writes unbuffered: once copied, the bytes are in the file.
+    let size = io::copy(stdin, spool.writer()).map_err(stdin_err)?;
     let mut head = Vec::with_capacity(4);
-    File::open(temp.path()).and_then(|f| f.take(4).read_to_end(&mut head)).map_err(stdin_err)?;
-    let temp = temp.into_temp_path();
+    spool.open().and_then(|f| f.take(4).read_to_end(&mut head)).map_err(stdin_err)?;
     let format = opts.format.unwrap_or(Format::Jsonl);
-    let input =
-        file_input(STDIN.into(), temp.to_path_buf(), format, Compression::sniff(&head), size)?;
-    Ok((input, temp))
+    let source = Source::Spool(Arc::new(spool));
+    file_input(STDIN.into(), source, format, Compression::sniff(&head), size)
 }
 
 /// Lists the documents of a text tree: every regular file under `root`,
@@ -230,23 +298,34 @@ fn walk_tree(root: &Path) -> Result<Vec<TreeFile>> {
             }
             let meta = fs::metadata(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
             if meta.is_file() {
-                files.push(TreeFile { id: tree_id(&rel), size: meta.len() });
+                files.push(TreeFile { id: tree_id(&rel), rel, size: meta.len() });
             }
         }
     }
-    files.sort_by(|a, b| a.id.cmp(&b.id));
+    // By id; names that are not UTF-8 go where their lossy spelling puts
+    // them, and the path itself breaks ties among those.
+    files.sort_by_cached_key(|file| (lossy_id(&file.rel), file.rel.clone()));
     Ok(files)
 }
 
 /// The id of a tree document: its relative path with `/` between
-/// components, whatever the platform's separator.
-fn tree_id(rel: &Path) -> String {
+/// components, whatever the platform's separator; `None` when it is not
+/// UTF-8.
+fn tree_id(rel: &Path) -> Option<String> {
+    let parts: Option<Vec<_>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+/// [`tree_id`], with U+FFFD for bytes that are not UTF-8.
+fn lossy_id(rel: &Path) -> String {
     let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
     parts.join("/")
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn write(root: &Path, rel: &str, data: &str) {
@@ -261,7 +340,8 @@ mod tests {
         for rel in ["b.txt", "a/z.md", "a/b/c", "a.txt", ".hidden", "a/.git/config", "a/.swp"] {
             write(dir.path(), rel, "xy");
         }
-        let ids: Vec<_> = walk_tree(dir.path()).unwrap().into_iter().map(|f| f.id).collect();
+        let ids: Vec<_> =
+            walk_tree(dir.path()).unwrap().into_iter().map(|f| f.id.unwrap()).collect();
         assert_eq!(ids, ["a.txt", "a/b/c", "a/z.md", "b.txt"]);
     }
 
@@ -326,13 +406,58 @@ mod tests {
             let input = &inputs.as_slice()[0];
             assert_eq!((input.path.as_path(), input.format), (Path::new("-"), Format::Jsonl));
             assert_eq!(input.compression, compression);
-            assert_eq!(fs::read(&input.source).unwrap(), data);
-            let spool = input.source.clone();
-            drop(inputs);
-            assert!(!spool.exists(), "the spool file outlived its inputs");
+            let mut spooled = Vec::new();
+            input.open_file().unwrap().read_to_end(&mut spooled).unwrap();
+            assert_eq!(spooled, data);
         }
         let twice =
             resolve_with_stdin(&["-".into(), "-".into()], &ReadOptions::default(), &mut &b""[..]);
         assert_eq!(twice.unwrap_err().kind(), "config");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn issue12_stdin_spool_never_outlives_the_process() {
+        use std::os::unix::fs::MetadataExt;
+
+        use crate::read::CorpusReader;
+
+        let data: String =
+            (0..2000).map(|i| format!("{{\"id\":\"{i}\",\"text\":\"text {i}\"}}\n")).collect();
+        let opts = ReadOptions::default();
+        let inputs = resolve_with_stdin(&["-".into()], &opts, &mut data.as_bytes()).unwrap();
+        let input = &inputs.as_slice()[0];
+        let Source::Spool(spool) = &input.source else { panic!("standard input is not spooled") };
+        // No directory names the spool, so no way of ending the process
+        // (exit without destructors, SIGKILL) can leave it behind.
+        assert_eq!(spool.file.metadata().unwrap().nlink(), 0, "the spool has a name");
+
+        // Two passes at once, interleaved: each has its own read position.
+        let (mut first, mut second) = (input.open_file().unwrap(), input.open_file().unwrap());
+        let (mut got_first, mut got_second) = (Vec::new(), Vec::new());
+        let mut chunk = [0; 1000];
+        loop {
+            let n = first.read(&mut chunk).unwrap();
+            got_first.extend_from_slice(&chunk[..n]);
+            let m = second.read(&mut chunk[..333]).unwrap();
+            got_second.extend_from_slice(&chunk[..m]);
+            if n == 0 && m == 0 {
+                break;
+            }
+        }
+        assert_eq!((got_first.len(), got_second.len()), (data.len(), data.len()));
+        assert!(got_first == data.as_bytes() && got_second == data.as_bytes());
+
+        let mut readers = [CorpusReader::new(&inputs, &opts), CorpusReader::new(&inputs, &opts)];
+        let mut counts = [0; 2];
+        for _ in 0..=2000 {
+            for (reader, count) in readers.iter_mut().zip(&mut counts) {
+                if let Some(doc) = reader.next() {
+                    assert_eq!(doc.unwrap().id, count.to_string());
+                    *count += 1;
+                }
+            }
+        }
+        assert_eq!(counts, [2000, 2000]);
     }
 }

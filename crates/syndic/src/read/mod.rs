@@ -34,17 +34,21 @@
 //! Rules of thumb:
 //!
 //! * Bad records (malformed JSON, missing fields, invalid UTF-8, empty text,
-//!   duplicate ids, records over `max_doc_bytes`) stop the run with an error
+//!   duplicate ids, ids that [`check_id`] refuses or file names that are not
+//!   UTF-8, records over `max_doc_bytes`) stop the run with an error
 //!   naming the file and line or record. With `skip_bad_records` they are
 //!   counted by [`RecordProblem::kind`] and passed over; a truncated or
 //!   corrupt compressed input, or a corrupt Parquet file, is then counted
 //!   once (`truncated_input`, `corrupt_parquet`) and the reader goes on with
-//!   the next input, keeping the documents read before the damage.
+//!   the next input, keeping the documents read before the damage. A panic
+//!   of the parquet crate on a damaged file is caught and is such an error.
 //! * Memory per record is bounded by `max_doc_bytes`: a JSONL line longer
 //!   than that is skipped without being buffered, and text files and WARC
 //!   records declare their size before they are read.
 //! * Standard input is spooled to a temporary file, which [`Inputs`] keeps
-//!   alive, because later passes read the corpus again.
+//!   alive, because later passes read the corpus again. On Linux the file
+//!   has no name from the start, so that even an exit without destructors
+//!   (a second Ctrl-C) or a SIGKILL leaves nothing behind.
 //!
 //! ```
 //! use syndic::read::{resolve_inputs, CorpusReader, ReadOptions};
@@ -66,6 +70,7 @@
 //! ```
 //!
 //! [`DocId`]: crate::DocId
+//! [`check_id`]: crate::doc::check_id
 
 mod corpus;
 mod input;
@@ -83,7 +88,7 @@ use std::str::FromStr;
 pub use corpus::CorpusReader;
 pub use input::{resolve_inputs, Input, Inputs};
 
-pub(crate) use self::parquet::{open_parquet, parquet_error};
+pub(crate) use self::parquet::{open_parquet, parquet_error, unpanic};
 pub(crate) use jsonl::{FieldPath, JsonlLines};
 pub(crate) use source::InputReader;
 pub(crate) use stream::{Line, Progress};

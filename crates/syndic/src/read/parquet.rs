@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::fs::File;
+use std::panic::AssertUnwindSafe;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, UInt32Type, UInt64Type};
@@ -27,13 +28,36 @@ const BATCH_ROWS: usize = 1024;
 /// Opens a Parquet file's reader builder, naming the file when it is not
 /// Parquet or is damaged.
 pub(crate) fn open_parquet(input: &Input) -> Result<ParquetRecordBatchReaderBuilder<File>> {
-    let file = File::open(&input.source).map_err(|e| Error::io(&input.path, e))?;
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| parquet_error(Location::file(&input.path), e))
+    let file = input.open_file()?;
+    let location = || Location::file(&input.path);
+    unpanic(location, || {
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(location(), e))
+    })
 }
 
 pub(crate) fn parquet_error(location: Location, err: impl Display) -> Error {
     Error::Parquet { location, message: err.to_string() }
+}
+
+/// Runs a call into the parquet crate, turning a panic into the error of a
+/// damaged file at `location`: the crate still panics on some damaged
+/// files (a negative column offset in the footer, found by fuzzing), and a
+/// damaged input must be an error naming it, not a crash.
+///
+/// Unwind safety is asserted: what the call touched (the file, a reader)
+/// is dropped or never read from again after its error.
+pub(crate) fn unpanic<T>(
+    location: impl FnOnce() -> Location,
+    call: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("the decoder failed");
+        Err(parquet_error(location(), format!("damaged file: {message}")))
+    })
 }
 
 /// The rows of a Parquet input.
@@ -42,6 +66,8 @@ pub(crate) struct ParquetSource {
     reader: ParquetRecordBatchReader,
     columns: Columns,
     batch: Option<Batch>,
+    /// Set when the reader panicked.
+    broken: bool,
     next: u64,
     rows: u64,
     limit: u64,
@@ -65,16 +91,20 @@ impl ParquetSource {
             roots.into_iter().flatten().map(|c| c.index),
         );
         let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| parquet_error(Location::file(&input.path), e))?;
+        let location = || Location::file(&input.path);
+        let reader = unpanic(location, || {
+            builder
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| parquet_error(location(), e))
+        })?;
         Ok(Self {
             input: input.clone(),
             reader,
             columns,
             batch: None,
+            broken: false,
             next: 0,
             rows,
             limit: opts.max_doc_bytes,
@@ -91,8 +121,15 @@ impl ParquetSource {
                 self.next += 1;
                 return Ok(Some(Record { ordinal, fields }));
             }
-            let Some(batch) = self.reader.next() else { return Ok(None) };
+            if self.broken {
+                return Ok(None);
+            }
             let location = self.location(self.next);
+            let reader = &mut self.reader;
+            let batch = unpanic(|| location.clone(), || Ok(reader.next()));
+            // A reader that panicked may be in any state: it is not asked again.
+            self.broken = batch.is_err();
+            let Some(batch) = batch? else { return Ok(None) };
             let batch = batch.map_err(|e| parquet_error(location.clone(), e))?;
             self.batch = Some(Batch::new(&batch, &self.columns, location)?);
             // Parquet is read by column chunk, not front to back: progress is

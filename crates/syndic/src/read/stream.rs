@@ -42,8 +42,7 @@ pub(crate) type Stream = Box<dyn BufRead + Send>;
 /// Opens an input file as a decompressed, buffered stream whose consumption
 /// of the file is counted in `progress`.
 pub(crate) fn open_stream(input: &Input, progress: &Progress) -> Result<Stream> {
-    let file = File::open(&input.source).map_err(|e| Error::io(&input.path, e))?;
-    let file = CountingFile { file, progress: progress.clone() };
+    let file = CountingFile { file: input.open_file()?, progress: progress.clone() };
     Ok(match input.compression {
         Compression::None => Box::new(BufReader::with_capacity(BUFFER, file)),
         Compression::Gzip => Box::new(BufReader::with_capacity(BUFFER, MultiGzDecoder::new(file))),

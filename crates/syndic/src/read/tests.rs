@@ -659,3 +659,140 @@ fn standard_input_is_read_as_the_format_given() {
     let docs: Vec<_> = CorpusReader::new(&inputs, &text).collect::<Result<_>>().unwrap();
     assert_eq!(id_text(&docs), [("-", "plain words")]);
 }
+
+#[cfg(unix)]
+#[test]
+fn issue12_non_utf8_file_name_is_a_bad_record() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let bad_file = Path::new(OsStr::from_bytes(b"b\xff.txt"));
+    let bad_dir = Path::new(OsStr::from_bytes(b"c\xfe"));
+    put(&tree, "a.txt", "first");
+    fs::write(tree.join(bad_file), "latin-1 name").unwrap();
+    fs::create_dir(tree.join(bad_dir)).unwrap();
+    fs::write(tree.join(bad_dir).join("inner.txt"), "in a latin-1 directory").unwrap();
+    put(&tree, "d.txt", "last");
+    let single = dir.path().join(OsStr::from_bytes(b"\xe9t\xe9.txt"));
+    fs::write(&single, "a lone file").unwrap();
+
+    let opts = ReadOptions::default();
+    let inputs = resolve(&[&tree, &single], &opts);
+    let got = outcomes(&inputs, &opts);
+    // Inputs sort by path bytes: `tree` before `\xe9t\xe9.txt`.
+    let want = [
+        Ok("a.txt".to_owned()),
+        Err(("invalid_id", Location::file(tree.join(bad_file)))),
+        Err(("invalid_id", Location::file(tree.join(bad_dir).join("inner.txt")))),
+        Ok("d.txt".to_owned()),
+        Err(("invalid_id", Location::file(&single))),
+    ];
+    assert_eq!(got, want);
+    let err = CorpusReader::new(&inputs, &opts).nth(1).unwrap().unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("tree/b\u{fffd}.txt"), "{message}");
+    assert!(message.ends_with("invalid id: the file name is not valid UTF-8"), "{message}");
+
+    let skip = ReadOptions { skip_bad_records: true, ..opts };
+    let mut reader = CorpusReader::new(&inputs, &skip);
+    let docs: Vec<_> = reader.by_ref().collect::<Result<_>>().unwrap();
+    assert_eq!(id_text(&docs), [("a.txt", "first"), ("d.txt", "last")]);
+    assert_eq!(records(&docs), [(0, 0), (0, 3)]);
+    assert_eq!(reader.skipped().get("invalid_id"), Some(&3));
+}
+
+#[test]
+fn issue12_ids_the_api_cannot_address_are_bad_records() {
+    use crate::doc::MAX_ID_BYTES;
+
+    let dir = tempfile::tempdir().unwrap();
+    let longest = "x".repeat(MAX_ID_BYTES);
+    let too_long = "y".repeat(5000);
+    let lines = [
+        format!(r#"{{"id":"{longest}","text":"the longest id"}}"#),
+        r#"{"id":"","text":"empty id"}"#.to_owned(),
+        format!(r#"{{"id":"{too_long}","text":"5,000-byte id"}}"#),
+        r#"{"id":"a\nb","text":"newline"}"#.to_owned(),
+        r#"{"id":"nul\u0000","text":"NUL"}"#.to_owned(),
+        r#"{"id":" spaced ","text":"spaces are fine"}"#.to_owned(),
+    ];
+    let jsonl = put(dir.path(), "a.jsonl", lines.join("\n"));
+    let warc = put(
+        dir.path(),
+        "b.warc",
+        [
+            warc_record("conversion", &[("WARC-Record-ID", "<>")], b"bracketed nothing"),
+            warc_record("conversion", &[("WARC-Record-ID", "<urn:1>")], b"fine"),
+        ]
+        .concat(),
+    );
+    let parquet = dir.path().join("c.parquet");
+    write_parquet(
+        &parquet,
+        vec![
+            ("id", strings(&[Some(""), Some(&too_long), Some("tab\there"), Some("p")])),
+            ("text", strings(&[Some("t0"), Some("t1"), Some("t2"), Some("t3")])),
+        ],
+    );
+    let tree = dir.path().join("d");
+    put(&tree, "new\nline.txt", "a file name with a newline");
+
+    let opts = ReadOptions::default();
+    let inputs = resolve(&[&jsonl, &warc, &parquet, &tree], &opts);
+    let got = outcomes(&inputs, &opts);
+    let want = [
+        Ok(longest.clone()),
+        Err(("invalid_id", Location::line(&jsonl, 2))),
+        Err(("invalid_id", Location::line(&jsonl, 3))),
+        Ok("a\nb".to_owned()),
+        Ok("nul\0".to_owned()),
+        Ok(" spaced ".to_owned()),
+        Err(("invalid_id", Location::record(&warc, 0))),
+        Ok("urn:1".to_owned()),
+        Err(("invalid_id", Location::record(&parquet, 0))),
+        Err(("invalid_id", Location::record(&parquet, 1))),
+        Ok("tab\there".to_owned()),
+        Ok("p".to_owned()),
+        Ok("new\nline.txt".to_owned()),
+    ];
+    assert_eq!(got, want);
+
+    // The messages say what is wrong without printing the id.
+    let messages: Vec<_> =
+        CorpusReader::new(&inputs, &opts).filter_map(|r| r.err()).map(|e| e.to_string()).collect();
+    let expected = [
+        "line 2: invalid id: the id is empty",
+        "line 3: invalid id: the id is 5000 bytes long, more than the 4096 bytes an id may have",
+    ];
+    for (message, expected) in messages.iter().zip(expected) {
+        assert!(message.ends_with(expected), "{message} does not end with {expected}");
+    }
+
+    let skip = ReadOptions { skip_bad_records: true, ..opts };
+    let mut reader = CorpusReader::new(&inputs, &skip);
+    assert_eq!(reader.by_ref().count(), 8);
+    assert_eq!(reader.skipped().get("invalid_id"), Some(&5));
+}
+
+#[test]
+fn issue12_a_parquet_file_that_panics_the_decoder_is_a_corrupt_parquet_error() {
+    // Found by tests/fuzz_readers.rs: a footer whose column chunk has a
+    // negative offset, on which the parquet crate asserts.
+    let damaged = include_bytes!("../../tests/fuzz-corpus/parquet/negative-offset.parquet");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = put(dir.path(), "a.parquet", damaged);
+    let good = dir.path().join("b.parquet");
+    write_parquet(&good, vec![("id", strings(&[Some("g")])), ("text", strings(&[Some("fine")]))]);
+    let opts = ReadOptions::default();
+    let inputs = resolve(&[&bad, &good], &opts);
+    let got: Vec<_> = CorpusReader::new(&inputs, &opts).collect();
+    let [Err(err), Ok(doc)] = got.as_slice() else { panic!("{got:?}") };
+    assert_eq!((err.kind(), location(err).path, doc.id.as_str()), ("corrupt_parquet", bad, "g"));
+    assert!(err.to_string().contains("damaged file: column start"), "{err}");
+    let skip = ReadOptions { skip_bad_records: true, ..opts };
+    let mut reader = CorpusReader::new(&inputs, &skip);
+    assert_eq!(reader.by_ref().count(), 1);
+    assert_eq!(reader.skipped().get("corrupt_parquet"), Some(&1));
+}

@@ -8,6 +8,7 @@ use super::input::TreeFile;
 use super::source::{Fields, Record};
 use super::stream::{open_stream, read_bounded, stream_error, Progress};
 use super::{Input, ReadOptions};
+use crate::doc::IdProblem;
 use crate::{Error, Location, RecordProblem, Result};
 
 /// The documents of a text input.
@@ -33,22 +34,26 @@ impl TextSource {
 
     pub(crate) fn next(&mut self) -> Result<Option<Record>> {
         let ordinal = self.next;
-        let bytes = match &self.tree {
+        let (id, bytes) = match &self.tree {
             Some(tree) => {
                 let Some(file) = tree.get(ordinal) else { return Ok(None) };
                 self.next += 1;
-                self.read_tree_file(file)?
+                (file.id.clone(), self.read_tree_file(file)?)
             }
             None if ordinal > 0 => return Ok(None),
             None => {
                 self.next += 1;
-                self.read_single_file()?
+                let name = self.input.path.file_name().unwrap_or(self.input.path.as_os_str());
+                (name.to_str().map(str::to_owned), self.read_single_file()?)
             }
         };
         let fields = bytes.and_then(|bytes| {
+            // A lossy spelling of the name would be an id no file has, and
+            // two names could share it.
+            let id = id.ok_or(RecordProblem::InvalidId(IdProblem::NotUtf8))?;
             let text = String::from_utf8(bytes)
                 .map_err(|e| RecordProblem::InvalidUtf8(e.utf8_error().valid_up_to()))?;
-            Ok(Fields { id: self.id(ordinal), text, site: None, url: None })
+            Ok(Fields { id, text, site: None, url: None })
         });
         Ok(Some(Record { ordinal: ordinal as u64, fields }))
     }
@@ -64,7 +69,7 @@ impl TextSource {
         if file.size > limit {
             return Ok(Err(RecordProblem::TooLarge { size: file.size, limit }));
         }
-        let path = self.input.path.join(&file.id);
+        let path = self.input.path.join(&file.rel);
         let io_err = |e| Error::io(&path, e);
         let bytes = read_bounded(&mut File::open(&path).map_err(io_err)?, limit).map_err(io_err)?;
         Ok(bytes.map_err(|size| RecordProblem::TooLarge { size, limit }))
@@ -78,20 +83,10 @@ impl TextSource {
         Ok(bytes.map_err(|size| RecordProblem::TooLarge { size, limit }))
     }
 
-    fn id(&self, ordinal: usize) -> String {
-        match &self.tree {
-            Some(tree) => tree[ordinal].id.clone(),
-            None => {
-                let name = self.input.path.file_name().unwrap_or(self.input.path.as_os_str());
-                name.to_string_lossy().into_owned()
-            }
-        }
-    }
-
     fn path(&self, ordinal: u64) -> PathBuf {
         let file = self.tree.as_ref().and_then(|tree| tree.get(usize::try_from(ordinal).ok()?));
         match file {
-            Some(file) => self.input.path.join(&file.id),
+            Some(file) => self.input.path.join(&file.rel),
             None => self.input.path.clone(),
         }
     }

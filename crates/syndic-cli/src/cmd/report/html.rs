@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use syndic::write::AtomicFile;
+use syndic::write::{AtomicFile, Overwrite};
 
 use super::data::Report;
 
@@ -17,8 +17,12 @@ const SCRIPT: &str = include_str!("../../../assets/report/report.js");
 /// file beside `out`, renamed over it once complete), so that a reader never
 /// sees half a report. Without `force` an existing `out` is kept. Returns
 /// the size written.
-pub(super) fn write_atomic(out: &Path, report: &Report, force: bool) -> anyhow::Result<u64> {
-    let mut file = AtomicFile::create(out, force)?;
+pub(super) fn write_atomic(
+    out: &Path,
+    report: &Report,
+    overwrite: &Overwrite,
+) -> anyhow::Result<u64> {
+    let mut file = AtomicFile::create(out, overwrite)?;
     render(&mut file, report).with_context(|| format!("{}: cannot write", out.display()))?;
     Ok(file.commit()?)
 }
