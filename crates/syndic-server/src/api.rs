@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use syndic::align::AlignConfig;
 use syndic::dedup::PairKind;
+use syndic::doc::MAX_ID_BYTES;
 use syndic::index::{
     AddOutcome, ClusterInfo, DocReport, IndexStats, Match, PassageSpan, QueryReport,
 };
@@ -20,9 +21,6 @@ use syndic::Document;
 
 use crate::error::ApiError;
 use crate::{auth, origin, AppState};
-
-/// Longest document id accepted, in bytes: ids are keys, not content.
-const MAX_ID_BYTES: usize = 4096;
 
 /// The HTTP API over `state`'s index; see the crate docs for the routes.
 pub fn router(state: AppState) -> Router {
@@ -217,9 +215,11 @@ fn check_batch(len: usize, state: &AppState) -> Result<(), ApiError> {
 }
 
 fn document(doc: NewDocument, state: &AppState) -> Result<Document, ApiError> {
-    if doc.id.is_empty() || doc.id.len() > MAX_ID_BYTES {
+    // The core's rule, which the batch readers apply too: an id the CLI
+    // accepts can always be addressed here, and the other way round.
+    if let Err(problem) = syndic::doc::check_id(&doc.id) {
         return Err(ApiError::bad_request(format!(
-            "document ids must be 1 to {MAX_ID_BYTES} bytes long"
+            "invalid document id: {problem} (ids are 1 to {MAX_ID_BYTES} bytes)"
         )));
     }
     check_text(&doc.text, &format!("document `{}`", doc.id), state)?;

@@ -81,6 +81,10 @@ pub(crate) async fn serve(
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
+                // Without it, a head may grow as large as the read buffer
+                // lets it (~400 KB): 431 beyond 128 KiB, above the 64 KiB
+                // at which hyper answers a URI with 414.
+                .max_header_size(128 << 10)
                 // A client that closes its sending side once the request
                 // is out (as `nc` and some scripts do) still gets the
                 // answer.

@@ -232,8 +232,9 @@ fn issue12_parse_errors_have_json_bodies() {
     for (request, status, code) in cases {
         let (bytes, _) = exchange(live.addr, request.as_bytes(), Duration::from_secs(5));
         let (got, body) = first_response(&bytes).unwrap();
-        assert_eq!(got, status, "{:?}", String::from_utf8_lossy(&bytes));
-        let body = body.unwrap_or_else(|| panic!("{status} has an empty body"));
+        let what = String::from_utf8_lossy(&request.as_bytes()[..request.len().min(40)]);
+        assert_eq!(got, status, "{what}: {:?}", String::from_utf8_lossy(&bytes));
+        let body = body.unwrap_or_else(|| panic!("{what}: {status} has an empty body"));
         assert!(is_error_shape(&body) && body["code"] == code, "{body}");
     }
 }
@@ -255,7 +256,8 @@ fn issue12_cross_site_requests_are_refused() {
     let json = ("Content-Type", "application/json");
     let rebinding = format!("localhost.evil.example:{}", live.addr.port());
     let other_port = format!("127.0.0.1:{}", live.addr.port() + 1);
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Headers, u16, &str)> = vec![
         // What a web page can send without asking first.
         (
             vec![

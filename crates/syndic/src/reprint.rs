@@ -37,14 +37,26 @@
 //!
 //! ## When two documents are reprints
 //!
-//! Boilerplate tokens are masked out. Let `shorter` and `longer` be the two
-//! documents ordered by content tokens. The pair is a **reprint edge** when
-//! the shared passages cover at least `min_coverage` of `shorter`'s content
-//! (containment, so an abridged copy qualifies) and at least
-//! `min_longer_coverage` of `longer`'s content (so that a digest page
-//! quoting one paragraph of a long feature is not its copy).
+//! Boilerplate tokens are masked out. Passages are aligned down to
+//! `min_piece_words`; one shorter than `min_passage_words` counts only when
+//! the pair has at least `min_pieces` passages. Let `shorter` and `longer`
+//! be the two documents ordered by content tokens. The pair is a **reprint
+//! edge** when the shared passages cover
+//!
+//! * at least `min_coverage` of `shorter`'s content (containment, so an
+//!   abridged copy qualifies) and either at least `min_longer_coverage` of
+//!   `longer`'s content (so that a digest page quoting one paragraph of a
+//!   long feature is not its copy) or `longer`'s **lead, in order**: the
+//!   shape of a copy cut from the top, which a follow-up reusing background
+//!   paragraphs from further down does not have; or
+//! * in at least `min_pieces` passages, at least `min_piece_coverage` of
+//!   both documents' content: a text composed of pieces of the other.
 //!
 //! ## Clusters that do not chain
+//!
+//! With [`Keep::Longest`], the representative is the **source**: the
+//! fullest version that the others are copies of (see
+//! `ReprintFinder::source_ranks`), not the longest page.
 //!
 //! Union-find over edges alone would let one page quoting two stories chain
 //! them into one cluster. So clusters are **checked against their
@@ -67,7 +79,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::align::{align_indexed, AlignConfig, SeedIndex};
+use crate::align::{align_indexed, AlignConfig, Passage, SeedIndex};
 use crate::boilerplate::{self, ClassifierConfig, LineStats, RepeatedLines, Span};
 use crate::cluster::{Clustering, Keep};
 use crate::dedup::{
@@ -88,6 +100,13 @@ pub struct ReprintConfig {
     align: AlignConfig,
     /// Character tokens need longer seeds and passages than words.
     char_align: AlignConfig,
+    /// Alignment down to the shortest piece (word and character tokens):
+    /// the passages it finds count when they are long enough, or when
+    /// enough of them line up.
+    piece_align: AlignConfig,
+    char_piece_align: AlignConfig,
+    min_pieces: usize,
+    min_piece_coverage: f64,
     min_coverage: f64,
     min_longer_coverage: f64,
     classifier: ClassifierConfig,
@@ -149,6 +168,9 @@ impl ReprintConfig {
             "seed_ngram": self.align.seed_ngram,
             "max_gap": self.align.max_gap,
             "min_passage_words": self.align.min_tokens,
+            "min_piece_words": self.piece_align.min_tokens,
+            "min_pieces": self.min_pieces,
+            "min_piece_coverage": self.min_piece_coverage,
             "min_identity": self.align.min_identity,
             "min_coverage": self.min_coverage,
             "min_longer_coverage": self.min_longer_coverage,
@@ -158,14 +180,30 @@ impl ReprintConfig {
         })
     }
 
+    /// The shorter document is mostly shared, and the longer either shares
+    /// enough of itself too or is the original that the shorter abridges
+    /// (see the module docs).
     fn is_reprint(&self, score: &PairScore) -> bool {
-        score.coverage >= self.min_coverage && score.longer_coverage >= self.min_longer_coverage
+        let copy = score.coverage >= self.min_coverage
+            && (score.longer_coverage >= self.min_longer_coverage || score.abridges_longer);
+        let composed = score.passages >= self.min_pieces as u32
+            && score.coverage.min(score.longer_coverage) >= self.min_piece_coverage;
+        copy || composed
     }
 
+    /// The settings passages are reported and counted by.
     fn align_for(&self, unit: TokenUnit) -> &AlignConfig {
         match unit {
             TokenUnit::Word => &self.align,
             TokenUnit::Char => &self.char_align,
+        }
+    }
+
+    /// The settings pieces are found by.
+    fn piece_align_for(&self, unit: TokenUnit) -> &AlignConfig {
+        match unit {
+            TokenUnit::Word => &self.piece_align,
+            TokenUnit::Char => &self.char_piece_align,
         }
     }
 }
@@ -176,6 +214,9 @@ pub struct ReprintConfigBuilder {
     normalizer: NormalizerConfig,
     fingerprint: FingerprintConfig,
     align: AlignConfig,
+    min_piece_words: usize,
+    min_pieces: usize,
+    min_piece_coverage: f64,
     min_coverage: f64,
     min_longer_coverage: f64,
     classifier: ClassifierConfig,
@@ -191,6 +232,9 @@ impl Default for ReprintConfigBuilder {
             normalizer: NormalizerConfig::default(),
             fingerprint: FingerprintConfig::default(),
             align: AlignConfig::default(),
+            min_piece_words: 8,
+            min_pieces: 3,
+            min_piece_coverage: 0.15,
             min_coverage: 0.5,
             min_longer_coverage: 0.2,
             classifier: ClassifierConfig::default(),
@@ -206,6 +250,26 @@ impl ReprintConfigBuilder {
     /// Shortest passage, in words (default 25).
     pub fn min_passage_words(mut self, words: usize) -> Self {
         self.align.min_tokens = words;
+        self
+    }
+    /// Shortest piece that counts when enough pieces line up, in words
+    /// (default 8): text cut and pasted from a source in sentences and
+    /// half-sentences, with the writer's own words between them.
+    pub fn min_piece_words(mut self, words: usize) -> Self {
+        self.min_piece_words = words;
+        self
+    }
+    /// How many shared passages of a pair (pieces or full passages) make
+    /// its pieces count (default 3).
+    pub fn min_pieces(mut self, n: usize) -> Self {
+        self.min_pieces = n;
+        self
+    }
+    /// Share of each document's content that at least `min_pieces` shared
+    /// passages must cover for the pair to be reprints as a text composed
+    /// of pieces of the other (default 0.15).
+    pub fn min_piece_coverage(mut self, c: f64) -> Self {
+        self.min_piece_coverage = c;
         self
     }
     /// Share of the shorter document's content that shared passages must
@@ -265,15 +329,26 @@ impl ReprintConfigBuilder {
         self.fingerprint.validate()?;
         self.align.validate()?;
         self.classifier.validate()?;
-        for (name, c) in
-            [("min_coverage", self.min_coverage), ("min_longer_coverage", self.min_longer_coverage)]
-        {
+        for (name, c) in [
+            ("min_coverage", self.min_coverage),
+            ("min_longer_coverage", self.min_longer_coverage),
+            ("min_piece_coverage", self.min_piece_coverage),
+        ] {
             if !(0.0..=1.0).contains(&c) {
                 return Err(Error::Config(format!("{name} must be in [0, 1], got {c}")));
             }
         }
         if self.align_memory == 0 {
             return Err(Error::Config("align_memory must be positive".into()));
+        }
+        if self.min_piece_words == 0 || self.min_piece_words > self.align.min_tokens {
+            return Err(Error::Config(format!(
+                "min_piece_words must be between 1 and min_passage_words ({}), got {}",
+                self.align.min_tokens, self.min_piece_words
+            )));
+        }
+        if self.min_pieces == 0 {
+            return Err(Error::Config("min_pieces must be at least 1".into()));
         }
         // Characters carry about a fifth of a word's information: seeds and
         // passages are proportionally longer.
@@ -283,11 +358,17 @@ impl ReprintConfigBuilder {
             max_gap: self.align.max_gap * 2,
             ..self.align
         };
+        let piece_align = AlignConfig { min_tokens: self.min_piece_words, ..self.align };
+        let char_piece_align = AlignConfig { min_tokens: self.min_piece_words * 2, ..char_align };
         Ok(ReprintConfig {
             normalizer: Normalizer::new(self.normalizer),
             fingerprint: self.fingerprint,
             align: self.align,
             char_align,
+            piece_align,
+            char_piece_align,
+            min_pieces: self.min_pieces,
+            min_piece_coverage: self.min_piece_coverage,
             min_coverage: self.min_coverage,
             min_longer_coverage: self.min_longer_coverage,
             classifier: self.classifier,
@@ -367,6 +448,13 @@ struct PairScore {
     coverage: f64,
     /// Coverage of the longer document's content.
     longer_coverage: f64,
+    /// Whether the shared passages are the longer document's lead, in
+    /// order: the shorter abridges it.
+    abridges_longer: bool,
+    /// Content tokens of the earlier and the later document.
+    content_tokens: [u32; 2],
+    /// Shared passages counted.
+    passages: u32,
 }
 
 /// Drives the reprint mode; see the module docs.
@@ -394,6 +482,12 @@ pub struct ReprintFinder {
     /// Passages of the candidate pairs.
     passages: Vec<SharedPassage>,
     boilerplate: Vec<DocBoilerplate>,
+    /// Content tokens of every aligned document (0 for the others).
+    content_tokens: Vec<u32>,
+    /// How strongly each document is a source, from the candidates'
+    /// reprint edges (see [`ReprintFinder::source_ranks`]); set when the
+    /// candidates are aligned.
+    source_rank: Vec<u64>,
 }
 
 /// One round of alignment: pairs aligned over as many readings of pass 2
@@ -470,6 +564,8 @@ impl ReprintFinder {
             covered: HashMap::new(),
             passages: Vec::new(),
             boilerplate: Vec::new(),
+            content_tokens: Vec::new(),
+            source_rank: Vec::new(),
         }
     }
 
@@ -527,6 +623,7 @@ impl ReprintFinder {
         let pairs = self.candidates.iter().map(|p| (p.a, p.b)).collect();
         self.round = (!self.catalog.is_empty())
             .then(|| Round::new(pairs, self.catalog.lengths(), self.config.align_memory));
+        self.content_tokens = vec![0; self.catalog.len()];
         self.candidates.len()
     }
 
@@ -595,6 +692,8 @@ impl ReprintFinder {
             );
             for (i, (passages, score, covered)) in scored {
                 let pair = round.pairs[i as usize];
+                self.content_tokens[pair.0.as_usize()] = score.content_tokens[0];
+                self.content_tokens[pair.1.as_usize()] = score.content_tokens[1];
                 self.scores.insert(pair, score);
                 if self.config.is_reprint(&score) {
                     self.covered.insert(pair, covered);
@@ -624,6 +723,9 @@ impl ReprintFinder {
             return;
         }
         self.checking = true;
+        // Frozen before the checks add pairs, so that the representatives
+        // the checks were chosen for are the ones judged at the end.
+        self.source_rank = self.source_ranks();
         let mut needed = Vec::new();
         self.checked_clusters(&self.reprint_pairs().0, Some(&mut needed));
         needed.sort_unstable();
@@ -694,16 +796,29 @@ impl ReprintFinder {
 /// tokens covered in each document.
 type Aligned = (Vec<SharedPassage>, PairScore, [Runs; 2]);
 
-/// Aligns two prepared documents: their passages and coverage.
+/// Aligns two prepared documents: their passages and coverage. Passages
+/// down to the piece length are found; a short piece counts (and is
+/// reported) only when the pair has at least `min_pieces` passages that
+/// line up, as text composed of pieces of a source does.
 fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Prepared) -> Aligned {
     if pa.unit != pb.unit {
         return (Vec::new(), PairScore::default(), Default::default());
     }
-    let found =
-        align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, config.align_for(pa.unit));
+    let (full, piece) = (config.align_for(pa.unit), config.piece_align_for(pa.unit));
+    let found = align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, piece);
+    let is_full = |p: &Passage| {
+        p.a_len().min(p.b_len()) >= full.min_tokens && p.identity() >= full.min_identity
+    };
+    // A piece is a near-verbatim cut: a short passage with a few changed
+    // words is as likely a stock phrase as a borrowing.
+    let is_piece = |p: &Passage| p.identity() >= MIN_PIECE_IDENTITY;
+    let pieces_count =
+        found.iter().filter(|p| is_full(p) || is_piece(p)).count() >= config.min_pieces;
+    let kept: Vec<&Passage> =
+        found.iter().filter(|p| is_full(p) || (pieces_count && is_piece(p))).collect();
     let mut covered_a = vec![false; pa.tokens.len()];
     let mut covered_b = vec![false; pb.tokens.len()];
-    let passages = found
+    let passages = kept
         .iter()
         .map(|p| {
             covered_a[p.a_start..p.a_end].fill(true);
@@ -721,52 +836,100 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
             }
         })
         .collect();
-    let share = |covered: &[bool], prepared: &Prepared| {
+    let covered = [Runs::of(&covered_a, &pa.content), Runs::of(&covered_b, &pb.content)];
+    let share = |runs: &Runs, prepared: &Prepared| {
         if prepared.content_tokens == 0 {
             return 0.0;
         }
-        let hit =
-            covered.iter().zip(&prepared.content).filter(|(&c, &content)| c && content).count();
-        hit as f64 / prepared.content_tokens as f64
+        runs.len() as f64 / prepared.content_tokens as f64
     };
-    let (ca, cb) = (share(&covered_a, pa), share(&covered_b, pb));
-    let score = if pa.content_tokens <= pb.content_tokens {
-        PairScore { coverage: ca, longer_coverage: cb }
-    } else {
-        PairScore { coverage: cb, longer_coverage: ca }
+    let (ca, cb) = (share(&covered[0], pa), share(&covered[1], pb));
+    // Passages are sorted by their start in A; in order, they also are in B.
+    let in_order = kept.windows(2).all(|w| w[0].b_start <= w[1].b_start);
+    let a_is_shorter = pa.content_tokens <= pb.content_tokens;
+    let (coverage, longer_coverage, longer) =
+        if a_is_shorter { (ca, cb, (&covered[1], pb)) } else { (cb, ca, (&covered[0], pa)) };
+    let score = PairScore {
+        coverage,
+        longer_coverage,
+        abridges_longer: in_order && longer.0.is_lead(longer.1.content_tokens),
+        content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
+        passages: kept.len() as u32,
     };
-    let covered = [Runs::of(&covered_a, &pa.content), Runs::of(&covered_b, &pb.content)];
     (passages, score, covered)
 }
 
-/// Sorted, disjoint half-open runs of token positions.
+/// Identity a short piece needs to count (see [`align_pair`]).
+const MIN_PIECE_IDENTITY: f64 = 0.8;
+
+/// How far into a document, in content tokens, its lead may start (a new
+/// headline or kicker before it), at least; or a twentieth of the document.
+const LEAD_SLACK: u32 = 20;
+
+/// Share of the lead (up to the last covered token) that must be covered.
+const LEAD_DENSITY: f64 = 0.6;
+
+/// Sorted, disjoint half-open runs of content-token ordinals (the n-th
+/// content token of a document is `n`, boilerplate skipped), so that runs
+/// measured against different partners compare.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Runs(Vec<(u32, u32)>);
 
 impl Runs {
-    /// The positions that are both covered and content.
+    /// The content ordinals of the positions that are covered.
     fn of(covered: &[bool], content: &[bool]) -> Self {
         let mut runs = Vec::new();
         let mut start = None;
-        for (i, (&c, &content)) in covered.iter().zip(content).enumerate() {
-            match (c && content, start) {
-                (true, None) => start = Some(i as u32),
+        let mut ordinal = 0u32;
+        for (&c, &content) in covered.iter().zip(content) {
+            if !content {
+                continue;
+            }
+            match (c, start) {
+                (true, None) => start = Some(ordinal),
                 (false, Some(s)) => {
-                    runs.push((s, i as u32));
+                    runs.push((s, ordinal));
                     start = None;
                 }
                 _ => {}
             }
+            ordinal += 1;
         }
         if let Some(s) = start {
-            runs.push((s, covered.len() as u32));
+            runs.push((s, ordinal));
         }
         Self(runs)
+    }
+
+    /// The union of several documents' runs over one document.
+    fn union<'a>(all: impl IntoIterator<Item = &'a Runs>) -> Self {
+        let mut runs: Vec<(u32, u32)> = all.into_iter().flat_map(|r| r.0.iter().copied()).collect();
+        runs.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(runs.len());
+        for (s, e) in runs {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        Self(merged)
     }
 
     /// Number of positions.
     fn len(&self) -> u64 {
         self.0.iter().map(|&(s, e)| u64::from(e - s)).sum()
+    }
+
+    /// Whether the runs are the lead of a document of `content_tokens`:
+    /// they start at its beginning and cover most of what lies up to their
+    /// end. An abridged copy shares its original's lead; a follow-up story
+    /// reuses background paragraphs from further down.
+    fn is_lead(&self, content_tokens: usize) -> bool {
+        let (Some(&(first, _)), Some(&(_, end))) = (self.0.first(), self.0.last()) else {
+            return false;
+        };
+        let slack = LEAD_SLACK.max(content_tokens as u32 / 20);
+        first <= slack && self.len() as f64 >= LEAD_DENSITY * f64::from(end)
     }
 
     /// Number of positions in both.
@@ -807,8 +970,7 @@ impl ReprintFinder {
             if edges.is_empty() {
                 break;
             }
-            let clustering =
-                Clustering::from_edges(n, &edges, self.config.keep, self.catalog.lengths());
+            let clustering = Clustering::from_edges(n, &edges, self.config.keep, &self.source_rank);
             let members: Vec<DocId> = (0..n as u32)
                 .map(DocId::from_u32)
                 .filter(|&d| active[d.as_usize()] && clustering.size(clustering.cluster_of(d)) > 1)
@@ -843,7 +1005,38 @@ impl ReprintFinder {
             }
             active = next_active;
         }
-        (Clustering::from_roots(&label, self.config.keep, self.catalog.lengths()), similarity)
+        (Clustering::from_roots(&label, self.config.keep, &self.source_rank), similarity)
+    }
+
+    /// How strongly each document is the source of its cluster, for
+    /// [`Keep::Longest`]: the representative of a reprint cluster is the
+    /// fullest version, the one the others are copies of, rather than the
+    /// longest page (a copy in heavy page furniture, or a text that quotes
+    /// pieces of the story among much of its own). A document ranks first
+    /// when its reprint edges cover most of its own text, or its lead (it
+    /// is what abridged copies were cut from), then by its own text's
+    /// length, then by its length in bytes.
+    fn source_ranks(&self) -> Vec<u64> {
+        let n = self.catalog.len();
+        let mut runs: Vec<Vec<&Runs>> = vec![Vec::new(); n];
+        for (&(a, b), [ra, rb]) in &self.covered {
+            runs[a.as_usize()].push(ra);
+            runs[b.as_usize()].push(rb);
+        }
+        (0..n)
+            .map(|d| {
+                let c = self.canonical[d].as_usize();
+                let own = self.content_tokens[c];
+                let shared = Runs::union(runs[c].iter().copied());
+                let source = 2 * shared.len() >= u64::from(own) || shared.is_lead(own as usize);
+                // Then own text, then bytes (between exact copies, the one
+                // with the most markup kept is the fullest page).
+                let bytes = self.catalog.lengths()[d].min(u64::from(u32::MAX));
+                (u64::from(source && own > 0) << 63)
+                    | (u64::from(own.min(i32::MAX as u32)) << 32)
+                    | bytes
+            })
+            .collect()
     }
 
     /// Members that are reprints of their representative must also be
@@ -1145,8 +1338,9 @@ mod tests {
             ("", "", &[], 0),
             ("xxxxxxxx", "xxxxxxxx", &[(0, 8)], 4),
             ("xxx..xxx", "xxxxxxxx", &[(0, 3), (5, 8)], 2),
-            // Boilerplate tokens (`.` in content) are not counted.
-            ("xxxxxxxx", "xx..xxxx", &[(0, 2), (4, 8)], 2),
+            // Boilerplate tokens (`.` in content) are skipped: runs are in
+            // content ordinals.
+            ("xxxxxxxx", "xx..xxxx", &[(0, 6)], 4),
             ("......xx", "xxxxxxxx", &[(6, 8)], 0),
         ];
         let flags = |s: &str| s.chars().map(|c| c == 'x').collect::<Vec<bool>>();
@@ -1159,6 +1353,28 @@ mod tests {
             assert_eq!(got.overlap(&middle), overlap, "{covered} {content}");
             assert_eq!(middle.overlap(&got), overlap, "{covered} {content}");
         }
+    }
+
+    #[test]
+    fn lead_and_union_table() {
+        // (runs, content tokens, is the lead?)
+        type Case<'a> = (&'a [(u32, u32)], usize, bool);
+        let cases: &[Case] = &[
+            (&[], 100, false),
+            (&[(0, 30)], 300, true),
+            // A new headline before the lead is allowed for.
+            (&[(12, 40)], 300, true),
+            (&[(0, 20), (26, 60)], 300, true),
+            // Background paragraphs from further down are no lead.
+            (&[(120, 200)], 300, false),
+            // Pieces scattered over the text cover too little of it.
+            (&[(0, 10), (50, 60), (100, 110)], 300, false),
+        ];
+        for &(runs, content, lead) in cases {
+            assert_eq!(Runs(runs.to_vec()).is_lead(content), lead, "{runs:?} of {content}");
+        }
+        let union = Runs::union([&Runs(vec![(0, 5), (10, 20)]), &Runs(vec![(3, 12), (30, 31)])]);
+        assert_eq!(union, Runs(vec![(0, 20), (30, 31)]));
     }
 
     /// Paragraphs of a made-up story.
@@ -1231,6 +1447,140 @@ mod tests {
             assert_eq!(of(2), of(4), "{keep:?}: story b and its copy");
             assert!(of(1) == of(0) || of(1) == of(2), "{keep:?}: the roundup joins one story");
         }
+    }
+
+    /// Unrelated filler around the documents of a test, so that the
+    /// corpus is not only the story.
+    fn with_filler(mut docs: Vec<Document>) -> Vec<Document> {
+        docs.extend(
+            (0..4).map(|i| Document::new(format!("other-{i}"), story(900 + i, 5).join("\n\n"))),
+        );
+        docs
+    }
+
+    /// Issue 14, heavy abridgement: a paper keeps only the lead of a long
+    /// wire story (about an eighth of it) under its own headline. It shares
+    /// far less than a fifth of the original, but it shares its beginning,
+    /// in order.
+    #[test]
+    fn issue14_an_abridged_copy_keeps_the_lead_and_joins_its_original() {
+        let original = story(11, 8);
+        let copy = format!("Our headline on it.\n\n{}", original[0]);
+        let docs = with_filler(vec![
+            Document::new("original", original.join("\n\n")),
+            Document::new("copy", copy),
+        ]);
+        let (result, _) = run(&docs, 1 << 30);
+        let c = &result.dedup.clustering;
+        let d = DocId::from_u32;
+        assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
+        assert!(c.is_representative(d(0)), "the original represents its cluster");
+    }
+
+    /// Issue 14: a follow-up story reuses background paragraphs from further
+    /// down an earlier story, among mostly new text: a different story.
+    #[test]
+    fn issue14_a_follow_up_reusing_background_stays_apart() {
+        let earlier = story(21, 8);
+        let mut follow_up = story(22, 5);
+        follow_up.extend_from_slice(&earlier[5..7]);
+        let docs = with_filler(vec![
+            Document::new("earlier", earlier.join("\n\n")),
+            Document::new("follow-up", follow_up.join("\n\n")),
+        ]);
+        let (result, _) = run(&docs, 1 << 30);
+        let c = &result.dedup.clustering;
+        assert_ne!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
+        assert!(!result.passages.is_empty(), "the reused paragraphs are still aligned");
+    }
+
+    /// Issue 14, the representative is the source: a copy of its first three
+    /// paragraphs and a much longer text quoting a few pieces of it. The longest text must
+    /// not represent the cluster and split the source from its copy.
+    #[test]
+    fn issue14_the_source_represents_its_cluster_and_keeps_its_copies() {
+        let source = story(31, 4);
+        let text = source.join(" ");
+        let words: Vec<&str> = text.split(' ').collect();
+        let piece = |at: usize| words[at..at + 14].join(" ");
+        let own = story(32, 12);
+        let quoting = [
+            own[..4].join("\n\n"),
+            piece(0),
+            own[4..8].join("\n\n"),
+            piece(60),
+            own[8..].join("\n\n"),
+            piece(120),
+        ]
+        .join("\n\n");
+        let docs = with_filler(vec![
+            Document::new("quoting", quoting),
+            Document::new("source", source.join("\n\n")),
+            Document::new("copy", format!("Reprinted.\n\n{}", source[..3].join("\n\n"))),
+        ]);
+        for keep in [Keep::Longest, Keep::First] {
+            let c = clusters_with(&docs, keep);
+            let d = DocId::from_u32;
+            assert_eq!(c.cluster_of(d(1)), c.cluster_of(d(2)), "{keep:?}: source and copy");
+        }
+        let c = clusters_with(&docs, Keep::Longest);
+        assert!(c.is_representative(DocId::from_u32(1)), "the source, not the longest text");
+    }
+
+    /// Issue 14, composed copies: pieces of 10 to 16 words cut from one
+    /// source, shuffled, with the writer's own sentences between them. No
+    /// piece reaches the passage length; together they make the link.
+    #[test]
+    fn issue14_pieces_cut_from_a_source_join_it() {
+        let source = story(41, 3);
+        let text = source.join(" ");
+        let words: Vec<&str> = text.split(' ').collect();
+        let own = story(42, 4);
+        let composed = [
+            own[0].clone(),
+            words[70..84].join(" "),
+            own[1].clone(),
+            words[0..12].join(" "),
+            own[2].clone(),
+            words[30..46].join(" "),
+            words[100..110].join(" "),
+            own[3].clone(),
+        ]
+        .join("\n\n");
+        let docs = with_filler(vec![
+            Document::new("source", source.join("\n\n")),
+            Document::new("composed", composed),
+        ]);
+        let (result, _) = run(&docs, 1 << 30);
+        let c = &result.dedup.clustering;
+        assert_eq!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
+        let pieces = result.passages.iter().filter(|p| p.b == DocId::from_u32(1)).count();
+        assert!(pieces >= 3, "each piece is reported as a passage: {pieces}");
+        // Fewer pieces than `min_pieces` make no link.
+        let two = [own[0].clone(), words[70..84].join(" "), own[1].clone(), words[0..12].join(" ")];
+        let docs = with_filler(vec![
+            Document::new("source", source.join("\n\n")),
+            Document::new("two-pieces", two.join("\n\n")),
+        ]);
+        let c = clusters_with(&docs, Keep::Longest);
+        assert_ne!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
+    }
+
+    /// Issue 14, light revision: the same sentences reordered, with a word
+    /// swapped here and there.
+    #[test]
+    fn issue14_a_revised_copy_with_reordered_sentences_joins() {
+        let sentences: Vec<String> = (0..12).map(|i| sentence(5100 + i, 18)).collect();
+        let mut revised = sentences.clone();
+        revised.swap(1, 7);
+        revised.swap(3, 10);
+        revised[5] = revised[5].replacen("the", "a", 1);
+        let docs = with_filler(vec![
+            Document::new("original", sentences.join(" ")),
+            Document::new("revised", revised.join(" ")),
+        ]);
+        let c = clusters_with(&docs, Keep::Longest);
+        assert_eq!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
     }
 
     /// Issue 3: a quote, or a line of furniture, shared by every story of a

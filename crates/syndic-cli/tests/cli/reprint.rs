@@ -91,7 +91,8 @@ fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
                 && sb.chars().last().unwrap().is_alphanumeric(),
             "{sa} / {sb}"
         );
-        assert!(p["words"].as_u64().unwrap() >= 20);
+        // Pieces down to 8 words count when several line up.
+        assert!(p["words"].as_u64().unwrap() >= 8, "{p}");
     }
     // No passage links 000 or 003 to anything.
     assert!(passages.iter().all(|p| !["000.txt", "003.txt"].contains(&p["a"].as_str().unwrap())
