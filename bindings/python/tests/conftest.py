@@ -14,12 +14,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 
 
+def missing_data(reason: str) -> None:
+    """Skips the test, visibly (pytest lists the reason), or fails it under
+    `CI=true`: CI must never pass without running what needs the data."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}, and CI must run this test")
+    pytest.skip(reason)
+
+
 def shared_data() -> Path:
     """`shared/data` beside the repository (CI) or at /work/shared (here)."""
     for candidate in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
         if candidate.is_dir():
             return candidate
-    pytest.skip("shared/data with the test corpora is not there")
+    missing_data("shared/data with the test corpora is not there")
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +35,7 @@ def reuters() -> Path:
     """Reuters-21578: 20,841 newswire articles with natural duplicates."""
     path = shared_data() / "reuters21578.jsonl.gz"
     if not path.exists():
-        pytest.skip(f"{path} is missing")
+        missing_data(f"{path} is missing")
     return path
 
 
@@ -51,7 +59,7 @@ def seeds() -> Path:
     """Five scraped news pages: one wire story reprinted by three sites."""
     path = shared_data() / "seeds"
     if not path.is_dir():
-        pytest.skip(f"{path} is missing")
+        missing_data(f"{path} is missing")
     return path
 
 

@@ -37,11 +37,13 @@
 //!
 //! ## When two documents are reprints
 //!
-//! Boilerplate tokens are masked out. Passages are aligned down to
-//! `min_piece_words`; one shorter than `min_passage_words` counts only when
-//! the pair has at least `min_pieces` passages. Let `shorter` and `longer`
-//! be the two documents ordered by content tokens. The pair is a **reprint
-//! edge** when the shared passages cover
+//! Boilerplate tokens are masked out, and so are templates: a passage
+//! whose figures mostly differ between the two documents is a form filled
+//! in twice, not a story reused (see `is_template`). Passages are aligned
+//! down to `min_piece_words`; one shorter than `min_passage_words` counts
+//! only when the pair has at least `min_pieces` passages. Let `shorter` and
+//! `longer` be the two documents ordered by content tokens. The pair is a
+//! **reprint edge** when the shared passages cover
 //!
 //! * at least `min_coverage` of `shorter`'s content (containment, so an
 //!   abridged copy qualifies) and either at least `min_longer_coverage` of
@@ -50,13 +52,17 @@
 //!   shape of a copy cut from the top, which a follow-up reusing background
 //!   paragraphs from further down does not have; or
 //! * in at least `min_pieces` passages, at least `min_piece_coverage` of
-//!   both documents' content: a text composed of pieces of the other.
+//!   both documents' content, or half of `min_coverage` of `shorter`'s: a
+//!   text composed of pieces of the other.
 //!
 //! ## Clusters that do not chain
 //!
-//! With [`Keep::Longest`], the representative is the **source**: the
-//! fullest version that the others are copies of (see
-//! `ReprintFinder::source_ranks`), not the longest page.
+//! Every cluster is checked against its **source**: the fullest version
+//! that the others are copies of (see `ReprintFinder::source_ranks`), not
+//! the longest page. With [`Keep::Longest`] the source is also the
+//! representative; [`Keep::First`] writes the first member as the
+//! representative instead, and each member's `similarity` stays its
+//! coverage against the source.
 //!
 //! Union-find over edges alone would let one page quoting two stories chain
 //! them into one cluster. So clusters are **checked against their
@@ -91,6 +97,14 @@ use crate::error::{Error, Result};
 use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
 use crate::hash::content_hash;
 use crate::normalize::{Normalizer, NormalizerConfig, Token, TokenUnit, Tokens};
+
+/// Default of [`ReprintConfigBuilder::min_piece_words`]; front ends show
+/// and pass it rather than writing their own.
+pub const DEFAULT_MIN_PIECE_WORDS: usize = 8;
+/// Default of [`ReprintConfigBuilder::min_pieces`].
+pub const DEFAULT_MIN_PIECES: usize = 3;
+/// Default of [`ReprintConfigBuilder::min_piece_coverage`].
+pub const DEFAULT_MIN_PIECE_COVERAGE: f64 = 0.15;
 
 /// A validated, frozen reprint configuration; see [`ReprintConfig::builder`].
 #[derive(Clone, Debug)]
@@ -186,8 +200,12 @@ impl ReprintConfig {
     fn is_reprint(&self, score: &PairScore) -> bool {
         let copy = score.coverage >= self.min_coverage
             && (score.longer_coverage >= self.min_longer_coverage || score.abridges_longer);
+        // Pieces of one source: a fair share of both texts, or half of
+        // what a copy must share of the shorter text (an answer quoting a
+        // long source in pieces).
         let composed = score.passages >= self.min_pieces as u32
-            && score.coverage.min(score.longer_coverage) >= self.min_piece_coverage;
+            && (score.coverage.min(score.longer_coverage) >= self.min_piece_coverage
+                || score.coverage >= self.min_coverage / 2.0);
         copy || composed
     }
 
@@ -232,9 +250,9 @@ impl Default for ReprintConfigBuilder {
             normalizer: NormalizerConfig::default(),
             fingerprint: FingerprintConfig::default(),
             align: AlignConfig::default(),
-            min_piece_words: 8,
-            min_pieces: 3,
-            min_piece_coverage: 0.15,
+            min_piece_words: DEFAULT_MIN_PIECE_WORDS,
+            min_pieces: DEFAULT_MIN_PIECES,
+            min_piece_coverage: DEFAULT_MIN_PIECE_COVERAGE,
             min_coverage: 0.5,
             min_longer_coverage: 0.2,
             classifier: ClassifierConfig::default(),
@@ -431,6 +449,8 @@ struct Prepared {
     /// Whether each token is content (not boilerplate).
     content: Vec<bool>,
     content_tokens: usize,
+    /// Whether each token is a figure (see [`is_template`]).
+    figure: Vec<bool>,
     /// Seeds for alignment, built once for all the document's pairs.
     seeds: SeedIndex,
 }
@@ -812,17 +832,26 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
     // A piece is a near-verbatim cut: a short passage with a few changed
     // words is as likely a stock phrase as a borrowing.
     let is_piece = |p: &Passage| p.identity() >= MIN_PIECE_IDENTITY;
-    let pieces_count =
-        found.iter().filter(|p| is_full(p) || is_piece(p)).count() >= config.min_pieces;
+    // Templates are found, and reported, but count for nothing.
+    let found: Vec<(&Passage, bool)> = found
+        .iter()
+        .filter(|p| is_full(p) || is_piece(p))
+        .map(|p| (p, is_template(pa, pb, p)))
+        .collect();
+    let pieces_count = found.iter().filter(|(_, template)| !template).count() >= config.min_pieces;
+    let reported: Vec<(&Passage, bool)> =
+        found.into_iter().filter(|&(p, _)| is_full(p) || pieces_count).collect();
     let kept: Vec<&Passage> =
-        found.iter().filter(|p| is_full(p) || (pieces_count && is_piece(p))).collect();
+        reported.iter().filter(|(_, template)| !template).map(|&(p, _)| p).collect();
     let mut covered_a = vec![false; pa.tokens.len()];
     let mut covered_b = vec![false; pb.tokens.len()];
-    let passages = kept
+    let passages = reported
         .iter()
-        .map(|p| {
-            covered_a[p.a_start..p.a_end].fill(true);
-            covered_b[p.b_start..p.b_end].fill(true);
+        .map(|&(p, template)| {
+            if !template {
+                covered_a[p.a_start..p.a_end].fill(true);
+                covered_b[p.b_start..p.b_end].fill(true);
+            }
             let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
             let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
             SharedPassage {
@@ -832,7 +861,7 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
                 b_range: (pb.tokens[p.b_start].start as usize, pb.tokens[p.b_end - 1].end as usize),
                 words: p.matches,
                 identity: p.identity(),
-                boilerplate: 2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len(),
+                boilerplate: template || 2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len(),
             }
         })
         .collect();
@@ -970,7 +999,10 @@ impl ReprintFinder {
             if edges.is_empty() {
                 break;
             }
-            let clustering = Clustering::from_edges(n, &edges, self.config.keep, &self.source_rank);
+            // Members are checked against the cluster's source whatever the
+            // keep policy: a copy of the source is never split off from it
+            // because the first member happens to quote it in pieces.
+            let clustering = Clustering::from_edges(n, &edges, Keep::Longest, &self.source_rank);
             let members: Vec<DocId> = (0..n as u32)
                 .map(DocId::from_u32)
                 .filter(|&d| active[d.as_usize()] && clustering.size(clustering.cluster_of(d)) > 1)
@@ -1005,6 +1037,8 @@ impl ReprintFinder {
             }
             active = next_active;
         }
+        // The keep policy only picks which member is written as the
+        // representative (and kept by a deduplicated output).
         (Clustering::from_roots(&label, self.config.keep, &self.source_rank), similarity)
     }
 
@@ -1161,7 +1195,7 @@ fn align_slice(
             wanted(d).then(|| {
                 let spans = spans_of(boilerplate, DocId::from_u32(d as u32));
                 config.normalizer.tokenize(&doc.text, tokens);
-                prepare(tokens, spans, config.align_for(tokens.unit()))
+                prepare(&doc.text, tokens, spans, config.align_for(tokens.unit()))
             })
         })
         .collect();
@@ -1204,7 +1238,7 @@ fn spans_of(boilerplate: &[DocBoilerplate], doc: DocId) -> &[Span] {
 }
 
 /// Tokens of a candidate document with the boilerplate mask applied.
-fn prepare(tokens: &Tokens, spans: &[Span], align: &AlignConfig) -> Prepared {
+fn prepare(text: &str, tokens: &Tokens, spans: &[Span], align: &AlignConfig) -> Prepared {
     let mut content = Vec::with_capacity(tokens.len());
     let mut span = spans.iter().peekable();
     for t in tokens.tokens() {
@@ -1215,14 +1249,62 @@ fn prepare(tokens: &Tokens, spans: &[Span], align: &AlignConfig) -> Prepared {
         content.push(!in_boilerplate);
     }
     let content_tokens = content.iter().filter(|&&c| c).count();
+    let figure = tokens.tokens().iter().map(|t| is_figure(text, t)).collect();
     Prepared {
         unit: tokens.unit(),
         tokens: tokens.tokens().to_vec(),
         hashes: tokens.hashes().to_vec(),
         content,
         content_tokens,
+        figure,
         seeds: SeedIndex::new(tokens.hashes(), align),
     }
+}
+
+/// Whether a token is a figure: digits, with the separators of amounts,
+/// dates and times (`1987`, `3.6`, `250,000`, `9/15`).
+fn is_figure(text: &str, token: &Token) -> bool {
+    let word = &text[token.start as usize..token.end as usize];
+    word.bytes().any(|c| c.is_ascii_digit())
+        && word.bytes().all(|c| c.is_ascii_digit() || b",.:/-%".contains(&c))
+}
+
+/// Figures a passage needs on each side before their agreement is judged.
+const MIN_FIGURES: usize = 3;
+
+/// Share of a passage's figures that must be the same on both sides.
+const MIN_FIGURE_AGREEMENT: f64 = 0.5;
+
+/// Whether an aligned passage is a template filled in with other figures:
+/// the same sentence frame around other amounts, rates and dates (a bond
+/// offering's terms, a weekly table, another day's market report). Such a
+/// passage is the reuse of a form, not of a story: it is reported as
+/// boilerplate and covers nothing. Copies of a story keep its figures (a
+/// correction changes one). Names are not judged: OCR-like noise garbles
+/// words far more often than figures.
+fn is_template(pa: &Prepared, pb: &Prepared, p: &Passage) -> bool {
+    let figures = |prepared: &Prepared, range: std::ops::Range<usize>| {
+        let mut hashes: Vec<u64> = range
+            .filter(|&i| prepared.figure[i] && prepared.content[i])
+            .map(|i| prepared.hashes[i])
+            .collect();
+        hashes.sort_unstable();
+        hashes
+    };
+    let (a, b) = (figures(pa, p.a_start..p.a_end), figures(pb, p.b_start..p.b_end));
+    if a.len().min(b.len()) < MIN_FIGURES {
+        return false;
+    }
+    // The size of the multiset intersection of two sorted lists.
+    let (mut i, mut j, mut same) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => (i, j, same) = (i + 1, j + 1, same + 1),
+        }
+    }
+    (same as f64) < MIN_FIGURE_AGREEMENT * a.len().max(b.len()) as f64
 }
 
 crate::passes::by_inherent_methods!(ReprintFinder, ReprintResult);
@@ -1564,6 +1646,36 @@ mod tests {
         ]);
         let c = clusters_with(&docs, Keep::Longest);
         assert_ne!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
+    }
+
+    /// Issue 14 (found reading Reuters-21578's merges): announcements made
+    /// from one template, the same sentence frame around other amounts,
+    /// rates and dates, are not reprints of each other; a copy that keeps
+    /// the figures (one corrected) is.
+    #[test]
+    fn issue14_a_template_filled_with_other_figures_is_no_reprint() {
+        let offering = |amount: &str, coupon: &str, price: &str, year: &str| {
+            format!(
+                "The company said it is offering {amount} mln dlrs of debentures due {year} \
+                 with a coupon of {coupon} pct and priced at {price} to yield {coupon} pct. \
+                 The debentures are non-callable for ten years and are rated by both agencies. \
+                 The offering is being made through a syndicate of underwriters led by the \
+                 investment bank, which said the issue was sold out within the hour to \
+                 institutional investors in the {year} market for such debt."
+            )
+        };
+        let docs = with_filler(vec![
+            Document::new("first", offering("150", "8.75", "99.25", "2017")),
+            Document::new("other", offering("200", "9.10", "98.60", "2012")),
+            Document::new("corrected", offering("150", "8.75", "99.35", "2017")),
+        ]);
+        let (result, _) = run(&docs, 1 << 30);
+        let c = &result.dedup.clustering;
+        let d = DocId::from_u32;
+        assert_ne!(c.cluster_of(d(0)), c.cluster_of(d(1)), "other figures: another offering");
+        assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(2)), "one figure corrected: a copy");
+        let template = result.passages.iter().find(|p| (p.a, p.b) == (d(0), d(1)));
+        assert!(template.is_some_and(|p| p.boilerplate), "reported, as boilerplate");
     }
 
     /// Issue 14, light revision: the same sentences reordered, with a word

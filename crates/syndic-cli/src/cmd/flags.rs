@@ -6,7 +6,7 @@ use clap::ArgMatches;
 use syndic::cluster::Keep;
 use syndic::dedup::{DedupConfig, Mode};
 use syndic::fingerprint::FingerprintConfig;
-use syndic::reprint::ReprintConfig;
+use syndic::reprint::{self, ReprintConfig};
 use syndic::sketch::SketchMethod;
 use syndic::verify::VerifyMethod;
 
@@ -60,6 +60,18 @@ pub struct ReprintArgs {
     /// Shortest shared passage, in words.
     #[arg(long, default_value_t = 25)]
     pub min_passage_words: usize,
+    /// Shortest piece, in words, that counts (and is reported) when at
+    /// least --min-pieces passages of a pair line up: text cut and pasted
+    /// from a source in sentences and half-sentences.
+    #[arg(long, default_value_t = reprint::DEFAULT_MIN_PIECE_WORDS)]
+    pub min_piece_words: usize,
+    /// How many shared passages of a pair make its pieces count.
+    #[arg(long, default_value_t = reprint::DEFAULT_MIN_PIECES)]
+    pub min_pieces: usize,
+    /// Share of each document's own text that at least --min-pieces
+    /// passages must cover for a text composed of pieces of another.
+    #[arg(long, default_value_t = reprint::DEFAULT_MIN_PIECE_COVERAGE)]
+    pub min_piece_coverage: f64,
     /// Share of the shorter document's own text (boilerplate excluded) that
     /// shared passages must cover for a reprint.
     #[arg(long, default_value_t = 0.5)]
@@ -109,6 +121,9 @@ impl ReprintArgs {
     pub fn config(&self, keep: Keep) -> syndic::Result<ReprintConfig> {
         ReprintConfig::builder()
             .min_passage_words(self.min_passage_words)
+            .min_piece_words(self.min_piece_words)
+            .min_pieces(self.min_pieces)
+            .min_piece_coverage(self.min_piece_coverage)
             .min_coverage(self.min_coverage)
             .min_longer_coverage(self.min_longer_coverage)
             .boilerplate_min_docs(self.boilerplate_min_docs)
@@ -139,6 +154,9 @@ const MINHASH_FLAGS: &[&str] = &[
 /// The flags of [`ReprintArgs`], by clap id: used by the reprint mode only.
 const REPRINT_FLAGS: &[&str] = &[
     "min_passage_words",
+    "min_piece_words",
+    "min_pieces",
+    "min_piece_coverage",
     "min_coverage",
     "min_longer_coverage",
     "boilerplate_min_docs",
