@@ -832,28 +832,37 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
     // A piece is a near-verbatim cut: a short passage with a few changed
     // words is as likely a stock phrase as a borrowing.
     let is_piece = |p: &Passage| p.identity() >= MIN_PIECE_IDENTITY;
-    // Templates are found, and reported, but count for nothing.
-    let found: Vec<(&Passage, bool)> = found
+    // A template (see `is_template`) is found and reported, as boilerplate,
+    // but covers nothing. A passage mostly in either document's boilerplate
+    // is reported as such and covers the content it holds, but a pair whose
+    // passages are all such (shared furniture around a few words) shares no
+    // text of its own.
+    let in_boilerplate = |p: &Passage| {
+        let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
+        let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
+        2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len()
+    };
+    let found: Vec<(&Passage, bool, bool)> = found
         .iter()
         .filter(|p| is_full(p) || is_piece(p))
-        .map(|p| (p, is_template(pa, pb, p)))
+        .map(|p| (p, is_template(pa, pb, p), in_boilerplate(p)))
         .collect();
-    let pieces_count = found.iter().filter(|(_, template)| !template).count() >= config.min_pieces;
-    let reported: Vec<(&Passage, bool)> =
-        found.into_iter().filter(|&(p, _)| is_full(p) || pieces_count).collect();
+    let pieces_count =
+        found.iter().filter(|(_, template, _)| !template).count() >= config.min_pieces;
+    let reported: Vec<(&Passage, bool, bool)> =
+        found.into_iter().filter(|&(p, _, _)| is_full(p) || pieces_count).collect();
     let kept: Vec<&Passage> =
-        reported.iter().filter(|(_, template)| !template).map(|&(p, _)| p).collect();
+        reported.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
+    let own_text = reported.iter().any(|&(_, template, boilerplate)| !template && !boilerplate);
     let mut covered_a = vec![false; pa.tokens.len()];
     let mut covered_b = vec![false; pb.tokens.len()];
     let passages = reported
         .iter()
-        .map(|&(p, template)| {
-            if !template {
+        .map(|&(p, template, boilerplate)| {
+            if !template && own_text {
                 covered_a[p.a_start..p.a_end].fill(true);
                 covered_b[p.b_start..p.b_end].fill(true);
             }
-            let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
-            let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
             SharedPassage {
                 a,
                 b,
@@ -861,7 +870,7 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
                 b_range: (pb.tokens[p.b_start].start as usize, pb.tokens[p.b_end - 1].end as usize),
                 words: p.matches,
                 identity: p.identity(),
-                boilerplate: template || 2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len(),
+                boilerplate: template || boilerplate,
             }
         })
         .collect();
@@ -1270,7 +1279,7 @@ fn is_figure(text: &str, token: &Token) -> bool {
 }
 
 /// Figures a passage needs on each side before their agreement is judged.
-const MIN_FIGURES: usize = 3;
+const MIN_FIGURES: usize = 2;
 
 /// Share of a passage's figures that must be the same on both sides.
 const MIN_FIGURE_AGREEMENT: f64 = 0.5;
