@@ -106,6 +106,33 @@ pub const DEFAULT_MIN_PIECES: usize = 3;
 /// Default of [`ReprintConfigBuilder::min_piece_coverage`].
 pub const DEFAULT_MIN_PIECE_COVERAGE: f64 = 0.15;
 
+/// What becomes of follow-ups: later stories that reuse background
+/// paragraphs of an earlier one among mostly new text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUps {
+    /// Follow-ups are other stories: their pairs are no reprints.
+    #[default]
+    Separate,
+    /// Follow-ups join the story they reuse: a pair sharing at least one
+    /// full passage that covers `min_piece_coverage` of the shorter
+    /// document is an edge (story chains, for a news desk).
+    Join,
+}
+
+impl std::str::FromStr for FollowUps {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "separate" => Ok(FollowUps::Separate),
+            "join" => Ok(FollowUps::Join),
+            other => Err(Error::Config(format!(
+                "unknown follow-up policy `{other}` (expected separate or join)"
+            ))),
+        }
+    }
+}
+
 /// A validated, frozen reprint configuration; see [`ReprintConfig::builder`].
 #[derive(Clone, Debug)]
 pub struct ReprintConfig {
@@ -123,6 +150,7 @@ pub struct ReprintConfig {
     min_piece_coverage: f64,
     min_coverage: f64,
     min_longer_coverage: f64,
+    follow_ups: FollowUps,
     classifier: ClassifierConfig,
     boilerplate_min_docs: usize,
     boilerplate_min_site_docs: usize,
@@ -185,6 +213,7 @@ impl ReprintConfig {
             "min_piece_words": self.piece_align.min_tokens,
             "min_pieces": self.min_pieces,
             "min_piece_coverage": self.min_piece_coverage,
+            "follow_ups": self.follow_ups,
             "min_identity": self.align.min_identity,
             "min_coverage": self.min_coverage,
             "min_longer_coverage": self.min_longer_coverage,
@@ -206,7 +235,11 @@ impl ReprintConfig {
         let composed = score.passages >= self.min_pieces as u32
             && (score.coverage.min(score.longer_coverage) >= self.min_piece_coverage
                 || score.coverage >= self.min_coverage / 2.0);
-        copy || composed
+        // A follow-up shares at least one full passage of background.
+        let follow_up = self.follow_ups == FollowUps::Join
+            && score.full_passages > 0
+            && score.coverage >= self.min_piece_coverage;
+        copy || composed || follow_up
     }
 
     /// The settings passages are reported and counted by.
@@ -237,6 +270,7 @@ pub struct ReprintConfigBuilder {
     min_piece_coverage: f64,
     min_coverage: f64,
     min_longer_coverage: f64,
+    follow_ups: FollowUps,
     classifier: ClassifierConfig,
     boilerplate_min_docs: usize,
     boilerplate_min_site_docs: usize,
@@ -253,6 +287,7 @@ impl Default for ReprintConfigBuilder {
             min_piece_words: DEFAULT_MIN_PIECE_WORDS,
             min_pieces: DEFAULT_MIN_PIECES,
             min_piece_coverage: DEFAULT_MIN_PIECE_COVERAGE,
+            follow_ups: FollowUps::Separate,
             min_coverage: 0.5,
             min_longer_coverage: 0.2,
             classifier: ClassifierConfig::default(),
@@ -288,6 +323,12 @@ impl ReprintConfigBuilder {
     /// of pieces of the other (default 0.15).
     pub fn min_piece_coverage(mut self, c: f64) -> Self {
         self.min_piece_coverage = c;
+        self
+    }
+    /// Whether follow-ups join the story they reuse (default: they stay
+    /// separate).
+    pub fn follow_ups(mut self, policy: FollowUps) -> Self {
+        self.follow_ups = policy;
         self
     }
     /// Share of the shorter document's content that shared passages must
@@ -387,6 +428,7 @@ impl ReprintConfigBuilder {
             char_piece_align,
             min_pieces: self.min_pieces,
             min_piece_coverage: self.min_piece_coverage,
+            follow_ups: self.follow_ups,
             min_coverage: self.min_coverage,
             min_longer_coverage: self.min_longer_coverage,
             classifier: self.classifier,
@@ -475,6 +517,8 @@ struct PairScore {
     content_tokens: [u32; 2],
     /// Shared passages counted.
     passages: u32,
+    /// Those of them that are full passages, not pieces.
+    full_passages: u32,
 }
 
 /// Drives the reprint mode; see the module docs.
@@ -893,6 +937,7 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
         abridges_longer: in_order && longer.0.is_lead(longer.1.content_tokens),
         content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
         passages: kept.len() as u32,
+        full_passages: kept.iter().filter(|p| is_full(p)).count() as u32,
     };
     (passages, score, covered)
 }
@@ -1616,6 +1661,25 @@ mod tests {
         }
         let c = clusters_with(&docs, Keep::Longest);
         assert!(c.is_representative(DocId::from_u32(1)), "the source, not the longest text");
+    }
+
+    /// Issue 14: a user who wants story chains can have follow-ups join the
+    /// story they reuse; by default they stay apart.
+    #[test]
+    fn issue14_follow_ups_join_only_when_asked() {
+        let earlier = story(21, 8);
+        let mut follow_up = story(22, 5);
+        follow_up.extend_from_slice(&earlier[5..7]);
+        let docs = with_filler(vec![
+            Document::new("earlier", earlier.join("\n\n")),
+            Document::new("follow-up", follow_up.join("\n\n")),
+        ]);
+        let d = DocId::from_u32;
+        for (policy, together) in [(FollowUps::Separate, false), (FollowUps::Join, true)] {
+            let (result, _) = run_with(ReprintConfig::builder().follow_ups(policy), &docs);
+            let c = &result.dedup.clustering;
+            assert_eq!(c.cluster_of(d(0)) == c.cluster_of(d(1)), together, "{policy:?}");
+        }
     }
 
     /// Issue 14, composed copies: pieces of 10 to 16 words cut from one

@@ -6,7 +6,7 @@ use clap::ArgMatches;
 use syndic::cluster::Keep;
 use syndic::dedup::{DedupConfig, Mode};
 use syndic::fingerprint::FingerprintConfig;
-use syndic::reprint::{self, ReprintConfig};
+use syndic::reprint::{self, FollowUps, ReprintConfig};
 use syndic::sketch::SketchMethod;
 use syndic::verify::VerifyMethod;
 
@@ -72,6 +72,11 @@ pub struct ReprintArgs {
     /// passages must cover for a text composed of pieces of another.
     #[arg(long, default_value_t = reprint::DEFAULT_MIN_PIECE_COVERAGE)]
     pub min_piece_coverage: f64,
+    /// Follow-ups (later stories reusing background paragraphs of an earlier
+    /// one among mostly new text): separate, other stories; or join, linked
+    /// to the story they reuse by one shared full passage.
+    #[arg(long, default_value = "separate", value_name = "POLICY")]
+    pub follow_ups: FollowUps,
     /// Share of the shorter document's own text (boilerplate excluded) that
     /// shared passages must cover for a reprint.
     #[arg(long, default_value_t = 0.5)]
@@ -124,6 +129,7 @@ impl ReprintArgs {
             .min_piece_words(self.min_piece_words)
             .min_pieces(self.min_pieces)
             .min_piece_coverage(self.min_piece_coverage)
+            .follow_ups(self.follow_ups)
             .min_coverage(self.min_coverage)
             .min_longer_coverage(self.min_longer_coverage)
             .boilerplate_min_docs(self.boilerplate_min_docs)
@@ -157,6 +163,7 @@ const REPRINT_FLAGS: &[&str] = &[
     "min_piece_words",
     "min_pieces",
     "min_piece_coverage",
+    "follow_ups",
     "min_coverage",
     "min_longer_coverage",
     "boilerplate_min_docs",
