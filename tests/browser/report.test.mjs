@@ -67,7 +67,15 @@ after(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('the seed wire story shows as one cluster of three pages', { timeout: 120_000 }, async () => {
+// The seed pages are read from ../shared/data, never copied into the
+// project: without them the test is skipped (listed as such), except under
+// CI=true, where it must run.
+const seedsMissing =
+  !fs.existsSync(path.join(root, '../shared/data/seeds')) && process.env.CI !== 'true'
+    ? `${path.join(root, '../shared/data/seeds')} is absent`
+    : false;
+
+test('the seed wire story shows as one cluster of three pages', { timeout: 120_000, skip: seedsMissing }, async () => {
   const url = report(seedsRun, path.join(work, 'seeds.html'));
   const { page, problems } = await open(url);
 
