@@ -38,7 +38,7 @@ from scipy.sparse import csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 
 WORD = re.compile(r"\w+")
-DERIVED = ["reprint", "abridged", "composed", "revised"]
+DERIVED = ["reprint", "abridged", "composed", "revised", "excerpt"]
 CLASSES = ["source"] + DERIVED + ["followup", "negative"]
 
 

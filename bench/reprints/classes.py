@@ -64,8 +64,8 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate as g  # noqa: E402
 
-CLASSES = ["source", "reprint", "abridged", "composed", "revised", "followup", "negative"]
-DERIVED = [("reprint", 0.30), ("abridged", 0.25), ("composed", 0.20), ("revised", 0.25)]
+CLASSES = ["source", "reprint", "abridged", "composed", "revised", "excerpt", "followup", "negative"]
+DERIVED = [("reprint", 0.25), ("abridged", 0.20), ("composed", 0.20), ("revised", 0.20), ("excerpt", 0.15)]
 
 # General-purpose synonyms for the revised class (news and fiction alike).
 SYNONYMS = {
@@ -387,6 +387,35 @@ def make_revised(site, title, body, headlines, rng):
     return text, ops
 
 
+def make_excerpt(site, title, body, headlines, rng, filler):
+    """A stretch of 15-40 % of the source's sentences from anywhere but its
+    lead, lightly revised half the time, with a sentence of the writer's own
+    before or after it half the time: a short answer or note reusing part
+    of a longer text. None for sources too short to have such a stretch."""
+    sents = [s for para in body for s in sentences(para)]
+    total = sum(len(x.split()) for x in sents)
+    want = rng.uniform(0.15, 0.40) * total
+    if total < 150 or len(sents) < 4:
+        return None
+    start = rng.randint(1, len(sents) - 2)
+    stretch, words = [], 0
+    for sent in sents[start:]:
+        if words >= want:
+            break
+        stretch.append(sent)
+        words += len(sent.split())
+    if words < 30:
+        return None
+    revised = rng.random() < 0.5
+    if revised:
+        stretch = [swap_synonyms(drop_clause(x, rng) if rng.random() < 0.3 else x, rng)[0] for x in stretch]
+    own = filler.take(1) if rng.random() < 0.5 else []
+    paras = own + [" ".join(stretch)] if rng.random() < 0.5 else [" ".join(stretch)] + own
+    text = wrap_or_plain(site, g.retitle(title, rng), paras, headlines, rng, 0.3)
+    return text, {"excerpt_words": words, "source_share": round(words / total, 3), "revised": revised,
+                  "own_sentences": len(own), "from_sentence": start}
+
+
 def make_followup(site, story, new, headlines, rng):
     """`new` (an article used nowhere else) with 1-3 consecutive background
     paragraphs of `story` (not its lead) inserted after its own lead; None
@@ -457,6 +486,11 @@ def main():
                 text, meta = make_abridged(site, story["title"], story["body"], headlines, rng)
             elif cls == "composed":
                 text, meta = make_composed(site, story["title"], story["body"], headlines, rng, filler)
+            elif cls == "excerpt":
+                made = make_excerpt(site, story["title"], story["body"], headlines, rng, filler)
+                if made is None:
+                    continue
+                text, meta = made
             else:
                 text, meta = make_revised(site, story["title"], story["body"], headlines, rng)
             add(f"{site[0]}/{sid}", site[0], text, cluster, cls, src, **meta)

@@ -61,7 +61,7 @@ def pct(x):
 
 
 def table(results):
-    head = ("| method | ARI | pair P | pair R | clusters | reprint | abridged | composed | revised "
+    head = ("| method | ARI | pair P | pair R | clusters | reprint | abridged | composed | revised | excerpt "
             "| followup with story | followup wrong | negative wrong | s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for name in SHOWN:
@@ -157,7 +157,7 @@ def main():
                kept_table(results), ""]
     report["total_s"] = round(time.time() - started, 1)
     md.insert(0, "Per-class columns are percentages: recall (in the source's predicted cluster) for reprint, "
-                 "abridged, composed, revised; for followups, the share in the cluster of the story they "
+                 "abridged, composed, revised, excerpt; for followups, the share in the cluster of the story they "
                  "borrow from, and the share merged with any other gold cluster; for negatives, the share "
                  "merged with any other gold cluster. s = seconds of the method's run (2 vCPU).\n")
     os.makedirs(args.work, exist_ok=True)

@@ -2,22 +2,36 @@
 //! by Python, or files read by the core's readers, streamed batch by batch
 //! in corpus order as the CLI streams them, with the GIL released while a
 //! batch is read or processed and Ctrl-C checked between batches.
+//!
+//! Record batches get the checks the core's readers make of file records
+//! (a missing text, a record over `max_doc_bytes`, an invalid or duplicate
+//! id, an empty text), with the same [`RecordProblem`] kinds, and the same
+//! `skip_bad_records` behaviour: count and pass over, or stop with a
+//! `BadRecordError` naming the row.
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use pyo3::prelude::*;
+use rayon::ThreadPool;
+use syndic::doc::check_id;
 use syndic::passes::CorpusPasses;
 use syndic::read::{
     resolve_inputs, CorpusReader, Format, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS,
 };
-use syndic::{Document, Origin};
+use syndic::{Document, Error, Location, Origin, RecordProblem};
 
 use crate::arrow::{PyBatch, Strings};
 use crate::errors::{config_error, OrRaise};
 
-/// How files are read; mirrors the CLI's input flags.
+/// The path that errors about in-memory records name.
+pub const IN_MEMORY: &str = "<data>";
+
+/// How files are read; mirrors the CLI's input flags. `max_doc_bytes` and
+/// `skip_bad_records` apply to record batches too, and the field names
+/// name their columns in messages.
 #[derive(Clone, Debug)]
 pub struct FileOptions {
     pub format: Option<String>,
@@ -28,13 +42,23 @@ pub struct FileOptions {
     pub skip_bad_records: bool,
 }
 
-/// A corpus to stream.
-pub enum Corpus {
+/// Where the documents come from.
+pub enum Source {
     /// Record batches with a `text` column and optional `id` and `site`
-    /// columns (ids default to positions).
-    Arrow(Vec<RecordBatch>),
+    /// columns (ids default to positions), checked as file records are.
+    Arrow(Vec<RecordBatch>, FileOptions),
     /// Files, sorted by path as the CLI sorts them.
     Files(Inputs, ReadOptions),
+}
+
+/// A corpus to stream, with the thread pool its stages run in and the
+/// Python callable told of progress.
+pub struct Corpus {
+    source: Source,
+    pool: Option<ThreadPool>,
+    progress: Option<Py<PyAny>>,
+    /// Passes started so far (1-based in progress reports).
+    passes: Cell<u32>,
 }
 
 /// What one pass read, for the stats of a run.
@@ -46,26 +70,46 @@ pub struct ReadReport {
 
 impl Corpus {
     /// The corpus of either record batches or paths (exactly one given).
+    /// `threads` sizes the pool the stages run in (`None`: rayon's global
+    /// pool, one thread per core); `progress`, when given, is called with
+    /// `(pass, documents)` after every batch.
     pub fn new(
         batches: Option<Vec<PyBatch>>,
         paths: Option<Vec<PathBuf>>,
         files: FileOptions,
+        threads: Option<usize>,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<Corpus> {
-        match (batches, paths) {
+        if files.max_doc_bytes == 0 {
+            return Err(config_error("max_doc_bytes must be at least 1"));
+        }
+        let pool = match threads {
+            None => None,
+            Some(0) => return Err(config_error("threads must be at least 1 (or None: all cores)")),
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| config_error(format!("cannot start {n} threads: {e}")))?,
+            ),
+        };
+        let source = match (batches, paths) {
             (Some(batches), None) => {
                 let batches: Vec<RecordBatch> = batches.into_iter().map(|b| b.0).collect();
                 for batch in &batches {
                     let Some(text) = batch.column_by_name("text") else {
                         return Err(config_error("record batches need a `text` column"));
                     };
-                    Strings::new(text.as_ref(), "text")?;
-                    for name in ["id", "site"] {
+                    Strings::new(text.as_ref(), &files.text_field)?;
+                    for (name, field) in
+                        [("id", Some(&files.id_field)), ("site", files.site_field.as_ref())]
+                    {
                         if let Some(column) = batch.column_by_name(name) {
-                            Strings::new(column.as_ref(), name)?;
+                            Strings::new(column.as_ref(), field.map_or(name, String::as_str))?;
                         }
                     }
                 }
-                Ok(Corpus::Arrow(batches))
+                Source::Arrow(batches, files)
             }
             (None, Some(paths)) => {
                 let format =
@@ -80,9 +124,18 @@ impl Corpus {
                 };
                 opts.validate().or_raise()?;
                 let inputs = resolve_inputs(&paths, &opts).or_raise()?;
-                Ok(Corpus::Files(inputs, opts))
+                Source::Files(inputs, opts)
             }
-            _ => Err(config_error("give either record batches or paths")),
+            _ => return Err(config_error("give either record batches or paths")),
+        };
+        Ok(Corpus { source, pool, progress, passes: Cell::new(0) })
+    }
+
+    /// Runs `work` with the GIL released, in the corpus's thread pool.
+    pub fn run<T: Send>(&self, py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
+        match &self.pool {
+            Some(pool) => py.detach(|| pool.install(work)),
+            None => py.detach(work),
         }
     }
 
@@ -94,7 +147,7 @@ impl Corpus {
         stage: &mut S,
     ) -> PyResult<ReadReport> {
         let report = self.for_each_batch(py, |docs| stage.add_batch(docs))?;
-        py.detach(|| stage.plan());
+        self.run(py, || stage.plan());
         while stage.pending_passes() > 0 {
             self.for_each_batch(py, |docs| stage.second_pass_batch(docs))?;
         }
@@ -107,22 +160,29 @@ impl Corpus {
         py: Python<'_>,
         mut each: impl FnMut(&[Document]) -> syndic::Result<()> + Send,
     ) -> PyResult<ReadReport> {
+        let pass = self.passes.get() + 1;
+        self.passes.set(pass);
         let mut report = ReadReport::default();
-        match self {
-            Corpus::Arrow(batches) => {
+        match &self.source {
+            Source::Arrow(batches, opts) => {
+                let mut checks = RecordChecks::new(opts);
                 let mut record = 0u64;
                 for batch in batches {
                     for start in (0..batch.num_rows()).step_by(BATCH_DOCS) {
                         py.check_signals()?;
                         let len = BATCH_DOCS.min(batch.num_rows() - start);
-                        let docs = py.detach(|| documents(&batch.slice(start, len), record))?;
+                        let slice = batch.slice(start, len);
+                        let docs =
+                            py.detach(|| checks.documents(&slice, record)).map_err(|e| e.0)?;
                         record += len as u64;
-                        report.documents += len as u64;
-                        py.detach(|| each(&docs)).or_raise()?;
+                        report.documents += docs.len() as u64;
+                        self.run(py, || each(&docs)).or_raise()?;
+                        self.report(py, pass, report.documents)?;
                     }
                 }
+                report.skipped = checks.skipped;
             }
-            Corpus::Files(inputs, opts) => {
+            Source::Files(inputs, opts) => {
                 let mut reader = CorpusReader::new(inputs, opts);
                 loop {
                     py.check_signals()?;
@@ -130,39 +190,106 @@ impl Corpus {
                         py.detach(|| reader.next_batch(BATCH_DOCS, BATCH_BYTES)).or_raise()?;
                     let Some(docs) = batch else { break };
                     report.documents += docs.len() as u64;
-                    py.detach(|| each(&docs)).or_raise()?;
+                    self.run(py, || each(&docs)).or_raise()?;
+                    self.report(py, pass, report.documents)?;
                 }
                 report.skipped = reader.skipped().clone();
             }
         }
         Ok(report)
     }
+
+    fn report(&self, py: Python<'_>, pass: u32, documents: u64) -> PyResult<()> {
+        if let Some(progress) = &self.progress {
+            progress.call1(py, (pass, documents))?;
+        }
+        Ok(())
+    }
 }
 
-/// The documents of one record batch, the first being corpus record
-/// `first`. Texts are copied here, one batch at a time: the core's stages
-/// take owned [`Document`]s.
-fn documents(batch: &RecordBatch, first: u64) -> PyResult<Vec<Document>> {
-    let column =
-        |name| batch.column_by_name(name).map(|c| Strings::new(c.as_ref(), name)).transpose();
-    let texts =
-        column("text")?.ok_or_else(|| config_error("record batches need a `text` column"))?;
-    let ids = column("id")?;
-    let sites = column("site")?;
-    (0..batch.num_rows())
-        .map(|i| {
+/// A Python error made without the GIL, carried out of `detach`.
+struct Raised(PyErr);
+
+impl From<PyErr> for Raised {
+    fn from(err: PyErr) -> Self {
+        Raised(err)
+    }
+}
+
+/// The checks of one pass over record batches: those of the core's
+/// `CorpusReader` (missing field, too large, invalid id, empty document,
+/// duplicate id), with skip mode's counts.
+struct RecordChecks<'a> {
+    opts: &'a FileOptions,
+    seen_ids: HashSet<String>,
+    skipped: BTreeMap<String, u64>,
+}
+
+impl<'a> RecordChecks<'a> {
+    fn new(opts: &'a FileOptions) -> Self {
+        Self { opts, seen_ids: HashSet::new(), skipped: BTreeMap::new() }
+    }
+
+    /// The good documents of one record batch, the first row being corpus
+    /// record `first`. Texts are copied here, one batch at a time: the
+    /// core's stages take owned [`Document`]s.
+    fn documents(&mut self, batch: &RecordBatch, first: u64) -> Result<Vec<Document>, Raised> {
+        let column = |name: &str, what: &str| {
+            batch.column_by_name(name).map(|c| Strings::new(c.as_ref(), what)).transpose()
+        };
+        let texts = column("text", &self.opts.text_field)?
+            .ok_or_else(|| config_error("record batches need a `text` column"))?;
+        let ids = column("id", &self.opts.id_field)?;
+        let sites = column("site", "site")?;
+        let mut docs = Vec::with_capacity(batch.num_rows());
+        for i in 0..batch.num_rows() {
             let record = first + i as u64;
-            let null = |what: &str| config_error(format!("{what} of record {record} is null"));
             let id = match &ids {
-                Some(ids) => ids.get(i).ok_or_else(|| null("id"))?.to_owned(),
-                None => record.to_string(),
+                Some(ids) => ids.get(i).map(str::to_owned),
+                None => Some(record.to_string()),
             };
-            Ok(Document {
-                id,
-                text: texts.get(i).ok_or_else(|| null("text"))?.to_owned(),
-                site: sites.as_ref().and_then(|s| s.get(i)).map(str::to_owned),
-                origin: Origin { input: 0, record },
-            })
-        })
-        .collect()
+            match self.check(id, texts.get(i)) {
+                Ok((id, text)) => docs.push(Document {
+                    id,
+                    text: text.to_owned(),
+                    site: sites.as_ref().and_then(|s| s.get(i)).map(str::to_owned),
+                    origin: Origin { input: 0, record },
+                }),
+                Err(problem) if self.opts.skip_bad_records => {
+                    *self.skipped.entry(problem.kind().to_owned()).or_default() += 1;
+                }
+                Err(problem) => {
+                    let err = Error::bad_record(Location::record(IN_MEMORY, record), problem);
+                    return Err(Raised(crate::errors::to_py_err(err)));
+                }
+            }
+        }
+        Ok(docs)
+    }
+
+    /// The record's id and text, or what is wrong with it, checked in the
+    /// order the core's readers check.
+    fn check<'t>(
+        &mut self,
+        id: Option<String>,
+        text: Option<&'t str>,
+    ) -> Result<(String, &'t str), RecordProblem> {
+        let missing = |field: &String| RecordProblem::MissingField(field.clone());
+        let id = id.ok_or_else(|| missing(&self.opts.id_field))?;
+        let text = text.ok_or_else(|| missing(&self.opts.text_field))?;
+        let limit = self.opts.max_doc_bytes;
+        if text.len() as u64 > limit {
+            return Err(RecordProblem::TooLarge { size: text.len() as u64, limit });
+        }
+        check_id(&id).map_err(RecordProblem::InvalidId)?;
+        if text.trim().is_empty() {
+            return Err(RecordProblem::EmptyDocument);
+        }
+        // Only good records claim their id, as in the core's reader.
+        if self.seen_ids.contains(&id) {
+            return Err(RecordProblem::DuplicateId(id));
+        }
+        self.seen_ids.insert(id.clone());
+        Ok((id, text))
+    }
 }

@@ -62,6 +62,15 @@ pub struct ReprintArgs {
     align_memory_mb: u64,
 }
 
+/// How a run runs: the size of its thread pool (`None`: all cores) and
+/// the callable told `(pass, documents)` after every batch.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct RunArgs {
+    threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
+}
+
 impl DedupArgs {
     fn config(&self) -> syndic::Result<DedupConfig> {
         let mut builder = DedupConfig::builder()
@@ -86,6 +95,9 @@ impl DedupArgs {
 
 impl ReprintArgs {
     fn config(&self, keep: Keep) -> syndic::Result<ReprintConfig> {
+        if self.min_passage_words == 0 {
+            return Err(syndic::Error::Config("min_passage_words must be at least 1".into()));
+        }
         ReprintConfig::builder()
             .min_passage_words(self.min_passage_words)
             .min_coverage(self.min_coverage)
@@ -103,6 +115,7 @@ fn corpus(
     batches: Option<Vec<PyBatch>>,
     paths: Option<Vec<PathBuf>>,
     read: ReadArgs,
+    run: RunArgs,
 ) -> PyResult<Corpus> {
     let files = FileOptions {
         format: read.format,
@@ -112,7 +125,7 @@ fn corpus(
         max_doc_bytes: read.max_doc_bytes,
         skip_bad_records: read.skip_bad_records,
     };
-    Corpus::new(batches, paths, files)
+    Corpus::new(batches, paths, files, run.threads, run.progress)
 }
 
 /// The validated configuration of a dedup run, as `summary.json` records
@@ -128,7 +141,7 @@ type RunOutput<'py> = (PyBatch, PyBatch, Option<PyBatch>, Option<PyBatch>, Bound
 
 /// A dedup run over record batches or files.
 #[pyfunction]
-#[pyo3(signature = (batches, paths, *, read, options, reprint))]
+#[pyo3(signature = (batches, paths, *, read, options, reprint, run))]
 pub fn dedup(
     py: Python<'_>,
     batches: Option<Vec<PyBatch>>,
@@ -136,8 +149,9 @@ pub fn dedup(
     read: ReadArgs,
     options: DedupArgs,
     reprint: ReprintArgs,
+    run: RunArgs,
 ) -> PyResult<RunOutput<'_>> {
-    let corpus = corpus(batches, paths, read)?;
+    let corpus = corpus(batches, paths, read, run)?;
     let config = options.config().or_raise()?;
     if config.mode() == Mode::Reprint {
         let config = reprint.config(config.keep()).or_raise()?;
@@ -147,14 +161,14 @@ pub fn dedup(
     let mut deduper = Deduper::new(config);
     let report = corpus.drive(py, &mut deduper)?;
     let ids = deduper.catalog().ids().to_vec();
-    let result = py.detach(|| deduper.finish()).or_raise()?;
+    let result = corpus.run(py, || deduper.finish()).or_raise()?;
     let stats = stats(&result, &report, params, None);
     Ok((clusters(&result, &ids)?, pairs(&result, &ids)?, None, None, json_to_py(py, &stats)?))
 }
 
 /// Shared passages and boilerplate of a corpus (the reprint pipeline).
 #[pyfunction]
-#[pyo3(signature = (batches, paths, *, read, reprint, keep))]
+#[pyo3(signature = (batches, paths, *, read, reprint, keep, run))]
 pub fn passages<'py>(
     py: Python<'py>,
     batches: Option<Vec<PyBatch>>,
@@ -162,8 +176,9 @@ pub fn passages<'py>(
     read: ReadArgs,
     reprint: ReprintArgs,
     keep: &str,
+    run: RunArgs,
 ) -> PyResult<RunOutput<'py>> {
-    let corpus = corpus(batches, paths, read)?;
+    let corpus = corpus(batches, paths, read, run)?;
     let config = reprint.config(keep.parse().or_raise()?).or_raise()?;
     run_reprint(py, &corpus, config)
 }
@@ -177,7 +192,7 @@ fn run_reprint<'py>(
     let mut finder = ReprintFinder::new(config);
     let report = corpus.drive(py, &mut finder)?;
     let ids = finder.catalog().ids().to_vec();
-    let result = py.detach(|| finder.finish()).or_raise()?;
+    let result = corpus.run(py, || finder.finish()).or_raise()?;
     let extra = serde_json::json!({
         "passages": result.passages.len(),
         "boilerplate_bytes": result.boilerplate_bytes,
@@ -196,7 +211,7 @@ fn run_reprint<'py>(
 /// passages (and exact copies) already seen earlier in the corpus: what
 /// `syndic clean` writes, as `id`, `text` and `removed_bytes`.
 #[pyfunction]
-#[pyo3(signature = (batches, paths, *, read, reprint, drop_repeated))]
+#[pyo3(signature = (batches, paths, *, read, reprint, drop_repeated, run))]
 pub fn clean(
     py: Python<'_>,
     batches: Option<Vec<PyBatch>>,
@@ -204,11 +219,12 @@ pub fn clean(
     read: ReadArgs,
     reprint: ReprintArgs,
     drop_repeated: bool,
+    run: RunArgs,
 ) -> PyResult<PyBatch> {
-    let corpus = corpus(batches, paths, read)?;
+    let corpus = corpus(batches, paths, read, run)?;
     let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
     corpus.drive(py, &mut cleaner)?;
-    let cuts = py.detach(|| cleaner.finish()).or_raise()?;
+    let cuts = corpus.run(py, || cleaner.finish()).or_raise()?;
     let mut rows: Vec<(String, String, u64)> = Vec::new();
     corpus.for_each_batch(py, |docs| {
         for doc in docs {

@@ -8,13 +8,35 @@ command with the same parameters.
 
 ``data`` is one of:
 
-* a list of texts (their ids are their positions, as strings);
+* a list of texts (their ids are their positions, as strings; ``None`` is
+  a missing text);
 * a ``pyarrow.Table`` or ``pyarrow.RecordBatch`` with an id column and a
   text column (``id_column``, ``text_column``; integer ids are turned into
-  strings), read without copying the Arrow buffers;
+  strings; without the id column, ids are positions), read without copying
+  the Arrow buffers;
+* a ``pyarrow.Array`` or ``pyarrow.ChunkedArray`` of texts, or a numpy
+  array of texts (ids are positions);
+* a pandas ``DataFrame`` (columns ``id_column``, ``text_column``; without
+  the id column, ids are the index, as strings) or ``Series`` of texts (ids
+  are its index, as strings);
+* a polars ``DataFrame`` (as a Table) or ``Series`` (as an Array), through
+  ``to_arrow()``;
+* a Hugging Face ``datasets.Dataset``, through its Arrow table (no copy,
+  unless the dataset was filtered or shuffled with an indices mapping);
 * a path (``str`` or ``os.PathLike``) or a list of ``os.PathLike`` paths of
   JSONL (.gz, .zst), Parquet, WARC/WET files or text directories, read by
   the core's streaming readers exactly as the CLI reads them.
+
+Anything else raises ``TypeError``. pandas, polars and datasets are never
+imported by syndic: objects are recognized by their type's module.
+
+In-memory records get the checks file records get, with the same error
+kinds: a missing (null) text or id (``missing_field``), a text over
+``max_doc_bytes`` (``too_large``), an empty text (``empty_document``), an
+invalid id (``invalid_id``), an id seen before (``duplicate_id``). They
+raise ``BadRecordError`` (``record`` is the row), or with
+``skip_bad_records=True`` are passed over and counted in
+``stats["skipped"]``.
 
 Errors are ``SyndicError`` subclasses, one per kind of problem
 (``BadRecordError``, ``ConfigError``, ...), each with a ``kind`` attribute
@@ -24,7 +46,9 @@ and, where known, ``path``, ``line`` and ``record``.
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple, Optional, Sequence, Union
+import sys
+import time
+from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
 
 import pyarrow as pa
 
@@ -76,24 +100,58 @@ __all__ = [
     "verify_pairs",
 ]
 
-Data = Union[Sequence[str], pa.Table, pa.RecordBatch, str, "os.PathLike[str]", Sequence["os.PathLike[str]"]]
+Data = Union[
+    Sequence[Optional[str]],
+    pa.Table,
+    pa.RecordBatch,
+    pa.Array,
+    pa.ChunkedArray,
+    str,
+    "os.PathLike[str]",
+    Sequence["os.PathLike[str]"],
+    Any,  # pandas, polars and datasets objects, recognized without importing them
+]
 Texts = Union[pa.Array, pa.ChunkedArray, Sequence[str]]
 
 
-class DedupResult(NamedTuple):
-    """What :func:`dedup` returns.
+class _DedupTuple(NamedTuple):
+    clusters: pa.Table
+    pairs: pa.Table
+    stats: dict
+
+
+class DedupResult(_DedupTuple):
+    """What :func:`dedup` returns: a named tuple ``(clusters, pairs, stats)``
+    with two more attributes.
 
     ``clusters``: one row per document in corpus order: ``id``, ``cluster``
     (dense, numbered by first member), ``representative`` (the member kept),
     ``similarity`` (to the representative). ``pairs``: the verified pairs
     ``a``, ``b``, ``similarity``, ``kind`` (exact, near, reprint), ``coverage``
     (reprint mode). ``stats``: the counts of ``summary.json`` and the
-    resolved parameters.
+    resolved parameters. ``passages`` and ``boilerplate``: in reprint mode,
+    the shared passages and boilerplate spans the clusters were built from,
+    as :func:`passages` returns them; ``None`` in the other modes.
     """
 
-    clusters: pa.Table
-    pairs: pa.Table
-    stats: dict
+    passages: Optional[pa.Table]
+    boilerplate: Optional[pa.Table]
+
+    def __new__(
+        cls,
+        clusters: pa.Table,
+        pairs: pa.Table,
+        stats: dict,
+        passages: Optional[pa.Table] = None,
+        boilerplate: Optional[pa.Table] = None,
+    ) -> "DedupResult":
+        self = super().__new__(cls, clusters, pairs, stats)
+        self.passages = passages
+        self.boilerplate = boilerplate
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (DedupResult, (*self, self.passages, self.boilerplate))
 
 
 class PassagesResult(NamedTuple):
@@ -138,6 +196,8 @@ def dedup(
     format: Optional[str] = None,
     max_doc_bytes: int = 64 << 20,
     skip_bad_records: bool = False,
+    threads: Optional[int] = None,
+    quiet: bool = False,
 ) -> DedupResult:
     """Clusters of exact copies and near-duplicates (or reprints) in ``data``.
 
@@ -147,7 +207,13 @@ def dedup(
     of the shorter text); ``keep`` (``longest`` or ``first``) picks each
     cluster's representative. ``bands`` and ``rows`` override the LSH
     banding chosen for ``threshold``. The column and file options say where
-    ids, texts and sites are.
+    ids, texts and sites are. In reprint mode the result also carries the
+    ``passages`` and ``boilerplate`` found.
+
+    ``threads`` is the number of threads the engine runs in (``None``: one
+    per core); results do not depend on it. A progress line is written to
+    stderr when it is a terminal, unless ``quiet``. ``max_doc_bytes`` and
+    ``skip_bad_records`` apply to in-memory data as to files.
     """
     options = dict(
         mode=mode,
@@ -163,6 +229,7 @@ def dedup(
         keep=keep,
         bucket_window=bucket_window,
     )
+    _check_dedup_options(options)
     reprint = _reprint_options(
         min_passage_words,
         min_coverage,
@@ -175,8 +242,17 @@ def dedup(
     batches, paths, read = _source(
         data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
     )
-    clusters, pairs, _, _, stats = _syndic.dedup(batches, paths, read=read, options=options, reprint=reprint)
-    return DedupResult(_table(clusters), _table(pairs), stats)
+    with _Run("dedup", threads, quiet) as run:
+        clusters, pairs, found, boilerplate, stats = _syndic.dedup(
+            batches, paths, read=read, options=options, reprint=reprint, run=run
+        )
+    return DedupResult(
+        _table(clusters),
+        _table(pairs),
+        stats,
+        None if found is None else _table(found),
+        None if boilerplate is None else _table(boilerplate),
+    )
 
 
 def passages(
@@ -195,6 +271,8 @@ def passages(
     format: Optional[str] = None,
     max_doc_bytes: int = 64 << 20,
     skip_bad_records: bool = False,
+    threads: Optional[int] = None,
+    quiet: bool = False,
 ) -> PassagesResult:
     """Every passage shared between documents of ``data``, with boilerplate labelled.
 
@@ -206,6 +284,11 @@ def passages(
     for alignment take at most ``align_memory_mb`` MiB; beyond that the
     input is read again per window of documents (paths), or windows are
     taken over the batches in memory. Results do not depend on it.
+
+    ``threads`` is the number of threads the engine runs in (``None``: one
+    per core); results do not depend on it. A progress line is written to
+    stderr when it is a terminal, unless ``quiet``. ``max_doc_bytes`` and
+    ``skip_bad_records`` apply to in-memory data as to files.
     """
     reprint = _reprint_options(
         min_passage_words,
@@ -219,7 +302,10 @@ def passages(
     batches, paths, read = _source(
         data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
     )
-    _, _, found, boilerplate, stats = _syndic.passages(batches, paths, read=read, reprint=reprint, keep="longest")
+    with _Run("passages", threads, quiet) as run:
+        _, _, found, boilerplate, stats = _syndic.passages(
+            batches, paths, read=read, reprint=reprint, keep="longest", run=run
+        )
     return PassagesResult(_table(found), _table(boilerplate), stats)
 
 
@@ -238,12 +324,19 @@ def clean(
     format: Optional[str] = None,
     max_doc_bytes: int = 64 << 20,
     skip_bad_records: bool = False,
+    threads: Optional[int] = None,
+    quiet: bool = False,
 ) -> pa.Table:
     """The texts of ``data`` with boilerplate cut out, as ``syndic clean`` cuts it.
 
     With ``drop_repeated``, passages already seen in an earlier document
     (and the whole text of exact copies) are cut too, leaving the first
     occurrence. Returns ``id``, ``text`` and ``removed_bytes`` per document.
+
+    ``threads`` is the number of threads the engine runs in (``None``: one
+    per core); results do not depend on it. A progress line is written to
+    stderr when it is a terminal, unless ``quiet``. ``max_doc_bytes`` and
+    ``skip_bad_records`` apply to in-memory data as to files.
     """
     reprint = _reprint_options(
         min_passage_words, 0.5, 0.2, boilerplate_min_docs, boilerplate_min_site_docs, max_df, align_memory_mb
@@ -251,7 +344,11 @@ def clean(
     batches, paths, read = _source(
         data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
     )
-    cleaned = _syndic.clean(batches, paths, read=read, reprint=reprint, drop_repeated=drop_repeated)
+    _check_bool("drop_repeated", drop_repeated)
+    with _Run("clean", threads, quiet) as run:
+        cleaned = _syndic.clean(
+            batches, paths, read=read, reprint=reprint, drop_repeated=drop_repeated, run=run
+        )
     return _table(cleaned)
 
 
@@ -273,24 +370,24 @@ def dedup_config(
     """The validated parameters of a dedup run as ``summary.json`` records them,
     including the LSH ``bands`` and ``rows`` chosen for ``threshold``.
 
-    Raises ``ConfigError`` for values the core rejects.
+    Raises ``ConfigError`` (kind ``config``, naming the parameter) for values
+    of the wrong type and for values the core rejects.
     """
-    return _syndic.dedup_config(
-        dict(
-            mode=mode,
-            threshold=threshold,
-            num_perm=num_perm,
-            ngram=ngram,
-            char_ngram=char_ngram,
-            bands=bands,
-            rows=rows,
-            sketch=sketch,
-            verify=verify,
-            seed=seed,
-            keep=keep,
-            bucket_window=bucket_window,
-        )
+    options = dict(
+        mode=mode,
+        threshold=threshold,
+        num_perm=num_perm,
+        ngram=ngram,
+        char_ngram=char_ngram,
+        bands=bands,
+        rows=rows,
+        sketch=sketch,
+        verify=verify,
+        seed=seed,
+        keep=keep,
+        bucket_window=bucket_window,
     )
+    return _syndic.dedup_config(_check_dedup_options(options))
 
 
 # Stage functions: the pipeline piece by piece, over Arrow arrays.
@@ -403,6 +500,62 @@ def to_jsonl(batch: Union[pa.RecordBatch, pa.Table], *, decimals: Optional[int] 
 # Argument handling.
 
 
+def _error(
+    cls: type, message: str, kind: str, record: Optional[int] = None, path: Optional[str] = None
+) -> Exception:
+    """An exception of ``cls`` with the attributes the core's errors carry
+    (also used by ``syndic.ray``)."""
+    err = cls(message)
+    err.kind = kind
+    err.path = path
+    err.line = None
+    err.record = record
+    return err
+
+
+def _config_error(message: str) -> Exception:
+    return _error(ConfigError, message, "config")
+
+
+def _check_int(name: str, value: Any, *, optional: bool = False, minimum: int = 0) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        expected = "an integer" + (" or None" if optional else "")
+        raise _config_error(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        expected = "a non-negative integer" if minimum == 0 else f"at least {minimum}"
+        raise _config_error(f"{name} must be {expected}, got {value}")
+
+
+def _check_float(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _config_error(f"{name} must be a number, got {type(value).__name__} {value!r}")
+
+
+def _check_str(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise _config_error(f"{name} must be a string, got {type(value).__name__} {value!r}")
+
+
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _config_error(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+
+
+def _check_dedup_options(options: dict) -> dict:
+    """Types and signs checked here, so that a mistake is a ``ConfigError``
+    naming the parameter; ranges are the core's to check."""
+    for name in ("num_perm", "ngram", "char_ngram", "seed", "bucket_window"):
+        _check_int(name, options[name])
+    for name in ("bands", "rows"):
+        _check_int(name, options[name], optional=True)
+    _check_float("threshold", options["threshold"])
+    for name in ("mode", "sketch", "verify", "keep"):
+        _check_str(name, options[name])
+    return options
+
+
 def _reprint_options(
     min_passage_words: int,
     min_coverage: float,
@@ -412,7 +565,7 @@ def _reprint_options(
     max_df: int,
     align_memory_mb: int,
 ) -> dict:
-    return dict(
+    options = dict(
         min_passage_words=min_passage_words,
         min_coverage=min_coverage,
         min_longer_coverage=min_longer_coverage,
@@ -420,6 +573,65 @@ def _reprint_options(
         boilerplate_min_site_docs=boilerplate_min_site_docs,
         max_df=max_df,
         align_memory_mb=align_memory_mb,
+    )
+    for name, value in options.items():
+        if name in ("min_coverage", "min_longer_coverage"):
+            _check_float(name, value)
+        else:
+            _check_int(name, value)
+    return options
+
+
+class _Run:
+    """The ``run`` options of a whole run (thread count, progress callback),
+    and the progress line on stderr: shown only when stderr is a terminal
+    and ``quiet`` is false, updated at most five times a second."""
+
+    def __init__(self, what: str, threads: Optional[int], quiet: bool) -> None:
+        _check_int("threads", threads, optional=True, minimum=1)
+        _check_bool("quiet", quiet)
+        self.what = what
+        self.threads = threads
+        self.shown = False
+        self.last = 0.0
+        try:
+            interactive = sys.stderr is not None and sys.stderr.isatty()
+        except (AttributeError, ValueError):
+            interactive = False
+        self.progress: Optional[Callable[[int, int], None]] = (
+            None if quiet or not interactive else self.report
+        )
+
+    def report(self, pass_: int, documents: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        sys.stderr.write(f"\rsyndic {self.what}: pass {pass_}: {documents:,} documents")
+        sys.stderr.flush()
+        self.shown = True
+
+    def __enter__(self) -> dict:
+        return dict(threads=self.threads, progress=self.progress)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+_ACCEPTED = (
+    "data must be a list of texts, a pyarrow Table, RecordBatch, Array or ChunkedArray, "
+    "a numpy array of texts, a pandas DataFrame or Series, a polars DataFrame or Series, a Hugging Face "
+    "datasets.Dataset, a path (str or os.PathLike) or a list of os.PathLike paths; got "
+)
+
+
+def _is(value: Any, package: str, name: str) -> bool:
+    """Whether ``value`` is a ``package`` object of class ``name`` (or a
+    subclass), told without importing ``package``."""
+    return any(
+        c.__name__ == name and c.__module__.split(".")[0] == package for c in type(value).__mro__
     )
 
 
@@ -434,6 +646,14 @@ def _source(
 ) -> tuple:
     """``(batches, paths, read_options)`` for the extension: record batches
     with ``id``, ``text`` and ``site`` columns, or paths."""
+    for name, value in (("id_column", id_column), ("text_column", text_column)):
+        _check_str(name, value)
+    if site_column is not None:
+        _check_str("site_column", site_column)
+    if format is not None:
+        _check_str("format", format)
+    _check_int("max_doc_bytes", max_doc_bytes, minimum=1)
+    _check_bool("skip_bad_records", skip_bad_records)
     read = dict(
         format=format,
         id_field=id_column,
@@ -444,37 +664,140 @@ def _source(
     )
     if isinstance(data, (str, os.PathLike)):
         return None, [os.fspath(data)], read
+    # Polars and Hugging Face objects are Arrow underneath: their tables and
+    # arrays go the way of pyarrow's.
+    if _is(data, "polars", "DataFrame") or _is(data, "polars", "Series"):
+        data = data.to_arrow()
+    elif _is(data, "datasets", "Dataset") or _has_arrow_table(data):
+        data = _dataset_table(data)
+    if _is(data, "pandas", "DataFrame"):
+        return _pandas_frame(data, id_column, text_column, site_column), None, read
+    if _is(data, "pandas", "Series"):
+        texts = pa.array(data, from_pandas=True)
+        ids = _index_ids(data.index)
+        return [_batch({"id": ids, "text": _texts(texts, "the Series")})], None, read
     if isinstance(data, (pa.Table, pa.RecordBatch)):
-        # Without an id column, ids are positions, as for lists of texts.
-        columns = {"id": id_column} if id_column in data.schema.names else {}
-        columns["text"] = text_column
-        if site_column is not None:
-            columns["site"] = site_column
-        missing = [c for c in columns.values() if c not in data.schema.names]
-        if missing:
-            raise ConfigError(f"no column {', '.join(map(repr, missing))} among {data.schema.names}")
-        arrays = [_as_string(data.column(c)) for c in columns.values()]
-        if isinstance(data, pa.Table):
-            batches = pa.Table.from_arrays(arrays, names=list(columns)).to_batches()
-        else:
-            batches = [pa.RecordBatch.from_arrays(arrays, names=list(columns))]
-        return batches, None, read
+        return _arrow_table(data, id_column, text_column, site_column), None, read
+    if _is(data, "numpy", "ndarray"):
+        data = pa.array(data, from_pandas=True)
+    if isinstance(data, (pa.Array, pa.ChunkedArray)):
+        texts = _texts(data, "the array")
+        chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+        return [pa.RecordBatch.from_arrays([c], names=["text"]) for c in chunks], None, read
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(_ACCEPTED + type(data).__qualname__)
     items = list(data)
     if items and all(isinstance(p, os.PathLike) for p in items):
         return None, [os.fspath(p) for p in items], read
-    if not all(isinstance(t, str) for t in items):
-        raise TypeError("data must be texts (str), os.PathLike paths, or a pyarrow Table or RecordBatch")
+    if not all(t is None or isinstance(t, str) for t in items):
+        wrong = next(t for t in items if not (t is None or isinstance(t, str)))
+        raise TypeError(_ACCEPTED + f"a {type(data).__name__} holding a {type(wrong).__name__}")
     return [pa.record_batch({"text": pa.array(items, pa.string())})], None, read
 
 
-def _as_string(column: Union[pa.Array, pa.ChunkedArray]) -> Union[pa.Array, pa.ChunkedArray]:
-    """Integer ids become strings, as the CLI's readers make them."""
-    kind = column.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-        return column
-    if pa.types.is_integer(kind):
+def _has_arrow_table(data: Any) -> bool:
+    """A Hugging Face ``Dataset`` told by its shape: ``.data.table`` is a
+    ``pyarrow.Table``."""
+    if isinstance(data, (pa.Table, pa.RecordBatch, pa.Array, pa.ChunkedArray, str, list, tuple)):
+        return False
+    return isinstance(getattr(getattr(data, "data", None), "table", None), pa.Table)
+
+
+def _dataset_table(data: Any) -> pa.Table:
+    """The Arrow table of a Hugging Face ``Dataset``, shared, not copied. A
+    dataset that ``select``, ``filter`` or ``shuffle`` left with an indices
+    mapping is taken through ``with_format("arrow")``, which applies it."""
+    if getattr(data, "_indices", None) is not None:
+        return data.with_format("arrow")[:]
+    return data.data.table
+
+
+def _batch(columns: dict) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
+
+
+def _missing_columns(wanted: list, names: list) -> None:
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        raise _config_error(f"no column {', '.join(map(repr, missing))} among {list(names)}")
+
+
+def _arrow_table(
+    data: Union[pa.Table, pa.RecordBatch], id_column: str, text_column: str, site_column: Optional[str]
+) -> list:
+    names = data.schema.names
+    # Without an id column, ids are positions, as for lists of texts.
+    columns = {"id": id_column} if id_column in names else {}
+    columns["text"] = text_column
+    if site_column is not None:
+        columns["site"] = site_column
+    _missing_columns(list(columns.values()), names)
+    arrays = [
+        _ids(data.column(c), c) if key == "id" else _texts(data.column(c), f"column {c!r}")
+        for key, c in columns.items()
+    ]
+    if isinstance(data, pa.Table):
+        return pa.Table.from_arrays(arrays, names=list(columns)).to_batches()
+    return [pa.RecordBatch.from_arrays(arrays, names=list(columns))]
+
+
+def _pandas_frame(frame: Any, id_column: str, text_column: str, site_column: Optional[str]) -> list:
+    names = [str(c) for c in frame.columns]
+    wanted = [text_column] + ([site_column] if site_column is not None else [])
+    _missing_columns(wanted, names)
+    if id_column in frame.columns:
+        ids = _ids(pa.array(frame[id_column], from_pandas=True), id_column)
+    else:
+        # Without an id column, ids are the index: rows can be found again.
+        ids = _index_ids(frame.index)
+    def column(name: str) -> pa.Array:
+        return _texts(pa.array(frame[name], from_pandas=True), f"column {name!r}")
+
+    columns = {"id": ids, "text": column(text_column)}
+    if site_column is not None:
+        columns["site"] = column(site_column)
+    return [_batch(columns)]
+
+
+def _index_ids(index: Any) -> pa.Array:
+    """A pandas index as ids: integers and strings, as strings."""
+    return _ids(pa.array(index, from_pandas=True), "index")
+
+
+def _decoded(column: Union[pa.Array, pa.ChunkedArray]) -> Union[pa.Array, pa.ChunkedArray]:
+    """A dictionary-encoded column as its plain values (a copy)."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+
+
+def _texts(column: Union[pa.Array, pa.ChunkedArray], what: str) -> Union[pa.Array, pa.ChunkedArray]:
+    """A text column, decoded if dictionary-encoded; a column of nulls only
+    (as pandas makes of ``[None, None]``) is a string column of nulls."""
+    column = _decoded(column)
+    if pa.types.is_null(column.type):
         return column.cast(pa.string())
-    raise ConfigError(f"column of type {kind} is neither text nor integer")
+    if not _is_text(column.type):
+        raise _error(BadRecordError, f"{what} holds {column.type}, expected strings", "wrong_type")
+    return column
+
+
+def _ids(column: Union[pa.Array, pa.ChunkedArray], what: str) -> Union[pa.Array, pa.ChunkedArray]:
+    """Integer ids become strings, as the CLI's readers make them; other
+    types (floats, as pandas makes of integers with a gap) are refused."""
+    column = _decoded(column)
+    kind = column.type
+    if _is_text(kind):
+        return column
+    if pa.types.is_integer(kind) or pa.types.is_null(kind):
+        return column.cast(pa.string())
+    hint = " (integer ids with missing values? fill or drop them)" if pa.types.is_floating(kind) else ""
+    message = f"ids ({what}) are {kind}, expected strings or integers{hint}"
+    raise _error(BadRecordError, message, "wrong_type")
 
 
 def _chunks(values: Any) -> list:

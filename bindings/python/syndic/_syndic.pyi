@@ -5,7 +5,7 @@ friendlier arguments; the functions here take Arrow arrays as lists of
 chunks and options as dicts with every key present.
 """
 
-from typing import List, Optional, Sequence, Tuple, TypedDict
+from typing import Callable, List, Optional, Sequence, Tuple, TypedDict
 
 import pyarrow as pa
 
@@ -32,6 +32,11 @@ class IndexUnusableError(SyndicError): ...
 class CancelledError(SyndicError): ...
 
 class ReadOptions(TypedDict):
+    """How files are read; ``max_doc_bytes`` and ``skip_bad_records`` apply
+    to record batches too (their rows get the file readers' record checks:
+    ``missing_field``, ``too_large``, ``invalid_id``, ``empty_document``,
+    ``duplicate_id``), and the field names name their columns in messages."""
+
     format: Optional[str]
     id_field: str
     text_field: str
@@ -62,6 +67,14 @@ class ReprintOptions(TypedDict):
     max_df: int
     align_memory_mb: int
 
+class RunOptions(TypedDict):
+    """``threads``: the size of the thread pool the stages run in (``None``:
+    one thread per core); ``progress``: called with ``(pass, documents)``
+    after every batch."""
+
+    threads: Optional[int]
+    progress: Optional[Callable[[int, int], None]]
+
 RunOutput = Tuple[
     pa.RecordBatch, pa.RecordBatch, Optional[pa.RecordBatch], Optional[pa.RecordBatch], dict
 ]
@@ -73,6 +86,7 @@ def dedup(
     read: ReadOptions,
     options: DedupOptions,
     reprint: ReprintOptions,
+    run: RunOptions,
 ) -> RunOutput:
     """A dedup run over record batches (columns ``text``, optional ``id``
     and ``site``) or files: clusters, pairs, passages and boilerplate
@@ -88,6 +102,7 @@ def passages(
     read: ReadOptions,
     reprint: ReprintOptions,
     keep: str,
+    run: RunOptions,
 ) -> RunOutput:
     """The reprint pipeline: clusters, pairs, passages, boilerplate, counts."""
 
@@ -98,6 +113,7 @@ def clean(
     read: ReadOptions,
     reprint: ReprintOptions,
     drop_repeated: bool,
+    run: RunOptions,
 ) -> pa.RecordBatch:
     """``id``, cleaned ``text`` and ``removed_bytes`` of every document."""
 

@@ -115,9 +115,11 @@ def dedup(
         clock[0] = now
 
     if mode not in ("exact", "minhash"):
-        raise syndic.ConfigError(f"the Ray runner does modes exact and minhash, not `{mode}`")
+        raise syndic._error(syndic.ConfigError, f"the Ray runner does modes exact and minhash, not `{mode}`", "config")
     if write_deduped not in (None, "parquet", "jsonl"):
-        raise syndic.ConfigError(f"write_deduped must be parquet or jsonl, not `{write_deduped}`")
+        raise syndic._error(
+            syndic.ConfigError, f"write_deduped must be parquet or jsonl, not `{write_deduped}`", "config"
+        )
     params = syndic.dedup_config(
         mode=mode,
         threshold=threshold,
@@ -147,7 +149,7 @@ def dedup(
     corpus = _read(data, id_column, text_column)
     n = corpus.documents
     if n >= 1 << 32:
-        raise syndic.ConfigError("more than 2^32 documents in one run")
+        raise syndic._error(syndic.ConfigError, "more than 2^32 documents in one run", "config")
     lap("read")
 
     sketched = corpus.dataset().map_batches(
@@ -327,7 +329,7 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
         inputs = sort_paths(_paths(data))
         for p in inputs:
             if not os.path.exists(p):
-                raise syndic.IoError(f"{p}: No such file or directory")
+                raise syndic._error(syndic.IoError, f"{p}: No such file or directory", "io", path=p)
         parquet = [p.endswith(".parquet") for p in inputs]
         if all(parquet):
             ds = ray.data.read_parquet(inputs, include_paths=True)
@@ -336,7 +338,9 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
             # turns numeric-looking string ids into numbers).
             ds = ray.data.read_json(inputs, include_paths=True, file_extensions=None)
         else:
-            raise syndic.UnsupportedInputError("give either JSONL or Parquet shards, not both")
+            raise syndic._error(
+                syndic.UnsupportedInputError, "give either JSONL or Parquet shards, not both", "unsupported_input"
+            )
     blocks = ds.materialize().to_arrow_refs()
     shapes = ray.get([_block_shape.remote(b) for b in blocks])
     if inputs:
@@ -346,7 +350,7 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
         order = {os.path.abspath(p): i for i, p in enumerate(inputs)}
         ranks = [order.get(os.path.abspath(p), -1) for p in seen]
         if ranks != sorted(ranks) or -1 in ranks:
-            raise syndic.SyndicError("Ray returned the shards out of corpus order")
+            raise syndic._error(syndic.SyndicError, "Ray returned the shards out of corpus order", "internal")
     starts = np.concatenate([[0], np.cumsum([shape[0] for shape in shapes])]).astype(np.int64)
     numbered = [_number.remote(b, int(o), id_column, text_column) for b, o in zip(blocks, starts)]
     return _Corpus(numbered, starts, inputs)
@@ -370,9 +374,9 @@ def _number(block: pa.Table, offset: int, id_column: str, text_column: str) -> p
     column dropped."""
     for name in (id_column, text_column):
         if name not in block.column_names:
-            raise syndic.BadRecordError(f"missing field `{name}`")
+            raise syndic._error(syndic.BadRecordError, f"missing field `{name}`", "missing_field")
         if block.column(name).null_count:
-            raise syndic.BadRecordError(f"field `{name}` is null in some records")
+            raise syndic._error(syndic.BadRecordError, f"field `{name}` is null in some records", "missing_field")
     if "path" in block.column_names:
         block = block.drop_columns(["path"])
     ids = block.column(id_column)

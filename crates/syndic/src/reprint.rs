@@ -50,7 +50,9 @@
 //!   `longer`'s content (so that a digest page quoting one paragraph of a
 //!   long feature is not its copy) or `longer`'s **lead, in order**: the
 //!   shape of a copy cut from the top, which a follow-up reusing background
-//!   paragraphs from further down does not have; or
+//!   paragraphs from further down does not have; or at least 70 % of
+//!   `shorter` (an **excerpt**: a note or an answer that is one stretch of
+//!   a long source); or
 //! * in at least `min_pieces` passages, at least `min_piece_coverage` of
 //!   both documents' content, or half of `min_coverage` of `shorter`'s: a
 //!   text composed of pieces of the other.
@@ -227,8 +229,14 @@ impl ReprintConfig {
     /// enough of itself too or is the original that the shorter abridges
     /// (see the module docs).
     fn is_reprint(&self, score: &PairScore) -> bool {
+        // The shorter text is all but whole in the longer, wherever: an
+        // excerpt (a note or an answer made of one stretch of a long
+        // source) needs no share of the longer.
+        let excerpt = score.coverage >= EXCERPT_COVERAGE;
         let copy = score.coverage >= self.min_coverage
-            && (score.longer_coverage >= self.min_longer_coverage || score.abridges_longer);
+            && (score.longer_coverage >= self.min_longer_coverage
+                || score.abridges_longer
+                || excerpt);
         // Pieces of one source: a fair share of both texts, or half of
         // what a copy must share of the shorter text (an answer quoting a
         // long source in pieces).
@@ -878,9 +886,8 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
     let is_piece = |p: &Passage| p.identity() >= MIN_PIECE_IDENTITY;
     // A template (see `is_template`) is found and reported, as boilerplate,
     // but covers nothing. A passage mostly in either document's boilerplate
-    // is reported as such and covers the content it holds, but a pair whose
-    // passages are all such (shared furniture around a few words) shares no
-    // text of its own.
+    // is reported as such and covers the content it holds: a table that the
+    // page classifier calls furniture is still the text two copies share.
     let in_boilerplate = |p: &Passage| {
         let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
         let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
@@ -891,19 +898,19 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
         .filter(|p| is_full(p) || is_piece(p))
         .map(|p| (p, is_template(pa, pb, p), in_boilerplate(p)))
         .collect();
-    let pieces_count =
-        found.iter().filter(|(_, template, _)| !template).count() >= config.min_pieces;
+    let candidates: Vec<&Passage> =
+        found.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
+    let pieces_count = distinct_pieces(&candidates) >= config.min_pieces;
     let reported: Vec<(&Passage, bool, bool)> =
         found.into_iter().filter(|&(p, _, _)| is_full(p) || pieces_count).collect();
     let kept: Vec<&Passage> =
         reported.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
-    let own_text = reported.iter().any(|&(_, template, boilerplate)| !template && !boilerplate);
     let mut covered_a = vec![false; pa.tokens.len()];
     let mut covered_b = vec![false; pb.tokens.len()];
     let passages = reported
         .iter()
         .map(|&(p, template, boilerplate)| {
-            if !template && own_text {
+            if !template {
                 covered_a[p.a_start..p.a_end].fill(true);
                 covered_b[p.b_start..p.b_end].fill(true);
             }
@@ -936,11 +943,34 @@ fn align_pair(config: &ReprintConfig, a: DocId, pa: &Prepared, b: DocId, pb: &Pr
         longer_coverage,
         abridges_longer: in_order && longer.0.is_lead(longer.1.content_tokens),
         content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
-        passages: kept.len() as u32,
+        passages: distinct_pieces(&kept) as u32,
         full_passages: kept.iter().filter(|p| is_full(p)).count() as u32,
     };
     (passages, score, covered)
 }
+
+/// How many of `passages` are distinct pieces: taken longest first, a
+/// passage that overlaps one already taken in either document (a phrase
+/// repeated in one of them, aligned twice) is no new piece.
+fn distinct_pieces(passages: &[&Passage]) -> usize {
+    let mut by_length: Vec<&Passage> = passages.to_vec();
+    by_length.sort_by_key(|p| (std::cmp::Reverse(p.a_len() + p.b_len()), p.a_start, p.b_start));
+    let mut taken: Vec<&Passage> = Vec::new();
+    for p in by_length {
+        let overlaps = |q: &&Passage| {
+            (p.a_start < q.a_end && q.a_start < p.a_end)
+                || (p.b_start < q.b_end && q.b_start < p.b_end)
+        };
+        if !taken.iter().any(overlaps) {
+            taken.push(p);
+        }
+    }
+    taken.len()
+}
+
+/// Share of the shorter document's own text that makes it an excerpt of the
+/// longer, however little of the longer it is.
+const EXCERPT_COVERAGE: f64 = 0.7;
 
 /// Identity a short piece needs to count (see [`align_pair`]).
 const MIN_PIECE_IDENTITY: f64 = 0.8;
@@ -982,20 +1012,6 @@ impl Runs {
             runs.push((s, ordinal));
         }
         Self(runs)
-    }
-
-    /// The union of several documents' runs over one document.
-    fn union<'a>(all: impl IntoIterator<Item = &'a Runs>) -> Self {
-        let mut runs: Vec<(u32, u32)> = all.into_iter().flat_map(|r| r.0.iter().copied()).collect();
-        runs.sort_unstable();
-        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(runs.len());
-        for (s, e) in runs {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
-        }
-        Self(merged)
     }
 
     /// Number of positions.
@@ -1096,33 +1112,37 @@ impl ReprintFinder {
         (Clustering::from_roots(&label, self.config.keep, &self.source_rank), similarity)
     }
 
-    /// How strongly each document is the source of its cluster, for
-    /// [`Keep::Longest`]: the representative of a reprint cluster is the
+    /// How strongly each document is the source of its cluster: the
     /// fullest version, the one the others are copies of, rather than the
     /// longest page (a copy in heavy page furniture, or a text that quotes
-    /// pieces of the story among much of its own). A document ranks first
-    /// when its reprint edges cover most of its own text, or its lead (it
-    /// is what abridged copies were cut from), then by its own text's
-    /// length, then by its length in bytes.
+    /// pieces of the story among much of its own). A document ranks by how
+    /// much of the others it contains: the sum, over its reprint edges, of
+    /// the share of the other document's own text that their passages
+    /// cover. The source contains every copy, abridgement and excerpt whole,
+    /// and of a composed text its pieces; a composed text contains a part
+    /// of the source. Ties go to the longer own text, then to the longer
+    /// page (between exact copies, the one with the most markup kept), then
+    /// to the first; exact copies rank as the first of their group.
     fn source_ranks(&self) -> Vec<u64> {
         let n = self.catalog.len();
-        let mut runs: Vec<Vec<&Runs>> = vec![Vec::new(); n];
+        // In thousandths, each edge's share rounded alone, so that the sums
+        // do not depend on the order the edges are visited in.
+        let mut contained = vec![0u64; n];
         for (&(a, b), [ra, rb]) in &self.covered {
-            runs[a.as_usize()].push(ra);
-            runs[b.as_usize()].push(rb);
+            let share = |runs: &Runs, d: DocId| {
+                let own = u64::from(self.content_tokens[d.as_usize()]);
+                (runs.len() * 1000).checked_div(own).unwrap_or(0)
+            };
+            contained[a.as_usize()] += share(rb, b);
+            contained[b.as_usize()] += share(ra, a);
         }
         (0..n)
             .map(|d| {
                 let c = self.canonical[d].as_usize();
-                let own = self.content_tokens[c];
-                let shared = Runs::union(runs[c].iter().copied());
-                let source = 2 * shared.len() >= u64::from(own) || shared.is_lead(own as usize);
-                // Then own text, then bytes (between exact copies, the one
-                // with the most markup kept is the fullest page).
-                let bytes = self.catalog.lengths()[d].min(u64::from(u32::MAX));
-                (u64::from(source && own > 0) << 63)
-                    | (u64::from(own.min(i32::MAX as u32)) << 32)
-                    | bytes
+                let contains = contained[c].min((1 << 24) - 1);
+                let own = u64::from(self.content_tokens[c]).min((1 << 24) - 1);
+                let bytes = self.catalog.lengths()[d].min((1 << 16) - 1);
+                (contains << 40) | (own << 16) | bytes
             })
             .collect()
     }
@@ -1492,7 +1512,7 @@ mod tests {
     }
 
     #[test]
-    fn lead_and_union_table() {
+    fn lead_table() {
         // (runs, content tokens, is the lead?)
         type Case<'a> = (&'a [(u32, u32)], usize, bool);
         let cases: &[Case] = &[
@@ -1509,8 +1529,6 @@ mod tests {
         for &(runs, content, lead) in cases {
             assert_eq!(Runs(runs.to_vec()).is_lead(content), lead, "{runs:?} of {content}");
         }
-        let union = Runs::union([&Runs(vec![(0, 5), (10, 20)]), &Runs(vec![(3, 12), (30, 31)])]);
-        assert_eq!(union, Runs(vec![(0, 20), (30, 31)]));
     }
 
     /// Paragraphs of a made-up story.
@@ -1680,6 +1698,23 @@ mod tests {
             let c = &result.dedup.clustering;
             assert_eq!(c.cluster_of(d(0)) == c.cluster_of(d(1)), together, "{policy:?}");
         }
+    }
+
+    /// Issue 14: a short text made of one stretch from the middle of a long
+    /// source (an answer, a note) with a sentence of its own is an excerpt
+    /// of it, however little of the source it holds.
+    #[test]
+    fn issue14_an_excerpt_from_the_middle_of_a_long_source_joins_it() {
+        let source = story(61, 10);
+        let excerpt = format!("{} {}", sentence(62, 12), source[6]);
+        let docs = with_filler(vec![
+            Document::new("source", source.join("\n\n")),
+            Document::new("excerpt", excerpt),
+        ]);
+        let c = clusters_with(&docs, Keep::Longest);
+        let d = DocId::from_u32;
+        assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
+        assert!(c.is_representative(d(0)));
     }
 
     /// Issue 14, composed copies: pieces of 10 to 16 words cut from one
