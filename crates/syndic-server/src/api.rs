@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
         .merge(v1)
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
@@ -107,6 +108,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             .map(JsonBody)
             .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
     }
+}
+
+/// The API's description, the same file the tests check responses against.
+const OPENAPI: &str = include_str!("../openapi.json");
+
+/// `GET /openapi.json`: the OpenAPI description of this API, without a
+/// token (it holds nothing of the index).
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 #[derive(Deserialize)]

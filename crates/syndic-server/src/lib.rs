@@ -10,6 +10,7 @@
 //! | Method and path | What |
 //! |---|---|
 //! | `GET /health` | whether the index can be read and written, no token needed |
+//! | `GET /openapi.json` | this API's OpenAPI description, no token needed |
 //! | `GET /v1/stats` | counts and parameters of the index |
 //! | `POST /v1/documents` | add one document; its matches and cluster |
 //! | `GET /v1/documents/{id}` | a document's matches and cluster |
