@@ -418,7 +418,9 @@ def _shuffle(ds: ray.data.Dataset, column: str, parts: int) -> Any:
         values = batch.column(column).to_numpy()
         return batch.append_column("part", pa.array((values % np.uint64(parts)).astype(np.uint32)))
 
-    return ds.map_batches(tag, batch_format="pyarrow").groupby("part")
+    # Without num_partitions, Ray Data shuffles into its default 200
+    # partitions whatever `parts` says.
+    return ds.map_batches(tag, batch_format="pyarrow").groupby("part", num_partitions=parts)
 
 
 def _canonicals(group: pa.Table) -> pa.Table:
