@@ -131,12 +131,17 @@ impl Corpus {
         Ok(Corpus { source, pool, progress, passes: Cell::new(0) })
     }
 
-    /// Runs `work` with the GIL released, in the corpus's thread pool.
-    pub fn run<T: Send>(&self, py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
-        match &self.pool {
+    /// Runs `work` with the GIL released, in the corpus's thread pool, then
+    /// honours a Ctrl-C that came while it ran: signals are checked between
+    /// pieces of work, so one that came during the last piece (clustering,
+    /// after the last batch) must not be lost.
+    pub fn run<T: Send>(&self, py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+        let done = match &self.pool {
             Some(pool) => py.detach(|| pool.install(work)),
             None => py.detach(work),
-        }
+        };
+        py.check_signals()?;
+        Ok(done)
     }
 
     /// Feeds `stage` pass 1, then pass 2 as many times as it asks, and
@@ -147,7 +152,7 @@ impl Corpus {
         stage: &mut S,
     ) -> PyResult<ReadReport> {
         let report = self.for_each_batch(py, |docs| stage.add_batch(docs))?;
-        self.run(py, || stage.plan());
+        self.run(py, || stage.plan())?;
         while stage.pending_passes() > 0 {
             self.for_each_batch(py, |docs| stage.second_pass_batch(docs))?;
         }
@@ -176,7 +181,7 @@ impl Corpus {
                             py.detach(|| checks.documents(&slice, record)).map_err(|e| e.0)?;
                         record += len as u64;
                         report.documents += docs.len() as u64;
-                        self.run(py, || each(&docs)).or_raise()?;
+                        self.run(py, || each(&docs))?.or_raise()?;
                         self.report(py, pass, report.documents)?;
                     }
                 }
@@ -190,7 +195,7 @@ impl Corpus {
                         py.detach(|| reader.next_batch(BATCH_DOCS, BATCH_BYTES)).or_raise()?;
                     let Some(docs) = batch else { break };
                     report.documents += docs.len() as u64;
-                    self.run(py, || each(&docs)).or_raise()?;
+                    self.run(py, || each(&docs))?.or_raise()?;
                     self.report(py, pass, report.documents)?;
                 }
                 report.skipped = reader.skipped().clone();

@@ -161,7 +161,7 @@ pub fn dedup(
     let mut deduper = Deduper::new(config);
     let report = corpus.drive(py, &mut deduper)?;
     let ids = deduper.catalog().ids().to_vec();
-    let result = corpus.run(py, || deduper.finish()).or_raise()?;
+    let result = corpus.run(py, || deduper.finish())?.or_raise()?;
     let stats = stats(&result, &report, params, None);
     Ok((clusters(&result, &ids)?, pairs(&result, &ids)?, None, None, json_to_py(py, &stats)?))
 }
@@ -192,7 +192,7 @@ fn run_reprint<'py>(
     let mut finder = ReprintFinder::new(config);
     let report = corpus.drive(py, &mut finder)?;
     let ids = finder.catalog().ids().to_vec();
-    let result = corpus.run(py, || finder.finish()).or_raise()?;
+    let result = corpus.run(py, || finder.finish())?.or_raise()?;
     let extra = serde_json::json!({
         "passages": result.passages.len(),
         "boilerplate_bytes": result.boilerplate_bytes,
@@ -224,7 +224,7 @@ pub fn clean(
     let corpus = corpus(batches, paths, read, run)?;
     let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
     corpus.drive(py, &mut cleaner)?;
-    let cuts = corpus.run(py, || cleaner.finish()).or_raise()?;
+    let cuts = corpus.run(py, || cleaner.finish())?.or_raise()?;
     let mut rows: Vec<(String, String, u64)> = Vec::new();
     corpus.for_each_batch(py, |docs| {
         for doc in docs {
