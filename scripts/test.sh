@@ -21,6 +21,10 @@ step "Rust: tests"
 export SYNDIC_SKIPPED_LOG="$PWD/target/skipped-data-tests.txt"
 rm -f "$SYNDIC_SKIPPED_LOG"
 cargo test --workspace --locked
+if [ -s "$SYNDIC_SKIPPED_LOG" ]; then
+    step "Rust tests skipped: the data they need is missing"
+    sort "$SYNDIC_SKIPPED_LOG" >&2
+fi
 
 step "Python: environment and bindings"
 scripts/setup-python.sh
@@ -35,8 +39,3 @@ step "Python: tests"
 
 step "Browser: report test"
 (cd tests/browser && node --test)
-
-if [ -s "$SYNDIC_SKIPPED_LOG" ]; then
-    step "Skipped Rust tests (their data is missing; pytest lists its own above)"
-    sort "$SYNDIC_SKIPPED_LOG" >&2
-fi

@@ -23,11 +23,11 @@ def missing_data(reason: str) -> None:
 
 
 def shared_data() -> Path:
-    """`shared/data` beside the repository (CI) or at /work/shared (here)."""
-    for candidate in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate.is_dir():
-            return candidate
-    missing_data("shared/data with the test corpora is not there")
+    """`shared/data` beside the repository, as CI and every checkout have it."""
+    candidate = REPO.parent / "shared" / "data"
+    if candidate.is_dir():
+        return candidate
+    missing_data(f"{candidate} with the test corpora is not there")
 
 
 @pytest.fixture(scope="session")
