@@ -17,7 +17,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p syndic -p syndic-server --no-deps --lock
 
 step "Rust: tests"
 # Tests that need ../shared/data and find it absent record themselves here
-# (under CI=true they fail instead); listed at the end.
+# (under CI=true they fail instead); listed right after.
 export SYNDIC_SKIPPED_LOG="$PWD/target/skipped-data-tests.txt"
 rm -f "$SYNDIC_SKIPPED_LOG"
 cargo test --workspace --locked
