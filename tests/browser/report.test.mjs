@@ -2,10 +2,9 @@
 // opens it from disk in headless Chromium and checks what a reader sees.
 //
 //   SYNDIC_BIN  the syndic binary        [default: <repo>/target/debug/syndic]
-//   SEEDS_RUN   a run directory of the seeds
-//               [default: fixtures/seeds-run, written by hand; its inputs are
-//               relative to the repository root, which is where `syndic
-//               report` runs]
+//   SEEDS_RUN   a run directory of the seeds [default: made by the test,
+//               `syndic dedup ../shared/data/seeds --mode reprint`: the seed
+//               pages stay in ../shared, never copied into the project]
 //   CHROMIUM    the browser              [default: /usr/bin/chromium]
 //
 // Screenshots go to artifacts/ for a person to look at.
@@ -22,7 +21,7 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const bin = process.env.SYNDIC_BIN || path.join(root, 'target/debug/syndic');
-const seedsRun = path.resolve(process.env.SEEDS_RUN || path.join(here, 'fixtures/seeds-run'));
+const seeds = path.join(root, '../shared/data/seeds');
 const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const artifacts = path.join(here, 'artifacts');
 const QUOTE = 'count on your strong support, leadership and guidance';
@@ -67,16 +66,21 @@ after(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-// The seed pages are read from ../shared/data, never copied into the
-// project: without them the test is skipped (listed as such), except under
+// Without the seed pages the test is skipped (listed as such), except under
 // CI=true, where it must run.
 const seedsMissing =
-  !fs.existsSync(path.join(root, '../shared/data/seeds')) && process.env.CI !== 'true'
-    ? `${path.join(root, '../shared/data/seeds')} is absent`
-    : false;
+  !process.env.SEEDS_RUN && !fs.existsSync(seeds) && process.env.CI !== 'true' ? `${seeds} is absent` : false;
+
+// The seed run: SEEDS_RUN, or a reprint run made from the seed pages.
+function seedsRun() {
+  if (process.env.SEEDS_RUN) return path.resolve(process.env.SEEDS_RUN);
+  const run = path.join(work, 'seeds-run');
+  execFileSync(bin, ['dedup', seeds, '--mode', 'reprint', '--out', run, '--force', '-q'], { stdio: 'pipe' });
+  return run;
+}
 
 test('the seed wire story shows as one cluster of three pages', { timeout: 120_000, skip: seedsMissing }, async () => {
-  const url = report(seedsRun, path.join(work, 'seeds.html'));
+  const url = report(seedsRun(), path.join(work, 'seeds.html'));
   const { page, problems } = await open(url);
 
   // Overview: the run's numbers and both charts.

@@ -13,6 +13,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 
+# A short story, and an unrelated one: the texts the tests dedup in memory.
+BASE = (
+    "Shares of the company rose sharply on Tuesday after it reported quarterly earnings that "
+    "beat analyst expectations, and raised its forecast for the full year citing strong demand"
+)
+OTHER = (
+    "Heavy rain is expected across the north of the country this weekend, forecasters said, "
+    "with flood warnings in place for several rivers"
+)
+
 
 def missing_data(reason: str) -> None:
     """Skips the test, visibly (pytest lists the reason), or fails it under

@@ -17,15 +17,8 @@ import pyarrow as pa
 import pytest
 
 import syndic
+from conftest import BASE, OTHER
 
-BASE = (
-    "Shares of the company rose sharply on Tuesday after it reported quarterly earnings that "
-    "beat analyst expectations, and raised its forecast for the full year citing strong demand"
-)
-OTHER = (
-    "Heavy rain is expected across the north of the country this weekend, forecasters said, "
-    "with flood warnings in place for several rivers"
-)
 TEXTS = [BASE, BASE.upper(), BASE.replace("Tuesday", "Wednesday"), OTHER]
 CLUSTERS = [0, 0, 0, 1]
 STORY = (

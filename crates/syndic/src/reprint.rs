@@ -1643,17 +1643,23 @@ mod tests {
         assert!(c.is_representative(d(0)), "the original represents its cluster");
     }
 
+    /// An earlier story, and a follow-up: new text with two of the earlier
+    /// story's background paragraphs (not its lead) at its end.
+    fn follow_up_docs() -> Vec<Document> {
+        let earlier = story(21, 8);
+        let mut follow_up = story(22, 5);
+        follow_up.extend_from_slice(&earlier[5..7]);
+        with_filler(vec![
+            Document::new("earlier", earlier.join("\n\n")),
+            Document::new("follow-up", follow_up.join("\n\n")),
+        ])
+    }
+
     /// Issue 14: a follow-up story reuses background paragraphs from further
     /// down an earlier story, among mostly new text: a different story.
     #[test]
     fn issue14_a_follow_up_reusing_background_stays_apart() {
-        let earlier = story(21, 8);
-        let mut follow_up = story(22, 5);
-        follow_up.extend_from_slice(&earlier[5..7]);
-        let docs = with_filler(vec![
-            Document::new("earlier", earlier.join("\n\n")),
-            Document::new("follow-up", follow_up.join("\n\n")),
-        ]);
+        let docs = follow_up_docs();
         let (result, _) = run(&docs, 1 << 30);
         let c = &result.dedup.clustering;
         assert_ne!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
@@ -1697,13 +1703,7 @@ mod tests {
     /// story they reuse; by default they stay apart.
     #[test]
     fn issue14_follow_ups_join_only_when_asked() {
-        let earlier = story(21, 8);
-        let mut follow_up = story(22, 5);
-        follow_up.extend_from_slice(&earlier[5..7]);
-        let docs = with_filler(vec![
-            Document::new("earlier", earlier.join("\n\n")),
-            Document::new("follow-up", follow_up.join("\n\n")),
-        ]);
+        let docs = follow_up_docs();
         let d = DocId::from_u32;
         for (policy, together) in [(FollowUps::Separate, false), (FollowUps::Join, true)] {
             let (result, _) = run_with(ReprintConfig::builder().follow_ups(policy), &docs);
