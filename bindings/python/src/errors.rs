@@ -147,5 +147,5 @@ impl<T> OrRaise<T> for syndic::Result<T> {
 /// A `ConfigError` for bindings-level argument checks (mismatched lengths,
 /// wrong Arrow types) that the core would otherwise meet as a panic.
 pub fn config_error(message: impl Into<String>) -> PyErr {
-    to_py_err(syndic::Error::Config(message.into()))
+    to_py_err(syndic::ConfigError::Arguments(message.into()).into())
 }

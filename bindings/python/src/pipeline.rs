@@ -87,7 +87,11 @@ impl DedupArgs {
         match (self.bands, self.rows) {
             (Some(b), Some(r)) => builder = builder.bands_rows(b, r),
             (None, None) => {}
-            _ => return Err(syndic::Error::Config("bands and rows go together".into())),
+            _ => {
+                return Err(
+                    syndic::ConfigError::Conflict("bands and rows go together".into()).into()
+                )
+            }
         }
         builder.build()
     }
@@ -96,7 +100,7 @@ impl DedupArgs {
 impl ReprintArgs {
     fn config(&self, keep: Keep) -> syndic::Result<ReprintConfig> {
         if self.min_passage_words == 0 {
-            return Err(syndic::Error::Config("min_passage_words must be at least 1".into()));
+            return Err(syndic::ConfigError::invalid("min_passage_words", "at least 1", 0).into());
         }
         ReprintConfig::builder()
             .min_passage_words(self.min_passage_words)

@@ -128,7 +128,7 @@ mod tests {
             (io(io::ErrorKind::StorageFull), StatusCode::INSUFFICIENT_STORAGE),
             (io(io::ErrorKind::FileTooLarge), StatusCode::INSUFFICIENT_STORAGE),
             (io(io::ErrorKind::PermissionDenied), StatusCode::INTERNAL_SERVER_ERROR),
-            (syndic::Error::Config("x".into()), StatusCode::BAD_REQUEST),
+            (syndic::ConfigError::Conflict("x".into()).into(), StatusCode::BAD_REQUEST),
             (
                 syndic::Error::Index { path: "idx".into(), message: "corrupt".into() },
                 StatusCode::INTERNAL_SERVER_ERROR,

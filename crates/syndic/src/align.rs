@@ -39,7 +39,7 @@
 //! assert_eq!(p.matches, 16); // "friday" vs "thursday"
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Result};
 use crate::hash::ShingleHasher;
 
 /// Alignment settings.
@@ -80,14 +80,19 @@ impl AlignConfig {
     pub fn validate(&self) -> Result<()> {
         if !(1..=32).contains(&self.seed_ngram) || self.max_gap > 1000 || self.max_seed_repeats == 0
         {
-            return Err(Error::Config(format!(
+            return Err(ConfigError::Conflict(format!(
                 "alignment: seed_ngram must be in 1..=32, max_gap at most 1000, max_seed_repeats positive; got {self:?}"
-            )));
+            ))
+            .into());
         }
-        if self.min_tokens == 0 || !(0.0..=1.0).contains(&self.min_identity) || self.xdrop < 0 {
-            return Err(Error::Config(format!(
-                "alignment: min_tokens must be positive, min_identity in [0, 1], xdrop non-negative; got {self:?}"
-            )));
+        if self.min_tokens == 0 {
+            return Err(ConfigError::invalid("min_passage_words", "at least 1", 0).into());
+        }
+        if !(0.0..=1.0).contains(&self.min_identity) || self.xdrop < 0 {
+            return Err(ConfigError::Conflict(format!(
+                "alignment: min_identity must be in [0, 1] and xdrop non-negative; got {self:?}"
+            ))
+            .into());
         }
         Ok(())
     }

@@ -66,16 +66,17 @@ pub enum Keep {
     First,
 }
 
+impl crate::choice::Choice for Keep {
+    const SETTING: &'static str = "keep";
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("longest", Keep::Longest), ("first", Keep::First)];
+    const EXPECTED: &'static [&'static str] = &["longest", "first"];
+}
+
 impl std::str::FromStr for Keep {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "longest" => Ok(Keep::Longest),
-            "first" => Ok(Keep::First),
-            other => {
-                Err(Error::Config(format!("unknown --keep `{other}` (expected longest or first)")))
-            }
-        }
+        Ok(crate::choice::parse(s)?)
     }
 }
 

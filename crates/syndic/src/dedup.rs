@@ -42,7 +42,7 @@ use rayon::prelude::*;
 
 use crate::cluster::{Clustering, Keep};
 use crate::doc::{Catalog, DocId, Document};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, InputChange, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
@@ -66,17 +66,17 @@ pub enum Mode {
     Reprint,
 }
 
+impl crate::choice::Choice for Mode {
+    const SETTING: &'static str = "mode";
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("exact", Mode::Exact), ("minhash", Mode::MinHash), ("reprint", Mode::Reprint)];
+    const EXPECTED: &'static [&'static str] = &["exact", "minhash", "reprint"];
+}
+
 impl std::str::FromStr for Mode {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "exact" => Ok(Mode::Exact),
-            "minhash" => Ok(Mode::MinHash),
-            "reprint" => Ok(Mode::Reprint),
-            other => Err(Error::Config(format!(
-                "unknown mode `{other}` (expected exact, minhash or reprint)"
-            ))),
-        }
+        Ok(crate::choice::parse(s)?)
     }
 }
 
@@ -287,11 +287,12 @@ impl DedupConfigBuilder {
         let sketcher = Sketcher::new(self.sketch, self.num_perm, self.seed)?;
         let lsh = match self.bands_rows {
             Some((b, r)) if b * r > self.num_perm => {
-                return Err(Error::Config(format!(
-                    "bands × rows = {} exceeds num_perm = {}",
+                return Err(ConfigError::invalid(
+                    "bands × rows",
+                    format!("at most num_perm ({})", self.num_perm),
                     b * r,
-                    self.num_perm
-                )))
+                )
+                .into())
             }
             Some((b, r)) => LshParams::new(b, r)?,
             None => {
@@ -300,10 +301,7 @@ impl DedupConfigBuilder {
         }
         .with_bucket_window(self.bucket_window)?;
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(Error::Config(format!(
-                "threshold must be in (0, 1], got {}",
-                self.threshold
-            )));
+            return Err(ConfigError::invalid("threshold", "in (0, 1]", self.threshold).into());
         }
         Ok(DedupConfig {
             mode: self.mode,
@@ -663,16 +661,15 @@ impl Deduper {
 /// a second pass over inputs that changed in between would mix documents.
 pub(crate) fn check_second_pass(ids: &[String], start: usize, docs: &[Document]) -> Result<()> {
     if start + docs.len() > ids.len() {
-        return Err(Error::Config("second pass saw more documents than the first".into()));
+        return Err(Error::InputChanged(InputChange::MoreDocuments { first_pass: ids.len() }));
     }
     for (offset, doc) in docs.iter().enumerate() {
         if doc.id != ids[start + offset] {
-            return Err(Error::Config(format!(
-                "input changed between passes: document {} was `{}`, now `{}`",
-                start + offset,
-                ids[start + offset],
-                doc.id
-            )));
+            return Err(Error::InputChanged(InputChange::OtherDocument {
+                index: start + offset,
+                was: ids[start + offset].clone(),
+                now: doc.id.clone(),
+            }));
         }
     }
     Ok(())
@@ -683,7 +680,7 @@ pub(crate) fn check_second_pass_complete(seen: usize, total: usize) -> Result<()
     if seen == total {
         Ok(())
     } else {
-        Err(Error::Config(format!("second pass saw {seen} of {total} documents")))
+        Err(Error::InputChanged(InputChange::FewerDocuments { seen, first_pass: total }))
     }
 }
 
@@ -691,7 +688,7 @@ pub(crate) fn check_second_pass_complete(seen: usize, total: usize) -> Result<()
 pub(crate) fn check_capacity(have: usize, more: usize) -> Result<()> {
     match DocId::new(have + more) {
         Some(_) => Ok(()),
-        None => Err(Error::Config("more than 2^32 documents in one run".into())),
+        None => Err(Error::Capacity { what: "documents in one run", limit: u32::MAX.into() }),
     }
 }
 
@@ -852,6 +849,9 @@ mod tests {
         deduper.plan();
         let mut changed = docs.clone();
         changed.swap(0, 3);
-        assert!(matches!(deduper.second_pass_batch(&changed), Err(Error::Config(_))));
+        assert!(matches!(
+            deduper.second_pass_batch(&changed),
+            Err(Error::InputChanged(InputChange::OtherDocument { index: 0, .. }))
+        ));
     }
 }

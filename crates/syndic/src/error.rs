@@ -83,7 +83,7 @@ pub enum RecordProblem {
     #[error("duplicate id `{0}`")]
     DuplicateId(String),
     /// The record is larger than the configured limit.
-    #[error("record of {size} bytes exceeds the limit of {limit} bytes (see --max-doc-bytes)")]
+    #[error("record of {size} bytes exceeds the limit of {limit} bytes (max_doc_bytes)")]
     TooLarge {
         /// The size seen (a lower bound when reading stopped early).
         size: u64,
@@ -146,6 +146,117 @@ pub enum NotReplaceable {
     Special,
 }
 
+/// A setting, or a combination of settings, that the core refuses.
+///
+/// Messages name settings as the settings schema does (`min_passage_words`,
+/// see [`crate::settings`]), never as one front end spells them; the CLI
+/// adds its flag names as context.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A value outside what the setting accepts.
+    #[error("{name} must be {expected}, got {got}")]
+    Invalid {
+        /// The setting.
+        name: &'static str,
+        /// What it accepts, e.g. `in (0, 1]`.
+        expected: String,
+        /// The value given.
+        got: String,
+    },
+    /// A name that is none of the setting's choices.
+    #[error("unknown {name} `{got}` (expected {})", one_of(choices))]
+    UnknownChoice {
+        /// The setting.
+        name: &'static str,
+        /// The name given.
+        got: String,
+        /// The names it accepts.
+        choices: &'static [&'static str],
+    },
+    /// A setting the schema does not have.
+    #[error("unknown setting `{name}` (expected one of {})", one_of(known))]
+    UnknownSetting {
+        /// The name given.
+        name: String,
+        /// The settings there are, where it was given.
+        known: Vec<&'static str>,
+    },
+    /// Settings that cannot be used together.
+    #[error("{0}")]
+    Conflict(String),
+    /// Arguments of a stage function that do not fit together: arrays of
+    /// different lengths or types, a document number out of range.
+    #[error("{0}")]
+    Arguments(String),
+    /// Inputs that cannot be read together in one run.
+    #[error("{0}")]
+    Inputs(String),
+    /// An output that cannot be written as asked.
+    #[error("{}: {why}", path.display())]
+    Output {
+        /// The output.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+}
+
+impl ConfigError {
+    /// [`ConfigError::Invalid`] for `name`, which accepts `expected`.
+    pub fn invalid(
+        name: &'static str,
+        expected: impl Into<String>,
+        got: impl fmt::Display,
+    ) -> Self {
+        ConfigError::Invalid { name, expected: expected.into(), got: got.to_string() }
+    }
+
+    /// [`ConfigError::Output`] for `path`.
+    pub fn output(path: impl Into<PathBuf>, why: impl Into<String>) -> Self {
+        ConfigError::Output { path: path.into(), why: why.into() }
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// How the input of a later pass differs from the first pass's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputChange {
+    /// The later pass read more documents.
+    #[error("a later pass read more than the {first_pass} documents of the first")]
+    MoreDocuments {
+        /// Documents the first pass read.
+        first_pass: usize,
+    },
+    /// The later pass read fewer documents.
+    #[error("a later pass read {seen} of the {first_pass} documents of the first")]
+    FewerDocuments {
+        /// Documents the later pass read.
+        seen: usize,
+        /// Documents the first pass read.
+        first_pass: usize,
+    },
+    /// A document has another id.
+    #[error("document {index} was `{was}`, now `{now}`")]
+    OtherDocument {
+        /// Its position in the input, from 0.
+        index: usize,
+        /// Its id in the first pass.
+        was: String,
+        /// Its id now.
+        now: String,
+    },
+}
+
 /// The errors of the core library.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -193,9 +304,26 @@ pub enum Error {
         /// Why it cannot be read.
         message: String,
     },
-    /// A configuration value is out of range or inconsistent.
+    /// A setting is out of range, unknown, or inconsistent with another.
     #[error("invalid configuration: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
+    /// The input read in a later pass is not the input of the first: a
+    /// file changed while the run read it.
+    #[error("input changed between passes: {0}")]
+    InputChanged(InputChange),
+    /// A front end drove a stage out of its protocol (a pass read too often
+    /// or not at all, a result asked for too early). A bug in the caller,
+    /// not in the data.
+    #[error("stage protocol: {0}")]
+    Protocol(String),
+    /// The run is larger than this version of syndic can hold.
+    #[error("{what} exceeds the limit of {limit}")]
+    Capacity {
+        /// What ran out, e.g. `documents in one run`.
+        what: &'static str,
+        /// The most there may be.
+        limit: u64,
+    },
     /// An output already exists and replacing it was not asked for.
     #[error("{}: already exists", path.display())]
     OutputExists {
@@ -245,6 +373,9 @@ impl Error {
             Error::Parquet { .. } => "corrupt_parquet",
             Error::UnsupportedInput { .. } => "unsupported_input",
             Error::Config(_) => "config",
+            Error::InputChanged(_) => "input_changed",
+            Error::Protocol(_) => "protocol",
+            Error::Capacity { .. } => "capacity",
             Error::OutputExists { .. } => "output_exists",
             Error::OutputNotReplaceable { .. } => "output_not_replaceable",
             Error::Index { .. } => "index",

@@ -34,7 +34,7 @@
 use rayon::prelude::*;
 
 use crate::doc::DocId;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Result};
 use crate::hash::ShingleHasher;
 
 /// Winnowing and pairing settings.
@@ -63,15 +63,18 @@ impl FingerprintConfig {
     /// Checks the ranges.
     pub fn validate(&self) -> Result<()> {
         if !(1..=64).contains(&self.ngram) || !(1..=256).contains(&self.window) {
-            return Err(Error::Config(format!(
-                "fingerprint ngram must be in 1..=64 and window in 1..=256, got {} and {}",
-                self.ngram, self.window
-            )));
+            return Err(ConfigError::invalid(
+                "fingerprint_ngram and fingerprint_window",
+                "in 1..=64 and 1..=256",
+                format!("{} and {}", self.ngram, self.window),
+            )
+            .into());
         }
-        if self.max_df < 2 || self.min_shared == 0 {
-            return Err(Error::Config(
-                "max_df must be at least 2 and min_shared at least 1".into(),
-            ));
+        if self.max_df < 2 {
+            return Err(ConfigError::invalid("max_df", "at least 2", self.max_df).into());
+        }
+        if self.min_shared == 0 {
+            return Err(ConfigError::invalid("min_shared_fingerprints", "at least 1", 0).into());
         }
         Ok(())
     }

@@ -55,6 +55,7 @@
 
 pub mod align;
 pub mod boilerplate;
+pub mod choice;
 pub mod clean;
 pub mod cluster;
 pub mod dedup;
@@ -75,4 +76,4 @@ pub mod verify;
 pub mod write;
 
 pub use doc::{Catalog, DocId, Document, Origin};
-pub use error::{Error, Location, NotReplaceable, RecordProblem, Result};
+pub use error::{ConfigError, Error, InputChange, Location, NotReplaceable, RecordProblem, Result};

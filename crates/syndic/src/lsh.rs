@@ -30,7 +30,7 @@
 use rayon::prelude::*;
 
 use crate::doc::DocId;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Result};
 
 /// Banding parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -47,9 +47,12 @@ impl LshParams {
     /// Explicit parameters.
     pub fn new(bands: usize, rows: usize) -> Result<Self> {
         if bands == 0 || rows == 0 {
-            return Err(Error::Config(format!(
-                "bands and rows must be positive, got {bands}×{rows}"
-            )));
+            return Err(ConfigError::invalid(
+                "bands and rows",
+                "positive",
+                format!("{bands}×{rows}"),
+            )
+            .into());
         }
         Ok(Self { bands, rows, bucket_window: DEFAULT_BUCKET_WINDOW })
     }
@@ -63,20 +66,22 @@ impl LshParams {
         fn_weight: f64,
     ) -> Result<Self> {
         if !(threshold > 0.0 && threshold < 1.0) {
-            return Err(Error::Config(format!("threshold must be in (0, 1), got {threshold}")));
+            return Err(ConfigError::invalid("threshold", "in (0, 1)", threshold).into());
         }
         if num_perm == 0 {
-            return Err(Error::Config("num_perm must be positive".into()));
+            return Err(ConfigError::invalid("num_perm", "at least 1", 0).into());
         }
         // Written so that NaN fails too: every comparison with NaN is false,
         // and a NaN or infinite weight would make every error equal and
         // silently pick one band of one row.
         let usable = |w: f64| w.is_finite() && w >= 0.0;
         if !(usable(fp_weight) && usable(fn_weight) && fp_weight + fn_weight > 0.0) {
-            return Err(Error::Config(format!(
-                "LSH weights must be finite, non-negative and not both zero, got false-positive \
-                 weight {fp_weight} and false-negative weight {fn_weight}"
-            )));
+            return Err(ConfigError::invalid(
+                "fp_weight and fn_weight",
+                "finite, non-negative and not both zero",
+                format!("{fp_weight} and {fn_weight}"),
+            )
+            .into());
         }
         let mut best = (f64::INFINITY, 1, 1);
         for bands in 1..=num_perm {
@@ -96,7 +101,7 @@ impl LshParams {
     /// Sets the bucket window (at least 1).
     pub fn with_bucket_window(mut self, window: usize) -> Result<Self> {
         if window == 0 {
-            return Err(Error::Config("bucket window must be at least 1".into()));
+            return Err(ConfigError::invalid("bucket_window", "at least 1", 0).into());
         }
         self.bucket_window = window;
         Ok(self)
@@ -197,6 +202,7 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     /// datasketch's `_optimal_param` gives these for the same inputs.
     #[test]
@@ -233,7 +239,10 @@ mod tests {
         let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5];
         for (fp, fn_) in bad.iter().flat_map(|&w| [(w, 0.5), (0.5, w)]).chain([(0.0, 0.0)]) {
             let err = LshParams::optimal(0.8, 128, fp, fn_).unwrap_err();
-            assert!(matches!(&err, Error::Config(m) if m.contains("weights")), "{fp} {fn_}: {err}");
+            assert!(
+                matches!(&err, Error::Config(ConfigError::Invalid { name, .. }) if name.contains("weight")),
+                "{fp} {fn_}: {err}"
+            );
         }
     }
 

@@ -95,7 +95,7 @@ use crate::dedup::{
     DedupResult, DedupStats, PairKind, ScoredPair,
 };
 use crate::doc::{Catalog, DocId, Document};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
 use crate::hash::content_hash;
 use crate::normalize::{Normalizer, NormalizerConfig, Token, TokenUnit, Tokens};
@@ -122,16 +122,17 @@ pub enum FollowUps {
     Join,
 }
 
+impl crate::choice::Choice for FollowUps {
+    const SETTING: &'static str = "follow_ups";
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("separate", FollowUps::Separate), ("join", FollowUps::Join)];
+    const EXPECTED: &'static [&'static str] = &["separate", "join"];
+}
+
 impl std::str::FromStr for FollowUps {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "separate" => Ok(FollowUps::Separate),
-            "join" => Ok(FollowUps::Join),
-            other => Err(Error::Config(format!(
-                "unknown follow-up policy `{other}` (expected separate or join)"
-            ))),
-        }
+        Ok(crate::choice::parse(s)?)
     }
 }
 
@@ -402,20 +403,22 @@ impl ReprintConfigBuilder {
             ("min_piece_coverage", self.min_piece_coverage),
         ] {
             if !(0.0..=1.0).contains(&c) {
-                return Err(Error::Config(format!("{name} must be in [0, 1], got {c}")));
+                return Err(ConfigError::invalid(name, "in [0, 1]", c).into());
             }
         }
         if self.align_memory == 0 {
-            return Err(Error::Config("align_memory must be positive".into()));
+            return Err(ConfigError::invalid("align_memory_mb", "at least 1", 0).into());
         }
         if self.min_piece_words == 0 || self.min_piece_words > self.align.min_tokens {
-            return Err(Error::Config(format!(
-                "min_piece_words must be between 1 and min_passage_words ({}), got {}",
-                self.align.min_tokens, self.min_piece_words
-            )));
+            return Err(ConfigError::invalid(
+                "min_piece_words",
+                format!("between 1 and min_passage_words ({})", self.align.min_tokens),
+                self.min_piece_words,
+            )
+            .into());
         }
         if self.min_pieces == 0 {
-            return Err(Error::Config("min_pieces must be at least 1".into()));
+            return Err(ConfigError::invalid("min_pieces", "at least 1", 0).into());
         }
         // Characters carry about a fifth of a word's information: seeds and
         // passages are proportionally longer.
@@ -724,7 +727,7 @@ impl ReprintFinder {
         assert!(self.planned, "second_pass_batch before plan");
         let n = self.catalog.len();
         let Some(round) = self.round.as_mut() else {
-            return Err(Error::Config("pass 2 read more times than needed".into()));
+            return Err(Error::Protocol("pass 2 read more times than needed".into()));
         };
         let start = round.cursor;
         check_second_pass(self.catalog.ids(), start, docs)?;
@@ -836,7 +839,7 @@ impl ReprintFinder {
         let n = self.catalog.len();
         if let Some(round) = &self.round {
             check_second_pass_complete(round.cursor, n)?;
-            return Err(Error::Config(format!(
+            return Err(Error::Protocol(format!(
                 "pass 2 must be read {} more times",
                 self.pending_passes()
             )));

@@ -21,7 +21,7 @@
 //! assert_eq!(set.len(), 2);
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Result};
 use crate::hash::ShingleHasher;
 use crate::normalize::{Normalizer, NormalizerConfig, TokenUnit, Tokens};
 
@@ -55,11 +55,16 @@ impl Shingler {
     pub fn new(config: ShingleConfig) -> Result<Self> {
         for (name, n) in [("ngram", config.ngram), ("char_ngram", config.char_ngram)] {
             if !(1..=64).contains(&n) {
-                return Err(Error::Config(format!("{name} must be in 1..=64, got {n}")));
+                return Err(ConfigError::invalid(name, "in 1..=64", n).into());
             }
         }
         if !(0.0..=1.0).contains(&config.normalizer.char_script_share) {
-            return Err(Error::Config("char_script_share must be in [0, 1]".into()));
+            return Err(ConfigError::invalid(
+                "char_script_share",
+                "in [0, 1]",
+                config.normalizer.char_script_share,
+            )
+            .into());
         }
         Ok(Self {
             normalizer: Normalizer::new(config.normalizer),
@@ -99,6 +104,7 @@ impl Shingler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn bad_sizes_are_config_errors() {

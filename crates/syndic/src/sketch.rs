@@ -29,7 +29,7 @@
 //! assert!((estimate - 0.667).abs() < 0.15);
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::hash::{fmix64, seeded};
 
 /// How signatures are computed; see the module docs.
@@ -43,16 +43,20 @@ pub enum SketchMethod {
     MultiplyShift,
 }
 
+impl crate::choice::Choice for SketchMethod {
+    const SETTING: &'static str = "sketch";
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("one-permutation", SketchMethod::OnePermutation),
+        ("oph", SketchMethod::OnePermutation),
+        ("multiply-shift", SketchMethod::MultiplyShift),
+    ];
+    const EXPECTED: &'static [&'static str] = &["one-permutation", "multiply-shift"];
+}
+
 impl std::str::FromStr for SketchMethod {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "one-permutation" | "oph" => Ok(SketchMethod::OnePermutation),
-            "multiply-shift" => Ok(SketchMethod::MultiplyShift),
-            other => Err(Error::Config(format!(
-                "unknown sketch method `{other}` (expected one-permutation or multiply-shift)"
-            ))),
-        }
+        Ok(crate::choice::parse(s)?)
     }
 }
 
@@ -74,7 +78,7 @@ impl Sketcher {
     /// A sketcher with `num_perm` values per signature (1..=1024).
     pub fn new(method: SketchMethod, num_perm: usize, seed: u64) -> Result<Self> {
         if !(1..=1024).contains(&num_perm) {
-            return Err(Error::Config(format!("num_perm must be in 1..=1024, got {num_perm}")));
+            return Err(ConfigError::invalid("num_perm", "in 1..=1024", num_perm).into());
         }
         let coefficients = match method {
             SketchMethod::OnePermutation => Vec::new(),

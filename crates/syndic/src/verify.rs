@@ -32,16 +32,17 @@ pub enum VerifyMethod {
     Signature,
 }
 
+impl crate::choice::Choice for VerifyMethod {
+    const SETTING: &'static str = "verify";
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("exact", VerifyMethod::Exact), ("signature", VerifyMethod::Signature)];
+    const EXPECTED: &'static [&'static str] = &["exact", "signature"];
+}
+
 impl std::str::FromStr for VerifyMethod {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "exact" => Ok(VerifyMethod::Exact),
-            "signature" => Ok(VerifyMethod::Signature),
-            other => Err(Error::Config(format!(
-                "unknown verification `{other}` (expected exact or signature)"
-            ))),
-        }
+        Ok(crate::choice::parse(s)?)
     }
 }
 

@@ -97,7 +97,7 @@ pub use repeat::{
 };
 pub use segment::{lines, Line};
 
-use crate::{Document, Error, Result};
+use crate::{ConfigError, Document, Result};
 use rules::{context_free, Cf, Features};
 use stopwords::{best_language, StopWords, LANGUAGES};
 
@@ -240,20 +240,22 @@ impl ClassifierConfig {
     /// meaningless, but it does not panic.
     pub fn validate(&self) -> Result<()> {
         if self.length_low == 0 || self.length_low > self.length_high {
-            return Err(Error::Config(format!(
+            return Err(ConfigError::Conflict(format!(
                 "boilerplate length bounds must satisfy 0 < length_low <= length_high, got {} and {}",
                 self.length_low, self.length_high
-            )));
+            ))
+            .into());
         }
         let share = |x: f64| (0.0..=1.0).contains(&x);
         if !share(self.stopwords_low)
             || !share(self.stopwords_high)
             || self.stopwords_low > self.stopwords_high
         {
-            return Err(Error::Config(format!(
+            return Err(ConfigError::Conflict(format!(
                 "boilerplate stop-word bounds must satisfy 0 <= stopwords_low <= stopwords_high <= 1, got {} and {}",
                 self.stopwords_low, self.stopwords_high
-            )));
+            ))
+            .into());
         }
         Ok(())
     }

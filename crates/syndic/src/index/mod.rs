@@ -92,7 +92,7 @@ use crate::align::{align, AlignConfig};
 use crate::cluster::{Clustering, Keep};
 use crate::dedup::{DedupConfig, DedupResult, DedupStats, Mode, PairKind, ScoredPair};
 use crate::doc::{DocId, Document};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::normalize::Tokens;
 use crate::sketch::SketchMethod;
 use crate::verify::VerifyMethod;
@@ -347,9 +347,10 @@ impl StoredConfig {
         // The builder offers no normalizer settings: an index written by a
         // build that did would tokenize differently here.
         if StoredConfig::of(&config) != *self {
-            return Err(Error::Config(format!(
+            return Err(ConfigError::Conflict(format!(
                 "parameters {self:?} cannot be reproduced by this version of syndic"
-            )));
+            ))
+            .into());
         }
         Ok(config)
     }
@@ -415,9 +416,12 @@ impl Index {
     pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<Index> {
         let dir = dir.as_ref().to_owned();
         if config.mode() == Mode::Reprint {
-            return Err(Error::Config(
-                "an index supports the exact and minhash modes, not reprint".to_owned(),
-            ));
+            return Err(ConfigError::UnknownChoice {
+                name: "index mode",
+                got: "reprint".to_owned(),
+                choices: &["exact", "minhash"],
+            }
+            .into());
         }
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let file = dir.join(INDEX_FILE);

@@ -120,7 +120,7 @@ impl CorpusReader {
     fn open_next(&mut self) -> Result<bool> {
         let Some(input) = self.inputs.as_slice().get(self.next_input) else { return Ok(false) };
         let index = u32::try_from(self.next_input)
-            .map_err(|_| Error::Config("more inputs than one run can read".to_owned()))?;
+            .map_err(|_| Error::Capacity { what: "inputs in one run", limit: u32::MAX.into() })?;
         self.next_input += 1;
         self.progress = Progress::default();
         match InputReader::open(input, &self.opts, &self.progress) {

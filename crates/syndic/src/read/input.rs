@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Compression, Format, ReadOptions};
-use crate::{Error, Result};
+use crate::{ConfigError, Error, Result};
 
 /// The path that names standard input.
 const STDIN: &str = "-";
@@ -187,13 +187,16 @@ pub(crate) fn resolve_with_stdin(
 ) -> Result<Inputs> {
     opts.validate()?;
     if paths.is_empty() {
-        return Err(Error::Config("no inputs given".to_owned()));
+        return Err(ConfigError::Inputs("no inputs given".to_owned()).into());
     }
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
         if path.as_os_str() == STDIN {
             if inputs.iter().any(|input: &Input| matches!(input.source, Source::Spool(_))) {
-                return Err(Error::Config("standard input (`-`) given more than once".to_owned()));
+                return Err(ConfigError::Inputs(
+                    "standard input (`-`) given more than once".to_owned(),
+                )
+                .into());
             }
             inputs.push(spool_stdin(stdin, opts)?);
         } else {
@@ -203,10 +206,7 @@ pub(crate) fn resolve_with_stdin(
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
     inputs.dedup_by(|a, b| a.path == b.path);
     if u32::try_from(inputs.len()).is_err() {
-        return Err(Error::Config(format!(
-            "{} inputs is more than one run can read",
-            inputs.len()
-        )));
+        return Err(Error::Capacity { what: "inputs in one run", limit: u32::MAX.into() });
     }
     Ok(Inputs { inputs })
 }
@@ -234,7 +234,7 @@ fn resolve_path(path: &Path, opts: &ReadOptions) -> Result<Input> {
     let format =
         opts.format.or_else(|| Format::from_path(path)).ok_or_else(|| Error::UnsupportedInput {
             path: path.to_owned(),
-            message: "cannot tell the format from the file name; name it with --format \
+            message: "cannot tell the format from the file name; set the `format` setting \
                       (jsonl, parquet, warc, wet, text)"
                 .to_owned(),
         })?;
@@ -378,10 +378,10 @@ mod tests {
         let bad_field = ReadOptions { id_field: "meta..id".into(), ..ReadOptions::default() };
         let cases: [(&[PathBuf], &ReadOptions, &str, &str); 6] = [
             (&[p("missing.jsonl")], &defaults, "io", "missing.jsonl"),
-            (&[p("notes.md")], &defaults, "unsupported_input", "--format"),
+            (&[p("notes.md")], &defaults, "unsupported_input", "`format`"),
             (&[p("t.parquet.gz")], &defaults, "unsupported_input", "decompress"),
             (&[], &defaults, "config", "no inputs"),
-            (&[p("notes.md")], &zero_limit, "config", "--max-doc-bytes"),
+            (&[p("notes.md")], &zero_limit, "config", "max_doc_bytes"),
             (&[p("notes.md")], &bad_field, "config", "meta..id"),
         ];
         for (paths, opts, kind, needle) in cases {

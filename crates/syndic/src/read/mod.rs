@@ -93,9 +93,9 @@ pub(crate) use jsonl::{FieldPath, JsonlLines};
 pub(crate) use source::InputReader;
 pub(crate) use stream::{Line, Progress};
 
+use crate::{ConfigError, Error, Result};
 #[cfg(doc)]
 use crate::{Document, Origin, RecordProblem};
-use crate::{Error, Result};
 
 /// Documents per batch that front ends ask [`CorpusReader::next_batch`]
 /// for: enough for every core to have work in a parallel stage.
@@ -164,20 +164,27 @@ impl fmt::Display for Format {
     }
 }
 
+impl crate::choice::Choice for Format {
+    const SETTING: &'static str = "format";
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("jsonl", Format::Jsonl),
+        ("json", Format::Jsonl),
+        ("ndjson", Format::Jsonl),
+        ("parquet", Format::Parquet),
+        ("warc", Format::Warc),
+        ("wet", Format::Wet),
+        ("text", Format::Text),
+        ("txt", Format::Text),
+    ];
+    const EXPECTED: &'static [&'static str] = &["jsonl", "parquet", "warc", "wet", "text"];
+}
+
 impl FromStr for Format {
     type Err = Error;
 
+    /// A format by name, in any case.
     fn from_str(s: &str) -> Result<Format> {
-        match s.to_ascii_lowercase().as_str() {
-            "text" | "txt" => Ok(Format::Text),
-            "jsonl" | "json" | "ndjson" => Ok(Format::Jsonl),
-            "parquet" => Ok(Format::Parquet),
-            "warc" => Ok(Format::Warc),
-            "wet" => Ok(Format::Wet),
-            _ => Err(Error::Config(format!(
-                "unknown format `{s}` (expected one of: jsonl, parquet, warc, wet, text)"
-            ))),
-        }
+        Ok(crate::choice::parse(&s.to_ascii_lowercase())?)
     }
 }
 
@@ -282,15 +289,18 @@ impl ReadOptions {
     /// Checks that the options make sense together.
     pub fn validate(&self) -> Result<()> {
         if self.max_doc_bytes == 0 {
-            return Err(Error::Config("--max-doc-bytes must be at least 1".to_owned()));
+            return Err(ConfigError::invalid("max_doc_bytes", "at least 1", 0).into());
         }
-        let fields =
-            [("--id-field", Some(&self.id_field)), ("--text-field", Some(&self.text_field))];
-        for (flag, field) in fields.into_iter().chain([("--site-field", self.site_field.as_ref())])
-        {
+        let fields = [("id_field", Some(&self.id_field)), ("text_field", Some(&self.text_field))];
+        for (name, field) in fields.into_iter().chain([("site_field", self.site_field.as_ref())]) {
             if let Some(field) = field {
                 if field.is_empty() || field.split('.').any(str::is_empty) {
-                    return Err(Error::Config(format!("{flag} `{field}` is not a field path")));
+                    return Err(ConfigError::invalid(
+                        name,
+                        "a field path (names joined by dots)",
+                        format!("`{field}`"),
+                    )
+                    .into());
                 }
             }
         }

@@ -10,7 +10,7 @@ use tempfile::{TempDir, TempPath};
 
 use super::Overwrite;
 use crate::read::Compression;
-use crate::{Error, Result};
+use crate::{ConfigError, Error, Result};
 
 /// Output buffers: large enough that compressors and the kernel see big
 /// writes.
@@ -237,7 +237,7 @@ fn prepare_parent(dest: &Path) -> Result<(&Path, &str)> {
 
 fn split_target(dest: &Path) -> Result<(&Path, &str)> {
     let name = dest.file_name().and_then(|name| name.to_str()).ok_or_else(|| {
-        Error::Config(format!("{}: an output needs a UTF-8 file name", dest.display()))
+        Error::from(ConfigError::output(dest, "an output needs a UTF-8 file name"))
     })?;
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     Ok((parent, name))

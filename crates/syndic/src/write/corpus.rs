@@ -18,7 +18,7 @@ use crate::read::{
     open_parquet, parquet_error, unpanic, Compression, FieldPath, Format, Input, InputReader,
     Inputs, JsonlLines, Line, Progress, ReadOptions,
 };
-use crate::{Error, Location, Origin, Result};
+use crate::{ConfigError, Error, Location, Origin, Result};
 
 /// Row groups of the deduplicated Parquet corpus are cut at this size, as
 /// the writer holds a whole row group in memory.
@@ -99,7 +99,7 @@ pub fn write_deduped(
 ) -> Result<WriteStats> {
     opts.validate()?;
     if let Some(input) = (inputs.len()..kept.0.len()).find(|&i| !kept.records(i).is_empty()) {
-        return Err(Error::Config(format!(
+        return Err(Error::Protocol(format!(
             "kept records name input {input}, but there are {} inputs",
             inputs.len()
         )));
@@ -109,10 +109,11 @@ pub fn write_deduped(
         (Some(Format::Parquet), Compression::None) => {
             write_deduped_parquet(inputs, kept, out, overwrite)
         }
-        _ => Err(Error::Config(format!(
-            "{}: the deduplicated corpus is written as .jsonl, .jsonl.gz, .jsonl.zst or .parquet",
-            out.display()
-        ))),
+        _ => Err(ConfigError::output(
+            out,
+            "the deduplicated corpus is written as .jsonl, .jsonl.gz, .jsonl.zst or .parquet",
+        )
+        .into()),
     }
 }
 
@@ -213,25 +214,33 @@ fn write_deduped_parquet(
     let mut builders = Vec::with_capacity(inputs.len());
     for input in inputs {
         if input.format != Format::Parquet {
-            return Err(Error::Config(format!(
-                "{}: a Parquet output needs Parquet inputs, and this input is {}; write .jsonl instead",
-                input.path.display(),
-                input.format
-            )));
+            return Err(ConfigError::output(
+                out,
+                format!(
+                    "a Parquet output needs Parquet inputs, and {} is {}; write .jsonl instead",
+                    input.path.display(),
+                    input.format
+                ),
+            )
+            .into());
         }
         builders.push(open_parquet(input)?);
     }
     let Some(first) = builders.first() else {
-        return Err(Error::Config("no inputs to write".to_owned()));
+        return Err(ConfigError::Inputs("no inputs to write".to_owned()).into());
     };
     let schema = first.schema().clone();
     for (input, builder) in inputs.iter().zip(&builders) {
         if builder.schema().fields() != schema.fields() {
-            return Err(Error::Config(format!(
-                "{} and {} have different schemas; a Parquet output needs one schema",
-                inputs.as_slice()[0].path.display(),
-                input.path.display()
-            )));
+            return Err(ConfigError::output(
+                out,
+                format!(
+                    "{} and {} have different schemas; a Parquet output needs one schema",
+                    inputs.as_slice()[0].path.display(),
+                    input.path.display()
+                ),
+            )
+            .into());
         }
     }
     let props = WriterProperties::builder()
@@ -334,10 +343,11 @@ pub fn write_rewritten(
 ) -> Result<WriteStats> {
     opts.validate()?;
     if Format::from_path(out) != Some(Format::Jsonl) {
-        return Err(Error::Config(format!(
-            "{}: rewritten records are written as JSONL (.jsonl, .jsonl.gz, .jsonl.zst)",
-            out.display()
-        )));
+        return Err(ConfigError::output(
+            out,
+            "rewritten records are written as JSONL (.jsonl, .jsonl.gz, .jsonl.zst)",
+        )
+        .into());
     }
     let mut file = create_writer(out, overwrite)?;
     let mut records = 0;

@@ -433,7 +433,7 @@ fn deduped_outputs_refuse_what_they_cannot_write() {
         (vec![jsonl.clone()], vec![origin(0, 0)], out("x.csv"), "config", ".parquet"),
         (vec![jsonl.clone()], vec![origin(0, 0)], out("x.parquet"), "config", "Parquet inputs"),
         (vec![p1.clone(), p2], vec![origin(0, 0)], out("x.parquet"), "config", "different schemas"),
-        (vec![jsonl.clone()], vec![origin(1, 0)], out("x.jsonl"), "config", "input 1"),
+        (vec![jsonl.clone()], vec![origin(1, 0)], out("x.jsonl"), "protocol", "input 1"),
         (vec![jsonl.clone()], vec![origin(0, 1)], out("x.jsonl"), "unsupported_input", "changed"),
         (vec![jsonl.clone()], vec![origin(0, 5)], out("x.jsonl"), "unsupported_input", "changed"),
         (vec![warc], vec![origin(0, 0)], out("x.jsonl"), "unsupported_input", "changed"),
