@@ -68,7 +68,7 @@ fn refuse_unused_flags(cli: &Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     match &cli.command {
         Command::Dedup(args) => {
             let dedup = matches.subcommand_matches("dedup").expect("the dedup subcommand");
-            cmd::flags::refuse_unused(args.mode, dedup)
+            cmd::flags::refuse_unused(args.dedup.settings.mode, dedup)
         }
         Command::Index(args) => match (args.create_mode(), matches.subcommand_matches("index")) {
             (Some(mode), Some(index)) => {
@@ -111,7 +111,7 @@ fn report_error(err: &anyhow::Error) -> ExitCode {
         }
     }
     if let Some(hint) = err.chain().find_map(hint) {
-        message.push_str(hint);
+        message.push_str(&hint);
     }
     eprintln!("{message}");
     ExitCode::from(1)
@@ -119,13 +119,25 @@ fn report_error(err: &anyhow::Error) -> ExitCode {
 
 /// What the command line can do about an error of the library, whose
 /// messages name no flags.
-fn hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    match cause.downcast_ref::<syndic::Error>()? {
-        syndic::Error::OutputExists { .. } => Some(" (use --force to replace it)"),
-        syndic::Error::OutputNotReplaceable { .. } => Some(
+fn hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use syndic::{ConfigError, Error};
+    match cause.downcast_ref::<Error>()? {
+        Error::OutputExists { .. } => Some(" (use --force to replace it)".to_owned()),
+        Error::OutputNotReplaceable { .. } => Some(
             " (--force replaces only a run directory or file that syndic wrote and the run does \
-             not read: choose another output, or move it away yourself)",
+             not read: choose another output, or move it away yourself)"
+                .to_owned(),
         ),
+        Error::Config(
+            ConfigError::Invalid { name, .. } | ConfigError::UnknownChoice { name, .. },
+        ) => {
+            let flags: Vec<String> = name
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|word| syndic::settings::is_setting(word))
+                .map(|setting| format!("--{}", cmd::flags::flag_name(setting)))
+                .collect();
+            (!flags.is_empty()).then(|| format!(" (see {})", flags.join(", ")))
+        }
         _ => None,
     }
 }

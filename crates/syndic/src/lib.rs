@@ -70,6 +70,8 @@ pub mod normalize;
 pub mod passes;
 pub mod read;
 pub mod reprint;
+pub mod schema;
+pub mod settings;
 pub mod shingle;
 pub mod sketch;
 pub mod verify;

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use syndic::clean::Cleaner;
 use syndic::cluster::Keep;
+use syndic::settings::ReprintSettings;
 use syndic::write::{write_rewritten, Rewrite};
 use syndic::{DocId, Origin};
 
-use super::flags::ReprintArgs;
+use super::flags::SettingsFlags;
 use super::input::{self, InputArgs, PassNames};
 use super::output;
 use crate::progress::{Bars, Cancel};
@@ -31,7 +32,7 @@ pub struct Args {
     #[arg(long)]
     pub drop_repeated: bool,
     #[command(flatten)]
-    pub reprint: ReprintArgs,
+    pub reprint: SettingsFlags<ReprintSettings>,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -42,12 +43,13 @@ pub struct Args {
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.threads)?;
+    let config = args.reprint.settings.config(Keep::First)?;
     let bars = Bars::new(args.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let overwrite = output::overwrite(args.force, &args.input.inputs);
     // Refused now, not after the whole run.
     overwrite.check_file(&args.out)?;
-    let mut cleaner = Cleaner::new(args.reprint.config(Keep::First)?, args.drop_repeated);
+    let mut cleaner = Cleaner::new(config, args.drop_repeated);
     let names = PassNames { first: ("learn", "learn"), second: ("boilerplate", "boilerplate") };
     input::drive(&mut cleaner, names, &inputs, &opts, &bars, cancel, None)?;
     let cuts = cleaner.finish()?;

@@ -3,14 +3,14 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
-use syndic::cluster::Keep;
 use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
 use syndic::read::{Inputs, ReadOptions};
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
+use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite, RUN_FILES};
 use syndic::{DocId, Origin};
 
-use super::flags::{MinHashArgs, ReprintArgs};
+use super::flags::SettingsFlags;
 use super::input::{self, InputArgs, PassNames, ReadReport};
 use super::output;
 use crate::progress::{Bars, Cancel, Timings};
@@ -27,17 +27,12 @@ pub struct Args {
     /// Overwrite existing outputs.
     #[arg(long)]
     pub force: bool,
-    /// exact: same normalized text; minhash: Jaccard similarity of word
-    /// n-grams; reprint: shared passages covering most of the shorter text.
-    #[arg(long, default_value = "minhash")]
-    pub mode: Mode,
     #[command(flatten)]
-    pub minhash: MinHashArgs,
+    pub dedup: SettingsFlags<DedupSettings>,
     #[command(flatten)]
-    pub reprint: ReprintArgs,
-    /// Which member represents (and survives) each cluster.
-    #[arg(long, default_value = "longest")]
-    pub keep: Keep,
+    pub minhash: SettingsFlags<MinHashSettings>,
+    #[command(flatten)]
+    pub reprint: SettingsFlags<ReprintSettings>,
     /// Also write the corpus with one document per cluster, all fields kept,
     /// in the format of this path's extension (.jsonl, .jsonl.gz,
     /// .jsonl.zst, .parquet).
@@ -51,8 +46,20 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// The frozen config of the chosen mode.
+enum Config {
+    Reprint(ReprintConfig),
+    MinHash(DedupConfig),
+}
+
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.threads)?;
+    // Settings are checked before anything is read or written.
+    let DedupSettings { mode, keep } = args.dedup.settings;
+    let config = match mode {
+        Mode::Reprint => Config::Reprint(args.reprint.settings.config(keep)?),
+        mode => Config::MinHash(args.minhash.settings.config(mode, keep)?),
+    };
     let bars = Bars::new(args.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let overwrite = output::overwrite(args.force, &args.input.inputs);
@@ -75,13 +82,11 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let out = OutputDir::create(&args.out, &overwrite)?;
     let mut timings = Timings::default();
     timings.start();
-    let run = match args.mode {
-        Mode::Reprint => {
-            let config = args.reprint.config(args.keep)?;
+    let run = match config {
+        Config::Reprint(config) => {
             run_reprint(config, &inputs, &opts, &bars, cancel, &mut timings)?
         }
-        mode => {
-            let config = args.minhash.config(mode, args.keep)?;
+        Config::MinHash(config) => {
             run_minhash(config, &inputs, &opts, &bars, cancel, &mut timings)?
         }
     };
@@ -122,7 +127,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let summary = serde_json::json!({
         "syndic_version": env!("CARGO_PKG_VERSION"),
         "command": "dedup",
-        "mode": args.mode,
+        "mode": mode,
         "inputs": input::input_paths(&args.input),
         "read_options": input::read_options_json(&opts),
         "params": run.params,

@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use syndic::cluster::Keep;
 use syndic::dedup::Mode;
 use syndic::index::{AddOutcome, Export, Index, StagedIndex};
-use syndic::read::Format;
+use syndic::read::ReadOptions;
+use syndic::settings::{DedupSettings, MinHashSettings};
 use syndic::write::OutputDir;
 use syndic::DocId;
 
-use super::flags::MinHashArgs;
+use super::flags::SettingsFlags;
 use super::input::{self, InputArgs};
 use super::output::{self, ClusterLine, PairLine};
 use crate::progress::{Bars, Cancel};
@@ -51,15 +51,11 @@ struct CreateArgs {
     #[arg(long = "from", value_name = "INPUT", num_args = 1..)]
     from: Vec<PathBuf>,
     #[command(flatten)]
-    read: ReadFlags,
-    /// exact: same normalized text; minhash: Jaccard similarity of word n-grams.
-    #[arg(long, default_value = "minhash")]
-    mode: Mode,
+    read: SettingsFlags<ReadOptions>,
     #[command(flatten)]
-    minhash: MinHashArgs,
-    /// Which member represents each cluster.
-    #[arg(long, default_value = "longest")]
-    keep: Keep,
+    dedup: SettingsFlags<DedupSettings>,
+    #[command(flatten)]
+    minhash: SettingsFlags<MinHashSettings>,
     /// Also write clusters.jsonl, pairs.jsonl and summary.json of the corpus here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -68,26 +64,6 @@ struct CreateArgs {
     force: bool,
     #[command(flatten)]
     run: RunFlags,
-}
-
-/// How `--from` inputs are read (as `syndic dedup` reads its inputs).
-#[derive(clap::Args, Debug)]
-struct ReadFlags {
-    /// Read inputs as this format: text, jsonl, parquet, warc, wet.
-    #[arg(long)]
-    format: Option<Format>,
-    /// Field holding the document id.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// Field holding the text.
-    #[arg(long, default_value = "text")]
-    text_field: String,
-    /// Largest document accepted, in bytes.
-    #[arg(long, default_value_t = 64 << 20)]
-    max_doc_bytes: u64,
-    /// Count bad records (and ids already indexed) and go on instead of stopping.
-    #[arg(long)]
-    skip_bad_records: bool,
 }
 
 /// Threads and progress.
@@ -147,7 +123,7 @@ impl Args {
     /// The mode of `index create`; `None` for the other subcommands.
     pub fn create_mode(&self) -> Option<Mode> {
         match &self.command {
-            Command::Create(create) => Some(create.mode),
+            Command::Create(create) => Some(create.dedup.settings.mode),
             _ => None,
         }
     }
@@ -235,7 +211,8 @@ fn add_inputs(
 
 fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.run.threads)?;
-    let config = args.minhash.config(args.mode, args.keep)?;
+    let DedupSettings { mode, keep } = args.dedup.settings;
+    let config = args.minhash.settings.config(mode, keep)?;
     let overwrite = output::overwrite(args.force, args.from.iter().chain([&args.index]));
     let out = args.out.as_ref().map(|path| OutputDir::create(path, &overwrite)).transpose()?;
     let started = Instant::now();
@@ -245,15 +222,7 @@ fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     let added = if args.from.is_empty() {
         Added::default()
     } else {
-        let input_args = InputArgs {
-            inputs: args.from.clone(),
-            format: args.read.format,
-            id_field: args.read.id_field.clone(),
-            text_field: args.read.text_field.clone(),
-            site_field: None,
-            max_doc_bytes: args.read.max_doc_bytes,
-            skip_bad_records: args.read.skip_bad_records,
-        };
+        let input_args = InputArgs { inputs: args.from.clone(), read: args.read.clone() };
         let adding = Adding { skip_existing: false, bars: Bars::new(args.run.quiet), cancel };
         add_inputs(staged.index(), &input_args, &adding).map_err(|(err, _)| err)?
     };
@@ -285,7 +254,7 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
     let out = OutputDir::create(&args.out, &overwrite)?;
     let first = index.stats()?.added;
     let adding = Adding {
-        skip_existing: args.skip_existing || args.input.skip_bad_records,
+        skip_existing: args.skip_existing || args.input.read.settings.skip_bad_records,
         bars: Bars::new(args.run.quiet),
         cancel,
     };

@@ -5,14 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use syndic::passes::CorpusPasses;
-use syndic::read::{
-    resolve_inputs, CorpusReader, Format, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS,
-};
+use syndic::read::{resolve_inputs, CorpusReader, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS};
 use syndic::Document;
 
-use crate::progress::Timings;
-
-use crate::progress::{Bars, Cancel};
+use super::flags::SettingsFlags;
+use crate::progress::{Bars, Cancel, Timings};
 
 /// Where documents come from and how to read them.
 #[derive(clap::Args, Debug, Clone)]
@@ -21,40 +18,14 @@ pub struct InputArgs {
     /// WARC/WET files, or `-` for standard input (JSONL unless --format).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Read inputs as this format instead of telling it from the extension:
-    /// text, jsonl, parquet, warc, wet.
-    #[arg(long)]
-    pub format: Option<Format>,
-    /// Field holding the document id (dotted path into nested objects).
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
-    /// Field holding the text (dotted path into nested objects).
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
-    /// Field holding the site or URL; boilerplate is then also learned per
-    /// site.
-    #[arg(long)]
-    pub site_field: Option<String>,
-    /// Largest document accepted, in bytes.
-    #[arg(long, default_value_t = 64 << 20)]
-    pub max_doc_bytes: u64,
-    /// Count bad records by kind in summary.json and go on, instead of
-    /// stopping at the first.
-    #[arg(long)]
-    pub skip_bad_records: bool,
+    #[command(flatten)]
+    pub read: SettingsFlags<ReadOptions>,
 }
 
 impl InputArgs {
     /// The library's read options.
     pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
-            format: self.format,
-            id_field: self.id_field.clone(),
-            text_field: self.text_field.clone(),
-            site_field: self.site_field.clone(),
-            max_doc_bytes: self.max_doc_bytes,
-            skip_bad_records: self.skip_bad_records,
-        }
+        self.read.settings.clone()
     }
 
     /// Resolves the inputs (sorted; stdin spooled to a temporary file, with

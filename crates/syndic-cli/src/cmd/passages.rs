@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use syndic::cluster::Keep;
+use syndic::settings::ReprintSettings;
 use syndic::write::OutputDir;
 use syndic::DocId;
 
 use super::dedup::run_reprint;
-use super::flags::ReprintArgs;
+use super::flags::SettingsFlags;
 use super::input::{self, InputArgs};
 use super::output;
 use crate::progress::{Bars, Cancel, Timings};
@@ -25,7 +26,7 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
-    pub reprint: ReprintArgs,
+    pub reprint: SettingsFlags<ReprintSettings>,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -36,12 +37,12 @@ pub struct Args {
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.threads)?;
+    let config = args.reprint.settings.config(Keep::Longest)?;
     let bars = Bars::new(args.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let out = OutputDir::create(&args.out, &output::overwrite(args.force, &args.input.inputs))?;
     let mut timings = Timings::default();
     timings.start();
-    let config = args.reprint.config(Keep::Longest)?;
     let run = run_reprint(config, &inputs, &opts, &bars, cancel, &mut timings)?;
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
     let id = |d: DocId| run.ids[d.as_usize()].as_str();

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use syndic::align::AlignConfig;
 use syndic::index::{Index, PassageSpan};
+use syndic::settings::ReprintSettings;
 
 use super::output::round;
 
@@ -21,7 +22,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Shortest shared passage reported, in words.
-    #[arg(long, default_value_t = 25)]
+    #[arg(long, default_value_t = ReprintSettings::default().min_passage_words)]
     pub min_passage_words: usize,
 }
 

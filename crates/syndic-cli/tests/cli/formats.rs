@@ -282,7 +282,7 @@ fn bad_configuration_is_a_clear_error() {
     for (flags, message) in [
         (&["--threshold", "1.5"][..], "threshold"),
         (&["--num-perm", "0"][..], "num_perm"),
-        (&["--bands", "20", "--rows", "10"][..], "exceeds num_perm"),
+        (&["--bands", "20", "--rows", "10"][..], "at most num_perm"),
         (&["--ngram", "0"][..], "ngram"),
     ] {
         let mut args = vec!["dedup", s(&corpus), "--out", s(&out)];

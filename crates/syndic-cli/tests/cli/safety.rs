@@ -305,9 +305,9 @@ fn issue12_flags_that_do_nothing_and_bad_numbers_are_refused() {
         (&["--mode", "exact", "--threshold", "0.5"], "--threshold does nothing in the exact mode"),
         (&["--mode", "minhash", "--min-coverage", "0.3"], "--min-coverage does nothing"),
         (&["--mode", "reprint", "--num-perm", "64"], "--num-perm does nothing in the reprint"),
-        (&["--fp-weight", "NaN"], "weights must be finite"),
-        (&["--fn-weight", "inf"], "weights must be finite"),
-        (&["--fp-weight=-1"], "weights must be finite"),
+        (&["--fp-weight", "NaN"], "must be finite, non-negative"),
+        (&["--fn-weight", "inf"], "must be finite, non-negative"),
+        (&["--fp-weight=-1"], "must be finite, non-negative"),
     ];
     for (flags, message) in cases {
         let mut args = vec!["dedup", s(&corpus), "--out", s(&out), "-q"];

@@ -248,40 +248,30 @@ impl Compression {
     }
 }
 
-/// How to read the inputs: format override, field names, limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadOptions {
-    /// Read every file input (and standard input) as this format instead of
-    /// telling it from the file name. Directories are always text trees.
-    pub format: Option<Format>,
-    /// Dotted path of the id field (JSONL) or name of the id column
-    /// (Parquet). For WARC: `id` means `WARC-Record-ID`, `url` means
-    /// `WARC-Target-URI`, anything else names a WARC header.
-    pub id_field: String,
-    /// Dotted path of the text field (JSONL) or name of the text column
-    /// (Parquet). Not used for WARC and text inputs.
-    pub text_field: String,
-    /// Dotted path of the site field, or column; for WARC any value selects
-    /// `WARC-Target-URI`. A record without it simply has no site.
-    pub site_field: Option<String>,
-    /// The largest record accepted, in bytes (a JSONL line, a text file,
-    /// a WARC record's content, a Parquet text value).
-    pub max_doc_bytes: u64,
-    /// Count and pass over bad records (and damaged inputs) instead of
-    /// stopping.
-    pub skip_bad_records: bool,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        Self {
-            format: None,
-            id_field: "id".to_owned(),
-            text_field: "text".to_owned(),
-            site_field: None,
-            max_doc_bytes: 64 << 20,
-            skip_bad_records: false,
-        }
+crate::schema::settings! {
+    /// How to read the inputs: format override, field names, limits.
+    pub struct ReadOptions {
+        /// Read every file input (and standard input) as this format
+        /// instead of telling it from the file name: text, jsonl, parquet,
+        /// warc, wet. Directories are always text trees.
+        format: Option<Format> = None,
+        /// Dotted path of the id field (JSONL) or name of the id column
+        /// (Parquet). For WARC: `id` means `WARC-Record-ID`, `url` means
+        /// `WARC-Target-URI`, anything else names a WARC header.
+        id_field: String = "id".to_owned(),
+        /// Dotted path of the text field (JSONL) or name of the text column
+        /// (Parquet). Not used for WARC and text inputs.
+        text_field: String = "text".to_owned(),
+        /// Dotted path of the site field, or column (boilerplate is then
+        /// also learned per site); for WARC any value selects
+        /// `WARC-Target-URI`. A record without it simply has no site.
+        site_field: Option<String> = None,
+        /// The largest record accepted, in bytes (a JSONL line, a text
+        /// file, a WARC record's content, a Parquet text value).
+        max_doc_bytes: u64 = 64 << 20,
+        /// Count bad records by kind and pass over them (and damaged
+        /// inputs) instead of stopping at the first.
+        skip_bad_records: bool = false,
     }
 }
 

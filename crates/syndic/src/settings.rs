@@ -1,0 +1,305 @@
+//! The settings schema: every parameter a front end may set, with its
+//! default, its documentation and its validation, written once.
+//!
+//! The CLI builds its flags from [`Setting`] lists (`--min-passage-words`
+//! from `min_passage_words`, the help from the doc, `[default: …]` from
+//! [`Settings::default_text`]); the Python package passes only the
+//! arguments a caller gave, `None` meaning "the core's default"; the index
+//! stores the settings it was created with. A parameter is added here, and
+//! nowhere else states its default.
+//!
+//! A setting is set by name from JSON ([`Settings::set_json`], what the
+//! bindings pass) or from text ([`Settings::set_text`], what a command line
+//! holds); a value of the wrong kind is a [`ConfigError`] naming the
+//! setting. Ranges and combinations are checked when the settings become a
+//! frozen config ([`MinHashSettings::config`], [`ReprintSettings::config`]).
+//!
+//! Docs refer to other settings as `{name}`; each front end renders the
+//! reference in its own spelling ([`Setting::doc_with`]).
+
+use crate::cluster::Keep;
+use crate::dedup::{DedupConfig, Mode};
+use crate::error::{ConfigError, Result};
+use crate::fingerprint::FingerprintConfig;
+use crate::lsh::DEFAULT_BUCKET_WINDOW;
+use crate::read::ReadOptions;
+use crate::reprint::{FollowUps, ReprintConfig};
+use crate::schema::{settings, Setting, Settings};
+use crate::sketch::SketchMethod;
+use crate::verify::VerifyMethod;
+
+settings! {
+    /// What a dedup run finds, and which member represents each cluster.
+    pub struct DedupSettings {
+        /// exact: same normalized text; minhash: Jaccard similarity of word
+        /// n-grams; reprint: shared passages covering most of the shorter text.
+        mode: Mode = Mode::MinHash,
+        /// Which member represents (and survives) each cluster: longest or
+        /// first.
+        keep: Keep = Keep::Longest,
+    }
+}
+
+settings! {
+    /// Near-duplicates by MinHash: shingling, signatures, LSH banding and
+    /// verification.
+    pub struct MinHashSettings {
+        /// Jaccard similarity at or above which two documents are
+        /// near-duplicates.
+        threshold: f64 = 0.8,
+        /// MinHash signature length.
+        num_perm: usize = 128,
+        /// Words per shingle.
+        ngram: usize = 5,
+        /// Characters per shingle for scripts written without spaces.
+        char_ngram: usize = 5,
+        /// LSH bands (with {rows}; default: optimal for {threshold}).
+        bands: Option<usize> = None,
+        /// LSH rows per band (with {bands}).
+        rows: Option<usize> = None,
+        /// Documents each member of an LSH bucket is paired with, among those
+        /// that follow it: bounds the candidates a large bucket makes (a
+        /// bucket of copies still joins through the pairs kept).
+        bucket_window: usize = DEFAULT_BUCKET_WINDOW,
+        /// Weight of false positives when deriving bands and rows from
+        /// {threshold} (candidates are verified, so misses weigh more).
+        fp_weight: f64 = 0.2,
+        /// Weight of false negatives when deriving bands and rows.
+        fn_weight: f64 = 0.8,
+        /// Signature method: one-permutation or multiply-shift.
+        sketch: SketchMethod = SketchMethod::OnePermutation,
+        /// Verification of candidates: exact (Jaccard of shingle sets, a
+        /// second pass) or signature (MinHash estimate, no second pass).
+        verify: VerifyMethod = VerifyMethod::Exact,
+        /// Hash seed.
+        seed: u64 = 1,
+        /// Memory (MiB) for shingle sets kept from the first pass for exact
+        /// verification; larger corpora are read a second time instead.
+        verify_memory_mb: usize = 1024,
+    }
+}
+
+settings! {
+    /// Reprints and shared passages: alignment, the reprint rules and
+    /// boilerplate.
+    pub struct ReprintSettings {
+        /// Shortest shared passage, in words.
+        min_passage_words: usize = 25,
+        /// Shortest piece, in words, that counts (and is reported) when at
+        /// least {min_pieces} passages of a pair line up: text cut and pasted
+        /// from a source in sentences and half-sentences.
+        min_piece_words: usize = 8,
+        /// How many shared passages of a pair make its pieces count.
+        min_pieces: usize = 3,
+        /// Share of each document's own text that at least {min_pieces}
+        /// passages must cover for a text composed of pieces of another.
+        min_piece_coverage: f64 = 0.15,
+        /// Follow-ups (later stories reusing background paragraphs of an
+        /// earlier one among mostly new text): separate, other stories; or
+        /// join, linked to the story they reuse by one shared full passage.
+        follow_ups: FollowUps = FollowUps::Separate,
+        /// Share of the shorter document's own text (boilerplate excluded)
+        /// that shared passages must cover for a reprint.
+        min_coverage: f64 = 0.5,
+        /// Share of the longer document's own text they must cover.
+        min_longer_coverage: f64 = 0.2,
+        /// A line recurring in this many documents is boilerplate (0: off).
+        boilerplate_min_docs: usize = 20,
+        /// A line recurring in this many pages of one site is boilerplate
+        /// (needs a site field; 0: off).
+        boilerplate_min_site_docs: usize = 3,
+        /// Passage fingerprints found in more documents make no candidate
+        /// pairs.
+        max_df: usize = 100,
+        /// Memory (MiB) for the documents held while candidate pairs are
+        /// aligned; when they need more, the input is read once more per
+        /// window of documents that fits. Results do not depend on it.
+        align_memory_mb: u64 = 2048,
+    }
+}
+
+impl MinHashSettings {
+    /// The frozen config of a run in `mode` keeping `keep`; checks ranges
+    /// and combinations.
+    pub fn config(&self, mode: Mode, keep: Keep) -> Result<DedupConfig> {
+        let mut builder = DedupConfig::builder()
+            .mode(mode)
+            .threshold(self.threshold)
+            .num_perm(self.num_perm)
+            .ngram(self.ngram)
+            .char_ngram(self.char_ngram)
+            .bucket_window(self.bucket_window)
+            .lsh_weights(self.fp_weight, self.fn_weight)
+            .sketch(self.sketch)
+            .verify(self.verify)
+            .seed(self.seed)
+            .set_memory(self.verify_memory_mb << 20)
+            .keep(keep);
+        match (self.bands, self.rows) {
+            (Some(bands), Some(rows)) => builder = builder.bands_rows(bands, rows),
+            (None, None) => {}
+            _ => return Err(ConfigError::Conflict("bands and rows go together".into()).into()),
+        }
+        builder.build()
+    }
+}
+
+impl ReprintSettings {
+    /// The frozen config of a reprint or passage run keeping `keep`; checks
+    /// ranges and combinations.
+    pub fn config(&self, keep: Keep) -> Result<ReprintConfig> {
+        ReprintConfig::builder()
+            .min_passage_words(self.min_passage_words)
+            .min_piece_words(self.min_piece_words)
+            .min_pieces(self.min_pieces)
+            .min_piece_coverage(self.min_piece_coverage)
+            .follow_ups(self.follow_ups)
+            .min_coverage(self.min_coverage)
+            .min_longer_coverage(self.min_longer_coverage)
+            .boilerplate_min_docs(self.boilerplate_min_docs)
+            .boilerplate_min_site_docs(self.boilerplate_min_site_docs)
+            .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
+            .align_memory(self.align_memory_mb << 20)
+            .keep(keep)
+            .build()
+    }
+}
+
+/// Every group of the schema with its settings, for front ends that list or
+/// check them all (the Python stubs' test, `syndic --help`).
+pub fn schema() -> [(&'static str, &'static [Setting]); 4] {
+    [
+        ("read", ReadOptions::SCHEMA),
+        ("dedup", DedupSettings::SCHEMA),
+        ("minhash", MinHashSettings::SCHEMA),
+        ("reprint", ReprintSettings::SCHEMA),
+    ]
+}
+
+/// Whether `name` is a setting of the schema.
+pub fn is_setting(name: &str) -> bool {
+    schema().iter().any(|(_, group)| group.iter().any(|setting| setting.name == name))
+}
+
+/// The default of every setting as JSON, by name.
+pub fn defaults() -> serde_json::Map<String, serde_json::Value> {
+    let mut all = ReadOptions::default().to_json();
+    all.extend(DedupSettings::default().to_json());
+    all.extend(MinHashSettings::default().to_json());
+    all.extend(ReprintSettings::default().to_json());
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn every_setting_has_a_doc_and_one_name_across_groups() {
+        let mut seen = std::collections::HashSet::new();
+        for (_, group) in schema() {
+            for setting in group {
+                assert!(!setting.doc.trim().is_empty(), "{} has no doc", setting.name);
+                assert!(seen.insert(setting.name), "{} is in two groups", setting.name);
+            }
+        }
+    }
+
+    #[test]
+    fn references_in_docs_name_settings_of_the_schema() {
+        let names: Vec<&str> =
+            schema().iter().flat_map(|(_, g)| g.iter().map(|s| s.name)).collect();
+        for (_, group) in schema() {
+            for setting in group {
+                setting.doc_with(|reference| {
+                    assert!(names.contains(&reference), "{}: {{{reference}}}", setting.name);
+                    String::new()
+                });
+            }
+        }
+        let bands = MinHashSettings::SCHEMA.iter().find(|s| s.name == "bands").unwrap();
+        assert_eq!(
+            bands.doc_with(|name| format!("--{}", name.replace('_', "-"))).trim(),
+            "LSH bands (with --rows; default: optimal for --threshold)."
+        );
+    }
+
+    #[test]
+    fn values_are_set_by_name_or_refused_with_the_setting_named() {
+        let cases: &[(&str, Value, Result<Value, &str>)] = &[
+            ("threshold", json!(0.5), Ok(json!(0.5))),
+            ("threshold", json!(1), Ok(json!(1.0))),
+            ("threshold", json!("0.8"), Err("threshold must be a number, got \"0.8\"")),
+            ("num_perm", json!(64), Ok(json!(64))),
+            ("num_perm", json!(-1), Err("num_perm must be a whole number, 0 or more, got -1")),
+            ("num_perm", json!(5.5), Err("num_perm must be a whole number, 0 or more, got 5.5")),
+            ("num_perm", json!(true), Err("num_perm must be a whole number, 0 or more, got true")),
+            ("bands", json!(null), Ok(json!(null))),
+            ("bands", json!(4), Ok(json!(4))),
+            ("sketch", json!("multiply-shift"), Ok(json!("multiply-shift"))),
+            ("sketch", json!("oph"), Ok(json!("one-permutation"))),
+            (
+                "sketch",
+                json!("fast"),
+                Err("unknown sketch `fast` (expected one-permutation or multiply-shift)"),
+            ),
+            ("sketch", json!(3), Err("sketch must be one of its names, got 3")),
+            ("treshold", json!(0.5), Err("unknown setting `treshold`")),
+        ];
+        for (name, value, expected) in cases {
+            let mut settings = MinHashSettings::default();
+            match (settings.set_json(name, value), expected) {
+                (Ok(()), Ok(want)) => assert_eq!(settings.get(name).as_ref(), Some(want), "{name}"),
+                (Err(err), Err(want)) => {
+                    assert!(err.to_string().starts_with(want), "{name}: {err}")
+                }
+                (got, want) => panic!("{name} = {value}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn text_and_json_agree() {
+        for (name, text, value) in [
+            ("min_coverage", "0.25", json!(0.25)),
+            ("max_df", "7", json!(7)),
+            ("follow_ups", "join", json!("join")),
+            ("align_memory_mb", "1", json!(1)),
+        ] {
+            let (mut from_text, mut from_json) =
+                (ReprintSettings::default(), ReprintSettings::default());
+            from_text.set_text(name, text).unwrap();
+            from_json.set_json(name, &value).unwrap();
+            assert_eq!(from_text, from_json, "{name}");
+            assert_eq!(from_text.get(name), Some(value));
+        }
+        let err = ReprintSettings::default().set_text("max_df", "many").unwrap_err();
+        assert_eq!(err.to_string(), "max_df must be a whole number, 0 or more, got `many`");
+    }
+
+    #[test]
+    fn defaults_show_on_a_command_line_except_unset_options() {
+        assert_eq!(MinHashSettings::default_text("threshold").as_deref(), Some("0.8"));
+        assert_eq!(MinHashSettings::default_text("sketch").as_deref(), Some("one-permutation"));
+        assert_eq!(MinHashSettings::default_text("bands"), None);
+        assert_eq!(DedupSettings::default_text("mode").as_deref(), Some("minhash"));
+    }
+
+    #[test]
+    fn configs_check_ranges_and_combinations() {
+        let half = MinHashSettings { bands: Some(4), ..MinHashSettings::default() };
+        let err = half.config(Mode::MinHash, Keep::Longest).unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::Conflict(_))), "{err}");
+        let too_high = MinHashSettings { threshold: 1.5, ..MinHashSettings::default() };
+        let err = too_high.config(Mode::MinHash, Keep::Longest).unwrap_err();
+        assert!(err.to_string().contains("threshold must be in (0, 1)"), "{err}");
+        let zero = ReprintSettings { min_pieces: 0, ..ReprintSettings::default() };
+        assert!(zero.config(Keep::Longest).is_err());
+        assert!(ReprintSettings::default().config(Keep::Longest).is_ok());
+        let config = MinHashSettings::default().config(Mode::MinHash, Keep::Longest).unwrap();
+        assert_eq!(config.to_json()["bucket_window"], json!(DEFAULT_BUCKET_WINDOW));
+    }
+}
