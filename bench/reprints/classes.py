@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Labelled reprint corpora with classes of reuse (issue 14).
 
-Builds on generate.py (its page furniture, edits, OCR noise and retitling are
-imported, not copied) and writes one document per line with the kind of
-reuse it carries, so that recall and false merges can be scored per class:
+Builds on generate.py (its page furniture, edits, OCR noise, retitling and
+reprint recipe are imported, not copied) and writes one document per line
+with the kind of reuse it carries, so that recall and false merges can be
+scored per class:
 
   source    the original, full story, unwrapped (one per story cluster)
   reprint   as generate.py makes them: abridged from the bottom to 40-90 %
@@ -52,7 +53,6 @@ Deterministic for a given --seed. Usage:
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
@@ -61,41 +61,17 @@ import re
 import sys
 import zlib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import generate as g  # noqa: E402
 
 CLASSES = ["source", "reprint", "abridged", "composed", "revised", "excerpt", "followup", "negative"]
 DERIVED = [("reprint", 0.25), ("abridged", 0.20), ("composed", 0.20), ("revised", 0.20), ("excerpt", 0.15)]
 
-# General-purpose synonyms for the revised class (news and fiction alike).
-SYNONYMS = {
-    "said": "stated", "says": "states", "told": "informed", "asked": "inquired", "answered": "replied",
-    "large": "big", "big": "large", "small": "little", "little": "small", "great": "huge", "very": "extremely",
-    "many": "numerous", "began": "started", "begin": "start", "however": "nevertheless", "because": "since",
-    "about": "around", "also": "additionally", "make": "create", "made": "created", "show": "display",
-    "help": "assist", "buy": "purchase", "bought": "purchased", "sell": "trade", "sold": "traded",
-    "rose": "climbed", "fell": "dropped", "increase": "rise", "expected": "forecast", "reported": "posted",
-    "company": "firm", "companies": "firms", "think": "believe", "thought": "believed", "know": "understand",
-    "knew": "understood", "want": "wish", "wanted": "wished", "get": "obtain", "got": "obtained",
-    "saw": "noticed", "looked": "glanced", "house": "home", "children": "kids", "quickly": "rapidly",
-    "old": "aged", "good": "fine", "went": "headed", "came": "arrived", "people": "persons",
-    "year": "twelve months", "month": "period", "agreed": "consented", "plan": "scheme", "plans": "schemes",
-    "important": "significant", "enough": "sufficient", "perhaps": "maybe", "almost": "nearly",
-    "often": "frequently", "again": "once more", "until": "till", "while": "whilst", "among": "amongst",
-    "price": "cost", "prices": "costs", "shares": "stock", "talks": "negotiations", "officials": "authorities",
-    "government": "administration", "country": "nation", "world": "globe", "city": "town", "road": "street",
-    "strong": "robust", "weak": "feeble", "high": "elevated", "low": "reduced", "fast": "quick",
-    "found": "discovered", "find": "discover", "give": "provide", "gave": "provided", "took": "seized",
-    "need": "require", "needed": "required", "tried": "attempted", "try": "attempt", "end": "finish",
-    # Frequent function words and phrases, so that about one word in 15
-    # changes (breaking most runs of 25 identical words).
-    "but": "yet", "before": "prior to", "after": "following", "under": "beneath", "over": "above",
-    "would": "might", "could": "might", "should": "ought to", "will": "shall", "must": "has to",
-    "that": "which", "on": "upon", "near": "close to", "if": "whether",
-    "then": "afterwards", "now": "currently", "so": "thus", "still": "yet", "later": "afterwards",
-    "each": "every", "some": "several", "most": "the majority of", "all": "every one of", "up": "upward",
-    "next": "following", "last": "previous", "first": "initial", "new": "fresh", "few": "handful of",
-}
+# The revised class's synonyms, word -> replacement: a word list, so kept as
+# data in synonyms.tsv.
+with open(os.path.join(HERE, "synonyms.tsv"), encoding="utf-8") as f:
+    SYNONYMS = dict(line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#"))
 
 # Sentence boundary: end punctuation, optional closing quote, space, then a
 # capital or an opening quote (straight or curly).
@@ -179,36 +155,34 @@ def load_gutenberg(path, per_book=10, seed=0):
     each. The cutting depends only on `seed` and the book, not on the
     generator's --seed, so both seeds draw from the same articles."""
     out, seen_paras = [], set()
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            paras = book_paragraphs(rec["text"])
-            if len(paras) < 40:
+    for rec in g.records(path):
+        paras = book_paragraphs(rec["text"])
+        if len(paras) < 40:
+            continue
+        # Duplicate books (two editions of one text): skip a book whose
+        # long paragraphs were mostly seen in an earlier one.
+        keys = {p.lower() for p in paras if len(p.split()) >= 30}
+        if keys and len(keys & seen_paras) >= 0.1 * len(keys):
+            continue
+        seen_paras |= keys
+        book = " ".join(rec["id"].split())  # some ids hold line breaks
+        rng = random.Random(f"{seed}/{book}")
+        book_title = book.split("/", 1)[-1]
+        seg = len(paras) // per_book
+        for k in range(per_book):
+            lo, hi = k * seg, (k + 1) * seg
+            i = lo + rng.randrange(max(1, seg // 3))
+            target = math.exp(rng.uniform(math.log(150), math.log(1500)))
+            body = []
+            while i < hi and nwords(body) < target:
+                body.append(paras[i])
+                i += 1
+            while body and nwords(body) > 1500:
+                body.pop()
+            if len(body) < 3 or nwords(body) < 150:
                 continue
-            # Duplicate books (two editions of one text): skip a book whose
-            # long paragraphs were mostly seen in an earlier one.
-            keys = {p.lower() for p in paras if len(p.split()) >= 30}
-            if keys and len(keys & seen_paras) >= 0.1 * len(keys):
-                continue
-            seen_paras |= keys
-            book = " ".join(rec["id"].split())  # some ids hold line breaks
-            rng = random.Random(f"{seed}/{book}")
-            book_title = book.split("/", 1)[-1]
-            seg = len(paras) // per_book
-            for k in range(per_book):
-                lo, hi = k * seg, (k + 1) * seg
-                i = lo + rng.randrange(max(1, seg // 3))
-                target = math.exp(rng.uniform(math.log(150), math.log(1500)))
-                body = []
-                while i < hi and nwords(body) < target:
-                    body.append(paras[i])
-                    i += 1
-                while body and nwords(body) > 1500:
-                    body.pop()
-                if len(body) < 3 or nwords(body) < 150:
-                    continue
-                out.append({"id": f"{book}#{k}", "title": f"{book_title}, excerpt {k + 1}",
-                            "body": body, "groups": {book}})
+            out.append({"id": f"{book}#{k}", "title": f"{book_title}, excerpt {k + 1}",
+                        "body": body, "groups": {book}})
     return dedup(out)
 
 
@@ -219,13 +193,7 @@ def wrap_or_plain(site, title, paras, headlines, rng, p_wrap):
 
 
 def make_reprint(site, title, body, headlines, rng):
-    # Exactly generate.py's recipe.
-    paras = g.abridge(body, rng) if rng.random() < 0.7 else list(body)
-    if rng.random() < 0.7:
-        paras = g.edit(paras, rng)
-    text = g.wrap(site, g.retitle(title, rng), paras, headlines, rng)
-    if rng.random() < 0.25:
-        text = g.ocr_noise(text, rng, rng.uniform(0.005, 0.02))
+    text, paras = g.reprint(site, title, body, headlines, rng)
     return text, {"kept": round(nwords(paras) / nwords(body), 3)}
 
 

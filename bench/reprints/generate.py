@@ -117,25 +117,44 @@ def wrap(site, title, paras, headlines, rng):
     return "\n\n".join(lines)
 
 
+def reprint(site, title, body, headlines, rng):
+    """A site's reprint of a story: abridged from the bottom (70 %), lightly
+    edited (70 %), retitled, in the site's furniture, with OCR noise (25 %);
+    the text and the paragraphs it kept (also used by classes.py)."""
+    paras = abridge(body, rng) if rng.random() < 0.7 else list(body)
+    if rng.random() < 0.7:
+        paras = edit(paras, rng)
+    text = wrap(site, retitle(title, rng), paras, headlines, rng)
+    if rng.random() < 0.25:
+        text = ocr_noise(text, rng, rng.uniform(0.005, 0.02))
+    return text, paras
+
+
 def load_reuters(path):
     """(id, title, body paragraphs) of every Reuters-21578 article with at
     least three body paragraphs and 150-1,500 body words, in file order, the
     first of any two whose bodies start alike (also used by classes.py)."""
     articles, seen = [], set()
+    for rec in records(path):
+        paras = paragraphs(rec["text"])
+        if len(paras) < 4:
+            continue
+        title, body = paras[0], paras[1:]
+        words = sum(len(p.split()) for p in body)
+        key = " ".join(body)[:200].lower()
+        if words < 150 or words > 1500 or key in seen:
+            continue
+        seen.add(key)
+        articles.append((rec["id"], title, body))
+    return articles
+
+
+def records(path):
+    """The records of a gzipped JSONL file, in order (also used by
+    classes.py)."""
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
-            rec = json.loads(line)
-            paras = paragraphs(rec["text"])
-            if len(paras) < 4:
-                continue
-            title, body = paras[0], paras[1:]
-            words = sum(len(p.split()) for p in body)
-            key = " ".join(body)[:200].lower()
-            if words < 150 or words > 1500 or key in seen:
-                continue
-            seen.add(key)
-            articles.append((rec["id"], title, body))
-    return articles
+            yield json.loads(line)
 
 
 def main():
@@ -164,12 +183,7 @@ def main():
         docs.append({"id": f"wire/{story_id}", "site": "wire", "text": "\n\n".join([title] + body)})
         labels.append({"id": f"wire/{story_id}", "cluster": cluster})
         for site in rng.sample(SITES, rng.randint(1, 4)):
-            paras = abridge(body, rng) if rng.random() < 0.7 else list(body)
-            if rng.random() < 0.7:
-                paras = edit(paras, rng)
-            text = wrap(site, retitle(title, rng), paras, headlines, rng)
-            if rng.random() < 0.25:
-                text = ocr_noise(text, rng, rng.uniform(0.005, 0.02))
+            text, _ = reprint(site, title, body, headlines, rng)
             doc_id = f"{site[0]}/{story_id}"
             docs.append({"id": doc_id, "site": site[0], "text": text})
             labels.append({"id": doc_id, "cluster": cluster})

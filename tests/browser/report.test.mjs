@@ -30,6 +30,23 @@ const SEED_CLUSTER = ['001.txt', '002.txt', '004.txt'];
 let work;
 let context;
 
+// Writes `rows` as JSON lines.
+function writeJsonl(file, rows) {
+  fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+// A hand-made run directory `work/<name>/run` and its corpus
+// `work/<name>/corpus.jsonl` of `docs`; the run's files are the test's to
+// write.
+function handMadeRun(name, docs) {
+  const dir = path.join(work, name);
+  const run = path.join(dir, 'run');
+  fs.mkdirSync(run, { recursive: true });
+  const corpus = path.join(dir, 'corpus.jsonl');
+  writeJsonl(corpus, docs);
+  return { run, corpus };
+}
+
 function report(runDir, out) {
   execFileSync(bin, ['report', runDir, '--out', out, '--force'], { cwd: root, stdio: 'pipe' });
   return pathToFileURL(out).href;
@@ -185,24 +202,20 @@ test('the seed wire story shows as one cluster of three pages', { timeout: 120_0
 });
 
 test('untrusted ids and texts stay text', { timeout: 60_000 }, async () => {
-  const dir = path.join(work, 'hostile');
-  const run = path.join(dir, 'run');
-  fs.mkdirSync(run, { recursive: true });
   const evilId = '<img src=x onerror="window.__pwned=1">';
   const evilText = 'Breaking news </script><script>window.__pwned=2</script> <b>not bold</b> & more.\n'.repeat(3);
-  const corpus = path.join(dir, 'corpus.jsonl');
-  fs.writeFileSync(corpus, [
+  const { run, corpus } = handMadeRun('hostile', [
     { id: evilId, text: evilText, date: '2024-01-01<script>' },
     { id: 'plain', text: evilText },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  ]);
   fs.writeFileSync(path.join(run, 'summary.json'), JSON.stringify({
     command: 'dedup', mode: 'exact', inputs: [corpus], read_options: { format: 'jsonl', id_field: 'id', text_field: 'text', site_field: null },
     params: {}, documents: { read: 2, skipped: 0 }, clusters: 1, duplicates_removed: 1, cluster_size_histogram: { 2: 1 },
   }));
-  fs.writeFileSync(path.join(run, 'clusters.jsonl'), [
+  writeJsonl(path.join(run, 'clusters.jsonl'), [
     { id: evilId, cluster: 0, representative: true, similarity: 1 },
     { id: 'plain', cluster: 0, representative: false, similarity: 1 },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  ]);
 
   const url = report(run, path.join(work, 'hostile.html'));
   const { page, problems } = await open(`${url}#cluster/0`);
@@ -222,29 +235,24 @@ test('untrusted ids and texts stay text', { timeout: 60_000 }, async () => {
 });
 
 test('a single document that shares a passage is listed and shows it', { timeout: 60_000 }, async () => {
-  const dir = path.join(work, 'single');
-  const run = path.join(dir, 'run');
-  fs.mkdirSync(run, { recursive: true });
   const story = 'The council met on Tuesday and agreed to build the new bridge over the river by spring.';
-  const corpus = path.join(dir, 'corpus.jsonl');
-  fs.writeFileSync(corpus, [
+  const { run, corpus } = handMadeRun('single', [
     { id: 'a', text: story },
     { id: 'b', text: `${story} More at eleven.` },
     { id: 'c', text: `Opinion. ${story} We think it is a mistake.` },
     { id: 'd', text: 'Unrelated weather notes for the weekend.' },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const jl = (rows) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  ]);
   fs.writeFileSync(path.join(run, 'summary.json'), JSON.stringify({ command: 'dedup', mode: 'minhash', inputs: [corpus] }));
-  fs.writeFileSync(path.join(run, 'clusters.jsonl'), jl([
+  writeJsonl(path.join(run, 'clusters.jsonl'), [
     { id: 'a', cluster: 0, representative: true, similarity: 1 },
     { id: 'b', cluster: 0, representative: false, similarity: 0.9 },
     { id: 'c', cluster: 1, representative: true, similarity: 1 },
     { id: 'd', cluster: 2, representative: true, similarity: 1 },
-  ]));
+  ]);
   const len = Buffer.byteLength(story);
-  fs.writeFileSync(path.join(run, 'passages.jsonl'), jl([
+  writeJsonl(path.join(run, 'passages.jsonl'), [
     { a: 'a', b: 'c', a_start: 0, a_end: len, b_start: 9, b_end: 9 + len, words: 17, identity: 1 },
-  ]));
+  ]);
 
   const url = report(run, path.join(work, 'single.html'));
   const { page, problems } = await open(`${url}#clusters`);

@@ -32,21 +32,22 @@ def missing_data(reason: str) -> None:
     pytest.skip(reason)
 
 
-def shared_data() -> Path:
-    """`shared/data` beside the repository, as CI and every checkout have it."""
-    candidate = REPO.parent / "shared" / "data"
-    if candidate.is_dir():
-        return candidate
-    missing_data(f"{candidate} with the test corpora is not there")
+def shared_data(name: str) -> Path:
+    """`name` in `shared/data` beside the repository, as CI and every
+    checkout have it."""
+    directory = REPO.parent / "shared" / "data"
+    if not directory.is_dir():
+        missing_data(f"{directory} with the test corpora is not there")
+    path = directory / name
+    if not path.exists():
+        missing_data(f"{path} is missing")
+    return path
 
 
 @pytest.fixture(scope="session")
 def reuters() -> Path:
     """Reuters-21578: 20,841 newswire articles with natural duplicates."""
-    path = shared_data() / "reuters21578.jsonl.gz"
-    if not path.exists():
-        missing_data(f"{path} is missing")
-    return path
+    return shared_data("reuters21578.jsonl.gz")
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +68,7 @@ def reuters_shards(reuters: Path, tmp_path_factory: pytest.TempPathFactory) -> L
 @pytest.fixture(scope="session")
 def seeds() -> Path:
     """Five scraped news pages: one wire story reprinted by three sites."""
-    path = shared_data() / "seeds"
-    if not path.is_dir():
-        missing_data(f"{path} is missing")
-    return path
+    return shared_data("seeds")
 
 
 @pytest.fixture(scope="session")

@@ -314,25 +314,9 @@ fn issue12_cross_site_requests_are_refused() {
     assert_eq!(first_response(&bytes).unwrap().0, 200);
 }
 
-/// A small deterministic generator (xorshift64*), so that a failing case
-/// can be replayed from its number.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// One to four random edits of `seed`.
-fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
+/// One to four random edits of `seed`. The generators are seeded with
+/// constants, so that a failing case can be replayed from its number.
+fn mutate(seed: &[u8], rng: &mut fastrand::Rng) -> Vec<u8> {
     const SPECIAL: &[u8] = b"\r\n: \0\xff\t%/?#";
     const FRAGMENTS: [&[u8]; 6] = [
         b"Content-Length: 99999999999999999999\r\n",
@@ -343,33 +327,33 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
         b"Content-Type: application/json\r\n",
     ];
     let mut out = seed.to_vec();
-    for _ in 0..=rng.below(4) {
-        let at = rng.below(out.len() + 1);
-        match rng.below(7) {
+    for _ in 0..=rng.usize(..4) {
+        let at = rng.usize(..=out.len());
+        match rng.u8(..7) {
             0 if !out.is_empty() => {
-                let i = rng.below(out.len());
-                out[i] ^= 1 << rng.below(8);
+                let i = rng.usize(..out.len());
+                out[i] ^= 1 << rng.u8(..8);
             }
             1 if !out.is_empty() => {
-                let i = rng.below(out.len());
-                out[i] = SPECIAL[rng.below(SPECIAL.len())];
+                let i = rng.usize(..out.len());
+                out[i] = SPECIAL[rng.usize(..SPECIAL.len())];
             }
             2 => {
-                let bytes: Vec<u8> = (0..rng.below(16)).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..rng.usize(..16)).map(|_| rng.u8(..)).collect();
                 out.splice(at..at, bytes);
             }
             3 => {
-                let end = (at + rng.below(32)).min(out.len());
+                let end = (at + rng.usize(..32)).min(out.len());
                 out.drain(at..end);
             }
             4 => {
-                let end = (at + rng.below(64)).min(out.len());
+                let end = (at + rng.usize(..64)).min(out.len());
                 let copy = out[at..end].to_vec();
                 out.splice(at..at, copy);
             }
             5 => out.truncate(at),
             _ => {
-                let fragment = FRAGMENTS[rng.below(FRAGMENTS.len())];
+                let fragment = FRAGMENTS[rng.usize(..FRAGMENTS.len())];
                 out.splice(at..at, fragment.iter().copied());
             }
         }
@@ -422,9 +406,9 @@ fn issue12_http_parser_fuzz() {
     for (path, seed) in &seeds {
         check(&path.display().to_string(), seed);
     }
-    let mut rng = Rng(0x5eed_0012);
+    let mut rng = fastrand::Rng::with_seed(0x5eed_0012);
     for case in 0..CASES {
-        let (path, seed) = &seeds[rng.below(seeds.len())];
+        let (path, seed) = &seeds[rng.usize(..seeds.len())];
         let request = mutate(seed, &mut rng);
         check(&format!("case {case} from {}", path.display()), &request);
     }
@@ -433,9 +417,13 @@ fn issue12_http_parser_fuzz() {
     assert_eq!(status, 200, "{body}");
 }
 
-/// An index of `n` documents in `dir`, closed.
-fn small_index(dir: &Path, n: usize) {
-    let index = Index::create(dir, DedupConfig::builder().threshold(0.5).build().unwrap()).unwrap();
+/// An index of `n` documents, closed, in a fresh temporary directory: the
+/// directory (removed when dropped) and the index's path.
+fn small_index(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idx");
+    let index =
+        Index::create(&path, DedupConfig::builder().threshold(0.5).build().unwrap()).unwrap();
     let docs: Vec<Document> = (0..n)
         .map(|i| {
             Document::new(
@@ -447,6 +435,7 @@ fn small_index(dir: &Path, n: usize) {
     for chunk in docs.chunks(50) {
         index.add_batch(chunk).unwrap();
     }
+    (dir, path)
 }
 
 /// Every operation on the damaged index in `dir`: each either works or
@@ -472,19 +461,17 @@ fn operations(dir: &Path) -> Vec<String> {
 
 #[test]
 fn issue12_damaged_index_is_a_clean_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("idx");
-    small_index(&path, 300);
+    let (_dir, path) = small_index(300);
     let file = path.join(INDEX_FILE);
     let pristine = std::fs::read(&file).unwrap();
-    let mut rng = Rng(0xda_3a9e);
+    let mut rng = fastrand::Rng::with_seed(0xda_3a9e);
     let mut damaged: Vec<(String, Vec<u8>)> = Vec::new();
     for block in (0..pristine.len()).step_by(4096) {
         let mut bytes = pristine.clone();
         let end = (block + 4096).min(bytes.len());
         bytes[block..end].fill(0);
         damaged.push((format!("block at {block} zeroed"), bytes.clone()));
-        bytes[block..end].iter_mut().for_each(|b| *b = rng.next() as u8);
+        rng.fill(&mut bytes[block..end]);
         damaged.push((format!("block at {block} garbage"), bytes));
     }
     for len in [0, 100, 4096, pristine.len() / 2, pristine.len() - 1] {
@@ -551,9 +538,7 @@ fn spawn_server(dir: &Path) -> (Child, Result<SocketAddr, String>) {
 
 #[test]
 fn issue12_server_refuses_a_damaged_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("idx");
-    small_index(&path, 300);
+    let (_dir, path) = small_index(300);
     let file = path.join(INDEX_FILE);
     let mut bytes = std::fs::read(&file).unwrap();
     // A page of the tree redb reads when it opens the file (found by the
@@ -580,7 +565,7 @@ fn issue12_kill_9_under_concurrent_writes_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("idx");
     drop(Index::create(&path, DedupConfig::builder().threshold(0.7).build().unwrap()).unwrap());
-    let mut rng = Rng(0x0c0f_fee9);
+    let mut rng = fastrand::Rng::with_seed(0x0c0f_fee9);
     let mut all_acknowledged = Vec::new();
     let mut slowest_open = Duration::ZERO;
     let mut unacknowledged = 0;
@@ -613,7 +598,7 @@ fn issue12_kill_9_under_concurrent_writes_loses_nothing() {
                 })
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(50 + rng.below(250) as u64));
+        std::thread::sleep(Duration::from_millis(rng.u64(50..300)));
         child.kill().unwrap(); // SIGKILL: no shutdown code runs
         child.wait().unwrap();
         for client in clients {

@@ -283,29 +283,37 @@ fn write_table(
     }
     writeln!(out, "{:<10} {:>10.4}", "ARI", report.ari)?;
 
-    if !report.worst_false_merges.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "worst false merges (predicted clusters joining gold clusters):")?;
-        for m in &report.worst_false_merges {
-            writeln!(
-                out,
-                "  cluster {}: {} docs from {} gold clusters, {} wrong pairs",
-                m.cluster, m.size, m.gold_clusters, m.wrong_pairs
-            )?;
-            write_parts(out, &m.parts, "gold")?;
-        }
+    let heading = "worst false merges (predicted clusters joining gold clusters):";
+    write_worst(out, heading, &report.worst_false_merges, "gold", |m| {
+        let (c, n, g, w) = (&m.cluster, m.size, m.gold_clusters, m.wrong_pairs);
+        (format!("cluster {c}: {n} docs from {g} gold clusters, {w} wrong pairs"), &m.parts[..])
+    })?;
+    let heading = "worst misses (gold clusters split over predicted clusters):";
+    write_worst(out, heading, &report.worst_misses, "cluster", |m| {
+        let (l, n, p, w) = (&m.label, m.size, m.pred_clusters, m.missed_pairs);
+        (format!("gold {l}: {n} docs over {p} predicted clusters, {w} missed pairs"), &m.parts[..])
+    })
+}
+
+/// A section of worst cases, nothing when there are none: a blank line,
+/// the heading, then per case the line `describe` gives and the parts (of
+/// the `kind` named).
+fn write_worst<T>(
+    out: &mut impl Write,
+    heading: &str,
+    cases: &[T],
+    kind: &str,
+    describe: impl Fn(&T) -> (String, &[Part]),
+) -> io::Result<()> {
+    if cases.is_empty() {
+        return Ok(());
     }
-    if !report.worst_misses.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "worst misses (gold clusters split over predicted clusters):")?;
-        for m in &report.worst_misses {
-            writeln!(
-                out,
-                "  gold {}: {} docs over {} predicted clusters, {} missed pairs",
-                m.label, m.size, m.pred_clusters, m.missed_pairs
-            )?;
-            write_parts(out, &m.parts, "cluster")?;
-        }
+    writeln!(out)?;
+    writeln!(out, "{heading}")?;
+    for case in cases {
+        let (line, parts) = describe(case);
+        writeln!(out, "  {line}")?;
+        write_parts(out, parts, kind)?;
     }
     Ok(())
 }

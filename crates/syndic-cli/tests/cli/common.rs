@@ -1,7 +1,7 @@
 //! Helpers shared by the CLI tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -31,8 +31,35 @@ pub fn shared_data() -> Option<PathBuf> {
     None
 }
 
+/// The example corpus: a text tree of eight documents, one site a folder.
+pub fn example_corpus() -> PathBuf {
+    repo_root().join("examples/corpus")
+}
+
+/// A fresh temporary directory, removed when dropped, and the path `run` in
+/// it for a test's run directory.
+pub fn temp_run() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    (dir, run)
+}
+
+/// The syndic binary with `args`, for a test that needs more than `syndic`
+/// gives: a working directory, pipes, a child process to signal.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syndic"));
+    command.args(args);
+    command
+}
+
 pub fn syndic(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_syndic")).args(args).output().expect("the syndic binary runs")
+    command(args).output().expect("the syndic binary runs")
+}
+
+/// Sends `signal` (`-INT`, `-KILL`) to `child` as `kill` does from a shell.
+pub fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill {signal} {}", child.id());
 }
 
 /// Runs syndic and asserts success; returns stderr.
@@ -89,7 +116,7 @@ pub fn golden(name: &str, actual: &str) {
 
 /// The example corpus as (id, text), ids as the text-tree reader gives them.
 pub fn example_docs() -> Vec<(String, String)> {
-    let root = repo_root().join("examples/corpus");
+    let root = example_corpus();
     let mut docs = Vec::new();
     for site in std::fs::read_dir(&root).unwrap() {
         let site = site.unwrap().path();

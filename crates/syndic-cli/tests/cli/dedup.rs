@@ -6,10 +6,8 @@ use crate::common::*;
 
 #[test]
 fn example_corpus_minhash_matches_golden() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let corpus = repo_root().join("examples/corpus");
-    ok(&["dedup", s(&corpus), "--out", s(&out), "--quiet"]);
+    let (_dir, out) = temp_run();
+    ok(&["dedup", s(&example_corpus()), "--out", s(&out), "--quiet"]);
     golden("example-minhash/clusters.jsonl", &read(out.join("clusters.jsonl")));
     golden("example-minhash/pairs.jsonl", &read(out.join("pairs.jsonl")));
     let summary = json(out.join("summary.json"));
@@ -26,17 +24,8 @@ fn example_corpus_minhash_matches_golden() {
 
 #[test]
 fn exact_mode_finds_only_exact_copies() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    ok(&[
-        "dedup",
-        s(&repo_root().join("examples/corpus")),
-        "--out",
-        s(&out),
-        "--mode",
-        "exact",
-        "-q",
-    ]);
+    let (_dir, out) = temp_run();
+    ok(&["dedup", s(&example_corpus()), "--out", s(&out), "--mode", "exact", "-q"]);
     let pairs = jsonl(out.join("pairs.jsonl"));
     assert_eq!(pairs.len(), 1);
     assert_eq!(pairs[0]["kind"], "exact");
@@ -88,10 +77,8 @@ fn write_deduped_keeps_one_verbatim_line_per_cluster() {
 
 #[test]
 fn stdin_is_read_as_jsonl() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args(["dedup", "-", "--out", s(&out), "-q"])
+    let (_dir, out) = temp_run();
+    let mut child = command(&["dedup", "-", "--out", s(&out), "-q"])
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -107,8 +94,7 @@ fn stdin_is_read_as_jsonl() {
 fn reuters_duplicates_are_found() {
     let Some(data) = shared_data() else { return };
     let input = data.join("reuters21578.jsonl.gz");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
+    let (_dir, out) = temp_run();
     ok(&["dedup", s(&input), "--out", s(&out), "-q"]);
     let summary = json(out.join("summary.json"));
     assert_eq!(summary["documents"]["read"], 20841);

@@ -9,7 +9,7 @@
 //! failure can be replayed with `SYNDIC_FAULT_SEED`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -20,40 +20,24 @@ const TRIALS: usize = 10;
 /// A corpus of `n` documents of pseudo-random words, with exact and near
 /// copies of earlier ones, so that adds have pairs and clusters to record.
 fn corpus(n: usize, seed: u64) -> Vec<(String, String)> {
-    let mut rng = Rng(seed | 1);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let words: Vec<String> = (0..2000).map(|i| format!("w{i:x}")).collect();
     let mut docs: Vec<(String, String)> = Vec::with_capacity(n);
     for i in 0..n {
-        let text = match rng.below(10) {
-            0 if i > 0 => docs[rng.below(i as u64) as usize].1.clone(),
+        let text = match rng.u8(..10) {
+            0 if i > 0 => docs[rng.usize(..i)].1.clone(),
             1 if i > 0 => {
-                let base = &docs[rng.below(i as u64) as usize].1;
+                let base = &docs[rng.usize(..i)].1;
                 format!("{base} and one more sentence")
             }
             _ => (0..20)
-                .map(|_| words[rng.below(words.len() as u64) as usize].as_str())
+                .map(|_| words[rng.usize(..words.len())].as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
         };
         docs.push((format!("doc-{i:06}"), text));
     }
     docs
-}
-
-/// xorshift64*: enough randomness for drawing moments, and reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 fn seed() -> u64 {
@@ -74,10 +58,7 @@ fn exported(idx: &Path, out: &Path) -> (String, String) {
 }
 
 fn documents(idx: &Path) -> u64 {
-    let out = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args(["index", "stats", s(idx)])
-        .output()
-        .unwrap();
+    let out = syndic(&["index", "stats", s(idx)]);
     assert!(out.status.success(), "the index opens: {}", String::from_utf8_lossy(&out.stderr));
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     stats["stats"]["documents"].as_u64().unwrap()
@@ -86,12 +67,7 @@ fn documents(idx: &Path) -> u64 {
 /// Runs syndic with `args` and sends `signal` after `delay`, unless it ended
 /// before; returns whether it was still running then, and its output.
 fn interrupt(args: &[&str], signal: &str, delay: Duration) -> (bool, std::process::Output) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let started = Instant::now();
     while started.elapsed() < delay {
         if child.try_wait().unwrap().is_some() {
@@ -101,8 +77,7 @@ fn interrupt(args: &[&str], signal: &str, delay: Duration) -> (bool, std::proces
     }
     let running = child.try_wait().unwrap().is_none();
     if running {
-        let pid = child.id().to_string();
-        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+        crate::common::signal(&child, signal);
     }
     (running, child.wait_with_output().unwrap())
 }
@@ -121,7 +96,7 @@ fn hidden_entries(dir: &Path) -> Vec<String> {
 /// index that a re-run refused.
 #[test]
 fn issue12_kill_during_index_create_leaves_no_partial_index() {
-    let mut rng = Rng(seed() | 1);
+    let mut rng = fastrand::Rng::with_seed(seed());
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let input = d.join("corpus.jsonl");
@@ -139,7 +114,7 @@ fn issue12_kill_during_index_create_leaves_no_partial_index() {
         let trial_dir = d.join(format!("trial-{trial}"));
         std::fs::create_dir(&trial_dir).unwrap();
         let idx = trial_dir.join("idx");
-        let delay = Duration::from_millis(rng.below(took.as_millis() as u64 + 1));
+        let delay = Duration::from_millis(rng.u64(..=took.as_millis() as u64));
         let args = ["index", "create", s(&idx), "--from", s(&input), "-q"];
         let (running, _) = interrupt(&args, "-KILL", delay);
         killed += usize::from(running);
@@ -168,7 +143,7 @@ fn issue12_kill_during_index_create_leaves_no_partial_index() {
 /// `--skip-existing` finishes the job.
 #[test]
 fn issue12_kill_during_index_add_then_skip_existing_finishes_it() {
-    let mut rng = Rng(seed() | 1);
+    let mut rng = fastrand::Rng::with_seed(seed());
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let docs = corpus(25_000, 11);
@@ -188,7 +163,7 @@ fn issue12_kill_during_index_add_then_skip_existing_finishes_it() {
         let idx = d.join(format!("idx-{trial}"));
         copy_dir(&base, &idx);
         let out = d.join(format!("add-{trial}"));
-        let delay = Duration::from_millis(rng.below(took.as_millis() as u64 + 1));
+        let delay = Duration::from_millis(rng.u64(..=took.as_millis() as u64));
         let args = ["index", "add", s(&idx), s(&rest), "--out", s(&out), "-q"];
         let (running, _) = interrupt(&args, "-KILL", delay);
         killed += usize::from(running);

@@ -29,20 +29,24 @@ fn write_parquet(path: &Path, docs: &[(String, String)], large: bool) {
     writer.close().unwrap();
 }
 
+/// Appends a WARC record: its type, its other header lines, its block.
+fn warc_record(out: &mut Vec<u8>, kind: &str, headers: &str, block: &[u8]) {
+    let length = block.len();
+    let head =
+        format!("WARC/1.0\r\nWARC-Type: {kind}\r\n{headers}Content-Length: {length}\r\n\r\n");
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(block);
+    out.extend_from_slice(b"\r\n\r\n");
+}
+
 /// A WET file: one `conversion` record per document, plus a `warcinfo`.
 fn wet(docs: &[(String, String)]) -> Vec<u8> {
-    let mut out =
-        b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 4\r\n\r\ninfo\r\n\r\n".to_vec();
+    let mut out = Vec::new();
+    warc_record(&mut out, "warcinfo", "", b"info");
     for (id, text) in docs {
-        out.extend_from_slice(
-            format!(
-                "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Record-ID: <{id}>\r\nWARC-Target-URI: https://example.org/{id}\r\nContent-Length: {}\r\n\r\n",
-                text.len()
-            )
-            .as_bytes(),
-        );
-        out.extend_from_slice(text.as_bytes());
-        out.extend_from_slice(b"\r\n\r\n");
+        let headers =
+            format!("WARC-Record-ID: <{id}>\r\nWARC-Target-URI: https://example.org/{id}\r\n");
+        warc_record(&mut out, "conversion", &headers, text.as_bytes());
     }
     out
 }
@@ -53,15 +57,10 @@ fn warc(docs: &[(String, String)]) -> Vec<u8> {
     for (id, text) in docs {
         let http =
             format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}");
-        out.extend_from_slice(
-            format!(
-                "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <{id}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
-                http.len()
-            )
-            .as_bytes(),
+        let headers = format!(
+            "WARC-Record-ID: <{id}>\r\nContent-Type: application/http; msgtype=response\r\n"
         );
-        out.extend_from_slice(http.as_bytes());
-        out.extend_from_slice(b"\r\n\r\n");
+        warc_record(&mut out, "response", &headers, http.as_bytes());
     }
     out
 }
@@ -83,7 +82,7 @@ fn every_format_gives_the_golden_result() {
         std::fs::write(&path, bytes).unwrap();
         path
     };
-    cases.push(("text tree", repo_root().join("examples/corpus"), vec![]));
+    cases.push(("text tree", example_corpus(), vec![]));
     cases.push(("jsonl", put("docs.jsonl", jsonl_text.as_bytes()), vec![]));
     cases.push(("jsonl.gz", put("docs.jsonl.gz", &gzip(jsonl_text.as_bytes())), vec![]));
     cases.push((
@@ -126,7 +125,7 @@ struct BadInput {
     bytes: Vec<u8>,
     flags: &'static [&'static str],
     /// Substrings the error must contain (besides the file name).
-    message: &'static [&'static str],
+    message: Vec<&'static str>,
     /// The kind counted with --skip-bad-records, and the documents read then.
     skipped: (&'static str, u64),
 }
@@ -135,101 +134,74 @@ fn good_lines() -> String {
     to_jsonl(&example_docs()[..3])
 }
 
+/// `line` after three good ones in `a.jsonl`: the error names line 4 and
+/// says `message` (which names the case too); skipping it, the three good
+/// documents are read.
+fn bad_line(line: &[u8], message: &'static str, kind: &'static str) -> BadInput {
+    let mut bytes = good_lines().into_bytes();
+    bytes.extend_from_slice(line);
+    bytes.push(b'\n');
+    let name = message;
+    BadInput {
+        name,
+        file: "a.jsonl",
+        bytes,
+        flags: &[],
+        message: vec!["line 4", message],
+        skipped: (kind, 3),
+    }
+}
+
 #[test]
 fn bad_inputs_are_named_and_can_be_skipped() {
+    // (the bad line, what the error says, the kind skipped)
+    let lines: [(&[u8], &str, &str); 6] = [
+        (br#"{"id": "x", "text": "#, "malformed JSON", "malformed_json"),
+        (br#"{"id": "x"}"#, "missing field `text`", "missing_field"),
+        (br#"{"text": "words"}"#, "missing field `id`", "missing_field"),
+        (b"{\"id\": \"x\", \"text\": \"caf\xe9\"}", "invalid UTF-8", "invalid_utf8"),
+        (br#"{"id": "x", "text": "  \n "}"#, "empty document", "empty_document"),
+        (
+            br#"{"id": "coast-daily/festival.txt", "text": "again"}"#,
+            "duplicate id `coast-daily/festival.txt`",
+            "duplicate_id",
+        ),
+    ];
+    let mut cases: Vec<BadInput> =
+        lines.into_iter().map(|(line, message, kind)| bad_line(line, message, kind)).collect();
+    let too_large = format!(r#"{{"id": "x", "text": "{}"}}"#, "word ".repeat(5000));
+    let message = "exceeds the limit of 20000 bytes";
+    cases.push(BadInput {
+        flags: &["--max-doc-bytes", "20000"],
+        ..bad_line(too_large.as_bytes(), message, "too_large")
+    });
+    // Broken streams, no line to name: (name, file, bytes, what the error
+    // says, the kind skipped).
     let good = good_lines();
-    let with_line = |line: &[u8]| {
-        let mut bytes = good.as_bytes().to_vec();
-        bytes.extend_from_slice(line);
-        bytes.extend_from_slice(b"\n");
-        bytes
-    };
     let gz = gzip(good.as_bytes());
     let zst = zstd::encode_all(good.as_bytes(), 3).unwrap();
-    let cases = vec![
-        BadInput {
-            name: "malformed JSON",
-            file: "a.jsonl",
-            bytes: with_line(br#"{"id": "x", "text": "#),
-            flags: &[],
-            message: &["line 4", "malformed JSON"],
-            skipped: ("malformed_json", 3),
-        },
-        BadInput {
-            name: "missing text",
-            file: "a.jsonl",
-            bytes: with_line(br#"{"id": "x"}"#),
-            flags: &[],
-            message: &["line 4", "missing field `text`"],
-            skipped: ("missing_field", 3),
-        },
-        BadInput {
-            name: "missing id",
-            file: "a.jsonl",
-            bytes: with_line(br#"{"text": "words"}"#),
-            flags: &[],
-            message: &["line 4", "missing field `id`"],
-            skipped: ("missing_field", 3),
-        },
-        BadInput {
-            name: "invalid UTF-8",
-            file: "a.jsonl",
-            bytes: with_line(b"{\"id\": \"x\", \"text\": \"caf\xe9\"}"),
-            flags: &[],
-            message: &["line 4", "invalid UTF-8"],
-            skipped: ("invalid_utf8", 3),
-        },
-        BadInput {
-            name: "empty document",
-            file: "a.jsonl",
-            bytes: with_line(br#"{"id": "x", "text": "  \n "}"#),
-            flags: &[],
-            message: &["line 4", "empty document"],
-            skipped: ("empty_document", 3),
-        },
-        BadInput {
-            name: "duplicate id",
-            file: "a.jsonl",
-            bytes: with_line(br#"{"id": "coast-daily/festival.txt", "text": "again"}"#),
-            flags: &[],
-            message: &["line 4", "duplicate id `coast-daily/festival.txt`"],
-            skipped: ("duplicate_id", 3),
-        },
-        BadInput {
-            name: "too large",
-            file: "a.jsonl",
-            bytes: with_line(
-                format!(r#"{{"id": "x", "text": "{}"}}"#, "word ".repeat(5000)).as_bytes(),
-            ),
-            flags: &["--max-doc-bytes", "20000"],
-            message: &["line 4", "exceeds the limit of 20000 bytes"],
-            skipped: ("too_large", 3),
-        },
-        BadInput {
-            name: "truncated gzip",
-            file: "a.jsonl.gz",
-            bytes: gz[..gz.len() / 2].to_vec(),
-            flags: &[],
-            message: &["gzip"],
-            skipped: ("truncated_input", 0),
-        },
-        BadInput {
-            name: "truncated zstd",
-            file: "a.jsonl.zst",
-            bytes: zst[..zst.len() / 2].to_vec(),
-            flags: &[],
-            message: &["zstd"],
-            skipped: ("truncated_input", 0),
-        },
-        BadInput {
-            name: "corrupt Parquet",
-            file: "a.parquet",
-            bytes: b"PAR1 this is not really parquet PAR1".to_vec(),
-            flags: &[],
-            message: &["Parquet"],
-            skipped: ("corrupt_parquet", 0),
-        },
+    let streams: [(&str, &str, &[u8], &str, &str); 3] = [
+        ("truncated gzip", "a.jsonl.gz", &gz[..gz.len() / 2], "gzip", "truncated_input"),
+        ("truncated zstd", "a.jsonl.zst", &zst[..zst.len() / 2], "zstd", "truncated_input"),
+        (
+            "corrupt Parquet",
+            "a.parquet",
+            b"PAR1 this is not really parquet PAR1",
+            "Parquet",
+            "corrupt_parquet",
+        ),
     ];
+    for (name, file, bytes, message, kind) in streams {
+        let bytes = bytes.to_vec();
+        cases.push(BadInput {
+            name,
+            file,
+            bytes,
+            flags: &[],
+            message: vec![message],
+            skipped: (kind, 0),
+        });
+    }
     for case in cases {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join(case.file);
@@ -239,7 +211,7 @@ fn bad_inputs_are_named_and_can_be_skipped() {
         args.extend(case.flags);
         let err = fails(&args);
         assert!(err.contains(case.file), "{}: error names the file: {err}", case.name);
-        for m in case.message {
+        for m in &case.message {
             assert!(err.contains(m), "{}: error says {m:?}: {err}", case.name);
         }
         assert!(!out.exists(), "{}: no output after an error", case.name);
@@ -276,9 +248,8 @@ fn missing_input_is_named() {
 
 #[test]
 fn bad_configuration_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = repo_root().join("examples/corpus");
-    let out = dir.path().join("run");
+    let (_dir, out) = temp_run();
+    let corpus = example_corpus();
     for (flags, message) in [
         (&["--threshold", "1.5"][..], "threshold"),
         (&["--num-perm", "0"][..], "num_perm"),

@@ -21,8 +21,7 @@ fn seed_args<'a>(files: &'a [PathBuf], command: &'a str, out: &'a std::path::Pat
 #[test]
 fn seeds_cluster_into_the_wire_story_and_two_others() {
     let Some(files) = seeds() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
+    let (dir, out) = temp_run();
     let mut args = seed_args(&files, "dedup", &out);
     args.extend(["--mode", "reprint"]);
     ok(&args);
@@ -50,8 +49,7 @@ fn seeds_cluster_into_the_wire_story_and_two_others() {
 #[test]
 fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
     let Some(files) = seeds() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
+    let (_dir, out) = temp_run();
     ok(&seed_args(&files, "passages", &out));
     let text = |id: &str| read(files[0].parent().unwrap().join(id));
     // Byte range of the quote's opening words in each copy (002 has curly
@@ -132,17 +130,8 @@ fn seeds_share_the_quote_at_its_offsets_and_boilerplate_is_labelled() {
 
 #[test]
 fn example_corpus_reprints_match_golden() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    ok(&[
-        "dedup",
-        s(&repo_root().join("examples/corpus")),
-        "--mode",
-        "reprint",
-        "--out",
-        s(&out),
-        "-q",
-    ]);
+    let (_dir, out) = temp_run();
+    ok(&["dedup", s(&example_corpus()), "--mode", "reprint", "--out", s(&out), "-q"]);
     for file in ["clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"] {
         golden(&format!("example-reprint/{file}"), &read(out.join(file)));
     }

@@ -1,15 +1,14 @@
 //! Nothing is lost: inputs untouched, outputs atomic, --force required to
 //! overwrite, Ctrl-C and SIGKILL leave nothing under the final names.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::common::*;
 
 #[test]
 fn existing_output_needs_force() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = repo_root().join("examples/corpus");
-    let out = dir.path().join("run");
+    let (dir, out) = temp_run();
+    let corpus = example_corpus();
     ok(&["dedup", s(&corpus), "--out", s(&out), "-q"]);
     let err = fails(&["dedup", s(&corpus), "--out", s(&out), "-q"]);
     assert!(err.contains("already exists") && err.contains("--force"), "{err}");
@@ -58,10 +57,8 @@ fn inputs_are_never_modified() {
 /// Ctrl-C while reading stops cleanly with exit code 130 and no output.
 #[test]
 fn interrupt_leaves_no_output() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args(["dedup", "-", "--out", s(&out), "-q"])
+    let (dir, out) = temp_run();
+    let mut child = command(&["dedup", "-", "--out", s(&out), "-q"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -70,8 +67,7 @@ fn interrupt_leaves_no_output() {
     use std::io::Write;
     stdin.write_all(to_jsonl(&example_docs()).as_bytes()).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+    signal(&child, "-INT");
     // The handler runs on its own thread: give it time to raise the flag
     // before the input ends and the first batch checks it.
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -87,20 +83,10 @@ fn interrupt_leaves_no_output() {
 #[test]
 fn kill_leaves_nothing_under_the_final_name() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args([
-            "dedup",
-            s(&data.join("gutenberg-sample.jsonl.gz")),
-            "--mode",
-            "reprint",
-            "--out",
-            s(&out),
-            "-q",
-            "--threads",
-            "1",
-        ])
+    let input = data.join("gutenberg-sample.jsonl.gz");
+    let (_dir, out) = temp_run();
+    let mut child = command(&["dedup", s(&input), "--mode", "reprint", "--out", s(&out)])
+        .args(["-q", "--threads", "1"])
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1000));
@@ -113,11 +99,7 @@ fn kill_leaves_nothing_under_the_final_name() {
 #[test]
 fn broken_pipe_is_not_an_error() {
     // `syndic --help | head -1`: stdout closes early.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .arg("--help")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command(&["--help"]).stdout(Stdio::piped()).spawn().unwrap();
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert!(status.code().is_some());
@@ -130,19 +112,11 @@ fn output_parents_are_created() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs/nested/example");
     let deduped = dir.path().join("kept/deduped.jsonl");
-    ok(&[
-        "dedup",
-        s(&repo_root().join("examples/corpus")),
-        "--out",
-        s(&out),
-        "--write-deduped",
-        s(&deduped),
-        "-q",
-    ]);
+    ok(&["dedup", s(&example_corpus()), "--out", s(&out), "--write-deduped", s(&deduped), "-q"]);
     assert!(out.join("clusters.jsonl").exists());
     assert!(deduped.exists());
     let cleaned = dir.path().join("clean/out.jsonl");
-    ok(&["clean", s(&repo_root().join("examples/corpus")), "--out", s(&cleaned), "-q"]);
+    ok(&["clean", s(&example_corpus()), "--out", s(&cleaned), "-q"]);
     assert!(cleaned.exists());
 }
 
@@ -205,9 +179,8 @@ fn issue12_force_never_deletes_an_index_an_input_or_a_users_file() {
 /// failed run (without).
 #[test]
 fn issue12_write_deduped_inside_the_run_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = repo_root().join("examples/corpus");
-    let run = dir.path().join("run");
+    let (dir, run) = temp_run();
+    let corpus = example_corpus();
     let deduped = run.join("deduped.jsonl");
     for force in [false, true] {
         let mut args = vec!["dedup", s(&corpus), "--out", s(&run), "--write-deduped"];
@@ -251,9 +224,8 @@ fn issue12_write_deduped_inside_the_run_directory() {
 /// Issue 12, defect 7: `--threads 100000` started thousands of threads.
 #[test]
 fn issue12_thread_counts_are_capped_at_the_cores() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = repo_root().join("examples/corpus");
-    let out = dir.path().join("run");
+    let (dir, out) = temp_run();
+    let corpus = example_corpus();
     let err = ok(&["dedup", s(&corpus), "--out", s(&out), "--threads", "100000", "-q"]);
     assert!(err.contains("--threads 100000 capped at the"), "{err}");
     let reference = dir.path().join("one");
@@ -267,27 +239,22 @@ fn issue12_thread_counts_are_capped_at_the_cores() {
 fn issue12_closed_or_full_stdout_is_no_panic() {
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
-    ok(&["index", "create", s(&idx), "--from", s(&repo_root().join("examples/corpus")), "-q"]);
+    ok(&["index", "create", s(&idx), "--from", s(&example_corpus()), "-q"]);
     let text = dir.path().join("query.txt");
     std::fs::write(&text, example_docs()[0].1.as_str()).unwrap();
     let commands: [&[&str]; 2] =
         [&["index", "stats", s(&idx)], &["query", s(&idx), s(&text), "--json"]];
     for args in commands {
         // `| true`: the reader is gone before anything is written.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: a broken pipe is no error: {stderr}");
         // A full disk behind stdout is an error, said cleanly.
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_syndic")).args(args).stdout(full).output();
-        let out = out.unwrap();
+        let out = command(args).stdout(full).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains("No space left on device"), "{args:?}: {stderr}");
@@ -298,9 +265,8 @@ fn issue12_closed_or_full_stdout_is_no_panic() {
 /// weight gave one band of one row, and error causes were printed twice.
 #[test]
 fn issue12_flags_that_do_nothing_and_bad_numbers_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = repo_root().join("examples/corpus");
-    let out = dir.path().join("run");
+    let (dir, out) = temp_run();
+    let corpus = example_corpus();
     let cases: [(&[&str], &str); 6] = [
         (&["--mode", "exact", "--threshold", "0.5"], "--threshold does nothing in the exact mode"),
         (&["--mode", "minhash", "--min-coverage", "0.3"], "--min-coverage does nothing"),
@@ -339,8 +305,7 @@ fn issue12_ctrl_c_while_reading_stdin_stops_at_once() {
             .collect()
     };
     let before = spools();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_syndic"))
-        .args(["dedup", "-", "--out", s(&dir.path().join("run")), "-q"])
+    let mut child = command(&["dedup", "-", "--out", s(&dir.path().join("run")), "-q"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -349,8 +314,7 @@ fn issue12_ctrl_c_while_reading_stdin_stops_at_once() {
     use std::io::Write;
     stdin.write_all(b"{\"id\": \"a\", \"text\": \"the first of many\"}\n").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+    signal(&child, "-INT");
     let started = std::time::Instant::now();
     // Standard input stays open: only the signal can end the run.
     let out = child.wait_with_output().unwrap();

@@ -83,15 +83,7 @@ fn check_destination(dest: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<_> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::write::tests::listing;
 
     #[test]
     fn an_index_appears_whole_on_commit_or_not_at_all() {
@@ -99,12 +91,12 @@ mod tests {
         let dest = parent.path().join("idx");
         let config = DedupConfig::builder().build().unwrap();
         drop(StagedIndex::create(&dest, config.clone()).unwrap());
-        assert!(names(parent.path()).is_empty(), "a dropped build leaves nothing");
+        assert!(listing(parent.path()).is_empty(), "a dropped build leaves nothing");
         let staged = StagedIndex::create(&dest, config.clone()).unwrap();
         assert!(!dest.exists(), "nothing under the final name before commit");
         let index = staged.commit().unwrap();
         assert_eq!(index.path(), dest);
-        assert_eq!(names(parent.path()), ["idx"]);
+        assert_eq!(listing(parent.path()), ["idx"]);
         drop(index);
         // (what is put at the destination, refused?)
         type Make = dyn Fn(&Path);

@@ -60,35 +60,27 @@ pub(crate) fn warc_record(kind: &str, headers: &[(&str, &str)], content: &[u8]) 
 /// A WARC file as a crawler writes it: one of every record type, of which
 /// the response, resource and conversion records are documents.
 pub(crate) fn sample_warc() -> Vec<Vec<u8>> {
-    let id = |n: u32| format!("<urn:uuid:{n}>");
-    vec![
-        warc_record("warcinfo", &[("WARC-Record-ID", &id(0))], b"software: test\r\n"),
-        warc_record(
-            "request",
-            &[("WARC-Record-ID", &id(1)), ("WARC-Target-URI", "http://a.example/")],
-            b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n",
-        ),
-        warc_record(
+    let id = |n: usize| format!("<urn:uuid:{n}>");
+    let mut records =
+        vec![warc_record("warcinfo", &[("WARC-Record-ID", &id(0))], b"software: test\r\n")];
+    // (type, target URI, block)
+    let targeted: [(&str, &str, &[u8]); 5] = [
+        ("request", "http://a.example/", b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n"),
+        (
             "response",
-            &[("WARC-Record-ID", &id(2)), ("WARC-Target-URI", "http://a.example/")],
+            "http://a.example/",
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>Hello, world.</p>",
         ),
-        warc_record(
-            "metadata",
-            &[("WARC-Record-ID", &id(3)), ("WARC-Target-URI", "http://a.example/")],
-            b"fetchTimeMs: 12\r\n",
-        ),
-        warc_record(
-            "resource",
-            &[("warc-record-id", &id(4)), ("WARC-Target-URI", "file:///notes.txt")],
-            b"plain notes",
-        ),
-        warc_record(
-            "conversion",
-            &[("WARC-Record-ID", &id(5)), ("WARC-Target-URI", "http://b.example/x")],
-            "Extracted text, caf\u{e9}.".as_bytes(),
-        ),
-    ]
+        ("metadata", "http://a.example/", b"fetchTimeMs: 12\r\n"),
+        ("resource", "file:///notes.txt", b"plain notes"),
+        ("conversion", "http://b.example/x", "Extracted text, caf\u{e9}.".as_bytes()),
+    ];
+    for (n, (kind, uri, block)) in targeted.into_iter().enumerate() {
+        // Header names are case-insensitive: the resource's is in lower case.
+        let id_name = if kind == "resource" { "warc-record-id" } else { "WARC-Record-ID" };
+        records.push(warc_record(kind, &[(id_name, &id(n + 1)), ("WARC-Target-URI", uri)], block));
+    }
+    records
 }
 
 pub(crate) fn resolve<P: AsRef<Path>>(paths: &[P], opts: &ReadOptions) -> Inputs {

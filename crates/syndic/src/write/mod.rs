@@ -42,7 +42,7 @@ mod atomic;
 mod corpus;
 mod replace;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use atomic::{create_writer, write_jsonl, AtomicFile, OutputDir};
 pub use corpus::{write_deduped, write_rewritten, KeptRecords, Rewrite, WriteStats};

@@ -19,8 +19,9 @@ use crate::read::CorpusReader;
 use crate::read::{Compression, ReadOptions};
 use crate::{Error, Origin, Result};
 
-/// The names in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
+/// The names in `dir`, sorted (also for the tests of
+/// [`crate::index::staged`]).
+pub(crate) fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<_> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
