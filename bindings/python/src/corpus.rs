@@ -18,9 +18,7 @@ use pyo3::prelude::*;
 use rayon::ThreadPool;
 use syndic::doc::check_id;
 use syndic::passes::CorpusPasses;
-use syndic::read::{
-    resolve_inputs, CorpusReader, Format, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS,
-};
+use syndic::read::{resolve_inputs, CorpusReader, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS};
 use syndic::{Document, Error, Location, Origin, RecordProblem};
 
 use crate::arrow::{PyBatch, Strings};
@@ -29,24 +27,11 @@ use crate::errors::{config_error, OrRaise};
 /// The path that errors about in-memory records name.
 pub const IN_MEMORY: &str = "<data>";
 
-/// How files are read; mirrors the CLI's input flags. `max_doc_bytes` and
-/// `skip_bad_records` apply to record batches too, and the field names
-/// name their columns in messages.
-#[derive(Clone, Debug)]
-pub struct FileOptions {
-    pub format: Option<String>,
-    pub id_field: String,
-    pub text_field: String,
-    pub site_field: Option<String>,
-    pub max_doc_bytes: u64,
-    pub skip_bad_records: bool,
-}
-
 /// Where the documents come from.
 pub enum Source {
     /// Record batches with a `text` column and optional `id` and `site`
     /// columns (ids default to positions), checked as file records are.
-    Arrow(Vec<RecordBatch>, FileOptions),
+    Arrow(Vec<RecordBatch>, ReadOptions),
     /// Files, sorted by path as the CLI sorts them.
     Files(Inputs, ReadOptions),
 }
@@ -76,13 +61,11 @@ impl Corpus {
     pub fn new(
         batches: Option<Vec<PyBatch>>,
         paths: Option<Vec<PathBuf>>,
-        files: FileOptions,
+        files: ReadOptions,
         threads: Option<usize>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Corpus> {
-        if files.max_doc_bytes == 0 {
-            return Err(config_error("max_doc_bytes must be at least 1"));
-        }
+        files.validate().or_raise()?;
         let pool = match threads {
             None => None,
             Some(0) => return Err(config_error("threads must be at least 1 (or None: all cores)")),
@@ -112,19 +95,8 @@ impl Corpus {
                 Source::Arrow(batches, files)
             }
             (None, Some(paths)) => {
-                let format =
-                    files.format.as_deref().map(str::parse::<Format>).transpose().or_raise()?;
-                let opts = ReadOptions {
-                    format,
-                    id_field: files.id_field,
-                    text_field: files.text_field,
-                    site_field: files.site_field,
-                    max_doc_bytes: files.max_doc_bytes,
-                    skip_bad_records: files.skip_bad_records,
-                };
-                opts.validate().or_raise()?;
-                let inputs = resolve_inputs(&paths, &opts).or_raise()?;
-                Source::Files(inputs, opts)
+                let inputs = resolve_inputs(&paths, &files).or_raise()?;
+                Source::Files(inputs, files)
             }
             _ => return Err(config_error("give either record batches or paths")),
         };
@@ -225,13 +197,13 @@ impl From<PyErr> for Raised {
 /// `CorpusReader` (missing field, too large, invalid id, empty document,
 /// duplicate id), with skip mode's counts.
 struct RecordChecks<'a> {
-    opts: &'a FileOptions,
+    opts: &'a ReadOptions,
     seen_ids: HashSet<String>,
     skipped: BTreeMap<String, u64>,
 }
 
 impl<'a> RecordChecks<'a> {
-    fn new(opts: &'a FileOptions) -> Self {
+    fn new(opts: &'a ReadOptions) -> Self {
         Self { opts, seen_ids: HashSet::new(), skipped: BTreeMap::new() }
     }
 

@@ -15,6 +15,7 @@ mod errors;
 mod jsonl;
 mod output;
 mod pipeline;
+mod settings;
 mod stages;
 
 use pyo3::prelude::*;
@@ -37,5 +38,6 @@ fn _syndic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::clusters_from_roots, m)?)?;
     m.add_function(wrap_pyfunction!(jsonl::to_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(output::check_run_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(settings::settings_schema, m)?)?;
     Ok(())
 }

@@ -7,60 +7,20 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, UInt32Array, UInt64Array};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use syndic::boilerplate;
 use syndic::clean::Cleaner;
 use syndic::cluster::Keep;
-use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
-use syndic::fingerprint::FingerprintConfig;
+use syndic::dedup::{DedupResult, Deduper, Mode};
+use syndic::read::ReadOptions;
 use syndic::reprint::{DocBoilerplate, ReprintConfig, ReprintFinder, SharedPassage};
+use syndic::settings::{check_used, DedupSettings};
 use syndic::DocId;
 
 use crate::arrow::{batch, string_array, PyBatch};
-use crate::corpus::{Corpus, FileOptions, ReadReport};
+use crate::corpus::{Corpus, ReadReport};
 use crate::errors::OrRaise;
-
-/// How files are read (ignored for record batches).
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-pub struct ReadArgs {
-    format: Option<String>,
-    id_field: String,
-    text_field: String,
-    site_field: Option<String>,
-    max_doc_bytes: u64,
-    skip_bad_records: bool,
-}
-
-/// Exact and MinHash settings, named as the CLI's flags.
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-pub struct DedupArgs {
-    mode: String,
-    threshold: f64,
-    num_perm: usize,
-    ngram: usize,
-    char_ngram: usize,
-    bands: Option<usize>,
-    rows: Option<usize>,
-    sketch: String,
-    verify: String,
-    seed: u64,
-    keep: String,
-    bucket_window: usize,
-}
-
-/// Reprint and passage settings, named as the CLI's flags.
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-pub struct ReprintArgs {
-    min_passage_words: usize,
-    min_coverage: f64,
-    min_longer_coverage: f64,
-    boilerplate_min_docs: usize,
-    boilerplate_min_site_docs: usize,
-    max_df: usize,
-    align_memory_mb: u64,
-}
+use crate::settings::{Given, Group};
 
 /// How a run runs: the size of its thread pool (`None`: all cores) and
 /// the callable told `(pass, documents)` after every batch.
@@ -71,72 +31,25 @@ pub struct RunArgs {
     progress: Option<Py<PyAny>>,
 }
 
-impl DedupArgs {
-    fn config(&self) -> syndic::Result<DedupConfig> {
-        let mut builder = DedupConfig::builder()
-            .mode(self.mode.parse()?)
-            .threshold(self.threshold)
-            .num_perm(self.num_perm)
-            .ngram(self.ngram)
-            .char_ngram(self.char_ngram)
-            .sketch(self.sketch.parse()?)
-            .verify(self.verify.parse()?)
-            .seed(self.seed)
-            .bucket_window(self.bucket_window)
-            .keep(self.keep.parse()?);
-        match (self.bands, self.rows) {
-            (Some(b), Some(r)) => builder = builder.bands_rows(b, r),
-            (None, None) => {}
-            _ => {
-                return Err(
-                    syndic::ConfigError::Conflict("bands and rows go together".into()).into()
-                )
-            }
-        }
-        builder.build()
-    }
-}
-
-impl ReprintArgs {
-    fn config(&self, keep: Keep) -> syndic::Result<ReprintConfig> {
-        if self.min_passage_words == 0 {
-            return Err(syndic::ConfigError::invalid("min_passage_words", "at least 1", 0).into());
-        }
-        ReprintConfig::builder()
-            .min_passage_words(self.min_passage_words)
-            .min_coverage(self.min_coverage)
-            .min_longer_coverage(self.min_longer_coverage)
-            .boilerplate_min_docs(self.boilerplate_min_docs)
-            .boilerplate_min_site_docs(self.boilerplate_min_site_docs)
-            .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
-            .align_memory(self.align_memory_mb << 20)
-            .keep(keep)
-            .build()
-    }
-}
-
 fn corpus(
     batches: Option<Vec<PyBatch>>,
     paths: Option<Vec<PathBuf>>,
-    read: ReadArgs,
+    read: ReadOptions,
     run: RunArgs,
 ) -> PyResult<Corpus> {
-    let files = FileOptions {
-        format: read.format,
-        id_field: read.id_field,
-        text_field: read.text_field,
-        site_field: read.site_field,
-        max_doc_bytes: read.max_doc_bytes,
-        skip_bad_records: read.skip_bad_records,
-    };
-    Corpus::new(batches, paths, files, run.threads, run.progress)
+    Corpus::new(batches, paths, read, run.threads, run.progress)
 }
 
 /// The validated configuration of a dedup run, as `summary.json` records
 /// it (with the bands and rows chosen for the threshold).
 #[pyfunction]
-pub fn dedup_config(py: Python<'_>, options: DedupArgs) -> PyResult<Bound<'_, PyAny>> {
-    json_to_py(py, &options.config().or_raise()?.to_json())
+pub fn dedup_config<'py>(
+    py: Python<'py>,
+    options: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let given = Given::parse(options, &[Group::Dedup, Group::MinHash])?;
+    let config = given.minhash.config(given.dedup.mode, given.dedup.keep).or_raise()?;
+    json_to_py(py, &config.to_json())
 }
 
 /// What a finished run hands back to Python: clusters, pairs, the reprint
@@ -145,22 +58,26 @@ type RunOutput<'py> = (PyBatch, PyBatch, Option<PyBatch>, Option<PyBatch>, Bound
 
 /// A dedup run over record batches or files.
 #[pyfunction]
-#[pyo3(signature = (batches, paths, *, read, options, reprint, run))]
-pub fn dedup(
-    py: Python<'_>,
+#[pyo3(signature = (batches, paths, *, options, run))]
+pub fn dedup<'py>(
+    py: Python<'py>,
     batches: Option<Vec<PyBatch>>,
     paths: Option<Vec<PathBuf>>,
-    read: ReadArgs,
-    options: DedupArgs,
-    reprint: ReprintArgs,
+    options: &Bound<'py, PyDict>,
     run: RunArgs,
-) -> PyResult<RunOutput<'_>> {
-    let corpus = corpus(batches, paths, read, run)?;
-    let config = options.config().or_raise()?;
-    if config.mode() == Mode::Reprint {
-        let config = reprint.config(config.keep()).or_raise()?;
-        return run_reprint(py, &corpus, config);
+) -> PyResult<RunOutput<'py>> {
+    let given =
+        Given::parse(options, &[Group::Read, Group::Dedup, Group::MinHash, Group::Reprint])?;
+    let DedupSettings { mode, keep } = given.dedup;
+    check_used(mode, given.names.iter().map(String::as_str))
+        .map_err(syndic::Error::from)
+        .or_raise()?;
+    if mode == Mode::Reprint {
+        let config = given.reprint.config(keep).or_raise()?;
+        return run_reprint(py, &corpus(batches, paths, given.read, run)?, config);
     }
+    let config = given.minhash.config(mode, keep).or_raise()?;
+    let corpus = corpus(batches, paths, given.read, run)?;
     let params = config.to_json();
     let mut deduper = Deduper::new(config);
     let report = corpus.drive(py, &mut deduper)?;
@@ -172,19 +89,17 @@ pub fn dedup(
 
 /// Shared passages and boilerplate of a corpus (the reprint pipeline).
 #[pyfunction]
-#[pyo3(signature = (batches, paths, *, read, reprint, keep, run))]
+#[pyo3(signature = (batches, paths, *, options, run))]
 pub fn passages<'py>(
     py: Python<'py>,
     batches: Option<Vec<PyBatch>>,
     paths: Option<Vec<PathBuf>>,
-    read: ReadArgs,
-    reprint: ReprintArgs,
-    keep: &str,
+    options: &Bound<'py, PyDict>,
     run: RunArgs,
 ) -> PyResult<RunOutput<'py>> {
-    let corpus = corpus(batches, paths, read, run)?;
-    let config = reprint.config(keep.parse().or_raise()?).or_raise()?;
-    run_reprint(py, &corpus, config)
+    let given = Given::parse(options, &[Group::Read, Group::Reprint])?;
+    let config = given.reprint.config(Keep::Longest).or_raise()?;
+    run_reprint(py, &corpus(batches, paths, given.read, run)?, config)
 }
 
 fn run_reprint<'py>(
@@ -215,18 +130,19 @@ fn run_reprint<'py>(
 /// passages (and exact copies) already seen earlier in the corpus: what
 /// `syndic clean` writes, as `id`, `text` and `removed_bytes`.
 #[pyfunction]
-#[pyo3(signature = (batches, paths, *, read, reprint, drop_repeated, run))]
+#[pyo3(signature = (batches, paths, *, options, drop_repeated, run))]
 pub fn clean(
     py: Python<'_>,
     batches: Option<Vec<PyBatch>>,
     paths: Option<Vec<PathBuf>>,
-    read: ReadArgs,
-    reprint: ReprintArgs,
+    options: &Bound<'_, PyDict>,
     drop_repeated: bool,
     run: RunArgs,
 ) -> PyResult<PyBatch> {
-    let corpus = corpus(batches, paths, read, run)?;
-    let mut cleaner = Cleaner::new(reprint.config(Keep::First).or_raise()?, drop_repeated);
+    let given = Given::parse(options, &[Group::Read, Group::Reprint])?;
+    let config = given.reprint.config(Keep::First).or_raise()?;
+    let corpus = corpus(batches, paths, given.read, run)?;
+    let mut cleaner = Cleaner::new(config, drop_repeated);
     corpus.drive(py, &mut cleaner)?;
     let cuts = corpus.run(py, || cleaner.finish())?.or_raise()?;
     let mut rows: Vec<(String, String, u64)> = Vec::new();

@@ -182,6 +182,17 @@ pub enum ConfigError {
         /// The settings there are, where it was given.
         known: Vec<&'static str>,
     },
+    /// A setting the chosen mode does not use: a caller who sets it expects
+    /// it to matter.
+    #[error(
+        "{name} does nothing in the {mode} mode; leave it out, or choose the mode that uses it"
+    )]
+    Unused {
+        /// The setting.
+        name: String,
+        /// The mode.
+        mode: &'static str,
+    },
     /// Settings that cannot be used together.
     #[error("{0}")]
     Conflict(String),

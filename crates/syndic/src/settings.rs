@@ -176,6 +176,27 @@ pub fn schema() -> [(&'static str, &'static [Setting]); 4] {
     ]
 }
 
+/// Refuses settings, by name, that a dedup run in `mode` would ignore:
+/// MinHash settings outside the minhash mode, reprint settings outside the
+/// reprint mode.
+pub fn check_used<'a>(
+    mode: Mode,
+    given: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ConfigError> {
+    let unused: &[&[Setting]] = match mode {
+        Mode::Exact => &[MinHashSettings::SCHEMA, ReprintSettings::SCHEMA],
+        Mode::MinHash => &[ReprintSettings::SCHEMA],
+        Mode::Reprint => &[MinHashSettings::SCHEMA],
+    };
+    let is_unused = |name: &str| unused.iter().any(|group| group.iter().any(|s| s.name == name));
+    match given.into_iter().find(|name| is_unused(name)) {
+        Some(name) => {
+            Err(ConfigError::Unused { name: name.to_owned(), mode: crate::choice::name(mode) })
+        }
+        None => Ok(()),
+    }
+}
+
 /// Whether `name` is a setting of the schema.
 pub fn is_setting(name: &str) -> bool {
     schema().iter().any(|(_, group)| group.iter().any(|setting| setting.name == name))
@@ -278,6 +299,25 @@ mod tests {
         }
         let err = ReprintSettings::default().set_text("max_df", "many").unwrap_err();
         assert_eq!(err.to_string(), "max_df must be a whole number, 0 or more, got `many`");
+    }
+
+    #[test]
+    fn settings_a_mode_ignores_are_refused() {
+        for (mode, given, refused) in [
+            (Mode::Exact, &["keep", "id_field"][..], None),
+            (Mode::Exact, &["keep", "threshold"][..], Some("threshold")),
+            (Mode::Exact, &["min_coverage"][..], Some("min_coverage")),
+            (Mode::MinHash, &["threshold", "bucket_window"][..], None),
+            (Mode::MinHash, &["max_df"][..], Some("max_df")),
+            (Mode::Reprint, &["max_df", "follow_ups"][..], None),
+            (Mode::Reprint, &["num_perm"][..], Some("num_perm")),
+        ] {
+            match (check_used(mode, given.iter().copied()), refused) {
+                (Ok(()), None) => {}
+                (Err(ConfigError::Unused { name, .. }), Some(refused)) => assert_eq!(name, refused),
+                (got, _) => panic!("{mode:?} {given:?}: {got:?}"),
+            }
+        }
     }
 
     #[test]

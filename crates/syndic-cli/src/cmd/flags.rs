@@ -11,7 +11,7 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use syndic::dedup::Mode;
 use syndic::schema::{Setting, Settings};
-use syndic::settings::{MinHashSettings, ReprintSettings};
+use syndic::ConfigError;
 
 /// The flags of one group of settings; `settings` holds the defaults with
 /// every flag given on the command line set.
@@ -84,29 +84,18 @@ impl<S: Settings> clap::FromArgMatches for SettingsFlags<S> {
 }
 
 /// Refuses flags given on the command line that `mode` does not use
-/// (`--mode exact --threshold 0.5`): a user who sets one expects it to
-/// matter. `matches` are the subcommand's; groups it lacks are skipped.
+/// (`--mode exact --threshold 0.5`), by the core's rule. `matches` are the
+/// subcommand's.
 pub fn refuse_unused(mode: Mode, matches: &ArgMatches) -> anyhow::Result<()> {
-    let minhash = MinHashSettings::SCHEMA;
-    let reprint = ReprintSettings::SCHEMA;
-    let unused: &[&[Setting]] = match mode {
-        Mode::Exact => &[minhash, reprint],
-        Mode::MinHash => &[reprint],
-        Mode::Reprint => &[minhash],
-    };
-    // Asking clap about an id the command lacks is a programming error.
-    let known = |id: &str| matches.ids().any(|known| known.as_str() == id);
-    let given = unused
-        .iter()
-        .flat_map(|group| group.iter().map(|setting| setting.name))
-        .filter(|id| known(id))
-        .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
-    match given {
-        Some(id) => anyhow::bail!(
-            "--{} does nothing in the {} mode; leave it out, or choose the mode that uses it",
-            flag_name(id),
-            syndic::choice::name(mode)
+    let given = matches
+        .ids()
+        .map(|id| id.as_str())
+        .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
+    match syndic::settings::check_used(mode, given) {
+        Err(ConfigError::Unused { name, mode }) => anyhow::bail!(
+            "--{} does nothing in the {mode} mode; leave it out, or choose the mode that uses it",
+            flag_name(&name)
         ),
-        None => Ok(()),
+        other => Ok(other?),
     }
 }
