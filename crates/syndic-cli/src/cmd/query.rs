@@ -8,7 +8,7 @@ use anyhow::Context;
 use syndic::align::AlignConfig;
 use syndic::index::{Index, PassageSpan};
 
-use super::output::round;
+use syndic::rundir::round;
 
 /// Flags of `syndic query`.
 #[derive(clap::Args, Debug)]

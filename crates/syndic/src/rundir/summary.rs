@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::SUMMARY_FILE;
-use crate::dedup::{DedupResult, DedupStats};
+use crate::dedup::{DedupResult, DedupStats, Mode};
 use crate::read::ReadOptions;
 use crate::reprint::{DocBoilerplate, SharedPassage};
 use crate::{DocId, Error, Location, Result};
@@ -356,6 +356,14 @@ impl Summary {
         }
     }
 
+    /// Records the mode, by the name its flag and `params` give it.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = match serde_json::to_value(mode) {
+            Ok(Value::String(name)) => Some(name),
+            _ => unreachable!("modes serialize as strings"),
+        };
+    }
+
     /// Records the counts of a clustering.
     pub fn set_clusters(&mut self, counts: &ClusterCounts) {
         let stats = &counts.stats;
@@ -389,10 +397,8 @@ impl Summary {
     /// Reads the `summary.json` at `path`.
     pub fn read(path: &Path) -> Result<Summary> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| Error::RunFile {
-            location: Location::file(path),
-            message: e.to_string(),
-        })
+        serde_json::from_str(&text)
+            .map_err(|e| Error::RunFile { location: Location::file(path), message: e.to_string() })
     }
 
     /// Writes `summary.json` (pretty-printed, keys sorted) into the run

@@ -43,7 +43,13 @@ fn every_line_type_reads_back_as_written() {
     round_trip(
         PAIRS_FILE,
         &[
-            PairLine { a: b("a"), b: b("b"), similarity: 1.0, kind: PairKind::Exact, coverage: None },
+            PairLine {
+                a: b("a"),
+                b: b("b"),
+                similarity: 1.0,
+                kind: PairKind::Exact,
+                coverage: None,
+            },
             PairLine {
                 a: b("a"),
                 b: b("c"),
@@ -108,7 +114,10 @@ fn scores_keep_six_decimals() {
 fn a_line_not_in_the_format_names_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &str); 4] = [
-        ("pairs.jsonl", "{\"a\":\"x\",\"b\":\"y\",\"similarity\":0.5,\"kind\":\"near\"}\n\n{\"a\":3}\n"),
+        (
+            "pairs.jsonl",
+            "{\"a\":\"x\",\"b\":\"y\",\"similarity\":0.5,\"kind\":\"near\"}\n\n{\"a\":3}\n",
+        ),
         ("pairs.jsonl", "{\"a\":\"x\",\"b\":\"y\",\"similarity\":0.5,\"kind\":\"nearly\"}\n"),
         ("pairs.jsonl", "{\"a\":\"x\",\"b\":\"y\"\n"),
         ("pairs.jsonl", "[1, 2]\n"),
@@ -135,9 +144,11 @@ fn a_line_not_in_the_format_names_its_file_and_line() {
 fn unknown_keys_are_ignored_and_absent_files_are_none() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clusters.jsonl");
-    let text = "{\"id\":\"a\",\"cluster\":2,\"representative\":true,\"similarity\":1.0,\"new\":[1]}\n";
+    let text =
+        "{\"id\":\"a\",\"cluster\":2,\"representative\":true,\"similarity\":1.0,\"new\":[1]}\n";
     std::fs::write(&path, text).unwrap();
-    let read: Vec<_> = read_lines::<ClusterLine>(&path).unwrap().unwrap().map(Result::unwrap).collect();
+    let read: Vec<_> =
+        read_lines::<ClusterLine>(&path).unwrap().unwrap().map(Result::unwrap).collect();
     assert_eq!(read[0].1.cluster, 2);
     assert!(read_lines::<ClusterLine>(&dir.path().join("none.jsonl")).unwrap().is_none());
 }
@@ -161,7 +172,8 @@ fn counts_of_a_result_and_of_its_assignment_agree() {
         let result = dedup(&texts, mode);
         let counts = ClusterCounts::of(&result);
         let docs = (0..texts.len() as u32).map(crate::DocId::from_u32);
-        let cluster: Vec<u32> = docs.clone().map(|d| result.clustering.cluster_of(d).as_u32()).collect();
+        let cluster: Vec<u32> =
+            docs.clone().map(|d| result.clustering.cluster_of(d).as_u32()).collect();
         let rep: Vec<bool> = docs.map(|d| result.clustering.is_representative(d)).collect();
         let stats = &result.stats;
         let assigned = ClusterCounts::of_assignment(
@@ -188,7 +200,8 @@ fn counts_of_a_result_and_of_its_assignment_agree() {
 fn summaries_read_back_as_written_with_their_files() {
     let parent = tempfile::tempdir().unwrap();
     let out = OutputDir::create(&parent.path().join("run"), &Overwrite::never()).unwrap();
-    let result = dedup(&["one two three four five six", "one two three four five six"], Mode::Exact);
+    let result =
+        dedup(&["one two three four five six", "one two three four five six"], Mode::Exact);
     let ids = ["a".to_owned(), "b".to_owned()];
     write_dedup(&out, &result, |d| ids[d.as_usize()].as_str()).unwrap();
     let mut summary = Summary::new("dedup");
@@ -230,9 +243,15 @@ fn summaries_of_other_versions_and_runners_read() {
                 "read_options": {"format": "jsonl", "id_field": "doc.id", "site_field": null},
                 "documents": {"read": 12}, "cluster_size_histogram": {"10": 1, "2": 3}}"#,
             |s| {
-                assert_eq!(s.inputs.as_deref(), Some(&[Path::new("b.jsonl").into(), "a".into()][..]));
+                assert_eq!(
+                    s.inputs.as_deref(),
+                    Some(&[Path::new("b.jsonl").into(), "a".into()][..])
+                );
                 let opts = s.read_options.as_ref().unwrap();
-                assert_eq!((opts.format.as_deref(), opts.id_field.as_str()), (Some("jsonl"), "doc.id"));
+                assert_eq!(
+                    (opts.format.as_deref(), opts.id_field.as_str()),
+                    (Some("jsonl"), "doc.id")
+                );
                 assert_eq!(opts.text_field, "text", "missing: the default");
                 assert_eq!(s.documents.as_ref().unwrap().skipped(), Some(0));
                 assert_eq!(s.extra["future"]["x"], 1);
@@ -250,15 +269,12 @@ fn summaries_of_other_versions_and_runners_read() {
                 assert_eq!((deduped.records, deduped.format.as_deref()), (3, Some("parquet")));
             },
         ),
-        (
-            r#"{"command": "passages", "passages": 3, "boilerplate_bytes": null}"#,
-            |s| {
-                assert_eq!(s.passages, Some(Some(3)));
-                assert_eq!(s.boilerplate_bytes, Some(None));
-                assert_eq!(s.deduped_output, None);
-                assert!(s.files.is_empty() && s.inputs.is_none());
-            },
-        ),
+        (r#"{"command": "passages", "passages": 3, "boilerplate_bytes": null}"#, |s| {
+            assert_eq!(s.passages, Some(Some(3)));
+            assert_eq!(s.boilerplate_bytes, Some(None));
+            assert_eq!(s.deduped_output, None);
+            assert!(s.files.is_empty() && s.inputs.is_none());
+        }),
     ];
     for (text, check) in cases {
         std::fs::write(&path, text).unwrap();
