@@ -67,15 +67,18 @@ pub fn run_lines<'py>(
                 config_error(format!("{file}: column `representative` must be bool"))
             })?;
             let mut lines = Vec::with_capacity(n);
-            for row in 0..n {
-                let valid = cluster.is_valid(row) && representative.is_valid(row);
+            for (row, &similarity) in similarity.iter().enumerate() {
+                if cluster.is_null(row) {
+                    return Err(null("cluster", row));
+                }
+                if representative.is_null(row) {
+                    return Err(null("representative", row));
+                }
                 lines.push(ClusterLine {
                     id: Cow::Borrowed(id.get(row).ok_or_else(|| null("id", row))?),
-                    cluster: valid
-                        .then(|| cluster.value(row))
-                        .ok_or_else(|| null("cluster", row))?,
+                    cluster: cluster.value(row),
                     representative: representative.value(row),
-                    similarity: round(similarity[row].ok_or_else(|| null("similarity", row))?),
+                    similarity: round(similarity.ok_or_else(|| null("similarity", row))?),
                 });
             }
             py.detach(|| to_bytes(&lines))
@@ -88,16 +91,16 @@ pub fn run_lines<'py>(
                 None => vec![None; n],
             };
             let mut lines = Vec::with_capacity(n);
-            for row in 0..n {
+            for (row, (&similarity, &coverage)) in similarity.iter().zip(&coverage).enumerate() {
                 let kind = kind.get(row).ok_or_else(|| null("kind", row))?;
                 let kind: PairKind = serde_json::from_value(kind.into())
                     .map_err(|_| config_error(format!("{file}: unknown pair kind `{kind}`")))?;
                 lines.push(PairLine {
                     a: Cow::Borrowed(a.get(row).ok_or_else(|| null("a", row))?),
                     b: Cow::Borrowed(b.get(row).ok_or_else(|| null("b", row))?),
-                    similarity: round(similarity[row].ok_or_else(|| null("similarity", row))?),
+                    similarity: round(similarity.ok_or_else(|| null("similarity", row))?),
                     kind,
-                    coverage: coverage[row].map(round),
+                    coverage: coverage.map(round),
                 });
             }
             py.detach(|| to_bytes(&lines))

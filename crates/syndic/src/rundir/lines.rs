@@ -33,7 +33,9 @@ pub struct ClusterLine<'a> {
     pub id: Cow<'a, str>,
     /// Its cluster, numbered from 0 in order of first member.
     pub cluster: u32,
-    /// Whether it represents (and survives) its cluster.
+    /// Whether it represents (and survives) its cluster; a line that does
+    /// not say is read as a member.
+    #[serde(default)]
     pub representative: bool,
     /// Its similarity to the representative, rounded.
     pub similarity: f64,
@@ -74,7 +76,9 @@ pub struct PassageLine<'a> {
     pub words: usize,
     /// Matches over the longer side, rounded.
     pub identity: f64,
-    /// Whether it lies mostly in boilerplate (or is a template).
+    /// Whether it lies mostly in boilerplate (or is a template); a line
+    /// that does not say is read as content.
+    #[serde(default)]
     pub boilerplate: bool,
 }
 

@@ -32,8 +32,9 @@
 //!   what a later run with `force` may replace (see
 //!   [`Overwrite`](crate::write::Overwrite)).
 //!
-//! Readers ignore keys they do not know, and the summary's keys are all
-//! optional to them, so that runs written by older or newer versions can be
+//! Readers ignore keys they do not know, read a missing `representative`
+//! or `boilerplate` as `false`, and take every key of the summary as
+//! optional, so that runs written by older or newer versions can be
 //! read. What it is not: the writing machinery (atomic outputs, what may
 //! be replaced), which is [`crate::write`]'s.
 //!
@@ -43,7 +44,7 @@
 //! use syndic::write::{OutputDir, Overwrite};
 //!
 //! let parent = tempfile::tempdir()?;
-//! let out = OutputDir::create(&parent.path().join("run"), &Overwrite::never())?;
+//! let out = OutputDir::create(parent.path().join("run"), &Overwrite::never())?;
 //! let line = PairLine { a: "x".into(), b: "y".into(), similarity: round(2.0 / 3.0), kind: PairKind::Near, coverage: None };
 //! out.write_jsonl(syndic::rundir::PAIRS_FILE, [&line])?;
 //! let text = std::fs::read_to_string(out.path_of("pairs.jsonl"))?;

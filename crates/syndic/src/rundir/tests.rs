@@ -16,7 +16,7 @@ where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     let parent = tempfile::tempdir().unwrap();
-    let out = OutputDir::create(&parent.path().join("run"), &Overwrite::never()).unwrap();
+    let out = OutputDir::create(parent.path().join("run"), &Overwrite::never()).unwrap();
     out.write_jsonl(file, lines).unwrap();
     let path = out.path_of(file);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected, "{file}");
@@ -199,7 +199,7 @@ fn counts_of_a_result_and_of_its_assignment_agree() {
 #[test]
 fn summaries_read_back_as_written_with_their_files() {
     let parent = tempfile::tempdir().unwrap();
-    let out = OutputDir::create(&parent.path().join("run"), &Overwrite::never()).unwrap();
+    let out = OutputDir::create(parent.path().join("run"), &Overwrite::never()).unwrap();
     let result =
         dedup(&["one two three four five six", "one two three four five six"], Mode::Exact);
     let ids = ["a".to_owned(), "b".to_owned()];
@@ -237,7 +237,8 @@ fn summaries_read_back_as_written_with_their_files() {
 fn summaries_of_other_versions_and_runners_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(SUMMARY_FILE);
-    let cases: [(&str, fn(&Summary)); 3] = [
+    type Check = fn(&Summary);
+    let cases: [(&str, Check); 3] = [
         (
             r#"{"command": "dedup", "inputs": ["b.jsonl", "a"], "future": {"x": 1},
                 "read_options": {"format": "jsonl", "id_field": "doc.id", "site_field": null},
@@ -284,4 +285,19 @@ fn summaries_of_other_versions_and_runners_read() {
     let err = Summary::read(&path).unwrap_err();
     assert!(matches!(err, Error::RunFile { .. }), "{err:?}");
     assert!(err.to_string().starts_with(&path.display().to_string()), "{err}");
+}
+
+#[test]
+fn unmarked_flags_read_as_false() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(PASSAGES_FILE);
+    let text = "{\"a\":\"a\",\"b\":\"b\",\"a_start\":0,\"a_end\":4,\"b_start\":0,\"b_end\":4,\
+                \"words\":1,\"identity\":1.0}\n";
+    std::fs::write(&path, text).unwrap();
+    let (_, line) = read_lines::<PassageLine>(&path).unwrap().unwrap().next().unwrap().unwrap();
+    assert!(!line.boilerplate);
+    let path = dir.path().join(CLUSTERS_FILE);
+    std::fs::write(&path, "{\"id\":\"a\",\"cluster\":0,\"similarity\":1.0}\n").unwrap();
+    let (_, line) = read_lines::<ClusterLine>(&path).unwrap().unwrap().next().unwrap().unwrap();
+    assert!(!line.representative);
 }
