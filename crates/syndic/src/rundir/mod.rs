@@ -21,9 +21,10 @@
 //! summary.json       one pretty-printed object, keys sorted: see [`Summary`]
 //! ```
 //!
-//! * [`lines`](ClusterLine): the line types, each both written and read;
-//!   [`cluster_lines`] and the like make them from a result, and
-//!   [`write_dedup`] and [`write_reprint`] write the files of a run.
+//! * [`ClusterLine`], [`PairLine`], [`PassageLine`], [`BoilerplateLine`]:
+//!   the line types, each both written and read; [`cluster_lines`] and the
+//!   like make them from a result, [`write_dedup`] and [`write_reprint`]
+//!   write the files of a run, and [`round`] is the one rounding of scores.
 //! * [`read_lines`]: a file's lines one at a time; a line that is not in
 //!   the format is an error naming the file and the line.
 //! * [`Summary`]: `summary.json`, with its arithmetic ([`ClusterCounts`],
