@@ -95,7 +95,8 @@ pub fn to_py_err(err: syndic::Error) -> PyErr {
     let (path, line, record) = match &err {
         Error::BadRecord { location, .. }
         | Error::Decompress { location, .. }
-        | Error::Parquet { location, .. } => {
+        | Error::Parquet { location, .. }
+        | Error::RunFile { location, .. } => {
             (Some(location.path.clone()), location.line, location.record)
         }
         Error::Io { path, .. }

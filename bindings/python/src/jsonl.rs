@@ -1,8 +1,9 @@
-//! Record batches as JSON lines in the CLI's run-directory format: fields in
-//! column order, nulls left out (as the CLI leaves out `coverage` outside
-//! reprint mode), scores rounded to six decimals, and numbers and strings
-//! written by serde_json as the CLI writes them, so that a front end that
-//! assembles its results elsewhere (the Ray runner) writes the same bytes.
+//! Record batches of any columns as JSON lines written as the run
+//! directory's are: fields in column order, nulls left out (as `coverage`
+//! is outside reprint mode), scores rounded by the core's
+//! `syndic::rundir::round_to` (six decimals by default, as the run files
+//! have them), and numbers and strings written by serde_json. The run files
+//! themselves are written through the core's line types (`output::run_lines`).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
@@ -10,14 +11,10 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use syndic::rundir::round_to;
 
 use crate::arrow::{PyBatch, Strings};
 use crate::errors::config_error;
-
-/// The CLI's rounding of scores (`syndic-cli` `output::round`).
-fn round(x: f64, scale: f64) -> f64 {
-    (x * scale).round() / scale
-}
 
 /// The rows of `batch` as JSON lines.
 #[pyfunction]
@@ -28,12 +25,11 @@ pub fn to_jsonl(
     decimals: Option<i32>,
 ) -> PyResult<Bound<'_, PyBytes>> {
     let batch = batch.0;
-    let scale = decimals.map(|d| 10f64.powi(d));
-    let out = py.detach(|| write_lines(&batch, scale))?;
+    let out = py.detach(|| write_lines(&batch, decimals))?;
     Ok(PyBytes::new(py, &out))
 }
 
-fn write_lines(batch: &RecordBatch, scale: Option<f64>) -> PyResult<Vec<u8>> {
+fn write_lines(batch: &RecordBatch, decimals: Option<i32>) -> PyResult<Vec<u8>> {
     let schema = batch.schema();
     let mut names = Vec::with_capacity(batch.num_columns());
     for field in schema.fields() {
@@ -72,7 +68,7 @@ fn write_lines(batch: &RecordBatch, scale: Option<f64>) -> PyResult<Vec<u8>> {
             first = false;
             out.extend_from_slice(name.as_bytes());
             out.push(b':');
-            write_value(&mut out, column.as_ref(), row, scale)?;
+            write_value(&mut out, column.as_ref(), row, decimals)?;
         }
         out.extend_from_slice(b"}\n");
     }
@@ -83,7 +79,7 @@ fn write_value(
     out: &mut Vec<u8>,
     column: &dyn Array,
     row: usize,
-    scale: Option<f64>,
+    decimals: Option<i32>,
 ) -> PyResult<()> {
     let written = match column.data_type() {
         DataType::Boolean => serde_json::to_writer(&mut *out, &column.as_boolean().value(row)),
@@ -101,7 +97,7 @@ fn write_value(
         }
         DataType::Float64 => {
             let x = column.as_primitive::<Float64Type>().value(row);
-            serde_json::to_writer(&mut *out, &scale.map_or(x, |s| round(x, s)))
+            serde_json::to_writer(&mut *out, &decimals.map_or(x, |d| round_to(x, d)))
         }
         _ => {
             let text = Strings::new(column, "column")?.get(row).expect("nulls are skipped");

@@ -39,5 +39,7 @@ fn _syndic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jsonl::to_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(output::check_run_dir, m)?)?;
     m.add_function(wrap_pyfunction!(settings::settings_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(output::run_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(output::write_dedup_summary, m)?)?;
     Ok(())
 }

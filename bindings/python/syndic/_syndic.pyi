@@ -5,7 +5,7 @@ friendlier arguments; the functions here take Arrow arrays as lists of
 chunks and options as dicts with every key present.
 """
 
-from typing import Callable, List, Optional, Sequence, Tuple, TypedDict
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypedDict
 
 import pyarrow as pa
 
@@ -168,3 +168,19 @@ def clusters_from_roots(roots: pa.UInt32Array, lengths: pa.UInt64Array, keep: st
 def to_jsonl(batch: pa.RecordBatch, *, decimals: Optional[int] = 6) -> bytes:
     """Rows as JSON lines in the CLI's run-directory format."""
 def check_run_dir(path: str, force: bool, reads: Sequence[str]) -> None: ...
+def run_lines(file: str, batch: pa.RecordBatch) -> bytes:
+    """Rows as lines of the run file ``clusters.jsonl`` or ``pairs.jsonl``,
+    through the core's line types."""
+def write_dedup_summary(
+    dir: str,
+    fields: Dict[str, Any],
+    *,
+    cluster: pa.UInt32Array,
+    representative: pa.UInt32Array,
+    similarity: pa.DoubleArray,
+    exact_duplicates: int,
+    candidate_pairs: int,
+    verified_pairs: int,
+) -> Dict[str, Any]:
+    """Writes ``summary.json`` of a dedup run into ``dir`` with the core's
+    counts of the clustering, and returns it."""

@@ -14,7 +14,8 @@ arithmetic; Ray moves the data:
 2. **Sketch** in ``map_batches``: content hashes, signatures and band keys
    (``uint64`` arrays), and text lengths.
 3. **Exact copies**: grouped by content hash (``groupby``); each document's
-   canonical is the first document with its hash.
+   canonical is the first document with its hash, by the core's rule
+   (``syndic.exact_canonicals``).
 4. **Candidates**: band entries of canonical documents grouped by band key;
    in each bucket, documents in DocId order are paired with at most
    ``bucket_window`` followers, the rule of ``LshParams::candidates``
@@ -35,8 +36,10 @@ arithmetic; Ray moves the data:
 8. **Write** ``clusters.jsonl`` (one chunk per corpus block, in order),
    ``pairs.jsonl`` (pairs named by range joins, which leave them grouped by
    block of their first document, so each chunk sorts locally) and
-   ``summary.json`` in the CLI's formats, and optionally the deduplicated
-   corpus (one document per cluster) as Parquet or JSONL with Ray Data.
+   ``summary.json`` through the core's run-directory code (``syndic::rundir``:
+   its line types, and the summary with its counts computed there), and
+   optionally the deduplicated corpus (one document per cluster) as Parquet
+   or JSONL with Ray Data.
 
 See docs/ray.md for running it on a real cluster and what each stage costs.
 """
@@ -45,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import sys
@@ -208,33 +210,30 @@ def dedup(
             deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": records}
         lap("write")
 
-        sizes = np.bincount(np.bincount(cluster)) if n else np.zeros(0, dtype=np.int64)
-        clusters = int(cluster.max()) + 1 if n else 0
-        exact_duplicates = exact_count
-        summary = {
-            "syndic_version": syndic.__version__,
-            "command": "dedup",
+        timings["total"] = int((time.monotonic() - started) * 1000)
+        fields = {
             "runner": "ray",
             "mode": mode,
             "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
             "params": params,
             "documents": n,
-            "exact_duplicates": exact_duplicates,
-            "near_duplicates": n - clusters - min(exact_duplicates, n - clusters),
-            "clusters": clusters,
-            "duplicates_removed": n - clusters,
-            "candidate_pairs": candidate_count,
-            "verified_pairs": verified_count,
-            "cluster_size_histogram": {str(s): int(c) for s, c in enumerate(sizes) if c},
             "deduped_output": deduped,
             "num_partitions": parts,
             "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
             "timings_ms": timings,
         }
-        summary["timings_ms"]["total"] = int((time.monotonic() - started) * 1000)
-        # What a later run with force may replace (the CLI's summaries say it too).
-        summary["files"] = sorted(p.name for p in out_tmp.iterdir())
-        (out_tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        # The counts, histograms and `files` (what a later run with force
+        # may replace) are the core's, as in the CLI's summaries.
+        summary = _syndic.write_dedup_summary(
+            str(out_tmp),
+            fields,
+            cluster=pa.array(cluster, pa.uint32()),
+            representative=pa.array(representative, pa.uint32()),
+            similarity=pa.array(similarity, pa.float64()),
+            exact_duplicates=exact_count,
+            candidate_pairs=candidate_count,
+            verified_pairs=verified_count,
+        )
     return summary
 
 
@@ -424,14 +423,15 @@ def _shuffle(ds: ray.data.Dataset, column: str, parts: int) -> Any:
 
 
 def _canonicals(group: pa.Table) -> pa.Table:
-    """Each document's canonical: the first document with its content hash.
-    A hash's documents are all in one group."""
-    hi, lo = group.column("hash_hi").to_numpy(), group.column("hash_lo").to_numpy()
-    doc = group.column("doc").to_numpy()
-    order = np.lexsort((doc, lo, hi))
-    hi, lo, doc = hi[order], lo[order], doc[order]
-    starts = np.r_[True, (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])]
-    canonical = doc[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    """Each document's canonical: the first document with its content hash,
+    by the core's rule over the group in DocId order. A hash's documents
+    are all in one group."""
+    order = np.argsort(group.column("doc").to_numpy(), kind="stable")
+    doc = group.column("doc").to_numpy()[order]
+    first = syndic.exact_canonicals(
+        group.column("hash_hi").to_numpy()[order], group.column("hash_lo").to_numpy()[order]
+    )
+    canonical = doc[first.to_numpy()]
     columns = {"doc": doc, "canonical": canonical.astype(np.uint32)}
     if "keys" in group.column_names:
         columns["keys"] = group.column("keys").take(pa.array(order))
@@ -634,7 +634,7 @@ def _cluster_lines(
             "similarity": pa.array(similarity[doc], pa.float64()),
         }
     )
-    return syndic.to_jsonl(rows)
+    return _syndic.run_lines("clusters.jsonl", rows)
 
 
 @ray.remote
@@ -660,7 +660,7 @@ def _pair_lines(block: pa.Table) -> bytes:
             "kind": block.column("kind").combine_chunks(),
         }
     )
-    return syndic.to_jsonl(rows)
+    return _syndic.run_lines("pairs.jsonl", rows)
 
 
 def _write_deduped(corpus: _Corpus, representative: Any, path: Path, fmt: str) -> int:

@@ -63,6 +63,54 @@ def test_dedup_of_files_matches_the_cli(reuters_shards: list, syndic_bin: Path, 
     assert syndic.to_jsonl(result.pairs) == (tmp_path / "run" / "pairs.jsonl").read_bytes()
 
 
+def test_run_files_written_through_the_core_match_the_cli(
+    reuters_shards: list, syndic_bin: Path, tmp_path: Path
+) -> None:
+    """What the Ray runner writes with: the core's line types and summary
+    arithmetic, fed the clusters and pairs a run computed."""
+    from syndic import _syndic
+
+    cli = tmp_path / "cli"
+    run_cli(syndic_bin, "dedup", *reuters_shards, "--out", cli, "--quiet")
+    result = syndic.dedup([Path(p) for p in reuters_shards])
+    clusters, pairs = result.clusters.combine_chunks(), result.pairs.combine_chunks()
+    for file, rows in (("clusters.jsonl", clusters), ("pairs.jsonl", pairs)):
+        lines = b"".join(_syndic.run_lines(file, b) for b in rows.to_batches())
+        assert lines == (cli / file).read_bytes(), file
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "clusters.jsonl").write_bytes(b"")
+    cluster = clusters.column("cluster").combine_chunks()
+    is_representative = clusters.column("representative").to_pylist()
+    first = {}
+    for doc, (c, rep) in enumerate(zip(cluster.to_pylist(), is_representative)):
+        if rep:
+            first[c] = doc
+    representative = pa.array([first[c] for c in cluster.to_pylist()], pa.uint32())
+    written = _syndic.write_dedup_summary(
+        str(out),
+        {"mode": "minhash", "documents": len(cluster), "timings_ms": {"total": 1}},
+        cluster=cluster,
+        representative=representative,
+        similarity=clusters.column("similarity").combine_chunks(),
+        exact_duplicates=result.stats["exact_duplicates"],
+        candidate_pairs=result.stats["candidate_pairs"],
+        verified_pairs=result.stats["verified_pairs"],
+    )
+    assert written == json.loads((out / "summary.json").read_text())
+    expected = json.loads((cli / "summary.json").read_text())
+    keys = ["exact_duplicates", "near_duplicates", "clusters", "duplicates_removed", "candidate_pairs"]
+    keys += ["verified_pairs", "cluster_size_histogram", "similarity_histogram", "syndic_version", "command"]
+    assert {k: written[k] for k in keys} == {k: expected[k] for k in keys}
+    assert written["files"] == ["clusters.jsonl"] and written["documents"] == 20841
+    with pytest.raises(syndic.ConfigError, match="column `kind`"):
+        _syndic.run_lines("pairs.jsonl", pa.record_batch({"a": ["x"], "b": ["y"], "similarity": [0.5]}))
+    with pytest.raises(syndic.ConfigError, match="unknown pair kind `close`"):
+        _syndic.run_lines(
+            "pairs.jsonl", pa.record_batch({"a": ["x"], "b": ["y"], "similarity": [0.5], "kind": ["close"]})
+        )
+
+
 def test_exact_mode_matches_the_cli(reuters: Path, syndic_bin: Path, tmp_path: Path) -> None:
     run_cli(syndic_bin, "dedup", reuters, "--mode", "exact", "--keep", "first", "--out", tmp_path / "run", "-q")
     result = syndic.dedup(str(reuters), mode="exact", keep="first")

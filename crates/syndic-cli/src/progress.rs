@@ -124,7 +124,8 @@ impl Timings {
         self.1 = Some(Instant::now());
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
-        self.0.iter().map(|&(k, v)| (k.to_owned(), serde_json::Value::from(v as u64))).collect()
+    /// Milliseconds by stage, as `summary.json` records them.
+    pub fn to_map(&self) -> std::collections::BTreeMap<String, u64> {
+        self.0.iter().map(|&(k, v)| (k.to_owned(), v as u64)).collect()
     }
 }

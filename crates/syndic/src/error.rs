@@ -358,6 +358,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A file of a run directory is not in the run-directory format.
+    #[error("{location}: not in the run-directory format: {message}")]
+    RunFile {
+        /// The file and line.
+        location: Location,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The run was cancelled (Ctrl-C).
     #[error("cancelled")]
     Cancelled,
@@ -390,6 +398,7 @@ impl Error {
             Error::OutputExists { .. } => "output_exists",
             Error::OutputNotReplaceable { .. } => "output_not_replaceable",
             Error::Index { .. } => "index",
+            Error::RunFile { .. } => "run_file",
             Error::Cancelled => "cancelled",
         }
     }

@@ -32,7 +32,9 @@
 //!    ids and representatives; reprint clusters checked against their
 //!    representative so that one shared quote cannot chain stories together.
 //! 8. **Write** ([`write`](mod@write)): atomic outputs; the deduplicated corpus in the
-//!    input's format. [`eval`] scores clusters against gold labels.
+//!    input's format; the run directory's files and summary ([`rundir`]),
+//!    which `syndic report` reads back. [`eval`] scores clusters against
+//!    gold labels.
 //!
 //! [`dedup::Deduper`] strings stages 2–7 together for the exact and MinHash
 //! modes, [`reprint::ReprintFinder`] for reprints and passages,
@@ -70,6 +72,7 @@ pub mod normalize;
 pub mod passes;
 pub mod read;
 pub mod reprint;
+pub mod rundir;
 pub mod schema;
 pub mod settings;
 pub mod shingle;

@@ -6,8 +6,9 @@ use anyhow::{bail, Context};
 use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
 use syndic::read::{Inputs, ReadOptions};
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
+use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
-use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite, RUN_FILES};
+use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{DocId, Origin};
 
 use super::flags::SettingsFlags;
@@ -91,11 +92,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         }
     };
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
-    out.write_jsonl("clusters.jsonl", output::cluster_lines(&run.result, id))?;
-    out.write_jsonl("pairs.jsonl", output::pair_lines(&run.result, id))?;
+    rundir::write_dedup(&out, &run.result, id)?;
     if let Some(extra) = &run.reprint {
-        out.write_jsonl("passages.jsonl", output::passage_lines(&extra.passages, id))?;
-        out.write_jsonl("boilerplate.jsonl", output::boilerplate_lines(&extra.boilerplate, id))?;
+        rundir::write_reprint(&out, &extra.passages, &extra.boilerplate, id)?;
     }
     let deduped = match &deduped_path {
         Some(path) => {
@@ -114,40 +113,31 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
             let shown = args.write_deduped.as_deref().unwrap_or(&target);
             let stats = write_deduped(&inputs, &opts, &kept, &target, &overwrite)
                 .with_context(|| format!("cannot write {}", shown.display()))?;
-            Some(serde_json::json!({
-                "path": shown.display().to_string(),
-                "records": stats.records,
-                "bytes": stats.bytes,
-            }))
+            Some(DedupedOutput {
+                path: shown.display().to_string(),
+                records: stats.records,
+                bytes: Some(stats.bytes),
+                format: None,
+            })
         }
         None => None,
     };
     timings.stop("write");
+    let mut summary = Summary::new("dedup");
+    summary.set_mode(mode);
+    summary.inputs = Some(input::input_paths(&args.input));
+    summary.read_options = Some((&opts).into());
+    summary.params = Some(run.params.clone());
+    summary.documents = Some(Documents::Read(run.read.clone()));
+    summary.set_clusters(&ClusterCounts::of(&run.result));
+    summary.passages = Some(run.reprint.as_ref().map(|r| r.passages.len()));
+    summary.boilerplate_bytes = Some(run.reprint.as_ref().map(|r| r.boilerplate_bytes));
+    summary.deduped_output = Some(deduped);
+    summary.timings_ms = Some(timings.to_map());
+    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
+    summary.threads = Some(rayon::current_num_threads());
+    summary.write(out.path())?;
     let stats = &run.result.stats;
-    let summary = serde_json::json!({
-        "syndic_version": env!("CARGO_PKG_VERSION"),
-        "command": "dedup",
-        "mode": mode,
-        "inputs": input::input_paths(&args.input),
-        "read_options": input::read_options_json(&opts),
-        "params": run.params,
-        "documents": run.read,
-        "exact_duplicates": stats.exact_duplicates,
-        "near_duplicates": stats.near_duplicates,
-        "clusters": stats.clusters,
-        "duplicates_removed": stats.duplicates_removed,
-        "candidate_pairs": stats.candidate_pairs,
-        "verified_pairs": stats.verified_pairs,
-        "cluster_size_histogram": output::size_histogram(&run.result),
-        "similarity_histogram": output::similarity_histogram(&run.result),
-        "passages": run.reprint.as_ref().map(|r| r.passages.len()),
-        "boilerplate_bytes": run.reprint.as_ref().map(|r| r.boilerplate_bytes),
-        "deduped_output": deduped,
-        "timings_ms": timings.to_json(),
-        "peak_rss_bytes": input::peak_rss_bytes(),
-        "threads": rayon::current_num_threads(),
-    });
-    output::write_summary(&out, &summary)?;
     out.commit()?;
     if !args.quiet {
         eprintln!(

@@ -14,13 +14,14 @@ use anyhow::{bail, Context};
 use syndic::dedup::Mode;
 use syndic::index::{AddOutcome, Export, Index, StagedIndex};
 use syndic::read::ReadOptions;
+use syndic::rundir::{self, ClusterCounts, ClusterLine, Documents, PairLine, Summary};
 use syndic::settings::{DedupSettings, MinHashSettings};
 use syndic::write::OutputDir;
 use syndic::DocId;
 
 use super::flags::SettingsFlags;
 use super::input::{self, InputArgs};
-use super::output::{self, ClusterLine, PairLine};
+use super::output;
 use crate::progress::{Bars, Cancel};
 
 /// Flags of `syndic index`.
@@ -283,17 +284,15 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
     let result = &export.result;
     let new_docs: Vec<DocId> =
         (0..export.ids.len() as u32).map(DocId::from_u32).filter(|&d| is_new(d)).collect();
-    out.write_jsonl("clusters.jsonl", new_docs.iter().map(|&d| cluster_line(&export, d)))?;
+    let id = |d: DocId| export.ids[d.as_usize()].as_str();
+    out.write_jsonl(
+        rundir::CLUSTERS_FILE,
+        new_docs.iter().map(|&d| ClusterLine::of(result, d, id(d))),
+    )?;
     let new_pairs = result.pairs.iter().filter(|p| is_new(p.b));
     out.write_jsonl(
-        "pairs.jsonl",
-        new_pairs.clone().map(|p| PairLine {
-            a: &export.ids[p.a.as_usize()],
-            b: &export.ids[p.b.as_usize()],
-            similarity: output::round(p.similarity),
-            kind: p.kind,
-            coverage: None,
-        }),
+        rundir::PAIRS_FILE,
+        new_pairs.clone().map(|p| PairLine::of(p, id(p.a), id(p.b))),
     )?;
     let stats = index.stats()?;
     // Clusters are numbered by first member: the first document seen in
@@ -308,24 +307,21 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
             first_member[result.clustering.cluster_of(d).as_usize()].is_some_and(|f| !is_new(f))
         })
         .count();
-    let summary = serde_json::json!({
-        "syndic_version": env!("CARGO_PKG_VERSION"),
-        "command": "index add",
-        "index": args.index.display().to_string(),
-        "inputs": input::input_paths(&args.input),
-        "params": index.config().to_json(),
-        "documents": added.read.read,
-        "added": added.added,
-        "already_indexed": added.already_indexed,
-        "skipped": added.read.skipped,
-        "skipped_by_kind": added.read.skipped_by_kind,
-        "new_pairs": new_pairs.count(),
-        "joined_existing_clusters": joined_existing,
-        "index_stats": stats,
-        "elapsed_ms": started.elapsed().as_millis() as u64,
-        "peak_rss_bytes": input::peak_rss_bytes(),
-    });
-    output::write_summary(&out, &summary)?;
+    let mut summary = Summary::new("index add");
+    summary.index = Some(args.index.display().to_string());
+    summary.inputs = Some(input::input_paths(&args.input));
+    summary.params = Some(index.config().to_json());
+    summary.documents = Some(Documents::Count(added.read.read));
+    summary.added = Some(added.added);
+    summary.already_indexed = Some(added.already_indexed);
+    summary.skipped = Some(added.read.skipped);
+    summary.skipped_by_kind = Some(added.read.skipped_by_kind.clone());
+    summary.new_pairs = Some(new_pairs.count());
+    summary.joined_existing_clusters = Some(joined_existing);
+    summary.index_stats = Some(serde_json::to_value(&stats).context("index stats serialize")?);
+    summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
+    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
+    summary.write(out.path())?;
     out.commit()?;
     if !args.run.quiet {
         eprintln!(
@@ -338,16 +334,6 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn cluster_line(export: &Export, d: DocId) -> ClusterLine<'_> {
-    let c = &export.result.clustering;
-    ClusterLine {
-        id: &export.ids[d.as_usize()],
-        cluster: c.cluster_of(d).as_u32(),
-        representative: c.is_representative(d),
-        similarity: output::round(export.result.similarity[d.as_usize()]),
-    }
 }
 
 fn stats(path: &Path) -> anyhow::Result<()> {
@@ -384,27 +370,15 @@ fn write_export(
 ) -> anyhow::Result<()> {
     let id = |d: DocId| export.ids[d.as_usize()].as_str();
     let result = &export.result;
-    out.write_jsonl("clusters.jsonl", output::cluster_lines(result, id))?;
-    out.write_jsonl("pairs.jsonl", output::pair_lines(result, id))?;
-    let stats = &result.stats;
-    let summary = serde_json::json!({
-        "syndic_version": env!("CARGO_PKG_VERSION"),
-        "command": command,
-        "index": index.path().display().to_string(),
-        "mode": index.config().mode(),
-        "params": index.config().to_json(),
-        "documents": stats.documents,
-        "exact_duplicates": stats.exact_duplicates,
-        "near_duplicates": stats.near_duplicates,
-        "clusters": stats.clusters,
-        "duplicates_removed": stats.duplicates_removed,
-        "candidate_pairs": stats.candidate_pairs,
-        "verified_pairs": stats.verified_pairs,
-        "cluster_size_histogram": output::size_histogram(result),
-        "similarity_histogram": output::similarity_histogram(result),
-        "elapsed_ms": started.elapsed().as_millis() as u64,
-        "peak_rss_bytes": input::peak_rss_bytes(),
-    });
-    output::write_summary(out, &summary)?;
+    rundir::write_dedup(out, result, id)?;
+    let mut summary = Summary::new(command);
+    summary.index = Some(index.path().display().to_string());
+    summary.set_mode(index.config().mode());
+    summary.params = Some(index.config().to_json());
+    summary.documents = Some(Documents::Count(result.stats.documents as u64));
+    summary.set_clusters(&ClusterCounts::of(result));
+    summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
+    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
+    summary.write(out.path())?;
     Ok(())
 }

@@ -41,19 +41,7 @@ impl InputArgs {
 }
 
 /// The record of what was read, for `summary.json`.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct ReadReport {
-    /// Documents read.
-    pub read: u64,
-    /// Bytes of text read.
-    pub text_bytes: u64,
-    /// Records skipped (with --skip-bad-records).
-    pub skipped: u64,
-    /// Skipped records by kind.
-    pub skipped_by_kind: std::collections::BTreeMap<String, u64>,
-    /// A few examples per kind, naming file and line.
-    pub skipped_examples: std::collections::BTreeMap<String, Vec<String>>,
-}
+pub use syndic::rundir::ReadCounts as ReadReport;
 
 /// What the passes of a driven stage are called: on its progress bars, and
 /// in the timings of `summary.json`.
@@ -123,7 +111,7 @@ pub fn for_each_batch(
 
 /// The inputs as recorded in `summary.json` (so `syndic report` can re-read
 /// them): absolute paths where they can be made so.
-pub fn input_paths(args: &InputArgs) -> Vec<String> {
+pub fn input_paths(args: &InputArgs) -> Vec<PathBuf> {
     let mut paths: Vec<String> = args
         .inputs
         .iter()
@@ -135,20 +123,9 @@ pub fn input_paths(args: &InputArgs) -> Vec<String> {
             }
         })
         .collect();
+    // Sorted as strings, as summaries always have been.
     paths.sort();
-    paths
-}
-
-/// The read options as recorded in `summary.json`.
-pub fn read_options_json(opts: &ReadOptions) -> serde_json::Value {
-    serde_json::json!({
-        "format": opts.format.map(|f| f.name()),
-        "id_field": opts.id_field,
-        "text_field": opts.text_field,
-        "site_field": opts.site_field,
-        "max_doc_bytes": opts.max_doc_bytes,
-        "skip_bad_records": opts.skip_bad_records,
-    })
+    paths.into_iter().map(PathBuf::from).collect()
 }
 
 /// Peak resident memory of this process so far, in bytes (Linux), from

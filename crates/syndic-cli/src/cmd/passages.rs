@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use syndic::cluster::Keep;
+use syndic::dedup::Mode;
+use syndic::rundir::{self, Documents, Summary};
 use syndic::settings::ReprintSettings;
 use syndic::write::OutputDir;
 use syndic::DocId;
@@ -46,37 +48,27 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let run = run_reprint(config, &inputs, &opts, &bars, cancel, &mut timings)?;
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
-    out.write_jsonl("passages.jsonl", output::passage_lines(&extra.passages, id))?;
-    out.write_jsonl("boilerplate.jsonl", output::boilerplate_lines(&extra.boilerplate, id))?;
+    rundir::write_reprint(&out, &extra.passages, &extra.boilerplate, id)?;
     timings.stop("write");
-    let content_passages = extra.passages.iter().filter(|p| !p.boilerplate).count();
-    let summary = serde_json::json!({
-        "syndic_version": env!("CARGO_PKG_VERSION"),
-        "command": "passages",
-        "mode": "reprint",
-        "inputs": input::input_paths(&args.input),
-        "read_options": input::read_options_json(&opts),
-        "params": run.params,
-        "documents": run.read,
-        "candidate_pairs": run.result.stats.candidate_pairs,
-        "passages": extra.passages.len(),
-        "content_passages": content_passages,
-        "boilerplate_passages": extra.passages.len() - content_passages,
-        "passage_words": extra.passages.iter().map(|p| p.words).sum::<usize>(),
-        "documents_with_boilerplate": extra.boilerplate.len(),
-        "boilerplate_bytes": extra.boilerplate_bytes,
-        "timings_ms": timings.to_json(),
-        "peak_rss_bytes": input::peak_rss_bytes(),
-        "threads": rayon::current_num_threads(),
-    });
-    output::write_summary(&out, &summary)?;
+    let mut summary = Summary::new("passages");
+    summary.set_mode(Mode::Reprint);
+    summary.inputs = Some(input::input_paths(&args.input));
+    summary.read_options = Some((&opts).into());
+    summary.params = Some(run.params.clone());
+    summary.documents = Some(Documents::Read(run.read.clone()));
+    summary.candidate_pairs = Some(run.result.stats.candidate_pairs);
+    summary.set_passages(&extra.passages, &extra.boilerplate, extra.boilerplate_bytes);
+    summary.timings_ms = Some(timings.to_map());
+    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
+    summary.threads = Some(rayon::current_num_threads());
+    summary.write(out.path())?;
     out.commit()?;
     if !args.quiet {
         eprintln!(
             "syndic: {} documents, {} shared passages ({} in boilerplate), written to {}",
             run.ids.len(),
             extra.passages.len(),
-            extra.passages.len() - content_passages,
+            summary.boilerplate_passages.unwrap_or_default(),
             args.out.display()
         );
     }

@@ -9,7 +9,7 @@ use syndic::align::AlignConfig;
 use syndic::index::{Index, PassageSpan};
 use syndic::settings::ReprintSettings;
 
-use super::output::round;
+use syndic::rundir::round;
 
 /// Flags of `syndic query`.
 #[derive(clap::Args, Debug)]

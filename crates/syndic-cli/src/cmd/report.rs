@@ -26,7 +26,7 @@ mod texts;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use syndic::write::SUMMARY_FILE;
+use syndic::rundir::SUMMARY_FILE;
 
 use super::output;
 use crate::progress::{Bars, Cancel};

@@ -248,7 +248,10 @@ fn a_passages_run_without_clusters_groups_linked_documents() {
     let docs: Vec<Value> =
         ["a", "b", "c", "d", "e", "f"].iter().map(|id| json!({"id": id, "text": text})).collect();
     let run = Run::new(&docs, &[]);
-    let passage = |a: &str, b: &str| json!({"a": a, "b": b, "a_start": 2, "a_end": 17, "b_start": 2, "b_end": 17});
+    let passage = |a: &str, b: &str| {
+        json!({"a": a, "b": b, "a_start": 2, "a_end": 17, "b_start": 2, "b_end": 17,
+               "words": 3, "identity": 1.0})
+    };
     run.write("passages.jsonl", &[passage("a", "b"), passage("d", "e"), passage("b", "c")]);
     run.write("pairs.jsonl", &[json!({"a": "a", "b": "b", "similarity": 0.9, "kind": "reprint"})]);
     let data = data(&run.html(&[]));

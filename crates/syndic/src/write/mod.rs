@@ -46,4 +46,4 @@ pub(crate) mod tests;
 
 pub use atomic::{create_writer, write_jsonl, AtomicFile, OutputDir};
 pub use corpus::{write_deduped, write_rewritten, KeptRecords, Rewrite, WriteStats};
-pub use replace::{Overwrite, RUN_FILES, SUMMARY_FILE};
+pub use replace::Overwrite;

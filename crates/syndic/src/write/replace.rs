@@ -13,21 +13,15 @@
 //!   links, devices, sockets and pipes.
 //!
 //! A run directory's `summary.json` names what syndic wrote in it (its
-//! `files` list; older runs, without one, hold [`RUN_FILES`]).
+//! `files` list; older runs, without one, hold
+//! [`RUN_FILES`](crate::rundir::RUN_FILES)).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::NotReplaceable;
+use crate::rundir::{RUN_FILES, SUMMARY_FILE};
 use crate::{Error, Result};
-
-/// What every run directory may hold: the files `syndic dedup`,
-/// `syndic passages` and the index's exports write.
-pub const RUN_FILES: &[&str] =
-    &["summary.json", "clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"];
-
-/// The summary a run directory is recognised by.
-pub const SUMMARY_FILE: &str = "summary.json";
 
 /// Whether an output may replace what is at its path, and what it must
 /// never replace. Built once per run and passed to every output of it.

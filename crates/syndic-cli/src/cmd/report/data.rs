@@ -12,8 +12,13 @@ use std::path::Path;
 use anyhow::bail;
 use serde::Serialize;
 use serde_json::Value;
+use syndic::dedup::PairKind;
+use syndic::rundir::{
+    BoilerplateLine, ClusterLine, Documents, PairLine, PassageLine, BOILERPLATE_FILE,
+    CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, SUMMARY_FILE,
+};
 
-use super::rundir::{for_each_line, BoilerplateLine, ClusterLine, PairLine, PassageLine, Summary};
+use super::rundir::{for_each_line, Summary};
 use super::texts::{read_texts, snap, Utf16Offsets};
 use crate::progress::{Bars, Cancel};
 
@@ -43,10 +48,10 @@ pub(super) struct Report {
 /// `[a, a_start, a_end, b, b_start, b_end, words, identity]`, `a` and `b`
 /// indices into `docs`; a JSON array rather than an object, as there may be
 /// tens of thousands.
-type PassageOut = (u32, u32, u32, u32, u32, u32, Option<u32>, Option<f32>);
+type PassageOut = (u32, u32, u32, u32, u32, u32, u32, f32);
 
 /// `[a, b, similarity, kind, coverage]`, `a` and `b` indices into `docs`.
-type PairOut = (u32, u32, Option<f32>, Option<String>, Option<f32>);
+type PairOut = (u32, u32, f32, PairKind, Option<f32>);
 
 /// The run as `summary.json` tells it, for the parameter tables.
 #[derive(Serialize)]
@@ -142,7 +147,7 @@ pub(super) struct DocOut {
     fields: Vec<(String, String)>,
     /// `[start, end, reason]`, reason an index into `reasons`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    bp: Vec<(u32, u32, Option<u32>)>,
+    bp: Vec<(u32, u32, u32)>,
 }
 
 /// A document's place in the run.
@@ -186,14 +191,15 @@ impl Membership {
         let mut similarity = SimilarityHistogram::new("members");
         let present = for_each_line(path, |line: ClusterLine| {
             let next = index.len() as u32;
-            let c = *index.entry(line.cluster).or_insert(next);
+            let id = i64::from(line.cluster);
+            let c = *index.entry(id).or_insert(next);
             if c == next {
-                clusters.push(Cluster::new(line.cluster));
+                clusters.push(Cluster::new(id));
             }
             let cluster = &mut clusters[c as usize];
             cluster.size += 1;
-            let sim = line.similarity.map(|s| s as f32);
-            if let (false, Some(s)) = (line.representative, line.similarity) {
+            let s = line.similarity;
+            if !line.representative {
                 similarity.add(s);
                 cluster.sim_min = Some(cluster.sim_min.map_or(s as f32, |m| m.min(s as f32)));
                 cluster.sim_sum += s;
@@ -202,10 +208,10 @@ impl Membership {
             let member = Member {
                 cluster: c,
                 representative: line.representative,
-                similarity: sim,
+                similarity: Some(s as f32),
                 in_passage: false,
             };
-            if members.insert(line.id.clone(), member).is_some() {
+            if members.insert(line.id.clone().into_owned(), member).is_some() {
                 bail!("document `{}` is listed twice", line.id);
             }
             Ok(())
@@ -233,14 +239,12 @@ impl Membership {
             parent[rx.max(ry) as usize] = rx.min(ry);
         };
         for_each_line(passages, |p: PassageLine| {
-            link(p.a, p.b);
+            link(p.a.into_owned(), p.b.into_owned());
             Ok(())
         })?;
         for_each_line(pairs, |p: PairLine| {
-            if let Some(s) = p.similarity {
-                similarity.add(s);
-            }
-            link(p.a, p.b);
+            similarity.add(p.similarity);
+            link(p.a.into_owned(), p.b.into_owned());
             Ok(())
         })?;
         let mut by_root: HashMap<u32, u32> = HashMap::new();
@@ -281,19 +285,19 @@ pub(super) fn build(
     bars: &Bars,
     cancel: &Cancel,
 ) -> anyhow::Result<Report> {
-    let summary = Summary::read(&dir.join("summary.json"))?;
-    let passages_path = dir.join("passages.jsonl");
-    let pairs_path = dir.join("pairs.jsonl");
-    let mut membership = match Membership::from_clusters(&dir.join("clusters.jsonl"))? {
+    let summary = Summary::read(&dir.join(SUMMARY_FILE))?;
+    let passages_path = dir.join(PASSAGES_FILE);
+    let pairs_path = dir.join(PAIRS_FILE);
+    let mut membership = match Membership::from_clusters(&dir.join(CLUSTERS_FILE))? {
         Some(m) => m,
         None => Membership::from_links(&passages_path, &pairs_path)?,
     };
 
     for_each_line(&passages_path, |p: PassageLine| {
         let members = &mut membership.members;
-        let (Some(a), Some(b)) = (members.get(&p.a), members.get(&p.b)) else { return Ok(()) };
+        let (Some(a), Some(b)) = (members.get(&*p.a), members.get(&*p.b)) else { return Ok(()) };
         let (ca, cb) = (a.cluster as usize, b.cluster as usize);
-        for id in [&p.a, &p.b] {
+        for id in [&*p.a, &*p.b] {
             if let Some(m) = members.get_mut(id) {
                 m.in_passage = true;
             }
@@ -312,10 +316,10 @@ pub(super) fn build(
 
     let mut passages = Vec::new();
     for_each_line(&passages_path, |p: PassageLine| {
-        match (wanted.get(&p.a), wanted.get(&p.b)) {
+        match (wanted.get(&*p.a), wanted.get(&*p.b)) {
             (Some(&a), Some(&b)) => {
-                let identity = p.identity.map(|x| x as f32);
-                passages.push((a, p.a_start, p.a_end, b, p.b_start, p.b_end, p.words, identity));
+                let (words, identity) = (p.words as u32, p.identity as f32);
+                passages.push((a, p.a_start, p.a_end, b, p.b_start, p.b_end, words, identity));
             }
             (None, None) => {}
             _ => omitted.passages += 1,
@@ -324,24 +328,23 @@ pub(super) fn build(
     })?;
     let mut pairs = Vec::new();
     for_each_line(&pairs_path, |p: PairLine| {
-        if let (Some(&a), Some(&b)) = (wanted.get(&p.a), wanted.get(&p.b)) {
-            let sim = p.similarity.map(|x| x as f32);
+        if let (Some(&a), Some(&b)) = (wanted.get(&*p.a), wanted.get(&*p.b)) {
+            let sim = p.similarity as f32;
             pairs.push((a as u32, b as u32, sim, p.kind, p.coverage.map(|x| x as f32)));
         }
         Ok(())
     })?;
     let mut reasons: Vec<String> = Vec::new();
     let mut reason_index: HashMap<String, u32> = HashMap::new();
-    let mut boilerplate: Vec<Vec<(usize, usize, Option<u32>)>> = vec![Vec::new(); docs.len()];
-    for_each_line(&dir.join("boilerplate.jsonl"), |line: BoilerplateLine| {
-        let Some(&d) = wanted.get(&line.id) else { return Ok(()) };
+    let mut boilerplate: Vec<Vec<(usize, usize, u32)>> = vec![Vec::new(); docs.len()];
+    for_each_line(&dir.join(BOILERPLATE_FILE), |line: BoilerplateLine| {
+        let Some(&d) = wanted.get(&*line.id) else { return Ok(()) };
         for span in line.spans {
-            let reason = span.reason.map(|r| {
-                let next = reasons.len() as u32;
-                *reason_index.entry(r.clone()).or_insert_with(|| {
-                    reasons.push(r);
-                    next
-                })
+            let r = span.reason.into_owned();
+            let next = reasons.len() as u32;
+            let reason = *reason_index.entry(r.clone()).or_insert_with(|| {
+                reasons.push(r);
+                next
             });
             boilerplate[d].push((span.start, span.end, reason));
         }
@@ -509,15 +512,18 @@ fn sample_members(
 }
 
 fn run_info(summary: &Summary) -> Run {
-    let get = |key: &str| summary.raw.get(key).cloned().unwrap_or(Value::Null);
+    let run = &summary.run;
+    // As JSON values, whose objects keep their keys sorted as summary.json
+    // has them.
+    let json = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
     Run {
-        command: summary.str("command").map(str::to_owned),
-        mode: summary.str("mode").map(str::to_owned),
-        inputs: get("inputs"),
-        read_options: get("read_options"),
-        params: get("params"),
-        documents: get("documents"),
-        timings_ms: get("timings_ms"),
+        command: Some(run.command.clone()).filter(|c| !c.is_empty()),
+        mode: run.mode.clone(),
+        inputs: json(serde_json::to_value(&run.inputs)),
+        read_options: json(serde_json::to_value(&run.read_options)),
+        params: run.params.clone().unwrap_or(Value::Null),
+        documents: json(serde_json::to_value(&run.documents)),
+        timings_ms: json(serde_json::to_value(&run.timings_ms)),
     }
 }
 
@@ -528,7 +534,17 @@ fn overview(
     clusters: &[Cluster],
     similarity: Option<SimilarityHistogram>,
 ) -> Overview {
-    let size_histogram = summary.size_histogram().unwrap_or_else(|| {
+    let run = &summary.run;
+    let recorded = run.cluster_size_histogram.as_ref().map(|sizes| {
+        let mut out: Vec<(u64, u64)> = sizes
+            .iter()
+            .filter_map(|(size, &n)| Some((size.parse().ok()?, n as u64)))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        out.sort_unstable();
+        out
+    });
+    let size_histogram = recorded.unwrap_or_else(|| {
         let mut counts: HashMap<u64, u64> = HashMap::new();
         for c in clusters {
             *counts.entry(c.size).or_default() += 1;
@@ -538,11 +554,11 @@ fn overview(
         out
     });
     Overview {
-        documents_read: summary.count(&["documents", "read"]),
-        documents_skipped: summary.count(&["documents", "skipped"]),
-        clusters: summary.count(&["clusters"]).or(Some(clusters.len() as u64)),
-        duplicates_removed: summary.count(&["duplicates_removed"]),
-        boilerplate_bytes: summary.count(&["boilerplate_bytes"]),
+        documents_read: run.documents.as_ref().map(Documents::read),
+        documents_skipped: run.documents.as_ref().and_then(Documents::skipped),
+        clusters: Some(run.clusters.map_or(clusters.len() as u64, |n| n as u64)),
+        duplicates_removed: run.duplicates_removed.map(|n| n as u64),
+        boilerplate_bytes: run.boilerplate_bytes.flatten(),
         size_histogram,
         similarity_histogram: similarity,
     }
