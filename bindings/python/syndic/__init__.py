@@ -48,11 +48,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
+import inspect
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Union
 
 import pyarrow as pa
 
 from . import _syndic
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._options import DedupConfigOptions, DedupOptions, PassagesOptions
 from ._syndic import (
     BadRecordError,
     CancelledError,
@@ -95,6 +101,8 @@ __all__ = [
     "dedup_config",
     "exact_canonicals",
     "passages",
+    "settings_defaults",
+    "settings_schema",
     "sketch",
     "to_jsonl",
     "verify_pairs",
@@ -168,84 +176,89 @@ class PassagesResult(NamedTuple):
     stats: dict
 
 
+# Settings. Every keyword option of dedup, passages, clean and dedup_config
+# is a setting of the core's schema (``settings_schema()``): its default,
+# documentation and checks are the core's, and an option left out (or
+# ``None``) takes the core's default. Python names the read fields after the
+# columns they usually are; that is the only renaming.
+_PYTHON_NAMES = {"id_field": "id_column", "text_field": "text_column", "site_field": "site_column"}
+_CORE_NAMES = {python: core for core, python in _PYTHON_NAMES.items()}
+
+
+def settings_schema() -> List[Dict[str, Any]]:
+    """Every setting of the core: ``group`` (read, dedup, minhash, reprint),
+    ``name`` (as Python spells it), ``doc``, ``default`` (``None``: unset)
+    and ``switch`` (a flag without value on the command line)."""
+    return [
+        dict(entry, name=_PYTHON_NAMES.get(entry["name"], entry["name"]))
+        for entry in _syndic.settings_schema()
+    ]
+
+
+_SCHEMA = {entry["name"]: entry for entry in settings_schema()}
+
+
+def settings_defaults() -> Dict[str, Any]:
+    """The core's default of every setting, by its Python name."""
+    return {name: entry["default"] for name, entry in _SCHEMA.items()}
+
+
+def _settings(options: Dict[str, Any]) -> Dict[str, Any]:
+    """The options given (not ``None``), named as the core names them; the
+    core refuses names and values it does not know."""
+    return {_CORE_NAMES.get(name, name): value for name, value in options.items() if value is not None}
+
+
+def _takes_settings(*groups: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Lists the settings of ``groups`` in the function's signature (each
+    defaulting to ``None``, the core's default) and docstring, from the
+    core's schema, for ``help()`` and ``inspect.signature``."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        settings = [entry for entry in _SCHEMA.values() if entry["group"] in groups]
+        signature = inspect.signature(function)
+        fixed = [p for p in signature.parameters.values() if p.kind != p.VAR_KEYWORD]
+        listed = [
+            inspect.Parameter(entry["name"], inspect.Parameter.KEYWORD_ONLY, default=None)
+            for entry in settings
+        ]
+        function.__signature__ = signature.replace(parameters=fixed + listed)  # type: ignore[attr-defined]
+        lines = [f"    {entry['name']} (default {entry['default']!r}): {_doc(entry)}" for entry in settings]
+        function.__doc__ = (function.__doc__ or "") + "\n\n    Settings:\n\n" + "\n".join(lines) + "\n"
+        return function
+
+    return decorate
+
+
+def _doc(entry: Dict[str, Any]) -> str:
+    """A setting's doc with references to other settings as Python names them."""
+    doc = entry["doc"]
+    for name in _SCHEMA:
+        doc = doc.replace("{" + _CORE_NAMES.get(name, name) + "}", name)
+    return doc
+
+
+@_takes_settings("read", "dedup", "minhash", "reprint")
 def dedup(
-    data: Data,
-    *,
-    mode: str = "minhash",
-    threshold: float = 0.8,
-    num_perm: int = 128,
-    ngram: int = 5,
-    char_ngram: int = 5,
-    bands: Optional[int] = None,
-    rows: Optional[int] = None,
-    sketch: str = "one-permutation",
-    verify: str = "exact",
-    seed: int = 1,
-    keep: str = "longest",
-    bucket_window: int = 32,
-    min_passage_words: int = 25,
-    min_coverage: float = 0.5,
-    min_longer_coverage: float = 0.2,
-    boilerplate_min_docs: int = 20,
-    boilerplate_min_site_docs: int = 3,
-    max_df: int = 100,
-    align_memory_mb: int = 2048,
-    id_column: str = "id",
-    text_column: str = "text",
-    site_column: Optional[str] = None,
-    format: Optional[str] = None,
-    max_doc_bytes: int = 64 << 20,
-    skip_bad_records: bool = False,
-    threads: Optional[int] = None,
-    quiet: bool = False,
+    data: Data, *, threads: Optional[int] = None, quiet: bool = False, **options: Unpack[DedupOptions]
 ) -> DedupResult:
     """Clusters of exact copies and near-duplicates (or reprints) in ``data``.
 
-    The parameters are those of ``syndic dedup``: ``mode`` is ``exact``,
+    The settings are those of ``syndic dedup``: ``mode`` is ``exact``,
     ``minhash`` (Jaccard of word ``ngram`` shingles at or above
     ``threshold``) or ``reprint`` (shared passages covering ``min_coverage``
-    of the shorter text); ``keep`` (``longest`` or ``first``) picks each
-    cluster's representative. ``bands`` and ``rows`` override the LSH
-    banding chosen for ``threshold``. The column and file options say where
-    ids, texts and sites are. In reprint mode the result also carries the
-    ``passages`` and ``boilerplate`` found.
+    of the shorter text); ``keep`` picks each cluster's representative. A
+    setting the mode does not use is refused. In reprint mode the result
+    also carries the ``passages`` and ``boilerplate`` found.
 
     ``threads`` is the number of threads the engine runs in (``None``: one
     per core); results do not depend on it. A progress line is written to
     stderr when it is a terminal, unless ``quiet``. ``max_doc_bytes`` and
     ``skip_bad_records`` apply to in-memory data as to files.
     """
-    options = dict(
-        mode=mode,
-        threshold=threshold,
-        num_perm=num_perm,
-        ngram=ngram,
-        char_ngram=char_ngram,
-        bands=bands,
-        rows=rows,
-        sketch=sketch,
-        verify=verify,
-        seed=seed,
-        keep=keep,
-        bucket_window=bucket_window,
-    )
-    _check_dedup_options(options)
-    reprint = _reprint_options(
-        min_passage_words,
-        min_coverage,
-        min_longer_coverage,
-        boilerplate_min_docs,
-        boilerplate_min_site_docs,
-        max_df,
-        align_memory_mb,
-    )
-    batches, paths, read = _source(
-        data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
-    )
+    batches, paths, settings = _source(data, options)
     with _Run("dedup", threads, quiet) as run:
-        clusters, pairs, found, boilerplate, stats = _syndic.dedup(
-            batches, paths, read=read, options=options, reprint=reprint, run=run
-        )
+        clusters, pairs, found, boilerplate, stats = _syndic.dedup(batches, paths, options=settings, run=run)
     return DedupResult(
         _table(clusters),
         _table(pairs),
@@ -255,139 +268,57 @@ def dedup(
     )
 
 
+@_takes_settings("read", "reprint")
 def passages(
-    data: Data,
-    *,
-    min_passage_words: int = 25,
-    min_coverage: float = 0.5,
-    min_longer_coverage: float = 0.2,
-    boilerplate_min_docs: int = 20,
-    boilerplate_min_site_docs: int = 3,
-    max_df: int = 100,
-    align_memory_mb: int = 2048,
-    id_column: str = "id",
-    text_column: str = "text",
-    site_column: Optional[str] = None,
-    format: Optional[str] = None,
-    max_doc_bytes: int = 64 << 20,
-    skip_bad_records: bool = False,
-    threads: Optional[int] = None,
-    quiet: bool = False,
+    data: Data, *, threads: Optional[int] = None, quiet: bool = False, **options: Unpack[PassagesOptions]
 ) -> PassagesResult:
     """Every passage shared between documents of ``data``, with boilerplate labelled.
 
     As ``syndic passages``: passages of at least ``min_passage_words`` words
-    between documents that share winnowed fingerprints (those found in more
-    than ``max_df`` documents are ignored); lines repeated in
+    between documents that share winnowed fingerprints; lines repeated in
     ``boilerplate_min_docs`` documents, or ``boilerplate_min_site_docs``
-    pages of one site (``site_column``), are boilerplate. The documents held
-    for alignment take at most ``align_memory_mb`` MiB; beyond that the
-    input is read again per window of documents (paths), or windows are
-    taken over the batches in memory. Results do not depend on it.
-
-    ``threads`` is the number of threads the engine runs in (``None``: one
-    per core); results do not depend on it. A progress line is written to
-    stderr when it is a terminal, unless ``quiet``. ``max_doc_bytes`` and
-    ``skip_bad_records`` apply to in-memory data as to files.
+    pages of one site (``site_column``), are boilerplate. Results do not
+    depend on ``align_memory_mb`` or ``threads``. A progress line is written
+    to stderr when it is a terminal, unless ``quiet``.
     """
-    reprint = _reprint_options(
-        min_passage_words,
-        min_coverage,
-        min_longer_coverage,
-        boilerplate_min_docs,
-        boilerplate_min_site_docs,
-        max_df,
-        align_memory_mb,
-    )
-    batches, paths, read = _source(
-        data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
-    )
+    batches, paths, settings = _source(data, options)
     with _Run("passages", threads, quiet) as run:
-        _, _, found, boilerplate, stats = _syndic.passages(
-            batches, paths, read=read, reprint=reprint, keep="longest", run=run
-        )
+        _, _, found, boilerplate, stats = _syndic.passages(batches, paths, options=settings, run=run)
     return PassagesResult(_table(found), _table(boilerplate), stats)
 
 
+@_takes_settings("read", "reprint")
 def clean(
     data: Data,
     *,
     drop_repeated: bool = False,
-    min_passage_words: int = 25,
-    boilerplate_min_docs: int = 20,
-    boilerplate_min_site_docs: int = 3,
-    max_df: int = 100,
-    align_memory_mb: int = 2048,
-    id_column: str = "id",
-    text_column: str = "text",
-    site_column: Optional[str] = None,
-    format: Optional[str] = None,
-    max_doc_bytes: int = 64 << 20,
-    skip_bad_records: bool = False,
     threads: Optional[int] = None,
     quiet: bool = False,
+    **options: Unpack[PassagesOptions],
 ) -> pa.Table:
     """The texts of ``data`` with boilerplate cut out, as ``syndic clean`` cuts it.
 
     With ``drop_repeated``, passages already seen in an earlier document
     (and the whole text of exact copies) are cut too, leaving the first
     occurrence. Returns ``id``, ``text`` and ``removed_bytes`` per document.
-
-    ``threads`` is the number of threads the engine runs in (``None``: one
-    per core); results do not depend on it. A progress line is written to
-    stderr when it is a terminal, unless ``quiet``. ``max_doc_bytes`` and
-    ``skip_bad_records`` apply to in-memory data as to files.
+    ``threads`` and ``quiet`` are as for :func:`dedup`.
     """
-    reprint = _reprint_options(
-        min_passage_words, 0.5, 0.2, boilerplate_min_docs, boilerplate_min_site_docs, max_df, align_memory_mb
-    )
-    batches, paths, read = _source(
-        data, id_column, text_column, site_column, format, max_doc_bytes, skip_bad_records
-    )
+    batches, paths, settings = _source(data, options)
     _check_bool("drop_repeated", drop_repeated)
     with _Run("clean", threads, quiet) as run:
-        cleaned = _syndic.clean(
-            batches, paths, read=read, reprint=reprint, drop_repeated=drop_repeated, run=run
-        )
+        cleaned = _syndic.clean(batches, paths, options=settings, drop_repeated=drop_repeated, run=run)
     return _table(cleaned)
 
 
-def dedup_config(
-    *,
-    mode: str = "minhash",
-    threshold: float = 0.8,
-    num_perm: int = 128,
-    ngram: int = 5,
-    char_ngram: int = 5,
-    bands: Optional[int] = None,
-    rows: Optional[int] = None,
-    sketch: str = "one-permutation",
-    verify: str = "exact",
-    seed: int = 1,
-    keep: str = "longest",
-    bucket_window: int = 32,
-) -> dict:
+@_takes_settings("dedup", "minhash")
+def dedup_config(**options: Unpack[DedupConfigOptions]) -> dict:
     """The validated parameters of a dedup run as ``summary.json`` records them,
     including the LSH ``bands`` and ``rows`` chosen for ``threshold``.
 
-    Raises ``ConfigError`` (kind ``config``, naming the parameter) for values
-    of the wrong type and for values the core rejects.
+    Raises ``ConfigError`` (kind ``config``, naming the setting) for unknown
+    settings, values of the wrong type and values the core rejects.
     """
-    options = dict(
-        mode=mode,
-        threshold=threshold,
-        num_perm=num_perm,
-        ngram=ngram,
-        char_ngram=char_ngram,
-        bands=bands,
-        rows=rows,
-        sketch=sketch,
-        verify=verify,
-        seed=seed,
-        keep=keep,
-        bucket_window=bucket_window,
-    )
-    return _syndic.dedup_config(_check_dedup_options(options))
+    return _syndic.dedup_config(_settings(options))
 
 
 # Stage functions: the pipeline piece by piece, over Arrow arrays.
@@ -528,11 +459,6 @@ def _check_int(name: str, value: Any, *, optional: bool = False, minimum: int = 
         raise _config_error(f"{name} must be {expected}, got {value}")
 
 
-def _check_float(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _config_error(f"{name} must be a number, got {type(value).__name__} {value!r}")
-
-
 def _check_str(name: str, value: Any) -> None:
     if not isinstance(value, str):
         raise _config_error(f"{name} must be a string, got {type(value).__name__} {value!r}")
@@ -541,45 +467,6 @@ def _check_str(name: str, value: Any) -> None:
 def _check_bool(name: str, value: Any) -> None:
     if not isinstance(value, bool):
         raise _config_error(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-
-
-def _check_dedup_options(options: dict) -> dict:
-    """Types and signs checked here, so that a mistake is a ``ConfigError``
-    naming the parameter; ranges are the core's to check."""
-    for name in ("num_perm", "ngram", "char_ngram", "seed", "bucket_window"):
-        _check_int(name, options[name])
-    for name in ("bands", "rows"):
-        _check_int(name, options[name], optional=True)
-    _check_float("threshold", options["threshold"])
-    for name in ("mode", "sketch", "verify", "keep"):
-        _check_str(name, options[name])
-    return options
-
-
-def _reprint_options(
-    min_passage_words: int,
-    min_coverage: float,
-    min_longer_coverage: float,
-    boilerplate_min_docs: int,
-    boilerplate_min_site_docs: int,
-    max_df: int,
-    align_memory_mb: int,
-) -> dict:
-    options = dict(
-        min_passage_words=min_passage_words,
-        min_coverage=min_coverage,
-        min_longer_coverage=min_longer_coverage,
-        boilerplate_min_docs=boilerplate_min_docs,
-        boilerplate_min_site_docs=boilerplate_min_site_docs,
-        max_df=max_df,
-        align_memory_mb=align_memory_mb,
-    )
-    for name, value in options.items():
-        if name in ("min_coverage", "min_longer_coverage"):
-            _check_float(name, value)
-        else:
-            _check_int(name, value)
-    return options
 
 
 class _Run:
@@ -635,33 +522,17 @@ def _is(value: Any, package: str, name: str) -> bool:
     )
 
 
-def _source(
-    data: Data,
-    id_column: str,
-    text_column: str,
-    site_column: Optional[str],
-    format: Optional[str],
-    max_doc_bytes: int,
-    skip_bad_records: bool,
-) -> tuple:
-    """``(batches, paths, read_options)`` for the extension: record batches
-    with ``id``, ``text`` and ``site`` columns, or paths."""
-    for name, value in (("id_column", id_column), ("text_column", text_column)):
-        _check_str(name, value)
-    if site_column is not None:
-        _check_str("site_column", site_column)
-    if format is not None:
-        _check_str("format", format)
-    _check_int("max_doc_bytes", max_doc_bytes, minimum=1)
-    _check_bool("skip_bad_records", skip_bad_records)
-    read = dict(
-        format=format,
-        id_field=id_column,
-        text_field=text_column,
-        site_field=site_column,
-        max_doc_bytes=max_doc_bytes,
-        skip_bad_records=skip_bad_records,
-    )
+def _source(data: Data, options: Dict[str, Any]) -> tuple:
+    """``(batches, paths, settings)`` for the extension: record batches
+    with ``id``, ``text`` and ``site`` columns, or paths; and the settings
+    given, named as the core names them. Columns not given are the core's
+    default fields."""
+    read = _settings(options)
+    id_column, text_column = (read.get(name, _SCHEMA[python]["default"]) for name, python in (("id_field", "id_column"), ("text_field", "text_column")))
+    site_column = read.get("site_field")
+    for name, value in (("id_column", id_column), ("text_column", text_column), ("site_column", site_column)):
+        if value is not None:
+            _check_str(name, value)
     if isinstance(data, (str, os.PathLike)):
         return None, [os.fspath(data)], read
     # Polars and Hugging Face objects are Arrow underneath: their tables and

@@ -2,7 +2,7 @@
 
 The public API is the package ``syndic``, whose functions wrap these with
 friendlier arguments; the functions here take Arrow arrays as lists of
-chunks and options as dicts with every key present.
+chunks and settings as dicts of the names given.
 """
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypedDict
@@ -31,41 +31,10 @@ class OutputNotReplaceableError(SyndicError): ...
 class IndexUnusableError(SyndicError): ...
 class CancelledError(SyndicError): ...
 
-class ReadOptions(TypedDict):
-    """How files are read; ``max_doc_bytes`` and ``skip_bad_records`` apply
-    to record batches too (their rows get the file readers' record checks:
-    ``missing_field``, ``too_large``, ``invalid_id``, ``empty_document``,
-    ``duplicate_id``), and the field names name their columns in messages."""
-
-    format: Optional[str]
-    id_field: str
-    text_field: str
-    site_field: Optional[str]
-    max_doc_bytes: int
-    skip_bad_records: bool
-
-class DedupOptions(TypedDict):
-    mode: str
-    threshold: float
-    num_perm: int
-    ngram: int
-    char_ngram: int
-    bands: Optional[int]
-    rows: Optional[int]
-    sketch: str
-    verify: str
-    seed: int
-    keep: str
-    bucket_window: int
-
-class ReprintOptions(TypedDict):
-    min_passage_words: int
-    min_coverage: float
-    min_longer_coverage: float
-    boilerplate_min_docs: int
-    boilerplate_min_site_docs: int
-    max_df: int
-    align_memory_mb: int
+Settings = Dict[str, Any]
+"""Settings by the core's names (``id_field``, ``threshold``, ...), only
+those given: each is set by the core's schema, which refuses names and
+values it does not know; the rest keep the core's defaults."""
 
 class RunOptions(TypedDict):
     """``threads``: the size of the thread pool the stages run in (``None``:
@@ -83,25 +52,21 @@ def dedup(
     batches: Optional[Sequence[pa.RecordBatch]],
     paths: Optional[Sequence[str]],
     *,
-    read: ReadOptions,
-    options: DedupOptions,
-    reprint: ReprintOptions,
+    options: Settings,
     run: RunOptions,
 ) -> RunOutput:
     """A dedup run over record batches (columns ``text``, optional ``id``
     and ``site``) or files: clusters, pairs, passages and boilerplate
     (reprint mode only), and the counts."""
 
-def dedup_config(options: DedupOptions) -> dict:
+def dedup_config(options: Settings) -> dict:
     """The validated configuration as ``summary.json`` records it."""
 
 def passages(
     batches: Optional[Sequence[pa.RecordBatch]],
     paths: Optional[Sequence[str]],
     *,
-    read: ReadOptions,
-    reprint: ReprintOptions,
-    keep: str,
+    options: Settings,
     run: RunOptions,
 ) -> RunOutput:
     """The reprint pipeline: clusters, pairs, passages, boilerplate, counts."""
@@ -110,8 +75,7 @@ def clean(
     batches: Optional[Sequence[pa.RecordBatch]],
     paths: Optional[Sequence[str]],
     *,
-    read: ReadOptions,
-    reprint: ReprintOptions,
+    options: Settings,
     drop_repeated: bool,
     run: RunOptions,
 ) -> pa.RecordBatch:
@@ -167,6 +131,10 @@ def clusters_from_roots(roots: pa.UInt32Array, lengths: pa.UInt64Array, keep: st
 
 def to_jsonl(batch: pa.RecordBatch, *, decimals: Optional[int] = 6) -> bytes:
     """Rows as JSON lines in the CLI's run-directory format."""
+def settings_schema() -> List[Dict[str, Any]]:
+    """Every setting of the core's schema: ``group``, ``name``, ``doc``,
+    ``default``, ``value_name``, ``switch``."""
+
 def check_run_dir(path: str, force: bool, reads: Sequence[str]) -> None: ...
 def run_lines(file: str, batch: pa.RecordBatch) -> bytes:
     """Rows as lines of the run file ``clusters.jsonl`` or ``pairs.jsonl``,

@@ -78,29 +78,20 @@ def dedup(
     data: Union[Paths, ray.data.Dataset],
     *,
     out: Union[str, "os.PathLike[str]"],
-    mode: str = "minhash",
-    threshold: float = 0.8,
-    num_perm: int = 128,
-    ngram: int = 5,
-    char_ngram: int = 5,
-    bands: Optional[int] = None,
-    rows: Optional[int] = None,
-    sketch: str = "one-permutation",
-    seed: int = 1,
-    keep: str = "longest",
-    bucket_window: int = 32,
-    id_column: str = "id",
-    text_column: str = "text",
+    id_column: Optional[str] = None,
+    text_column: Optional[str] = None,
     num_partitions: Optional[int] = None,
     write_deduped: Optional[str] = None,
     force: bool = False,
+    **options: Any,
 ) -> Dict[str, Any]:
     """Clusters exact copies and near-duplicates of a corpus on the Ray cluster.
 
     ``data`` is JSONL (``.jsonl``, ``.json``, ``.gz``, ``.zst``) or Parquet
     shards, or a ``ray.data.Dataset`` whose row order is the corpus order.
-    The parameters are those of ``syndic dedup`` (``mode`` ``exact`` or
-    ``minhash``; verification is exact). ``out`` becomes a run directory as
+    The settings (``options``) are the dedup and MinHash settings of
+    :func:`syndic.dedup` (``mode`` ``exact`` or ``minhash``; verification is
+    exact), with the core's defaults. ``out`` becomes a run directory as
     the CLI writes it; with ``write_deduped`` (``"parquet"`` or
     ``"jsonl"``) it also gets ``deduped/``, one document per cluster with
     every column kept. ``num_partitions`` sets the width of the shuffles
@@ -116,26 +107,18 @@ def dedup(
         timings[stage] = int((now - clock[0]) * 1000)
         clock[0] = now
 
+    params = syndic.dedup_config(**options)
+    mode, keep, ngram, char_ngram = params["mode"], params["keep"], params["ngram"], params["char_ngram"]
     if mode not in ("exact", "minhash"):
         raise syndic._error(syndic.ConfigError, f"the Ray runner does modes exact and minhash, not `{mode}`", "config")
+    if params["verify"] != "exact":
+        raise syndic._error(syndic.ConfigError, "the Ray runner verifies candidates exactly only", "config")
     if write_deduped not in (None, "parquet", "jsonl"):
         raise syndic._error(
             syndic.ConfigError, f"write_deduped must be parquet or jsonl, not `{write_deduped}`", "config"
         )
-    params = syndic.dedup_config(
-        mode=mode,
-        threshold=threshold,
-        num_perm=num_perm,
-        ngram=ngram,
-        char_ngram=char_ngram,
-        bands=bands,
-        rows=rows,
-        sketch=sketch,
-        verify="exact",
-        seed=seed,
-        keep=keep,
-        bucket_window=bucket_window,
-    )
+    id_column = id_column or syndic.settings_defaults()["id_column"]
+    text_column = text_column or syndic.settings_defaults()["text_column"]
     out = Path(out)
     # The core's rule: with force, only a run directory syndic wrote is
     # replaced, and never one that holds an input.
@@ -178,7 +161,7 @@ def dedup(
             candidates.to_arrow_refs(), text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
         )
         candidate_count = sum(ray.get([_num_rows.remote(b) for b in measured]))
-        near = [_at_least.remote(block, float(threshold)) for block in measured]
+        near = [_at_least.remote(block, float(params["threshold"])) for block in measured]
     verified_count = sum(ray.get([_num_rows.remote(b) for b in near]))
     lap("verify")
 
@@ -698,46 +681,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("inputs", nargs="+", help="JSONL or Parquet shards")
     parser.add_argument("--out", required=True, help="output run directory")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output")
-    parser.add_argument("--mode", default="minhash", choices=["exact", "minhash"])
-    parser.add_argument("--threshold", type=float, default=0.8)
-    parser.add_argument("--num-perm", type=int, default=128)
-    parser.add_argument("--ngram", type=int, default=5)
-    parser.add_argument("--char-ngram", type=int, default=5)
-    parser.add_argument("--bands", type=int)
-    parser.add_argument("--rows", type=int)
-    parser.add_argument("--sketch", default="one-permutation", choices=["one-permutation", "multiply-shift"])
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", default="longest", choices=["longest", "first"])
-    parser.add_argument("--bucket-window", type=int, default=32)
-    parser.add_argument("--id-field", default="id")
-    parser.add_argument("--text-field", default="text")
+    # The dedup and MinHash settings, from the core's schema: each flag
+    # defaults to the core's default.
+    kinds = {"X": float, "N": int, "NAME": str, "TEXT": str}
+    settings = [e for e in syndic.settings_schema() if e["group"] in ("dedup", "minhash")]
+    for entry in settings:
+        parser.add_argument("--" + entry["name"].replace("_", "-"), type=kinds[entry["value_name"]], help=entry["doc"])
+    parser.add_argument("--id-field", help="field holding the document id (default: the core's)")
+    parser.add_argument("--text-field", help="field holding the text (default: the core's)")
     parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
     parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")
     args = parser.parse_args(argv)
-    if (args.bands is None) != (args.rows is None):
-        parser.error("--bands and --rows go together")
     ray.init(address=args.address)
     try:
         summary = dedup(
             args.inputs,
             out=args.out,
-            mode=args.mode,
-            threshold=args.threshold,
-            num_perm=args.num_perm,
-            ngram=args.ngram,
-            char_ngram=args.char_ngram,
-            bands=args.bands,
-            rows=args.rows,
-            sketch=args.sketch,
-            seed=args.seed,
-            keep=args.keep,
-            bucket_window=args.bucket_window,
             id_column=args.id_field,
             text_column=args.text_field,
             num_partitions=args.num_partitions,
             write_deduped=args.write_deduped,
             force=args.force,
+            **{e["name"]: getattr(args, e["name"]) for e in settings},
         )
     except syndic.SyndicError as err:
         print(f"syndic-ray: error: {err}", file=sys.stderr)

@@ -246,19 +246,22 @@ def test_column_problems_have_kinds() -> None:
 @pytest.mark.parametrize(
     "options, words",
     [
-        (dict(threshold="0.8"), ["threshold", "number", "str"]),
-        (dict(num_perm=-1), ["num_perm", "non-negative integer"]),
+        (dict(threshold="0.8"), ["threshold", "number", '"0.8"']),
+        (dict(num_perm=-1), ["num_perm", "whole number"]),
         (dict(num_perm=0), ["num_perm"]),
-        (dict(num_perm=1.5), ["num_perm", "integer", "float"]),
+        (dict(num_perm=1.5), ["num_perm", "whole number", "1.5"]),
         (dict(bands=4), ["bands and rows"]),
-        (dict(keep=1), ["keep", "string"]),
+        (dict(keep=1), ["keep", "one of its names"]),
+            (dict(keep="last"), ["unknown keep `last`", "longest or first"]),
+            (dict(treshold=0.5), ["unknown setting `treshold`"]),
+            (dict(mode="exact", threshold=0.5), ["threshold does nothing in the exact mode"]),
         (dict(min_passage_words=0, mode="reprint"), ["min_passage_words must be at least 1"]),
         (dict(min_coverage="half", mode="reprint"), ["min_coverage", "number"]),
         (dict(threads=0), ["threads"]),
         (dict(threads="4"), ["threads", "integer"]),
         (dict(quiet="yes"), ["quiet"]),
         (dict(skip_bad_records=1), ["skip_bad_records"]),
-        (dict(text_column=None), ["text_column", "string"]),
+        (dict(text_column=3), ["text_column", "string"]),
     ],
 )
 def test_bad_options_are_config_errors_naming_the_parameter(options: dict, words: List[str]) -> None:
