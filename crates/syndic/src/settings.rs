@@ -301,6 +301,24 @@ mod tests {
         assert_eq!(err.to_string(), "max_df must be a whole number, 0 or more, got `many`");
     }
 
+    /// The builders are the stages' own API and keep defaults of their own
+    /// for it; they must be the schema's.
+    #[test]
+    fn the_builders_defaults_are_the_schemas() {
+        for mode in [Mode::Exact, Mode::MinHash] {
+            let from_schema = MinHashSettings::default().config(mode, Keep::Longest).unwrap();
+            let from_builder = DedupConfig::builder().mode(mode).build().unwrap();
+            assert_eq!(from_schema.to_json(), from_builder.to_json(), "{mode:?}");
+            assert_eq!(from_schema.set_memory(), from_builder.set_memory());
+        }
+        let from_schema = ReprintSettings::default().config(Keep::Longest).unwrap();
+        let from_builder = ReprintConfig::builder().build().unwrap();
+        assert_eq!(from_schema.to_json(), from_builder.to_json());
+        assert_eq!(from_schema.align_memory(), from_builder.align_memory());
+        assert_eq!(DedupSettings::default().mode, Mode::default());
+        assert_eq!(DedupSettings::default().keep, Keep::default());
+    }
+
     #[test]
     fn settings_a_mode_ignores_are_refused() {
         for (mode, given, refused) in [
