@@ -28,7 +28,6 @@
 //! ```
 
 use crate::doc::DocId;
-use crate::error::{Error, Result};
 
 /// Dense id of a cluster, numbered in order of first member.
 #[derive(
@@ -66,19 +65,7 @@ pub enum Keep {
     First,
 }
 
-impl crate::choice::Choice for Keep {
-    const SETTING: &'static str = "keep";
-    const NAMES: &'static [(&'static str, Self)] =
-        &[("longest", Keep::Longest), ("first", Keep::First)];
-    const EXPECTED: &'static [&'static str] = &["longest", "first"];
-}
-
-impl std::str::FromStr for Keep {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(crate::choice::parse(s)?)
-    }
-}
+crate::choice::choices!(Keep, "keep", ["longest" => Longest, "first" => First]);
 
 /// Disjoint sets over `0..n`.
 #[derive(Clone, Debug)]

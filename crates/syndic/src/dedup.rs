@@ -66,19 +66,7 @@ pub enum Mode {
     Reprint,
 }
 
-impl crate::choice::Choice for Mode {
-    const SETTING: &'static str = "mode";
-    const NAMES: &'static [(&'static str, Self)] =
-        &[("exact", Mode::Exact), ("minhash", Mode::MinHash), ("reprint", Mode::Reprint)];
-    const EXPECTED: &'static [&'static str] = &["exact", "minhash", "reprint"];
-}
-
-impl std::str::FromStr for Mode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(crate::choice::parse(s)?)
-    }
-}
+crate::choice::choices!(Mode, "mode", ["exact" => Exact, "minhash" => MinHash, "reprint" => Reprint]);
 
 /// A validated, frozen dedup configuration. Build one with
 /// [`DedupConfig::builder`].

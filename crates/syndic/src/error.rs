@@ -172,7 +172,7 @@ pub enum ConfigError {
         /// The name given.
         got: String,
         /// The names it accepts.
-        choices: &'static [&'static str],
+        choices: Vec<&'static str>,
     },
     /// A setting the schema does not have.
     #[error("unknown setting `{name}` (expected one of {})", one_of(known))]

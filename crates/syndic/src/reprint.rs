@@ -122,19 +122,7 @@ pub enum FollowUps {
     Join,
 }
 
-impl crate::choice::Choice for FollowUps {
-    const SETTING: &'static str = "follow_ups";
-    const NAMES: &'static [(&'static str, Self)] =
-        &[("separate", FollowUps::Separate), ("join", FollowUps::Join)];
-    const EXPECTED: &'static [&'static str] = &["separate", "join"];
-}
-
-impl std::str::FromStr for FollowUps {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(crate::choice::parse(s)?)
-    }
-}
+crate::choice::choices!(FollowUps, "follow_ups", ["separate" => Separate, "join" => Join]);
 
 /// A validated, frozen reprint configuration; see [`ReprintConfig::builder`].
 #[derive(Clone, Debug)]

@@ -29,7 +29,7 @@
 //! assert!((estimate - 0.667).abs() < 0.15);
 //! ```
 
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, Result};
 use crate::hash::{fmix64, seeded};
 
 /// How signatures are computed; see the module docs.
@@ -43,22 +43,11 @@ pub enum SketchMethod {
     MultiplyShift,
 }
 
-impl crate::choice::Choice for SketchMethod {
-    const SETTING: &'static str = "sketch";
-    const NAMES: &'static [(&'static str, Self)] = &[
-        ("one-permutation", SketchMethod::OnePermutation),
-        ("oph", SketchMethod::OnePermutation),
-        ("multiply-shift", SketchMethod::MultiplyShift),
-    ];
-    const EXPECTED: &'static [&'static str] = &["one-permutation", "multiply-shift"];
-}
-
-impl std::str::FromStr for SketchMethod {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(crate::choice::parse(s)?)
-    }
-}
+crate::choice::choices!(SketchMethod, "sketch", [
+    "one-permutation" => OnePermutation,
+    "oph" => OnePermutation,
+    "multiply-shift" => MultiplyShift,
+]);
 
 /// Value of a bin no shingle fell into (before densification).
 const EMPTY: u32 = u32::MAX;
@@ -206,6 +195,7 @@ pub fn estimate_error_bound(num_perm: usize, confidence: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use proptest::prelude::*;
 
     fn exact_jaccard(a: &[u64], b: &[u64]) -> f64 {

@@ -19,8 +19,6 @@
 //! assert_eq!(jaccard_sorted(&[1, 2, 3, 4], &[3, 4, 5, 6]), 2.0 / 6.0);
 //! ```
 
-use crate::error::{Error, Result};
-
 /// How candidate pairs are verified; see the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,19 +30,7 @@ pub enum VerifyMethod {
     Signature,
 }
 
-impl crate::choice::Choice for VerifyMethod {
-    const SETTING: &'static str = "verify";
-    const NAMES: &'static [(&'static str, Self)] =
-        &[("exact", VerifyMethod::Exact), ("signature", VerifyMethod::Signature)];
-    const EXPECTED: &'static [&'static str] = &["exact", "signature"];
-}
-
-impl std::str::FromStr for VerifyMethod {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(crate::choice::parse(s)?)
-    }
-}
+crate::choice::choices!(VerifyMethod, "verify", ["exact" => Exact, "signature" => Signature]);
 
 /// Sorts and de-duplicates shingle hashes into the set form that
 /// [`jaccard_sorted`] takes.

@@ -10,8 +10,8 @@ use syndic::settings::ReprintSettings;
 use syndic::write::{write_rewritten, Rewrite};
 use syndic::{DocId, Origin};
 
-use super::flags::SettingsFlags;
-use super::input::{self, InputArgs, PassNames};
+use super::flags::{RunFlags, SettingsFlags};
+use super::input::{self, Feed, InputArgs, PassNames};
 use super::output;
 use crate::progress::{Bars, Cancel};
 
@@ -33,25 +33,22 @@ pub struct Args {
     pub drop_repeated: bool,
     #[command(flatten)]
     pub reprint: SettingsFlags<ReprintSettings>,
-    /// Worker threads (0: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars or closing line.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
-    input::set_threads(args.threads)?;
+    input::set_threads(args.run.threads)?;
     let config = args.reprint.settings.config(Keep::First)?;
-    let bars = Bars::new(args.quiet);
+    let bars = Bars::new(args.run.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let overwrite = output::overwrite(args.force, &args.input.inputs);
     // Refused now, not after the whole run.
     overwrite.check_file(&args.out)?;
     let mut cleaner = Cleaner::new(config, args.drop_repeated);
     let names = PassNames { first: ("learn", "learn"), second: ("boilerplate", "boilerplate") };
-    input::drive(&mut cleaner, names, &inputs, &opts, &bars, cancel, None)?;
+    let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
+    input::drive(&mut cleaner, names, &feed, None)?;
     let cuts = cleaner.finish()?;
     // Records are rewritten in input order, found by where they came from.
     let docs: HashMap<Origin, DocId> = cuts
@@ -77,7 +74,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         Ok(Some(Rewrite { text: cleaned, extra }))
     })?;
     bar.finish_and_clear();
-    if !args.quiet {
+    if !args.run.quiet {
         eprintln!(
             "syndic: {} documents cleaned, {} bytes removed, {} written to {}",
             documents,

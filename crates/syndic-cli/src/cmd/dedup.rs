@@ -4,15 +4,14 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
 use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
-use syndic::read::{Inputs, ReadOptions};
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{DocId, Origin};
 
-use super::flags::SettingsFlags;
-use super::input::{self, InputArgs, PassNames, ReadReport};
+use super::flags::{RunFlags, SettingsFlags};
+use super::input::{self, Feed, InputArgs, PassNames, ReadReport};
 use super::output;
 use crate::progress::{Bars, Cancel, Timings};
 
@@ -39,12 +38,8 @@ pub struct Args {
     /// .jsonl.zst, .parquet).
     #[arg(long, value_name = "PATH")]
     pub write_deduped: Option<PathBuf>,
-    /// Worker threads (0: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 /// The frozen config of the chosen mode.
@@ -54,14 +49,14 @@ enum Config {
 }
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
-    input::set_threads(args.threads)?;
+    input::set_threads(args.run.threads)?;
     // Settings are checked before anything is read or written.
     let DedupSettings { mode, keep } = args.dedup.settings;
     let config = match mode {
         Mode::Reprint => Config::Reprint(args.reprint.settings.config(keep)?),
         mode => Config::MinHash(args.minhash.settings.config(mode, keep)?),
     };
-    let bars = Bars::new(args.quiet);
+    let bars = Bars::new(args.run.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let overwrite = output::overwrite(args.force, &args.input.inputs);
     let deduped_path = args.write_deduped.as_deref().map(|p| DedupedPath::new(p, &args.out));
@@ -83,13 +78,10 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let out = OutputDir::create(&args.out, &overwrite)?;
     let mut timings = Timings::default();
     timings.start();
+    let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
     let run = match config {
-        Config::Reprint(config) => {
-            run_reprint(config, &inputs, &opts, &bars, cancel, &mut timings)?
-        }
-        Config::MinHash(config) => {
-            run_minhash(config, &inputs, &opts, &bars, cancel, &mut timings)?
-        }
+        Config::Reprint(config) => run_reprint(config, &feed, &mut timings)?,
+        Config::MinHash(config) => run_minhash(config, &feed, &mut timings)?,
     };
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
     rundir::write_dedup(&out, &run.result, id)?;
@@ -139,7 +131,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     summary.write(out.path())?;
     let stats = &run.result.stats;
     out.commit()?;
-    if !args.quiet {
+    if !args.run.quiet {
         eprintln!(
             "syndic: {} documents, {} clusters, {} duplicates ({} exact), written to {}",
             stats.documents,
@@ -190,19 +182,12 @@ pub struct Run {
     pub params: serde_json::Value,
 }
 
-fn run_minhash(
-    config: DedupConfig,
-    inputs: &Inputs,
-    opts: &ReadOptions,
-    bars: &Bars,
-    cancel: &Cancel,
-    timings: &mut Timings,
-) -> anyhow::Result<Run> {
+fn run_minhash(config: DedupConfig, feed: &Feed<'_>, timings: &mut Timings) -> anyhow::Result<Run> {
     let params = config.to_json();
     let mut deduper = Deduper::new(config);
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
-    let read = input::drive(&mut deduper, names, inputs, opts, bars, cancel, Some(timings))?;
+    let read = input::drive(&mut deduper, names, feed, Some(timings))?;
     let (ids, origins) = (deduper.catalog().ids().to_vec(), deduper.catalog().origins().to_vec());
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");
@@ -211,10 +196,7 @@ fn run_minhash(
 
 pub fn run_reprint(
     config: ReprintConfig,
-    inputs: &Inputs,
-    opts: &ReadOptions,
-    bars: &Bars,
-    cancel: &Cancel,
+    feed: &Feed<'_>,
     timings: &mut Timings,
 ) -> anyhow::Result<Run> {
     let params = config.to_json();
@@ -223,7 +205,7 @@ pub fn run_reprint(
         first: ("fingerprint", "read_and_fingerprint"),
         second: ("align", "boilerplate_and_align"),
     };
-    let read = input::drive(&mut finder, names, inputs, opts, bars, cancel, Some(timings))?;
+    let read = input::drive(&mut finder, names, feed, Some(timings))?;
     let (ids, origins) = (finder.catalog().ids().to_vec(), finder.catalog().origins().to_vec());
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
     timings.stop("cluster");

@@ -20,6 +20,17 @@ pub struct SettingsFlags<S> {
     pub settings: S,
 }
 
+/// Threads and progress, for every command that runs a pipeline.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunFlags {
+    /// Worker threads (0: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bars or closing line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// `min_passage_words` → `min-passage-words`.
 pub fn flag_name(setting: &str) -> String {
     setting.replace('_', "-")

@@ -19,7 +19,7 @@ use syndic::settings::{DedupSettings, MinHashSettings};
 use syndic::write::OutputDir;
 use syndic::DocId;
 
-use super::flags::SettingsFlags;
+use super::flags::{RunFlags, SettingsFlags};
 use super::input::{self, InputArgs};
 use super::output;
 use crate::progress::{Bars, Cancel};
@@ -65,17 +65,6 @@ struct CreateArgs {
     force: bool,
     #[command(flatten)]
     run: RunFlags,
-}
-
-/// Threads and progress.
-#[derive(clap::Args, Debug)]
-struct RunFlags {
-    /// Worker threads (0: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    quiet: bool,
 }
 
 /// Flags of `syndic index add`.

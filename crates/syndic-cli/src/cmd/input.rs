@@ -52,18 +52,25 @@ pub struct PassNames {
     pub second: (&'static str, &'static str),
 }
 
+/// A resolved corpus, with the bars and the Ctrl-C flag its reading
+/// reports to: what [`drive`] feeds a stage from.
+pub struct Feed<'a> {
+    pub inputs: &'a Inputs,
+    pub opts: &'a ReadOptions,
+    pub bars: &'a Bars,
+    pub cancel: &'a Cancel,
+}
+
 /// Feeds `stage` pass 1, then pass 2 as many times as it asks, timing them
 /// into `timings` if given; returns what pass 1 read. The stage's `finish`
 /// is the caller's.
 pub fn drive<S: CorpusPasses>(
     stage: &mut S,
     names: PassNames,
-    inputs: &Inputs,
-    opts: &ReadOptions,
-    bars: &Bars,
-    cancel: &Cancel,
+    feed: &Feed<'_>,
     mut timings: Option<&mut Timings>,
 ) -> anyhow::Result<ReadReport> {
+    let Feed { inputs, opts, bars, cancel } = *feed;
     let mut stop = |name| timings.as_deref_mut().map(|t| t.stop(name));
     let read = for_each_batch(inputs, opts, bars, names.first.0, cancel, |batch| {
         stage.add_batch(batch).map_err(Into::into)

@@ -11,8 +11,8 @@ use syndic::write::OutputDir;
 use syndic::DocId;
 
 use super::dedup::run_reprint;
-use super::flags::SettingsFlags;
-use super::input::{self, InputArgs};
+use super::flags::{RunFlags, SettingsFlags};
+use super::input::{self, Feed, InputArgs};
 use super::output;
 use crate::progress::{Bars, Cancel, Timings};
 
@@ -29,23 +29,20 @@ pub struct Args {
     pub force: bool,
     #[command(flatten)]
     pub reprint: SettingsFlags<ReprintSettings>,
-    /// Worker threads (0: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
-    input::set_threads(args.threads)?;
+    input::set_threads(args.run.threads)?;
     let config = args.reprint.settings.config(Keep::Longest)?;
-    let bars = Bars::new(args.quiet);
+    let bars = Bars::new(args.run.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let out = OutputDir::create(&args.out, &output::overwrite(args.force, &args.input.inputs))?;
     let mut timings = Timings::default();
     timings.start();
-    let run = run_reprint(config, &inputs, &opts, &bars, cancel, &mut timings)?;
+    let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
+    let run = run_reprint(config, &feed, &mut timings)?;
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
     rundir::write_reprint(&out, &extra.passages, &extra.boilerplate, id)?;
@@ -63,7 +60,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     summary.threads = Some(rayon::current_num_threads());
     summary.write(out.path())?;
     out.commit()?;
-    if !args.quiet {
+    if !args.run.quiet {
         eprintln!(
             "syndic: {} documents, {} shared passages ({} in boilerplate), written to {}",
             run.ids.len(),

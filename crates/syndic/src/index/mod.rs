@@ -419,7 +419,7 @@ impl Index {
             return Err(ConfigError::UnknownChoice {
                 name: "index mode",
                 got: "reprint".to_owned(),
-                choices: &["exact", "minhash"],
+                choices: vec!["exact", "minhash"],
             }
             .into());
         }

@@ -83,7 +83,6 @@ mod warc;
 
 use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
 
 pub use corpus::CorpusReader;
 pub use input::{resolve_inputs, Input, Inputs};
@@ -93,7 +92,7 @@ pub(crate) use jsonl::{FieldPath, JsonlLines};
 pub(crate) use source::InputReader;
 pub(crate) use stream::{Line, Progress};
 
-use crate::{ConfigError, Error, Result};
+use crate::{ConfigError, Result};
 #[cfg(doc)]
 use crate::{Document, Origin, RecordProblem};
 
@@ -164,29 +163,16 @@ impl fmt::Display for Format {
     }
 }
 
-impl crate::choice::Choice for Format {
-    const SETTING: &'static str = "format";
-    const NAMES: &'static [(&'static str, Self)] = &[
-        ("jsonl", Format::Jsonl),
-        ("json", Format::Jsonl),
-        ("ndjson", Format::Jsonl),
-        ("parquet", Format::Parquet),
-        ("warc", Format::Warc),
-        ("wet", Format::Wet),
-        ("text", Format::Text),
-        ("txt", Format::Text),
-    ];
-    const EXPECTED: &'static [&'static str] = &["jsonl", "parquet", "warc", "wet", "text"];
-}
-
-impl FromStr for Format {
-    type Err = Error;
-
-    /// A format by name, in any case.
-    fn from_str(s: &str) -> Result<Format> {
-        Ok(crate::choice::parse(&s.to_ascii_lowercase())?)
-    }
-}
+crate::choice::choices!(Format, "format", [
+    "jsonl" => Jsonl,
+    "json" => Jsonl,
+    "ndjson" => Jsonl,
+    "parquet" => Parquet,
+    "warc" => Warc,
+    "wet" => Wet,
+    "text" => Text,
+    "txt" => Text,
+]);
 
 /// How an input (or output) file is compressed, as its name says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
