@@ -50,18 +50,31 @@ impl Given {
     /// Sets each `options` member on the group of `groups` that has it; a
     /// name none of them has is a `ConfigError` listing those they have.
     pub fn parse(options: &Bound<'_, PyDict>, groups: &[Group]) -> PyResult<Given> {
+        Given::parse_only(options, groups, &known(groups))
+    }
+
+    /// [`Given::parse`] for a stage function, which takes only the
+    /// settings `names` of `groups`.
+    pub fn parse_only(
+        options: &Bound<'_, PyDict>,
+        groups: &[Group],
+        names: &[&'static str],
+    ) -> PyResult<Given> {
         let mut given = Given::default();
         for (name, value) in options.iter() {
             let name: String = name.extract()?;
             let value = to_json(&name, &value)?;
-            let group = groups.iter().find(|group| group.knows(&name));
+            let group = groups
+                .iter()
+                .find(|group| group.knows(&name))
+                .filter(|_| names.contains(&name.as_str()));
             let set = match group {
                 Some(Group::Read) => given.read.set_json(&name, &value),
                 Some(Group::Dedup) => given.dedup.set_json(&name, &value),
                 Some(Group::MinHash) => given.minhash.set_json(&name, &value),
                 Some(Group::Reprint) => given.reprint.set_json(&name, &value),
                 None => {
-                    Err(ConfigError::UnknownSetting { name: name.clone(), known: known(groups) })
+                    Err(ConfigError::UnknownSetting { name: name.clone(), known: names.to_vec() })
                 }
             };
             set.map_err(syndic::Error::from).or_raise()?;

@@ -12,10 +12,11 @@ use arrow_array::{
 use arrow_pyarrow::PyArrowType;
 use arrow_schema::DataType;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use rayon::prelude::*;
 use syndic::align::{align, AlignConfig};
 use syndic::cluster::{Clustering, Keep};
-use syndic::dedup::{exact_canonicals as core_exact_canonicals, sketch_batch, DedupConfig};
+use syndic::dedup::{exact_canonicals as core_exact_canonicals, sketch_batch, Mode};
 use syndic::lsh::LshParams;
 use syndic::normalize::{Normalizer, NormalizerConfig, Tokens};
 use syndic::verify::jaccard_sorted;
@@ -25,28 +26,21 @@ use crate::arrow::{
     batch, fixed_size_list, import, primitive, strs, to_fixed_size_list, PyArray, PyBatch,
 };
 use crate::errors::{config_error, OrRaise};
+use crate::settings::{Given, Group};
 use syndic::read::BATCH_DOCS;
 
 /// MinHash signatures and content hashes of texts.
 #[pyfunction]
-#[pyo3(signature = (texts, *, num_perm=128, ngram=5, char_ngram=5, seed=1, method="one-permutation"))]
+#[pyo3(signature = (texts, *, options))]
 pub fn sketch(
     py: Python<'_>,
     texts: Vec<PyArray>,
-    num_perm: usize,
-    ngram: usize,
-    char_ngram: usize,
-    seed: u64,
-    method: &str,
+    options: &Bound<'_, PyDict>,
 ) -> PyResult<PyBatch> {
-    let config = DedupConfig::builder()
-        .num_perm(num_perm)
-        .ngram(ngram)
-        .char_ngram(char_ngram)
-        .seed(seed)
-        .sketch(method.parse().or_raise()?)
-        .build()
-        .or_raise()?;
+    let names = ["num_perm", "ngram", "char_ngram", "seed", "sketch"];
+    let given = Given::parse_only(options, &[Group::MinHash], &names)?;
+    let num_perm = given.minhash.num_perm;
+    let config = given.minhash.config(Mode::MinHash, Keep::Longest).or_raise()?;
     let chunks = import(texts);
     let texts = strs(&chunks, "texts")?;
     let n = texts.len();
@@ -101,15 +95,19 @@ pub fn band_keys(
 /// Candidate pairs of documents sharing a band key, each bucket member
 /// paired with at most `bucket_window` followers.
 #[pyfunction]
-#[pyo3(signature = (band_keys, *, bucket_window=32, skip=None))]
+#[pyo3(signature = (band_keys, *, skip, options))]
 pub fn candidate_pairs(
     py: Python<'_>,
     band_keys: Vec<PyArray>,
-    bucket_window: usize,
     skip: Option<PyArray>,
+    options: &Bound<'_, PyDict>,
 ) -> PyResult<PyBatch> {
+    let given = Given::parse_only(options, &[Group::MinHash], &["bucket_window"])?;
     let (keys, bands) = fixed_size_list::<UInt64Type>(band_keys, "band_keys")?;
-    let lsh = LshParams::new(bands, 1).or_raise()?.with_bucket_window(bucket_window).or_raise()?;
+    let lsh = LshParams::new(bands, 1)
+        .or_raise()?
+        .with_bucket_window(given.minhash.bucket_window)
+        .or_raise()?;
     let n = keys.len() / bands;
     let skip = match skip {
         Some(mask) => booleans(mask, "skip", n)?,
@@ -144,15 +142,15 @@ pub fn exact_canonicals(py: Python<'_>, hash_hi: PyArray, hash_lo: PyArray) -> P
 /// Exact Jaccard similarity of the shingle sets of `texts_a[i]` and
 /// `texts_b[i]`.
 #[pyfunction]
-#[pyo3(signature = (texts_a, texts_b, *, ngram=5, char_ngram=5))]
+#[pyo3(signature = (texts_a, texts_b, *, options))]
 pub fn verify_pairs(
     py: Python<'_>,
     texts_a: Vec<PyArray>,
     texts_b: Vec<PyArray>,
-    ngram: usize,
-    char_ngram: usize,
+    options: &Bound<'_, PyDict>,
 ) -> PyResult<PyArray> {
-    let config = DedupConfig::builder().ngram(ngram).char_ngram(char_ngram).build().or_raise()?;
+    let given = Given::parse_only(options, &[Group::MinHash], &["ngram", "char_ngram"])?;
+    let config = given.minhash.config(Mode::MinHash, Keep::Longest).or_raise()?;
     let shingler = config.shingler();
     let (chunks_a, chunks_b) = (import(texts_a), import(texts_b));
     let (a, b) = (strs(&chunks_a, "texts_a")?, strs(&chunks_b, "texts_b")?);
@@ -255,16 +253,16 @@ pub fn align_pairs(
 
 /// Clusters of `n` documents joined by the edges `(a[i], b[i])`.
 #[pyfunction]
-#[pyo3(signature = (n, a, b, lengths, keep="longest"))]
+#[pyo3(signature = (n, a, b, lengths, *, options))]
 pub fn clusters_from_edges(
     py: Python<'_>,
     n: usize,
     a: PyArray,
     b: PyArray,
     lengths: PyArray,
-    keep: &str,
+    options: &Bound<'_, PyDict>,
 ) -> PyResult<PyBatch> {
-    let keep: Keep = keep.parse().or_raise()?;
+    let keep = Given::parse_only(options, &[Group::Dedup], &["keep"])?.dedup.keep;
     let (a, b) = (primitive::<UInt32Type>(a, "a")?, primitive::<UInt32Type>(b, "b")?);
     let lengths = primitive::<UInt64Type>(lengths, "lengths")?;
     same_length(&[("a", a.len()), ("b", b.len())])?;
@@ -286,14 +284,14 @@ pub fn clusters_from_edges(
 /// Clusters from any labelling of documents by component (equal label,
 /// same cluster), numbered and represented exactly as the core does.
 #[pyfunction]
-#[pyo3(signature = (roots, lengths, keep="longest"))]
+#[pyo3(signature = (roots, lengths, *, options))]
 pub fn clusters_from_roots(
     py: Python<'_>,
     roots: PyArray,
     lengths: PyArray,
-    keep: &str,
+    options: &Bound<'_, PyDict>,
 ) -> PyResult<PyBatch> {
-    let keep: Keep = keep.parse().or_raise()?;
+    let keep = Given::parse_only(options, &[Group::Dedup], &["keep"])?.dedup.keep;
     let roots = primitive::<UInt32Type>(roots, "roots")?;
     let lengths = primitive::<UInt64Type>(lengths, "lengths")?;
     same_length(&[("roots", roots.len()), ("lengths", lengths.len())])?;

@@ -327,21 +327,21 @@ def dedup_config(**options: Unpack[DedupConfigOptions]) -> dict:
 def sketch(
     texts: Texts,
     *,
-    num_perm: int = 128,
-    ngram: int = 5,
-    char_ngram: int = 5,
-    seed: int = 1,
-    method: str = "one-permutation",
+    num_perm: Optional[int] = None,
+    ngram: Optional[int] = None,
+    char_ngram: Optional[int] = None,
+    seed: Optional[int] = None,
+    sketch: Optional[str] = None,
 ) -> pa.RecordBatch:
-    """Content hashes and MinHash signatures of ``texts``.
+    """Content hashes and MinHash signatures of ``texts``, with the MinHash
+    settings of :func:`dedup` (``None``: the core's default).
 
     Returns ``hash_hi``, ``hash_lo`` (the 128-bit hash of the normalized
     text, as two ``uint64``), ``tokens`` (``uint32``) and ``signature``
     (``fixed_size_list<uint32>[num_perm]``).
     """
-    return _syndic.sketch(
-        _chunks(texts), num_perm=num_perm, ngram=ngram, char_ngram=char_ngram, seed=seed, method=method
-    )
+    options = dict(num_perm=num_perm, ngram=ngram, char_ngram=char_ngram, seed=seed, sketch=sketch)
+    return _syndic.sketch(_chunks(texts), options=_settings(options))
 
 
 def band_keys(signatures: Union[pa.Array, pa.ChunkedArray], bands: int, rows: int) -> pa.FixedSizeListArray:
@@ -352,7 +352,7 @@ def band_keys(signatures: Union[pa.Array, pa.ChunkedArray], bands: int, rows: in
 def candidate_pairs(
     band_keys: Union[pa.Array, pa.ChunkedArray],
     *,
-    bucket_window: int = 32,
+    bucket_window: Optional[int] = None,
     skip: Optional[Union[pa.Array, Sequence[bool]]] = None,
 ) -> pa.RecordBatch:
     """Candidate pairs ``a < b`` (positions, ``uint32``) of documents sharing a band key.
@@ -361,7 +361,8 @@ def candidate_pairs(
     ``bucket_window`` followers; documents flagged in ``skip`` take no part.
     """
     mask = None if skip is None else _array(skip, pa.bool_())
-    return _syndic.candidate_pairs(_chunks(band_keys), bucket_window=bucket_window, skip=mask)
+    options = _settings(dict(bucket_window=bucket_window))
+    return _syndic.candidate_pairs(_chunks(band_keys), skip=mask, options=options)
 
 
 def exact_canonicals(hash_hi: Any, hash_lo: Any) -> pa.UInt32Array:
@@ -369,9 +370,12 @@ def exact_canonicals(hash_hi: Any, hash_lo: Any) -> pa.UInt32Array:
     return _syndic.exact_canonicals(_array(hash_hi, pa.uint64()), _array(hash_lo, pa.uint64()))
 
 
-def verify_pairs(texts_a: Texts, texts_b: Texts, *, ngram: int = 5, char_ngram: int = 5) -> pa.DoubleArray:
+def verify_pairs(
+    texts_a: Texts, texts_b: Texts, *, ngram: Optional[int] = None, char_ngram: Optional[int] = None
+) -> pa.DoubleArray:
     """Exact Jaccard similarity of the shingle sets of ``texts_a[i]`` and ``texts_b[i]``."""
-    return _syndic.verify_pairs(_chunks(texts_a), _chunks(texts_b), ngram=ngram, char_ngram=char_ngram)
+    options = _settings(dict(ngram=ngram, char_ngram=char_ngram))
+    return _syndic.verify_pairs(_chunks(texts_a), _chunks(texts_b), options=options)
 
 
 def align_pairs(
@@ -400,7 +404,7 @@ def align_pairs(
     )
 
 
-def clusters_from_edges(n: int, a: Any, b: Any, lengths: Any, keep: str = "longest") -> pa.RecordBatch:
+def clusters_from_edges(n: int, a: Any, b: Any, lengths: Any, keep: Optional[str] = None) -> pa.RecordBatch:
     """Clusters of ``n`` documents joined by the edges ``(a[i], b[i])``.
 
     Returns ``cluster`` (numbered in order of first member) and
@@ -408,15 +412,15 @@ def clusters_from_edges(n: int, a: Any, b: Any, lengths: Any, keep: str = "longe
     longest member by ``lengths``, ties to the first, or the first with
     ``keep="first"``) for every document.
     """
-    return _syndic.clusters_from_edges(
-        n, _array(a, pa.uint32()), _array(b, pa.uint32()), _array(lengths, pa.uint64()), keep
-    )
+    edges = (_array(a, pa.uint32()), _array(b, pa.uint32()))
+    return _syndic.clusters_from_edges(n, *edges, _array(lengths, pa.uint64()), options=_settings(dict(keep=keep)))
 
 
-def clusters_from_roots(roots: Any, lengths: Any, keep: str = "longest") -> pa.RecordBatch:
+def clusters_from_roots(roots: Any, lengths: Any, keep: Optional[str] = None) -> pa.RecordBatch:
     """Clusters from a component label per document (equal label, same cluster),
     numbered and represented as :func:`clusters_from_edges` does."""
-    return _syndic.clusters_from_roots(_array(roots, pa.uint32()), _array(lengths, pa.uint64()), keep)
+    roots_array, lengths_array = _array(roots, pa.uint32()), _array(lengths, pa.uint64())
+    return _syndic.clusters_from_roots(roots_array, lengths_array, options=_settings(dict(keep=keep)))
 
 
 def to_jsonl(batch: Union[pa.RecordBatch, pa.Table], *, decimals: Optional[int] = 6) -> bytes:

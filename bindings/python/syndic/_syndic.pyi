@@ -84,11 +84,7 @@ def clean(
 def sketch(
     texts: List[pa.Array],
     *,
-    num_perm: int = 128,
-    ngram: int = 5,
-    char_ngram: int = 5,
-    seed: int = 1,
-    method: str = "one-permutation",
+    options: Settings,
 ) -> pa.RecordBatch:
     """``hash_hi``, ``hash_lo`` (uint64), ``tokens`` (uint32), ``signature``
     (fixed_size_list<uint32>[num_perm])."""
@@ -97,7 +93,7 @@ def band_keys(signatures: List[pa.Array], bands: int, rows: int) -> pa.FixedSize
     """fixed_size_list<uint64>[bands]: one key per band of each signature."""
 
 def candidate_pairs(
-    band_keys: List[pa.Array], *, bucket_window: int = 32, skip: Optional[pa.BooleanArray] = None
+    band_keys: List[pa.Array], *, skip: Optional[pa.BooleanArray], options: Settings
 ) -> pa.RecordBatch:
     """``a``, ``b`` (uint32 positions, ``a < b``), sorted."""
 
@@ -105,7 +101,7 @@ def exact_canonicals(hash_hi: pa.UInt64Array, hash_lo: pa.UInt64Array) -> pa.UIn
     """For each document, the first document with the same content hash."""
 
 def verify_pairs(
-    texts_a: List[pa.Array], texts_b: List[pa.Array], *, ngram: int = 5, char_ngram: int = 5
+    texts_a: List[pa.Array], texts_b: List[pa.Array], *, options: Settings
 ) -> pa.DoubleArray:
     """Exact Jaccard similarity of the shingle sets of each pair."""
 
@@ -122,15 +118,16 @@ def align_pairs(
     offsets), ``words``, ``identity``: one row per shared passage."""
 
 def clusters_from_edges(
-    n: int, a: pa.UInt32Array, b: pa.UInt32Array, lengths: pa.UInt64Array, keep: str = "longest"
+    n: int, a: pa.UInt32Array, b: pa.UInt32Array, lengths: pa.UInt64Array, *, options: Settings
 ) -> pa.RecordBatch:
     """``cluster`` and ``representative`` (uint32) of each document."""
 
-def clusters_from_roots(roots: pa.UInt32Array, lengths: pa.UInt64Array, keep: str = "longest") -> pa.RecordBatch:
+def clusters_from_roots(roots: pa.UInt32Array, lengths: pa.UInt64Array, *, options: Settings) -> pa.RecordBatch:
     """``cluster`` and ``representative`` (uint32) of each document."""
 
 def to_jsonl(batch: pa.RecordBatch, *, decimals: Optional[int] = 6) -> bytes:
     """Rows as JSON lines in the CLI's run-directory format."""
+
 def settings_schema() -> List[Dict[str, Any]]:
     """Every setting of the core's schema: ``group``, ``name``, ``doc``,
     ``default``, ``value_name``, ``switch``."""

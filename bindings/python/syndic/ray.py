@@ -379,7 +379,7 @@ def _sketch_batch(batch: pa.Table, text_column: str, params: Dict[str, Any]) -> 
         ngram=params["ngram"],
         char_ngram=params["char_ngram"],
         seed=params["seed"],
-        method=params["sketch"].replace("_", "-"),
+        sketch=params["sketch"].replace("_", "-"),
     )
     columns = {
         "doc": batch.column(DOC),
