@@ -10,8 +10,9 @@ use pyo3::prelude::*;
 use syndic::boilerplate;
 use syndic::clean::Cleaner;
 use syndic::cluster::Keep;
-use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
+use syndic::dedup::{DedupConfig, Deduper, Mode};
 use syndic::fingerprint::FingerprintConfig;
+use syndic::pairs::DedupResult;
 use syndic::reprint::{DocBoilerplate, ReprintConfig, ReprintFinder, SharedPassage};
 use syndic::DocId;
 

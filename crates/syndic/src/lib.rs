@@ -67,6 +67,7 @@ pub mod hash;
 pub mod index;
 pub mod lsh;
 pub mod normalize;
+pub mod pairs;
 pub mod passes;
 pub mod read;
 pub mod reprint;

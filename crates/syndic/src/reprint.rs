@@ -90,15 +90,15 @@ use rayon::prelude::*;
 use crate::align::{align_indexed, AlignConfig, Passage, SeedIndex};
 use crate::boilerplate::{self, ClassifierConfig, LineStats, RepeatedLines, Span};
 use crate::cluster::{Clustering, Keep};
-use crate::dedup::{
-    check_capacity, check_second_pass, check_second_pass_complete, exact_canonicals, exact_pairs,
-    DedupResult, DedupStats, PairKind, ScoredPair,
-};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{ConfigError, Error, Result};
 use crate::fingerprint::{winnow, FingerprintConfig, FingerprintIndex, SharedFingerprints};
 use crate::hash::content_hash;
 use crate::normalize::{Normalizer, NormalizerConfig, Token, TokenUnit, Tokens};
+use crate::pairs::{
+    exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
+};
+use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 
 /// Default of [`ReprintConfigBuilder::min_piece_words`]; front ends show
 /// and pass it rather than writing their own.
@@ -811,7 +811,6 @@ impl ReprintFinder {
 
     /// Exact pairs and reprint edges, sorted; and how many are reprints.
     fn reprint_pairs(&self) -> (Vec<ScoredPair>, usize) {
-        let mut pairs = exact_pairs(&self.canonical);
         let reprints: Vec<ScoredPair> = self
             .candidates
             .iter()
@@ -827,9 +826,7 @@ impl ReprintFinder {
             })
             .collect();
         let verified = reprints.len();
-        pairs.extend(reprints);
-        pairs.sort_by_key(|p| (p.a, p.b));
-        (pairs, verified)
+        (with_exact_pairs(&self.canonical, reprints), verified)
     }
 
     /// Aligns the candidates, decides reprint edges and builds checked

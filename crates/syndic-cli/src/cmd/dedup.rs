@@ -4,7 +4,8 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
 use syndic::cluster::Keep;
-use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
+use syndic::dedup::{DedupConfig, Deduper, Mode};
+use syndic::pairs::DedupResult;
 use syndic::read::{Inputs, ReadOptions};
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite, RUN_FILES};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
-use syndic::dedup::{DedupResult, PairKind};
+use syndic::pairs::{DedupResult, PairKind};
 use syndic::reprint::{DocBoilerplate, SharedPassage};
 use syndic::write::{OutputDir, Overwrite, SUMMARY_FILE};
 use syndic::DocId;

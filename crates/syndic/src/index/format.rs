@@ -12,8 +12,8 @@
 
 use redb::TableDefinition;
 
-use crate::dedup::PairKind;
 use crate::doc::DocId;
+use crate::pairs::PairKind;
 
 /// Bumped whenever the layout of any table changes; an index of another
 /// version is refused on open.

@@ -90,10 +90,11 @@ pub use staged::StagedIndex;
 
 use crate::align::{align, AlignConfig};
 use crate::cluster::{Clustering, Keep};
-use crate::dedup::{DedupConfig, DedupResult, DedupStats, Mode, PairKind, ScoredPair};
+use crate::dedup::{DedupConfig, Mode};
 use crate::doc::{DocId, Document};
 use crate::error::{ConfigError, Error, Result};
 use crate::normalize::Tokens;
+use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
 use crate::sketch::SketchMethod;
 use crate::verify::VerifyMethod;
 #[cfg(test)]
@@ -676,18 +677,13 @@ impl Index {
             // A representative is an exact copy of itself: no lookup needed.
             similarity.push(if rep == index_id { 1.0 } else { view.similarity(index_id, rep)? });
         }
-        let documents = ids.len();
-        let clusters = clustering.num_clusters();
-        let exact_duplicates = counters.exact_duplicates as usize;
-        let stats = DedupStats {
-            documents,
-            exact_duplicates,
-            near_duplicates: documents - clusters - exact_duplicates.min(documents - clusters),
-            clusters,
-            duplicates_removed: documents - clusters,
-            candidate_pairs: counters.candidate_pairs as usize,
-            verified_pairs: pairs.iter().filter(|p| p.kind == PairKind::Near).count(),
-        };
+        let stats = DedupStats::new(
+            ids.len(),
+            counters.exact_duplicates as usize,
+            clustering.num_clusters(),
+            counters.candidate_pairs as usize,
+            pairs.iter().filter(|p| p.kind == PairKind::Near).count(),
+        );
         Ok(Export { ids, index_ids, result: DedupResult { clustering, similarity, pairs, stats } })
     }
 

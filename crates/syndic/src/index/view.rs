@@ -17,10 +17,11 @@ use redb::{Key, ReadOnlyTable, ReadTransaction, ReadableTable, Table, Value, Wri
 use super::format::{self, DocRecord, RootRecord};
 use super::{store_error, ClusterInfo, Counters, DocReport, Match, QueryReport};
 use crate::cluster::Keep;
-use crate::dedup::{sketch_batch, DedupConfig, Mode, PairKind};
+use crate::dedup::{sketch_batch, DedupConfig, Mode};
 use crate::doc::{DocId, Document};
 use crate::error::{Error, Result};
 use crate::normalize::Tokens;
+use crate::pairs::PairKind;
 use crate::sketch::estimate_jaccard;
 use crate::verify::{jaccard_sorted, VerifyMethod};
 
