@@ -163,7 +163,7 @@ pub fn dedup(
         return run_reprint(py, &corpus, config);
     }
     let params = config.to_json();
-    let mut deduper = Deduper::new(config);
+    let mut deduper = Deduper::new(config).or_raise()?;
     let report = corpus.drive(py, &mut deduper)?;
     let ids = deduper.catalog().ids().to_vec();
     let result = corpus.run(py, || deduper.finish())?.or_raise()?;

@@ -25,7 +25,7 @@
 //!     Document::new("c", "An entirely different sentence about markets, rates and the central bank"),
 //! ];
 //! let config = DedupConfig::builder().mode(Mode::MinHash).build().unwrap();
-//! let mut deduper = Deduper::new(config);
+//! let mut deduper = Deduper::new(config).unwrap();
 //! deduper.add_batch(&docs).unwrap();
 //! deduper.plan();
 //! if deduper.needs_second_pass() {
@@ -149,6 +149,19 @@ impl DedupConfig {
     /// it, the sets of candidate documents are rebuilt in a second pass.
     pub fn set_memory(&self) -> usize {
         self.set_memory
+    }
+
+    /// Fails with [`ConfigError::UnknownChoice`] for `setting` in reprint
+    /// mode, which only [`crate::reprint::ReprintFinder`] runs.
+    pub(crate) fn check_not_reprint(&self, setting: &'static str) -> Result<(), ConfigError> {
+        if self.mode == Mode::Reprint {
+            return Err(ConfigError::UnknownChoice {
+                name: setting,
+                got: crate::choice::name(self.mode).to_owned(),
+                choices: &["exact", "minhash"],
+            });
+        }
+        Ok(())
     }
 
     /// The parameters as JSON, for `summary.json` and index metadata.
@@ -395,10 +408,12 @@ pub struct Deduper {
 }
 
 impl Deduper {
-    /// A deduper for this configuration. Reprint mode is driven by
-    /// [`crate::reprint::ReprintFinder`] instead.
-    pub fn new(config: DedupConfig) -> Self {
-        Self {
+    /// A deduper for this configuration. Reprint mode is refused: it is
+    /// driven by [`crate::reprint::ReprintFinder`] instead, and a deduper
+    /// would find only its exact copies.
+    pub fn new(config: DedupConfig) -> Result<Self> {
+        config.check_not_reprint("dedup mode")?;
+        Ok(Self {
             catalog: Catalog::default(),
             hashes: Vec::new(),
             band_keys: Vec::new(),
@@ -412,7 +427,7 @@ impl Deduper {
             kept_sets: (config_verifies_exactly(&config) && config.set_memory > 0).then(Vec::new),
             kept_set_bytes: 0,
             config,
-        }
+        })
     }
 
     /// The configuration.
@@ -619,7 +634,7 @@ mod tests {
     }
 
     fn run_with(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
-        let mut deduper = Deduper::new(builder.build().unwrap());
+        let mut deduper = Deduper::new(builder.build().unwrap()).unwrap();
         for chunk in docs.chunks(2) {
             deduper.add_batch(chunk).unwrap();
         }
@@ -700,7 +715,8 @@ mod tests {
     fn second_pass_detects_changed_input() {
         let docs = corpus();
         let mut deduper =
-            Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap());
+            Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap())
+                .unwrap();
         deduper.add_batch(&docs).unwrap();
         deduper.plan();
         let mut changed = docs.clone();
@@ -709,5 +725,20 @@ mod tests {
             deduper.second_pass_batch(&changed),
             Err(Error::InputChanged(InputChange::OtherDocument { index: 0, .. }))
         ));
+    }
+
+    /// Issue 13: a deduper given reprint mode found only exact copies;
+    /// it is refused, with the modes it runs.
+    #[test]
+    fn issue13_deduper_refuses_reprint_mode() {
+        let config = DedupConfig::builder().mode(Mode::Reprint).build().unwrap();
+        let err = Deduper::new(config).unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(ConfigError::UnknownChoice { name: "dedup mode", got, .. }) if got == "reprint"),
+            "{err}"
+        );
+        for mode in [Mode::Exact, Mode::MinHash] {
+            assert!(Deduper::new(DedupConfig::builder().mode(mode).build().unwrap()).is_ok());
+        }
     }
 }

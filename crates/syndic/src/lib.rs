@@ -43,7 +43,7 @@
 //! use syndic::dedup::{DedupConfig, Deduper};
 //! use syndic::Document;
 //! let docs = vec![Document::new("1", "Hello there, world!"), Document::new("2", "hello there world")];
-//! let mut deduper = Deduper::new(DedupConfig::builder().build()?);
+//! let mut deduper = Deduper::new(DedupConfig::builder().build()?)?;
 //! deduper.add_batch(&docs)?;
 //! deduper.plan();
 //! let result = deduper.finish()?;

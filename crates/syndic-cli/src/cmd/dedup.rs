@@ -205,7 +205,7 @@ fn run_minhash(
     timings: &mut Timings,
 ) -> anyhow::Result<Run> {
     let params = config.to_json();
-    let mut deduper = Deduper::new(config);
+    let mut deduper = Deduper::new(config)?;
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let read = input::drive(&mut deduper, names, inputs, opts, bars, cancel, Some(timings))?;

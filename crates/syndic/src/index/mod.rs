@@ -416,14 +416,7 @@ impl Index {
     /// directory that already holds one.
     pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<Index> {
         let dir = dir.as_ref().to_owned();
-        if config.mode() == Mode::Reprint {
-            return Err(ConfigError::UnknownChoice {
-                name: "index mode",
-                got: "reprint".to_owned(),
-                choices: &["exact", "minhash"],
-            }
-            .into());
-        }
+        config.check_not_reprint("index mode")?;
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let file = dir.join(INDEX_FILE);
         if file.exists() {

@@ -41,7 +41,7 @@ fn corpus(spec: &[(usize, usize)]) -> Vec<Document> {
 }
 
 fn batch(docs: &[Document], builder: &DedupConfigBuilder) -> DedupResult {
-    let mut deduper = Deduper::new(builder.clone().build().unwrap());
+    let mut deduper = Deduper::new(builder.clone().build().unwrap()).unwrap();
     deduper.add_batch(docs).unwrap();
     deduper.plan();
     if deduper.needs_second_pass() {
