@@ -47,46 +47,53 @@ pub(crate) const PARENTS: TableDefinition<u32, u32> = TableDefinition::new("pare
 /// Root `DocId` → [`RootRecord`], one per live cluster.
 pub(crate) const ROOTS: TableDefinition<u32, [u8; 16]> = TableDefinition::new("roots");
 
+/// `parts` one after another, then `doc:u32 BE`: the shape of every key
+/// that ends in a document.
+fn doc_key<const N: usize>(parts: &[&[u8]], doc: u32) -> [u8; N] {
+    let mut out = [0; N];
+    let mut at = 0;
+    for part in parts.iter().copied().chain([&doc.to_be_bytes()[..]]) {
+        out[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    debug_assert_eq!(at, N, "the parts and the document fill the key");
+    out
+}
+
+/// The document at the end of a [`doc_key`].
+fn key_doc<const N: usize>(key: &[u8; N]) -> DocId {
+    DocId::from_u32(u32::from_be_bytes([key[N - 4], key[N - 3], key[N - 2], key[N - 1]]))
+}
+
 /// `band:u16 BE | key:u64 BE | doc:u32 BE`.
 pub(crate) fn band_key(band: u16, key: u64, doc: u32) -> [u8; 14] {
-    let mut out = [0; 14];
-    out[..2].copy_from_slice(&band.to_be_bytes());
-    out[2..10].copy_from_slice(&key.to_be_bytes());
-    out[10..].copy_from_slice(&doc.to_be_bytes());
-    out
+    doc_key(&[&band.to_be_bytes(), &key.to_be_bytes()], doc)
 }
 
 /// The document of a [`band_key`].
 pub(crate) fn band_key_doc(key: &[u8; 14]) -> DocId {
-    DocId::from_u32(u32::from_be_bytes([key[10], key[11], key[12], key[13]]))
+    key_doc(key)
 }
 
 /// `content_hash:u128 BE | doc:u32 BE`.
 pub(crate) fn exact_key(hash: u128, doc: u32) -> [u8; 20] {
-    let mut out = [0; 20];
-    out[..16].copy_from_slice(&hash.to_be_bytes());
-    out[16..].copy_from_slice(&doc.to_be_bytes());
-    out
+    doc_key(&[&hash.to_be_bytes()], doc)
 }
 
 /// The document of an [`exact_key`].
 pub(crate) fn exact_key_doc(key: &[u8; 20]) -> DocId {
-    DocId::from_u32(u32::from_be_bytes([key[16], key[17], key[18], key[19]]))
+    key_doc(key)
 }
 
 /// `a:u32 BE | b:u32 BE`.
 pub(crate) fn edge_key(a: DocId, b: DocId) -> [u8; 8] {
-    let mut out = [0; 8];
-    out[..4].copy_from_slice(&a.as_u32().to_be_bytes());
-    out[4..].copy_from_slice(&b.as_u32().to_be_bytes());
-    out
+    doc_key(&[&a.as_u32().to_be_bytes()], b.as_u32())
 }
 
 /// The two ends of an [`edge_key`].
 pub(crate) fn decode_edge_key(key: &[u8; 8]) -> (DocId, DocId) {
     let a = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
-    let b = u32::from_be_bytes([key[4], key[5], key[6], key[7]]);
-    (DocId::from_u32(a), DocId::from_u32(b))
+    (DocId::from_u32(a), key_doc(key))
 }
 
 /// `similarity:f64 LE | kind:u8` (0 exact, 1 near).
