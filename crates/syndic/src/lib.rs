@@ -37,7 +37,8 @@
 //! [`dedup::Deduper`] strings stages 2–7 together for the exact and MinHash
 //! modes, [`reprint::ReprintFinder`] for reprints and passages,
 //! [`clean::Cleaner`] for cleaning; all three are fed the same way
-//! ([`passes::CorpusPasses`]), so every front end drives them with one loop.
+//! ([`passes::CorpusPasses`]), so every front end drives them with one loop,
+//! and return the verified pairs and clusters of [`pairs`].
 //!
 //! ```
 //! use syndic::dedup::{DedupConfig, Deduper};
