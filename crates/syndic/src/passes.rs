@@ -11,8 +11,8 @@
 //! kept all that was needed, several when a memory bound splits the work);
 //! [`finish`](CorpusPasses::finish) returns the result. Stages check that
 //! every reading of pass 2 sees the documents of pass 1, by id, and fail
-//! with [`Error::InputChanged`] if not ([`check_second_pass`],
-//! [`check_second_pass_complete`]); a driver that reads pass 2 too often or
+//! with [`Error::InputChanged`] if not (`check_second_pass`,
+//! `check_second_pass_complete`); a driver that reads pass 2 too often or
 //! asks for the result too early gets [`Error::Protocol`].
 //!
 //! ```

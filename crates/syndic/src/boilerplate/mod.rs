@@ -13,7 +13,7 @@
 //!
 //! There are two sources of evidence.
 //!
-//! - **The document alone** ([`classify`]), after jusText (Pomikálek,
+//! - **The document alone** ([`classify`](fn@classify)), after jusText (Pomikálek,
 //!   *Removing Boilerplate and Duplicate Content from Web Corpora*, 2011).
 //!   Each line is first judged on its own: its length, its share of stop
 //!   words (under the best-matching of seven shipped lists), and detectors

@@ -92,7 +92,7 @@ impl LineClass {
 }
 
 /// A labelled line: `start..end` is the byte range of the (trimmed) line or
-/// paragraph in the original text, as given by [`lines`].
+/// paragraph in the original text, as given by [`lines`](super::lines).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineLabel {
     /// Byte offset of the line's first character.
@@ -143,7 +143,7 @@ impl Default for ClassifierConfig {
 impl ClassifierConfig {
     /// Checks that the values are consistent: `0 < length_low <=
     /// length_high` and `0 <= stopwords_low <= stopwords_high <= 1`.
-    /// [`classify`] does not check; with bad values its labels are
+    /// [`classify`](super::classify()) does not check; with bad values its labels are
     /// meaningless, but it does not panic.
     pub fn validate(&self) -> Result<()> {
         if self.length_low == 0 || self.length_low > self.length_high {

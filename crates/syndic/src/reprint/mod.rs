@@ -61,8 +61,8 @@
 //!
 //! Every cluster is checked against its **source**: the fullest version
 //! that the others are copies of (see `Evidence::source_ranks` in `chain`), not
-//! the longest page. With [`Keep::Longest`] the source is also the
-//! representative; [`Keep::First`] writes the first member as the
+//! the longest page. With [`Keep::Longest`](crate::cluster::Keep::Longest) the source is also the
+//! representative; [`Keep::First`](crate::cluster::Keep::First) writes the first member as the
 //! representative instead, and each member's `similarity` stays its
 //! coverage against the source.
 //!
