@@ -134,3 +134,55 @@ pub(crate) fn with_exact_pairs(canonical: &[DocId], verified: Vec<ScoredPair>) -
     pairs.sort_by_key(|p| (p.a, p.b));
     pairs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_copies_table() {
+        // (content hashes, canonical of each, exact pairs)
+        type Case<'a> = (&'a [u128], &'a [u32], &'a [(u32, u32)]);
+        let cases: &[Case] = &[
+            (&[], &[], &[]),
+            (&[7, 8, 9], &[0, 1, 2], &[]),
+            // Every copy is paired with the first, not with the one before.
+            (&[7, 8, 7, 7], &[0, 1, 0, 0], &[(0, 2), (0, 3)]),
+            (&[8, 7, 7, 8], &[0, 1, 1, 0], &[(0, 3), (1, 2)]),
+        ];
+        let d = DocId::from_u32;
+        for &(hashes, canonical, exact) in cases {
+            let got = exact_canonicals(hashes);
+            assert_eq!(got, canonical.iter().copied().map(d).collect::<Vec<_>>(), "{hashes:?}");
+            let near = ScoredPair {
+                a: d(0),
+                b: d(1),
+                similarity: 0.9,
+                kind: PairKind::Near,
+                coverage: None,
+            };
+            let verified = if hashes.len() > 1 && canonical[1] == 1 { vec![near] } else { vec![] };
+            let pairs = with_exact_pairs(&got, verified.clone());
+            let mut expected: Vec<(u32, u32)> = exact.to_vec();
+            expected.extend(verified.iter().map(|p| (p.a.as_u32(), p.b.as_u32())));
+            expected.sort_unstable();
+            let ends: Vec<(u32, u32)> =
+                pairs.iter().map(|p| (p.a.as_u32(), p.b.as_u32())).collect();
+            assert_eq!(ends, expected, "{hashes:?}");
+            let exact_kinds = pairs.iter().filter(|p| p.kind == PairKind::Exact).count();
+            assert_eq!(exact_kinds, exact.len(), "{hashes:?}");
+        }
+    }
+
+    #[test]
+    fn stats_table() {
+        // (documents, exact copies, clusters, near-duplicates removed)
+        for (documents, exact, clusters, near) in
+            [(4, 1, 2, 1), (4, 0, 4, 0), (5, 3, 2, 0), (3, 2, 1, 0)]
+        {
+            let stats = DedupStats::new(documents, exact, clusters, 0, 0);
+            assert_eq!(stats.duplicates_removed, documents - clusters);
+            assert_eq!(stats.near_duplicates, near, "{documents} {exact} {clusters}");
+        }
+    }
+}
