@@ -10,9 +10,12 @@
 //! and `u64` keys and values use redb's own fixed-width little-endian
 //! encoding, ordered numerically by redb.
 
-use redb::TableDefinition;
+use std::path::Path;
+
+use redb::{ReadableTable, TableDefinition};
 
 use crate::doc::DocId;
+use crate::error::{Error, Result};
 use crate::pairs::PairKind;
 
 /// Bumped whenever the layout of any table changes; an index of another
@@ -24,7 +27,7 @@ pub(crate) const MAGIC: &[u8] = b"syndic-index";
 
 /// `magic`, `format_version` (u32 LE), `config` (UTF-8 JSON).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-/// Named `u64` counters, see [`Counters`](super::Counters).
+/// Named `u64` counters, see [`Counters`].
 pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
 /// External id → `DocId`, live documents only.
 pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
@@ -201,6 +204,85 @@ pub(crate) fn encode_signature(signature: &[u32]) -> Vec<u8> {
 /// Decodes [`encode_signature`].
 pub(crate) fn decode_signature(bytes: &[u8]) -> Vec<u32> {
     bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+/// The file of an index inside its directory.
+pub const INDEX_FILE: &str = "index.redb";
+
+/// Named `u64` counters kept in the `counters` table, updated in the same
+/// transaction as the documents they count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub(crate) next_doc: u64,
+    pub(crate) live: u64,
+    pub(crate) deleted: u64,
+    pub(crate) exact_duplicates: u64,
+    pub(crate) candidate_pairs: u64,
+    pub(crate) verified_pairs: u64,
+    pub(crate) clusters: u64,
+}
+
+impl Counters {
+    const NAMES: [&'static str; 7] = [
+        "next_doc",
+        "live",
+        "deleted",
+        "exact_duplicates",
+        "candidate_pairs",
+        "verified_pairs",
+        "clusters",
+    ];
+
+    fn fields(&mut self) -> [&mut u64; 7] {
+        [
+            &mut self.next_doc,
+            &mut self.live,
+            &mut self.deleted,
+            &mut self.exact_duplicates,
+            &mut self.candidate_pairs,
+            &mut self.verified_pairs,
+            &mut self.clusters,
+        ]
+    }
+
+    pub(super) fn load(
+        table: &impl ReadableTable<&'static str, u64>,
+        dir: &Path,
+    ) -> Result<Counters> {
+        let mut counters = Counters::default();
+        for (name, field) in Self::NAMES.into_iter().zip(counters.fields()) {
+            *field = table.get(name).map_err(|e| store_error(dir, e))?.map_or(0, |v| v.value());
+        }
+        Ok(counters)
+    }
+
+    pub(super) fn save(
+        mut self,
+        table: &mut redb::Table<&'static str, u64>,
+        dir: &Path,
+    ) -> Result<()> {
+        for (name, field) in Self::NAMES.into_iter().zip(self.fields()) {
+            table.insert(name, *field).map_err(|e| store_error(dir, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Maps a storage error to the library's: I/O errors keep their kind (so
+/// that a full disk can be told apart), a lock held elsewhere says who
+/// probably holds it.
+pub(crate) fn store_error(dir: &Path, err: impl Into<redb::Error>) -> Error {
+    let message = match err.into() {
+        redb::Error::Io(source) => return Error::io(dir.join(INDEX_FILE), source),
+        redb::Error::DatabaseAlreadyOpen => "the index is open in another process (a running \
+             `syndic serve` holds it for writing: use its HTTP API, or stop it first)"
+            .to_owned(),
+        redb::Error::PreviousIo => "an earlier write to the index failed (disk full?); nothing \
+             after the last acknowledged commit was kept: reopen the index"
+            .to_owned(),
+        other => format!("storage error: {other}"),
+    };
+    Error::Index { path: dir.to_owned(), message }
 }
 
 #[cfg(test)]

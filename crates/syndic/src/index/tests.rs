@@ -1,7 +1,17 @@
-use proptest::prelude::*;
+use std::fs;
 
+use proptest::prelude::*;
+use redb::{Database, ReadableDatabase};
+
+use super::format::META;
 use super::*;
-use crate::dedup::{DedupConfigBuilder, Deduper};
+use crate::align::AlignConfig;
+use crate::cluster::Keep;
+use crate::dedup::{DedupConfig, DedupConfigBuilder, Deduper, Mode};
+use crate::doc::{DocId, Document};
+use crate::error::Error;
+use crate::pairs::{DedupResult, PairKind};
+use crate::verify::VerifyMethod;
 
 /// Four unrelated stories of 30 words.
 const FAMILIES: [&str; 4] = [

@@ -13,7 +13,7 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
 use super::atomic::{create_writer, write_json_line, AtomicFile};
-use super::Overwrite;
+use super::replace::Overwrite;
 use crate::read::{
     open_parquet, parquet_error, unpanic, Compression, FieldPath, Format, Input, InputReader,
     Inputs, JsonlLines, Line, Progress, ReadOptions,
