@@ -11,7 +11,7 @@ use arrow_array::types::{Float64Type, UInt32Type};
 use arrow_array::{Array, ArrayRef};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use syndic::dedup::PairKind;
+use syndic::pairs::PairKind;
 use syndic::rundir::{
     round, to_bytes, ClusterCounts, ClusterLine, PairLine, Summary, CLUSTERS_FILE, PAIRS_FILE,
 };

@@ -11,7 +11,8 @@ use pyo3::types::PyDict;
 use syndic::boilerplate;
 use syndic::clean::Cleaner;
 use syndic::cluster::Keep;
-use syndic::dedup::{DedupResult, Deduper, Mode};
+use syndic::dedup::{Deduper, Mode};
+use syndic::pairs::DedupResult;
 use syndic::read::ReadOptions;
 use syndic::reprint::{DocBoilerplate, ReprintConfig, ReprintFinder, SharedPassage};
 use syndic::settings::{check_used, DedupSettings};
@@ -79,7 +80,7 @@ pub fn dedup<'py>(
     let config = given.minhash.config(mode, keep).or_raise()?;
     let corpus = corpus(batches, paths, given.read, run)?;
     let params = config.to_json();
-    let mut deduper = Deduper::new(config);
+    let mut deduper = Deduper::new(config).or_raise()?;
     let report = corpus.drive(py, &mut deduper)?;
     let ids = deduper.catalog().ids().to_vec();
     let result = corpus.run(py, || deduper.finish())?.or_raise()?;

@@ -16,9 +16,10 @@ use pyo3::types::PyDict;
 use rayon::prelude::*;
 use syndic::align::{align, AlignConfig};
 use syndic::cluster::{Clustering, Keep};
-use syndic::dedup::{exact_canonicals as core_exact_canonicals, sketch_batch, Mode};
+use syndic::dedup::{sketch_batch, Mode};
 use syndic::lsh::LshParams;
 use syndic::normalize::{Normalizer, NormalizerConfig, Tokens};
+use syndic::pairs::exact_canonicals as core_exact_canonicals;
 use syndic::verify::jaccard_sorted;
 use syndic::{DocId, Document};
 

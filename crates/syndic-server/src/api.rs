@@ -12,11 +12,11 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use syndic::align::AlignConfig;
-use syndic::dedup::PairKind;
 use syndic::doc::MAX_ID_BYTES;
 use syndic::index::{
     AddOutcome, ClusterInfo, DocReport, IndexStats, Match, PassageSpan, QueryReport,
 };
+use syndic::pairs::PairKind;
 use syndic::Document;
 
 use crate::error::ApiError;

@@ -320,7 +320,7 @@ fn concurrent_adds_keep_batch_semantics() {
         .iter()
         .map(|id| Document::new(id.as_str(), texts[id[1..].parse::<usize>().unwrap()].as_str()))
         .collect();
-    let mut deduper = Deduper::new(builder.build().unwrap());
+    let mut deduper = Deduper::new(builder.build().unwrap()).unwrap();
     deduper.add_batch(&docs).unwrap();
     deduper.plan();
     if deduper.needs_second_pass() {

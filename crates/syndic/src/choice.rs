@@ -5,7 +5,7 @@
 
 use crate::error::ConfigError;
 
-/// An enum chosen by name; implemented with [`choices!`].
+/// An enum chosen by name; implemented with the crate's `choices!` macro.
 pub trait Choice: Copy + PartialEq + 'static {
     /// The setting, as error messages name it.
     const SETTING: &'static str;

@@ -36,9 +36,10 @@
 use std::collections::HashMap;
 
 use crate::boilerplate::{self, LineStats, RepeatedLines};
-use crate::dedup::{check_capacity, check_second_pass, check_second_pass_complete, PairKind};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::Result;
+use crate::pairs::PairKind;
+use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 
 /// Finds what to cut from every document of a corpus read twice or more,

@@ -25,7 +25,7 @@
 //!     Document::new("c", "An entirely different sentence about markets, rates and the central bank"),
 //! ];
 //! let config = DedupConfig::builder().mode(Mode::MinHash).build().unwrap();
-//! let mut deduper = Deduper::new(config);
+//! let mut deduper = Deduper::new(config).unwrap();
 //! deduper.add_batch(&docs).unwrap();
 //! deduper.plan();
 //! if deduper.needs_second_pass() {
@@ -42,10 +42,14 @@ use rayon::prelude::*;
 
 use crate::cluster::{Clustering, Keep};
 use crate::doc::{Catalog, DocId, Document};
-use crate::error::{ConfigError, Error, InputChange, Result};
+use crate::error::{ConfigError, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
+use crate::pairs::{
+    exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
+};
+use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
@@ -133,6 +137,19 @@ impl DedupConfig {
     /// it, the sets of candidate documents are rebuilt in a second pass.
     pub fn set_memory(&self) -> usize {
         self.set_memory
+    }
+
+    /// Fails with [`ConfigError::UnknownChoice`] for `setting` in reprint
+    /// mode, which only [`crate::reprint::ReprintFinder`] runs.
+    pub(crate) fn check_not_reprint(&self, setting: &'static str) -> Result<(), ConfigError> {
+        if self.mode == Mode::Reprint {
+            return Err(ConfigError::UnknownChoice {
+                name: setting,
+                got: crate::choice::name(self.mode).to_owned(),
+                choices: vec!["exact", "minhash"],
+            });
+        }
+        Ok(())
     }
 
     /// The parameters as JSON, for `summary.json` and index metadata.
@@ -353,66 +370,6 @@ pub fn sketch_batch_with_sets(
         .collect()
 }
 
-/// How two documents were found to be duplicates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PairKind {
-    /// Same normalized text.
-    Exact,
-    /// Jaccard similarity at or above the threshold.
-    Near,
-    /// Shared passages covering most of the shorter document.
-    Reprint,
-}
-
-/// A verified duplicate pair.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ScoredPair {
-    /// The earlier document.
-    pub a: DocId,
-    /// The later document.
-    pub b: DocId,
-    /// Measured similarity (1.0 for exact copies).
-    pub similarity: f64,
-    /// How it was found.
-    pub kind: PairKind,
-    /// Reprint mode: share of the shorter document's content covered by
-    /// shared passages.
-    pub coverage: Option<f64>,
-}
-
-/// Counts of a finished run.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct DedupStats {
-    /// Documents seen.
-    pub documents: usize,
-    /// Documents whose normalized text equals an earlier document's.
-    pub exact_duplicates: usize,
-    /// Documents removed as near-duplicates (beyond exact copies).
-    pub near_duplicates: usize,
-    /// Clusters, singletons included.
-    pub clusters: usize,
-    /// `documents − clusters`: what `--write-deduped` drops.
-    pub duplicates_removed: usize,
-    /// Candidate pairs from LSH (or from passage fingerprints).
-    pub candidate_pairs: usize,
-    /// Candidate pairs that passed verification.
-    pub verified_pairs: usize,
-}
-
-/// The outcome of a dedup run.
-#[derive(Clone, Debug)]
-pub struct DedupResult {
-    /// Cluster of each document.
-    pub clustering: Clustering,
-    /// Each document's similarity to its cluster's representative.
-    pub similarity: Vec<f64>,
-    /// Verified pairs, sorted by `(a, b)`.
-    pub pairs: Vec<ScoredPair>,
-    /// Counts.
-    pub stats: DedupStats,
-}
-
 /// Drives the exact and MinHash modes batch by batch; see the module docs.
 #[derive(Debug)]
 pub struct Deduper {
@@ -439,10 +396,12 @@ pub struct Deduper {
 }
 
 impl Deduper {
-    /// A deduper for this configuration. Reprint mode is driven by
-    /// [`crate::reprint::ReprintFinder`] instead.
-    pub fn new(config: DedupConfig) -> Self {
-        Self {
+    /// A deduper for this configuration. Reprint mode is refused: it is
+    /// driven by [`crate::reprint::ReprintFinder`] instead, and a deduper
+    /// would find only its exact copies.
+    pub fn new(config: DedupConfig) -> Result<Self> {
+        config.check_not_reprint("dedup mode")?;
+        Ok(Self {
             catalog: Catalog::default(),
             hashes: Vec::new(),
             band_keys: Vec::new(),
@@ -456,7 +415,7 @@ impl Deduper {
             kept_sets: (config_verifies_exactly(&config) && config.set_memory > 0).then(Vec::new),
             kept_set_bytes: 0,
             config,
-        }
+        })
     }
 
     /// The configuration.
@@ -591,11 +550,9 @@ impl Deduper {
                 })
             })
             .collect();
-        let mut pairs = exact_pairs(&self.canonical);
-        let exact_duplicates = pairs.len();
         let verified_pairs = near.len();
-        pairs.extend(near);
-        pairs.sort_by_key(|p| (p.a, p.b));
+        let pairs = with_exact_pairs(&self.canonical, near);
+        let exact_duplicates = pairs.len() - verified_pairs;
         let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
         let clustering = Clustering::from_edges(
             self.catalog.len(),
@@ -645,95 +602,8 @@ impl Deduper {
     }
 }
 
-/// Fails unless `docs` are the documents `start..` of the first pass, by id:
-/// a second pass over inputs that changed in between would mix documents.
-pub(crate) fn check_second_pass(ids: &[String], start: usize, docs: &[Document]) -> Result<()> {
-    if start + docs.len() > ids.len() {
-        return Err(Error::InputChanged(InputChange::MoreDocuments { first_pass: ids.len() }));
-    }
-    for (offset, doc) in docs.iter().enumerate() {
-        if doc.id != ids[start + offset] {
-            return Err(Error::InputChanged(InputChange::OtherDocument {
-                index: start + offset,
-                was: ids[start + offset].clone(),
-                now: doc.id.clone(),
-            }));
-        }
-    }
-    Ok(())
-}
-
-/// Fails unless the second pass saw every document of the first.
-pub(crate) fn check_second_pass_complete(seen: usize, total: usize) -> Result<()> {
-    if seen == total {
-        Ok(())
-    } else {
-        Err(Error::InputChanged(InputChange::FewerDocuments { seen, first_pass: total }))
-    }
-}
-
-/// Fails if adding `more` documents to `have` would overflow [`DocId`].
-pub(crate) fn check_capacity(have: usize, more: usize) -> Result<()> {
-    match DocId::new(have + more) {
-        Some(_) => Ok(()),
-        None => Err(Error::Capacity { what: "documents in one run", limit: u32::MAX.into() }),
-    }
-}
-
-/// One exact pair per document that copies an earlier one: (first copy,
-/// document), similarity 1.
-pub(crate) fn exact_pairs(canonical: &[DocId]) -> Vec<ScoredPair> {
-    canonical
-        .iter()
-        .enumerate()
-        .filter(|&(d, c)| c.as_usize() != d)
-        .map(|(d, &c)| ScoredPair {
-            a: c,
-            b: DocId::from_u32(d as u32),
-            similarity: 1.0,
-            kind: PairKind::Exact,
-            coverage: None,
-        })
-        .collect()
-}
-
-impl DedupStats {
-    /// Counts of a run of `documents` documents, `exact_duplicates` of them
-    /// copies of an earlier one, grouped into `clusters`.
-    pub(crate) fn new(
-        documents: usize,
-        exact_duplicates: usize,
-        clusters: usize,
-        candidate_pairs: usize,
-        verified_pairs: usize,
-    ) -> Self {
-        let duplicates_removed = documents - clusters;
-        Self {
-            documents,
-            exact_duplicates,
-            // Exact copies always share a cluster, so they are part of what
-            // is removed; the rest is near-duplicates (or reprints).
-            near_duplicates: duplicates_removed - exact_duplicates.min(duplicates_removed),
-            clusters,
-            duplicates_removed,
-            candidate_pairs,
-            verified_pairs,
-        }
-    }
-}
-
 fn config_verifies_exactly(config: &DedupConfig) -> bool {
     config.mode == Mode::MinHash && config.verify == VerifyMethod::Exact
-}
-
-/// For each document, the first document with the same content hash.
-pub fn exact_canonicals(hashes: &[u128]) -> Vec<DocId> {
-    let mut first: HashMap<u128, DocId> = HashMap::with_capacity(hashes.len());
-    hashes
-        .iter()
-        .enumerate()
-        .map(|(d, h)| *first.entry(*h).or_insert(DocId::from_u32(d as u32)))
-        .collect()
 }
 
 crate::passes::by_inherent_methods!(Deduper, DedupResult);
@@ -741,6 +611,7 @@ crate::passes::by_inherent_methods!(Deduper, DedupResult);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Error, InputChange};
 
     fn run(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
         let in_memory = run_with(docs, builder.clone());
@@ -751,7 +622,7 @@ mod tests {
     }
 
     fn run_with(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
-        let mut deduper = Deduper::new(builder.build().unwrap());
+        let mut deduper = Deduper::new(builder.build().unwrap()).unwrap();
         for chunk in docs.chunks(2) {
             deduper.add_batch(chunk).unwrap();
         }
@@ -832,7 +703,8 @@ mod tests {
     fn second_pass_detects_changed_input() {
         let docs = corpus();
         let mut deduper =
-            Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap());
+            Deduper::new(DedupConfig::builder().threshold(0.5).set_memory(0).build().unwrap())
+                .unwrap();
         deduper.add_batch(&docs).unwrap();
         deduper.plan();
         let mut changed = docs.clone();
@@ -841,5 +713,20 @@ mod tests {
             deduper.second_pass_batch(&changed),
             Err(Error::InputChanged(InputChange::OtherDocument { index: 0, .. }))
         ));
+    }
+
+    /// Issue 13: a deduper given reprint mode found only exact copies;
+    /// it is refused, with the modes it runs.
+    #[test]
+    fn issue13_deduper_refuses_reprint_mode() {
+        let config = DedupConfig::builder().mode(Mode::Reprint).build().unwrap();
+        let err = Deduper::new(config).unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(ConfigError::UnknownChoice { name: "dedup mode", got, .. }) if got == "reprint"),
+            "{err}"
+        );
+        for mode in [Mode::Exact, Mode::MinHash] {
+            assert!(Deduper::new(DedupConfig::builder().mode(mode).build().unwrap()).is_ok());
+        }
     }
 }

@@ -39,13 +39,14 @@
 //! [`dedup::Deduper`] strings stages 2–7 together for the exact and MinHash
 //! modes, [`reprint::ReprintFinder`] for reprints and passages,
 //! [`clean::Cleaner`] for cleaning; all three are fed the same way
-//! ([`passes::CorpusPasses`]), so every front end drives them with one loop.
+//! ([`passes::CorpusPasses`]), so every front end drives them with one loop,
+//! and return the verified pairs and clusters of [`pairs`].
 //!
 //! ```
 //! use syndic::dedup::{DedupConfig, Deduper};
 //! use syndic::Document;
 //! let docs = vec![Document::new("1", "Hello there, world!"), Document::new("2", "hello there world")];
-//! let mut deduper = Deduper::new(DedupConfig::builder().build()?);
+//! let mut deduper = Deduper::new(DedupConfig::builder().build()?)?;
 //! deduper.add_batch(&docs)?;
 //! deduper.plan();
 //! let result = deduper.finish()?;
@@ -69,6 +70,7 @@ pub mod hash;
 pub mod index;
 pub mod lsh;
 pub mod normalize;
+pub mod pairs;
 pub mod passes;
 pub mod read;
 pub mod reprint;

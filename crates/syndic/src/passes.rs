@@ -11,7 +11,9 @@
 //! kept all that was needed, several when a memory bound splits the work);
 //! [`finish`](CorpusPasses::finish) returns the result. Stages check that
 //! every reading of pass 2 sees the documents of pass 1, by id, and fail
-//! with [`Error::Config`](crate::Error::Config) if not.
+//! with [`Error::InputChanged`] if not (`check_second_pass`,
+//! `check_second_pass_complete`); a driver that reads pass 2 too often or
+//! asks for the result too early gets [`Error::Protocol`].
 //!
 //! ```
 //! use syndic::passes::CorpusPasses;
@@ -36,8 +38,8 @@
 //! [`ReprintFinder`]: crate::reprint::ReprintFinder
 //! [`Cleaner`]: crate::clean::Cleaner
 
-use crate::doc::Document;
-use crate::error::Result;
+use crate::doc::{DocId, Document};
+use crate::error::{Error, InputChange, Result};
 
 /// A stage fed a whole corpus in batches, over one pass and then as many
 /// more as it asks for; see the module notes.
@@ -72,6 +74,41 @@ pub trait CorpusPasses {
             self.second_pass_batch(docs)?;
         }
         self.finish()
+    }
+}
+
+/// Fails unless `docs` are the documents `start..` of the first pass, by id:
+/// a second pass over inputs that changed in between would mix documents.
+pub(crate) fn check_second_pass(ids: &[String], start: usize, docs: &[Document]) -> Result<()> {
+    if start + docs.len() > ids.len() {
+        return Err(Error::InputChanged(InputChange::MoreDocuments { first_pass: ids.len() }));
+    }
+    for (offset, doc) in docs.iter().enumerate() {
+        if doc.id != ids[start + offset] {
+            return Err(Error::InputChanged(InputChange::OtherDocument {
+                index: start + offset,
+                was: ids[start + offset].clone(),
+                now: doc.id.clone(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless the second pass saw every document of the first.
+pub(crate) fn check_second_pass_complete(seen: usize, total: usize) -> Result<()> {
+    if seen == total {
+        Ok(())
+    } else {
+        Err(Error::InputChanged(InputChange::FewerDocuments { seen, first_pass: total }))
+    }
+}
+
+/// Fails if adding `more` documents to `have` would overflow [`DocId`].
+pub(crate) fn check_capacity(have: usize, more: usize) -> Result<()> {
+    match DocId::new(have + more) {
+        Some(_) => Ok(()),
+        None => Err(Error::Capacity { what: "documents in one run", limit: u32::MAX.into() }),
     }
 }
 

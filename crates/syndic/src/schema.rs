@@ -4,9 +4,9 @@
 //! one list of documented fields with their defaults.
 //!
 //! The groups themselves are defined where they belong: [`ReadOptions`] in
-//! [`read`](crate::read), the run settings in [`settings`](crate::settings).
-//! This module depends on nothing above [`choice`](crate::choice) and
-//! [`error`](crate::error), so that any module can define a group.
+//! [`crate::read`], the run settings in [`crate::settings`]. This module
+//! depends on nothing above [`crate::choice`] and [`crate::error`], so that
+//! any module can define a group.
 //!
 //! [`ReadOptions`]: crate::read::ReadOptions
 

@@ -3,7 +3,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
-use syndic::dedup::{DedupConfig, DedupResult, Deduper, Mode};
+use syndic::dedup::{DedupConfig, Deduper, Mode};
+use syndic::pairs::DedupResult;
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
@@ -184,7 +185,7 @@ pub struct Run {
 
 fn run_minhash(config: DedupConfig, feed: &Feed<'_>, timings: &mut Timings) -> anyhow::Result<Run> {
     let params = config.to_json();
-    let mut deduper = Deduper::new(config);
+    let mut deduper = Deduper::new(config)?;
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let read = input::drive(&mut deduper, names, feed, Some(timings))?;

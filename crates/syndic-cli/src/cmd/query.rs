@@ -30,7 +30,7 @@ pub struct Args {
 struct MatchOut {
     id: String,
     similarity: f64,
-    kind: syndic::dedup::PairKind,
+    kind: syndic::pairs::PairKind,
     passages: Vec<PassageSpan>,
 }
 

@@ -71,8 +71,8 @@
 //! **Position.** Frequency alone cannot tell a rare template from a
 //! reprint: in the Gutenberg sample, old licence versions are in 4 to 11
 //! books, as many as the anthologies that reprint one story. Long documents
-//! (at least [`LONG_DOC_MIN_BYTES`]) say more: their front and back matter
-//! lies within [`EDGE_ZONE_BYTES`] of either end (or a quarter of the
+//! (at least [`LONG_DOC_MIN_BYTES`](super::LONG_DOC_MIN_BYTES)) say more: their front and back matter
+//! lies within [`EDGE_ZONE_BYTES`](super::EDGE_ZONE_BYTES) of either end (or a quarter of the
 //! document), their own text mostly does not. For keys found in long
 //! documents, [`LineStats`] also records in how many they occur only within
 //! the edge zones, in how many elsewhere, and which documents they are
@@ -115,7 +115,11 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
-use super::{classify_lines, Classified, ClassifierConfig, IdBuild, LineClass, LineLabel, Reason};
+use super::classify::{classify_lines, Classified};
+use super::segment::lines;
+use super::types::{
+    boilerplate_spans, edge_zone, ClassifierConfig, IdBuild, LineClass, LineLabel, Reason, Span,
+};
 use crate::doc::Document;
 
 /// Lines with fewer words containing a letter are never counted as repeated.
@@ -141,15 +145,6 @@ const SEED_LINE: u64 = 0x6c69_6e65;
 const SEED_PREFIX: u64 = 0x7072_6566;
 const SEED_SHINGLE: u64 = 0x7368_696e;
 const SEED_DOCSET: u64 = 0x646f_6373;
-
-/// Documents this long (in bytes) have edge zones: books, reports, long
-/// transcripts, where front and back matter are a small share of the text.
-pub const LONG_DOC_MIN_BYTES: usize = 64 * 1024;
-
-/// The edge zone of a long document: this many bytes at each end, or a
-/// quarter of the document if less. Gutenberg's headers end within 16 KiB
-/// of the start and its footers start within 24 KiB of the end.
-pub const EDGE_ZONE_BYTES: usize = 32 * 1024;
 
 /// Long documents a key must be at the edge of to be a template by
 /// position.
@@ -215,7 +210,7 @@ impl DocKeys {
         let zone = edge_zone(text.len());
         let mut keys: Vec<(u64, bool)> = Vec::new();
         let mut line_keys = LineKeys::default();
-        for line in super::lines(text) {
+        for line in lines(text) {
             if line_keys.compute(line.text) {
                 let edge = zone.is_some_and(|z| line.end <= z || line.start >= text.len() - z);
                 keys.push((line_keys.full, edge));
@@ -408,12 +403,6 @@ impl LineStats {
     }
 }
 
-/// The edge zone of a text of `len` bytes (the bytes at each end within
-/// which a line is at the edge), if the text is long enough to have one.
-pub(crate) fn edge_zone(len: usize) -> Option<usize> {
-    (len >= LONG_DOC_MIN_BYTES).then(|| EDGE_ZONE_BYTES.min(len / 4))
-}
-
 fn bump(map: &mut HashMap<u64, u32, IdBuild>, key: u64, by: u32) {
     let n = map.entry(key).or_insert(0);
     *n = n.saturating_add(by);
@@ -430,7 +419,7 @@ fn merge_counts(into: &mut HashMap<u64, u32, IdBuild>, mut from: HashMap<u64, u3
 }
 
 /// The repeated keys learnt from a corpus. The default repeats nothing:
-/// [`classify_with_repeats`] then equals [`classify`](super::classify).
+/// [`classify_with_repeats`] then equals [`classify`](super::classify::classify).
 #[derive(Clone, Debug, Default)]
 pub struct RepeatedLines {
     global: HashMap<u64, Level, IdBuild>,
@@ -507,11 +496,11 @@ impl RepeatedLines {
     }
 }
 
-/// Labels each line of `text` like [`classify`](super::classify), then marks
+/// Labels each line of `text` like [`classify`](super::classify::classify), then marks
 /// the chains of repeated lines at its head and tail as
 /// [`Reason::Repeated`] (see the module notes). Lines are hashed only while
 /// the chains are searched, so a long document costs little more than
-/// [`classify`](super::classify).
+/// [`classify`](super::classify::classify).
 pub fn classify_with_repeats(
     text: &str,
     site: Option<&str>,
@@ -534,6 +523,20 @@ pub fn classify_with_repeats(
         }
     }
     doc.labels()
+}
+
+/// The [`boilerplate_spans`] of each document of a batch, labelled in
+/// parallel by [`classify_with_repeats`].
+pub fn batch_spans(
+    docs: &[Document],
+    repeats: &RepeatedLines,
+    cfg: &ClassifierConfig,
+) -> Vec<Vec<Span>> {
+    docs.par_iter()
+        .map(|doc| {
+            boilerplate_spans(&classify_with_repeats(&doc.text, doc.site.as_deref(), repeats, cfg))
+        })
+        .collect()
 }
 
 fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLines) {
@@ -683,7 +686,8 @@ fn site_key(site: u64, key: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::boilerplate::classify;
+    use crate::boilerplate::classify::classify;
+    use crate::boilerplate::types::LONG_DOC_MIN_BYTES;
 
     /// A stop-word-dense paragraph of 250-odd characters, different for
     /// every `seed` even after digits are normalised away, and sharing no

@@ -3,7 +3,7 @@
 
 use super::segment::char_count;
 use super::stopwords::{StopWords, LANGUAGES};
-use super::{ClassifierConfig, Reason};
+use super::types::{ClassifierConfig, Reason};
 
 /// Measurements of one line, taken in one pass over its words.
 #[derive(Clone, Copy, Debug, Default)]

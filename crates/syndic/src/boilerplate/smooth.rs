@@ -27,7 +27,7 @@
 //! from prefix sums.
 
 use super::rules::Cf;
-use super::{LineClass, Reason};
+use super::types::{LineClass, Reason};
 
 /// The working classes of jusText's revision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::IdBuild;
+use super::types::IdBuild;
 
 /// The shipped lists, in bit order of [`StopWords::mask`].
 const LISTS: [&str; LANGUAGES] = [

@@ -10,10 +10,13 @@
 //! and `u64` keys and values use redb's own fixed-width little-endian
 //! encoding, ordered numerically by redb.
 
-use redb::TableDefinition;
+use std::path::Path;
 
-use crate::dedup::PairKind;
+use redb::{ReadableTable, TableDefinition};
+
 use crate::doc::DocId;
+use crate::error::{Error, Result};
+use crate::pairs::PairKind;
 
 /// Bumped whenever the layout of any table changes; an index of another
 /// version is refused on open.
@@ -24,7 +27,7 @@ pub(crate) const MAGIC: &[u8] = b"syndic-index";
 
 /// `magic`, `format_version` (u32 LE), `config` (UTF-8 JSON).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-/// Named `u64` counters, see [`Counters`](super::Counters).
+/// Named `u64` counters, see [`Counters`].
 pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
 /// External id → `DocId`, live documents only.
 pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
@@ -47,46 +50,53 @@ pub(crate) const PARENTS: TableDefinition<u32, u32> = TableDefinition::new("pare
 /// Root `DocId` → [`RootRecord`], one per live cluster.
 pub(crate) const ROOTS: TableDefinition<u32, [u8; 16]> = TableDefinition::new("roots");
 
+/// `parts` one after another, then `doc:u32 BE`: the shape of every key
+/// that ends in a document.
+fn doc_key<const N: usize>(parts: &[&[u8]], doc: u32) -> [u8; N] {
+    let mut out = [0; N];
+    let mut at = 0;
+    for part in parts.iter().copied().chain([&doc.to_be_bytes()[..]]) {
+        out[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    debug_assert_eq!(at, N, "the parts and the document fill the key");
+    out
+}
+
+/// The document at the end of a [`doc_key`].
+fn key_doc<const N: usize>(key: &[u8; N]) -> DocId {
+    DocId::from_u32(u32::from_be_bytes([key[N - 4], key[N - 3], key[N - 2], key[N - 1]]))
+}
+
 /// `band:u16 BE | key:u64 BE | doc:u32 BE`.
 pub(crate) fn band_key(band: u16, key: u64, doc: u32) -> [u8; 14] {
-    let mut out = [0; 14];
-    out[..2].copy_from_slice(&band.to_be_bytes());
-    out[2..10].copy_from_slice(&key.to_be_bytes());
-    out[10..].copy_from_slice(&doc.to_be_bytes());
-    out
+    doc_key(&[&band.to_be_bytes(), &key.to_be_bytes()], doc)
 }
 
 /// The document of a [`band_key`].
 pub(crate) fn band_key_doc(key: &[u8; 14]) -> DocId {
-    DocId::from_u32(u32::from_be_bytes([key[10], key[11], key[12], key[13]]))
+    key_doc(key)
 }
 
 /// `content_hash:u128 BE | doc:u32 BE`.
 pub(crate) fn exact_key(hash: u128, doc: u32) -> [u8; 20] {
-    let mut out = [0; 20];
-    out[..16].copy_from_slice(&hash.to_be_bytes());
-    out[16..].copy_from_slice(&doc.to_be_bytes());
-    out
+    doc_key(&[&hash.to_be_bytes()], doc)
 }
 
 /// The document of an [`exact_key`].
 pub(crate) fn exact_key_doc(key: &[u8; 20]) -> DocId {
-    DocId::from_u32(u32::from_be_bytes([key[16], key[17], key[18], key[19]]))
+    key_doc(key)
 }
 
 /// `a:u32 BE | b:u32 BE`.
 pub(crate) fn edge_key(a: DocId, b: DocId) -> [u8; 8] {
-    let mut out = [0; 8];
-    out[..4].copy_from_slice(&a.as_u32().to_be_bytes());
-    out[4..].copy_from_slice(&b.as_u32().to_be_bytes());
-    out
+    doc_key(&[&a.as_u32().to_be_bytes()], b.as_u32())
 }
 
 /// The two ends of an [`edge_key`].
 pub(crate) fn decode_edge_key(key: &[u8; 8]) -> (DocId, DocId) {
     let a = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
-    let b = u32::from_be_bytes([key[4], key[5], key[6], key[7]]);
-    (DocId::from_u32(a), DocId::from_u32(b))
+    (DocId::from_u32(a), key_doc(key))
 }
 
 /// `similarity:f64 LE | kind:u8` (0 exact, 1 near).
@@ -194,6 +204,85 @@ pub(crate) fn encode_signature(signature: &[u32]) -> Vec<u8> {
 /// Decodes [`encode_signature`].
 pub(crate) fn decode_signature(bytes: &[u8]) -> Vec<u32> {
     bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+/// The file of an index inside its directory.
+pub const INDEX_FILE: &str = "index.redb";
+
+/// Named `u64` counters kept in the `counters` table, updated in the same
+/// transaction as the documents they count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub(crate) next_doc: u64,
+    pub(crate) live: u64,
+    pub(crate) deleted: u64,
+    pub(crate) exact_duplicates: u64,
+    pub(crate) candidate_pairs: u64,
+    pub(crate) verified_pairs: u64,
+    pub(crate) clusters: u64,
+}
+
+impl Counters {
+    const NAMES: [&'static str; 7] = [
+        "next_doc",
+        "live",
+        "deleted",
+        "exact_duplicates",
+        "candidate_pairs",
+        "verified_pairs",
+        "clusters",
+    ];
+
+    fn fields(&mut self) -> [&mut u64; 7] {
+        [
+            &mut self.next_doc,
+            &mut self.live,
+            &mut self.deleted,
+            &mut self.exact_duplicates,
+            &mut self.candidate_pairs,
+            &mut self.verified_pairs,
+            &mut self.clusters,
+        ]
+    }
+
+    pub(super) fn load(
+        table: &impl ReadableTable<&'static str, u64>,
+        dir: &Path,
+    ) -> Result<Counters> {
+        let mut counters = Counters::default();
+        for (name, field) in Self::NAMES.into_iter().zip(counters.fields()) {
+            *field = table.get(name).map_err(|e| store_error(dir, e))?.map_or(0, |v| v.value());
+        }
+        Ok(counters)
+    }
+
+    pub(super) fn save(
+        mut self,
+        table: &mut redb::Table<&'static str, u64>,
+        dir: &Path,
+    ) -> Result<()> {
+        for (name, field) in Self::NAMES.into_iter().zip(self.fields()) {
+            table.insert(name, *field).map_err(|e| store_error(dir, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Maps a storage error to the library's: I/O errors keep their kind (so
+/// that a full disk can be told apart), a lock held elsewhere says who
+/// probably holds it.
+pub(crate) fn store_error(dir: &Path, err: impl Into<redb::Error>) -> Error {
+    let message = match err.into() {
+        redb::Error::Io(source) => return Error::io(dir.join(INDEX_FILE), source),
+        redb::Error::DatabaseAlreadyOpen => "the index is open in another process (a running \
+             `syndic serve` holds it for writing: use its HTTP API, or stop it first)"
+            .to_owned(),
+        redb::Error::PreviousIo => "an earlier write to the index failed (disk full?); nothing \
+             after the last acknowledged commit was kept: reopen the index"
+            .to_owned(),
+        other => format!("storage error: {other}"),
+    };
+    Error::Index { path: dir.to_owned(), message }
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use super::{Index, INDEX_FILE};
+use super::format::INDEX_FILE;
+use super::store::Index;
 use crate::dedup::DedupConfig;
 use crate::error::{Error, Result};
 

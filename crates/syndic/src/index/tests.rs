@@ -1,7 +1,17 @@
-use proptest::prelude::*;
+use std::fs;
 
+use proptest::prelude::*;
+use redb::{Database, ReadableDatabase};
+
+use super::format::META;
 use super::*;
-use crate::dedup::{DedupConfigBuilder, Deduper};
+use crate::align::AlignConfig;
+use crate::cluster::Keep;
+use crate::dedup::{DedupConfig, DedupConfigBuilder, Deduper, Mode};
+use crate::doc::{DocId, Document};
+use crate::error::Error;
+use crate::pairs::{DedupResult, PairKind};
+use crate::verify::VerifyMethod;
 
 /// Four unrelated stories of 30 words.
 const FAMILIES: [&str; 4] = [
@@ -41,7 +51,7 @@ fn corpus(spec: &[(usize, usize)]) -> Vec<Document> {
 }
 
 fn batch(docs: &[Document], builder: &DedupConfigBuilder) -> DedupResult {
-    let mut deduper = Deduper::new(builder.clone().build().unwrap());
+    let mut deduper = Deduper::new(builder.clone().build().unwrap()).unwrap();
     deduper.add_batch(docs).unwrap();
     deduper.plan();
     if deduper.needs_second_pass() {

@@ -14,13 +14,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use redb::{Key, ReadOnlyTable, ReadTransaction, ReadableTable, Table, Value, WriteTransaction};
 
-use super::format::{self, DocRecord, RootRecord};
-use super::{store_error, ClusterInfo, Counters, DocReport, Match, QueryReport};
+use super::format::{self, store_error, Counters, DocRecord, RootRecord};
+use super::report::{ClusterInfo, DocReport, Match, QueryReport};
 use crate::cluster::Keep;
-use crate::dedup::{sketch_batch, DedupConfig, Mode, PairKind};
+use crate::dedup::{sketch_batch, DedupConfig, Mode};
 use crate::doc::{DocId, Document};
 use crate::error::{Error, Result};
 use crate::normalize::Tokens;
+use crate::pairs::PairKind;
 use crate::sketch::estimate_jaccard;
 use crate::verify::{jaccard_sorted, VerifyMethod};
 

@@ -3,11 +3,24 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::source::{InputReader, Record};
+use super::input::Inputs;
+use super::options::ReadOptions;
+use super::record::Record;
+use super::source::InputReader;
 use super::stream::Progress;
-use super::{Inputs, ReadOptions};
 use crate::doc::check_id;
 use crate::{Document, Error, Origin, RecordProblem, Result};
+
+/// Documents per batch that front ends ask [`CorpusReader::next_batch`]
+/// for: enough for every core to have work in a parallel stage.
+pub const BATCH_DOCS: usize = 8192;
+
+/// Text bytes per batch that front ends ask for: the bound on the batch a
+/// stage holds while it reads books. Smaller batches cost no speed
+/// measurably (`syndic dedup` on the Gutenberg sample: 1.13 s at 64 MiB,
+/// 1.15 s at 16 MiB) and save memory: `syndic passages` there peaks 90 MB
+/// lower at 16 MiB.
+pub const BATCH_BYTES: usize = 16 << 20;
 
 /// Example messages kept per kind of skipped problem: enough to show the
 /// user what went wrong, few enough for a summary.

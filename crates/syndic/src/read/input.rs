@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{Compression, Format, ReadOptions};
+use super::options::{Compression, Format, ReadOptions};
 use crate::{ConfigError, Error, Result};
 
 /// The path that names standard input.

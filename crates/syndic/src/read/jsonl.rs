@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
-use super::source::{Fields, Record};
+use super::input::Input;
+use super::options::ReadOptions;
+use super::record::{Fields, Record};
 use super::stream::{open_stream, read_line_bounded, stream_error, Line, Progress, Stream};
-use super::{Input, ReadOptions};
 use crate::{Location, RecordProblem, Result};
 
 /// The lines of a JSONL input, each buffered only up to a limit.

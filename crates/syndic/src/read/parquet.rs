@@ -16,9 +16,10 @@ use arrow_schema::{DataType, Schema};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 
-use super::source::{Fields, Record};
+use super::input::Input;
+use super::options::ReadOptions;
+use super::record::{Fields, Record};
 use super::stream::Progress;
-use super::{Input, ReadOptions};
 use crate::{Error, Location, RecordProblem, Result};
 
 /// Rows per batch: enough to amortise the per-batch work, few enough that a

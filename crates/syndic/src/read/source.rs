@@ -1,31 +1,15 @@
-//! One input's records, whatever its format.
+//! One input's records, whatever its format: the dispatch to the reader
+//! of each format.
 
+use super::input::Input;
 use super::jsonl::JsonlSource;
+use super::options::{Format, ReadOptions};
 use super::parquet::ParquetSource;
+use super::record::Record;
 use super::stream::Progress;
 use super::text::TextSource;
 use super::warc::WarcSource;
-use super::{Format, Input, ReadOptions};
-use crate::{Location, RecordProblem, Result};
-
-/// The fields of a good record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Fields {
-    pub(crate) id: String,
-    pub(crate) text: String,
-    pub(crate) site: Option<String>,
-    /// The `WARC-Target-URI` of a WARC or WET record, which the deduplicated
-    /// corpus keeps.
-    pub(crate) url: Option<String>,
-}
-
-/// One record of an input: its ordinal, and its fields or what is wrong
-/// with it.
-#[derive(Debug)]
-pub(crate) struct Record {
-    pub(crate) ordinal: u64,
-    pub(crate) fields: Result<Fields, RecordProblem>,
-}
+use crate::{Location, Result};
 
 /// Reads the records of one input, in order. Errors it returns are about the
 /// input as a whole (I/O, a damaged stream, an unreadable Parquet file);

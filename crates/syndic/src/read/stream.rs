@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
-use super::{Compression, Input};
+use super::input::Input;
+use super::options::Compression;
 use crate::{Error, Location, Result};
 
 /// Large enough that JSONL lines of typical web documents come out of one

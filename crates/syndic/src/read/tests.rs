@@ -13,7 +13,7 @@ use arrow_array::{
 };
 
 use super::*;
-use crate::{Document, Error, Location, Origin, RecordProblem};
+use crate::{Document, Error, Location, Origin, RecordProblem, Result};
 
 pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -4,10 +4,11 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::input::Input;
 use super::input::TreeFile;
-use super::source::{Fields, Record};
+use super::options::ReadOptions;
+use super::record::{Fields, Record};
 use super::stream::{open_stream, read_bounded, stream_error, Progress};
-use super::{Input, ReadOptions};
 use crate::doc::IdProblem;
 use crate::{Error, Location, RecordProblem, Result};
 

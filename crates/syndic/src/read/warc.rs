@@ -10,9 +10,10 @@
 
 use std::io::{self, Read};
 
-use super::source::{Fields, Record};
+use super::input::Input;
+use super::options::ReadOptions;
+use super::record::{Fields, Record};
 use super::stream::{open_stream, read_line_bounded, stream_error, Line, Progress, Stream};
-use super::{Input, ReadOptions};
 use crate::{Location, RecordProblem, Result};
 
 /// Longer header lines are taken for damage, not headers.

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::{BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE};
-use crate::dedup::{DedupResult, PairKind, ScoredPair};
+use crate::pairs::{DedupResult, PairKind, ScoredPair};
 use crate::reprint::{DocBoilerplate, SharedPassage};
 use crate::write::OutputDir;
 use crate::{DocId, Result};

@@ -41,7 +41,7 @@
 //!
 //! ```
 //! use syndic::rundir::{read_lines, PairLine, round};
-//! use syndic::dedup::PairKind;
+//! use syndic::pairs::PairKind;
 //! use syndic::write::{OutputDir, Overwrite};
 //!
 //! let parent = tempfile::tempdir()?;

@@ -8,7 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::SUMMARY_FILE;
-use crate::dedup::{DedupResult, DedupStats, Mode};
+use crate::dedup::Mode;
+use crate::pairs::{DedupResult, DedupStats};
 use crate::read::ReadOptions;
 use crate::reprint::{DocBoilerplate, SharedPassage};
 use crate::{ConfigError, DocId, Error, Location, Result};

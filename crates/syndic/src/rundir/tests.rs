@@ -5,7 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::*;
-use crate::dedup::{DedupConfig, Deduper, Mode, PairKind};
+use crate::dedup::{DedupConfig, Deduper, Mode};
+use crate::pairs::PairKind;
 use crate::write::{OutputDir, Overwrite};
 use crate::{Document, Error};
 
@@ -153,11 +154,11 @@ fn unknown_keys_are_ignored_and_absent_files_are_none() {
     assert!(read_lines::<ClusterLine>(&dir.path().join("none.jsonl")).unwrap().is_none());
 }
 
-fn dedup(texts: &[&str], mode: Mode) -> crate::dedup::DedupResult {
+fn dedup(texts: &[&str], mode: Mode) -> crate::pairs::DedupResult {
     let docs: Vec<Document> =
         texts.iter().enumerate().map(|(i, t)| Document::new(i.to_string(), *t)).collect();
     let config = DedupConfig::builder().mode(mode).threshold(0.3).build().unwrap();
-    let mut deduper = Deduper::new(config);
+    let mut deduper = Deduper::new(config).unwrap();
     deduper.add_batch(&docs).unwrap();
     deduper.plan();
     deduper.finish().unwrap()

@@ -8,7 +8,7 @@ use flate2::write::GzEncoder;
 use serde::Serialize;
 use tempfile::{TempDir, TempPath};
 
-use super::Overwrite;
+use super::replace::Overwrite;
 use crate::read::Compression;
 use crate::{ConfigError, Error, Result};
 

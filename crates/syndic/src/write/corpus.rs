@@ -13,7 +13,7 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
 use super::atomic::{create_writer, write_json_line, AtomicFile};
-use super::Overwrite;
+use super::replace::Overwrite;
 use crate::read::{
     open_parquet, parquet_error, unpanic, Compression, FieldPath, Format, Input, InputReader,
     Inputs, JsonlLines, Line, Progress, ReadOptions,
@@ -105,7 +105,9 @@ pub fn write_deduped(
         )));
     }
     match (Format::from_path(out), Compression::from_path(out)) {
-        (Some(Format::Jsonl), _) => write_deduped_jsonl(inputs, opts, kept, out, overwrite),
+        (Some(Format::Jsonl), _) => {
+            write_deduped_jsonl(inputs, opts, kept, create_writer(out, overwrite)?)
+        }
         (Some(Format::Parquet), Compression::None) => {
             write_deduped_parquet(inputs, kept, out, overwrite)
         }
@@ -117,14 +119,13 @@ pub fn write_deduped(
     }
 }
 
+/// Writes the kept records of every input into `file` as JSON lines.
 fn write_deduped_jsonl(
     inputs: &Inputs,
     opts: &ReadOptions,
     kept: &KeptRecords,
-    out: &Path,
-    overwrite: &Overwrite,
+    mut file: AtomicFile,
 ) -> Result<WriteStats> {
-    let mut file = create_writer(out, overwrite)?;
     let mut records = 0;
     for (index, input) in inputs.iter().enumerate() {
         let wanted = kept.records(index);

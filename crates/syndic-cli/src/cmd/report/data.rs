@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::bail;
 use serde::Serialize;
 use serde_json::Value;
-use syndic::dedup::PairKind;
+use syndic::pairs::PairKind;
 use syndic::rundir::{
     BoilerplateLine, ClusterLine, Documents, PairLine, PassageLine, BOILERPLATE_FILE,
     CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, SUMMARY_FILE,

@@ -1,0 +1,118 @@
+//! What an index answers: matches and reports of queries, counts, exports
+//! and shared passages. *Not for*: how they are stored ([`super::format`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::doc::DocId;
+use crate::pairs::{DedupResult, PairKind};
+
+/// A verified match of a document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// External id of the matching document.
+    pub id: String,
+    /// Similarity by the index's measure (1 for exact copies).
+    pub similarity: f64,
+    /// Exact copy or near-duplicate.
+    pub kind: PairKind,
+}
+
+/// A cluster as seen from one document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    /// External id of the cluster's first member (in insertion order): a
+    /// stable name for the cluster while that member lives.
+    pub id: String,
+    /// External id of the representative (per `--keep`).
+    pub representative: String,
+    /// Number of members.
+    pub size: u64,
+    /// Similarity of the document to the representative.
+    pub similarity: f64,
+}
+
+/// An indexed document's matches and cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocReport {
+    /// External id.
+    pub id: String,
+    /// Its verified pairs, in insertion order of the other document.
+    pub matches: Vec<Match>,
+    /// Its cluster.
+    pub cluster: ClusterInfo,
+}
+
+/// What a text would match, were it added.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryReport {
+    /// The pairs adding it would create, in insertion order.
+    pub matches: Vec<Match>,
+    /// The distinct clusters of those matches (which adding it would merge),
+    /// with the text's similarity to each representative.
+    pub clusters: Vec<ClusterInfo>,
+}
+
+/// The outcome of adding one document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AddOutcome {
+    /// Added; its report as committed.
+    Added(DocReport),
+    /// Not added: a live document already has this id.
+    DuplicateId(String),
+}
+
+/// Counts over the live documents of an index.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexStats {
+    /// Format version of the file.
+    pub format_version: u32,
+    /// Live documents.
+    pub documents: u64,
+    /// Documents deleted so far.
+    pub deleted: u64,
+    /// Documents ever added (the next `DocId`).
+    pub added: u64,
+    /// Live documents whose normalized text equals an earlier live one's.
+    pub exact_duplicates: u64,
+    /// Clusters of live documents, singletons included.
+    pub clusters: u64,
+    /// Candidate pairs from LSH over the index's history.
+    pub candidate_pairs: u64,
+    /// Live near-duplicate pairs.
+    pub verified_pairs: u64,
+    /// Size of `index.redb` in bytes.
+    pub file_bytes: u64,
+}
+
+/// The live documents of an index as a batch result, for the files
+/// `syndic dedup` writes.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// External id of each exported document, in insertion order; the
+    /// result's `DocId`s index this.
+    pub ids: Vec<String>,
+    /// The `DocId` each exported document has in the index (deleted
+    /// documents leave gaps).
+    pub index_ids: Vec<DocId>,
+    /// Pairs, clusters and similarities, as [`crate::dedup::Deduper`] gives
+    /// them.
+    pub result: DedupResult,
+}
+
+/// A passage shared by a query text and an indexed document, in byte
+/// offsets of both original texts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PassageSpan {
+    /// Start in the query text.
+    pub query_start: usize,
+    /// End (exclusive) in the query text.
+    pub query_end: usize,
+    /// Start in the indexed document.
+    pub doc_start: usize,
+    /// End (exclusive) in the indexed document.
+    pub doc_end: usize,
+    /// Identical words (or characters) aligned.
+    pub words: usize,
+    /// Matches over the longer side.
+    pub identity: f64,
+}

@@ -1,0 +1,572 @@
+//! [`Index`]: the persistent index, its transactions and its parameters.
+//! *Not for*: the bytes of its tables ([`super::format`]) or reading and
+//! writing them inside one transaction ([`super::view`]).
+
+use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+use super::format::DocRecord;
+use super::format::{self, store_error, Counters, COUNTERS, FORMAT_VERSION, INDEX_FILE, META};
+use super::report::{AddOutcome, DocReport, Export, IndexStats, PassageSpan, QueryReport};
+use super::view::{self, prepare, Prepared, Read, ReadTables, View, WriteTables};
+use crate::align::{align, AlignConfig};
+use crate::cluster::{Clustering, Keep};
+use crate::dedup::{DedupConfig, Mode};
+use crate::doc::{DocId, Document};
+use crate::error::{ConfigError, Error, Result};
+use crate::normalize::Tokens;
+use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
+use crate::sketch::SketchMethod;
+use crate::verify::VerifyMethod;
+
+/// Documents with the per-document work of an add done; see
+/// [`Index::prepare`]. Batches can be appended to one another, to be added
+/// in one transaction.
+pub struct PreparedBatch {
+    docs: Vec<Document>,
+    prepared: Vec<Prepared>,
+}
+
+impl PreparedBatch {
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Moves `other`'s documents to the end of this batch.
+    pub fn append(&mut self, mut other: PreparedBatch) {
+        self.docs.append(&mut other.docs);
+        self.prepared.append(&mut other.prepared);
+    }
+}
+
+/// The parameters an index was built with, as stored in `meta/config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct StoredConfig {
+    mode: Mode,
+    ngram: usize,
+    char_ngram: usize,
+    num_perm: usize,
+    sketch: SketchMethod,
+    seed: u64,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    bucket_window: usize,
+    verify: VerifyMethod,
+    keep: Keep,
+    char_script_share: f64,
+}
+
+impl StoredConfig {
+    fn of(config: &DedupConfig) -> StoredConfig {
+        StoredConfig {
+            mode: config.mode(),
+            ngram: config.shingle().ngram,
+            char_ngram: config.shingle().char_ngram,
+            num_perm: config.sketcher().num_perm(),
+            sketch: config.sketcher().method(),
+            seed: config.sketcher().seed(),
+            threshold: config.threshold(),
+            bands: config.lsh().bands(),
+            rows: config.lsh().rows(),
+            bucket_window: config.lsh().bucket_window(),
+            verify: config.verify(),
+            keep: config.keep(),
+            char_script_share: config.shingle().normalizer.char_script_share,
+        }
+    }
+
+    fn build(&self) -> Result<DedupConfig> {
+        let config = DedupConfig::builder()
+            .mode(self.mode)
+            .ngram(self.ngram)
+            .char_ngram(self.char_ngram)
+            .num_perm(self.num_perm)
+            .sketch(self.sketch)
+            .seed(self.seed)
+            .threshold(self.threshold)
+            .bands_rows(self.bands, self.rows)
+            .bucket_window(self.bucket_window)
+            .verify(self.verify)
+            .keep(self.keep)
+            .build()?;
+        // The builder offers no normalizer settings: an index written by a
+        // build that did would tokenize differently here.
+        if StoredConfig::of(&config) != *self {
+            return Err(ConfigError::Conflict(format!(
+                "parameters {self:?} cannot be reproduced by this version of syndic"
+            ))
+            .into());
+        }
+        Ok(config)
+    }
+
+    /// The parameters that differ, as `name: index X, requested Y`.
+    fn differences(&self, other: &StoredConfig) -> Vec<String> {
+        let (a, b) = (serde_json::json!(self), serde_json::json!(other));
+        let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return Vec::new() };
+        a.iter()
+            .filter(|(k, v)| b.get(*k) != Some(v))
+            .map(|(k, v)| {
+                format!(
+                    "{k}: index {v}, requested {}",
+                    b.get(k).unwrap_or(&serde_json::Value::Null)
+                )
+            })
+            .collect()
+    }
+}
+
+/// A persistent index; see the module docs. `Sync`: share one between
+/// threads; reads run concurrently, writes one at a time.
+///
+/// **Failed writes.** redb latches an I/O error in a commit (a full disk):
+/// every later operation on that `Database`, reads included, fails until
+/// the file is opened again. So a write that fails with an I/O or storage
+/// error reopens the file; the reopened index is at its last commit, reads
+/// work at once and writes as soon as there is space again.
+///
+/// **Damaged files.** redb panics on some damage (a zeroed page, say)
+/// instead of returning an error, and it is a dependency whose panics on
+/// corrupt files we cannot prevent. Every operation runs under
+/// `catch_unwind`, and such a panic becomes an [`Error::Index`] saying the
+/// file is damaged.
+#[derive(Debug)]
+pub struct Index {
+    /// `None` after a reopen that failed; the next operation tries again.
+    pub(super) db: RwLock<Option<Database>>,
+    dir: PathBuf,
+    config: DedupConfig,
+}
+
+impl Index {
+    /// Creates an empty index in `dir` (created if missing), refusing a
+    /// directory that already holds one.
+    pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<Index> {
+        let dir = dir.as_ref().to_owned();
+        config.check_not_reprint("index mode")?;
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let file = dir.join(INDEX_FILE);
+        if file.exists() {
+            return Err(Error::Index {
+                path: dir,
+                message: "already holds an index (add to it with `syndic index add`)".to_owned(),
+            });
+        }
+        let db = Database::create(&file).map_err(|e| store_error(&dir, e))?;
+        let txn = db.begin_write().map_err(|e| store_error(&dir, e))?;
+        {
+            let err = |e: redb::TableError| store_error(&dir, e);
+            let mut meta = txn.open_table(META).map_err(err)?;
+            let config_json =
+                serde_json::to_vec(&StoredConfig::of(&config)).expect("configs serialize");
+            for (key, value) in [
+                ("magic", format::MAGIC.to_vec()),
+                ("format_version", FORMAT_VERSION.to_le_bytes().to_vec()),
+                ("config", config_json),
+            ] {
+                meta.insert(key, value.as_slice()).map_err(|e| store_error(&dir, e))?;
+            }
+            let mut counters = txn.open_table(COUNTERS).map_err(err)?;
+            Counters::default().save(&mut counters, &dir)?;
+        }
+        view::create_tables(&txn, &dir)?;
+        txn.commit().map_err(|e| store_error(&dir, e))?;
+        Ok(Index { db: RwLock::new(Some(db)), dir, config })
+    }
+
+    /// Opens the index in `dir` with the parameters it was built with.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
+        let dir = dir.as_ref().to_owned();
+        let file = dir.join(INDEX_FILE);
+        if !file.is_file() {
+            return Err(Error::Index {
+                path: dir,
+                message: format!(
+                    "no index here ({INDEX_FILE} is missing; create one with `syndic index create`)"
+                ),
+            });
+        }
+        let (db, stored) = undamaged(&dir, || {
+            let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
+            let stored = read_meta(&db, &dir)?;
+            Ok((db, stored))
+        })?;
+        let config = stored.build().map_err(|e| Error::Index {
+            path: dir.clone(),
+            message: format!("unusable parameters: {e}"),
+        })?;
+        Ok(Index { db: RwLock::new(Some(db)), dir, config })
+    }
+
+    /// Opens the index in `dir`, refusing it unless it was built with
+    /// exactly `config`'s parameters (signatures, bands and thresholds of
+    /// different parameters are not comparable).
+    pub fn open_expecting(dir: impl AsRef<Path>, config: &DedupConfig) -> Result<Index> {
+        let index = Index::open(dir)?;
+        let differences = StoredConfig::of(&index.config).differences(&StoredConfig::of(config));
+        if !differences.is_empty() {
+            return Err(Error::Index {
+                path: index.dir.clone(),
+                message: format!(
+                    "built with other parameters than requested ({})",
+                    differences.join("; ")
+                ),
+            });
+        }
+        Ok(index)
+    }
+
+    /// The parameters the index was built with.
+    pub fn config(&self) -> &DedupConfig {
+        &self.config
+    }
+
+    /// The index directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Adds documents in one durable transaction, in order; each is
+    /// deduplicated against the index and the documents before it. A
+    /// document whose id a live document has is not added. When this
+    /// returns `Ok`, every added document is on disk.
+    pub fn add_batch(&self, docs: &[Document]) -> Result<Vec<AddOutcome>> {
+        let prepared = prepare(docs, &self.config, true).map_err(|e| Error::io(&self.dir, e))?;
+        self.commit_adds(docs, prepared)
+    }
+
+    /// Does the per-document work of an add (normalizing, sketching,
+    /// compressing) without touching the index, so that it can run in
+    /// parallel, outside the one write transaction at a time.
+    pub fn prepare(&self, docs: Vec<Document>) -> Result<PreparedBatch> {
+        let prepared = prepare(&docs, &self.config, true).map_err(|e| Error::io(&self.dir, e))?;
+        Ok(PreparedBatch { docs, prepared })
+    }
+
+    /// [`Index::add_batch`] for documents prepared by [`Index::prepare`].
+    pub fn add_prepared(&self, batch: PreparedBatch) -> Result<Vec<AddOutcome>> {
+        self.commit_adds(&batch.docs, batch.prepared)
+    }
+
+    fn commit_adds(&self, docs: &[Document], prepared: Vec<Prepared>) -> Result<Vec<AddOutcome>> {
+        self.write(|db| self.commit_adds_in(db, docs, prepared))
+    }
+
+    fn commit_adds_in(
+        &self,
+        db: &Database,
+        docs: &[Document],
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<AddOutcome>> {
+        let txn = db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        let outcomes = {
+            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
+            let mut counters = view.counters()?;
+            let mut added = Vec::with_capacity(docs.len());
+            for (doc, prep) in docs.iter().zip(prepared) {
+                added.push(view.add(doc, prep, &mut counters)?);
+            }
+            let outcomes = added
+                .into_iter()
+                .zip(docs)
+                .map(|(d, doc)| match d {
+                    Some(d) => view.report(d).map(AddOutcome::Added),
+                    None => Ok(AddOutcome::DuplicateId(doc.id.clone())),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            view.save_counters(counters)?;
+            outcomes
+        };
+        txn.commit().map_err(|e| store_error(&self.dir, e))?;
+        Ok(outcomes)
+    }
+
+    /// What `text` would match were it added; adds nothing.
+    pub fn query(&self, text: &str) -> Result<QueryReport> {
+        Ok(self.query_batch(&[text])?.remove(0))
+    }
+
+    /// [`Index::query`] for many texts, against one snapshot.
+    pub fn query_batch(&self, texts: &[&str]) -> Result<Vec<QueryReport>> {
+        let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
+        let prepared = prepare(&docs, &self.config, false).map_err(|e| Error::io(&self.dir, e))?;
+        self.read(|mut view| prepared.into_iter().map(|prep| view.query(prep)).collect())
+    }
+
+    /// Whether a live document has this id.
+    pub fn contains(&self, id: &str) -> Result<bool> {
+        self.read(|view| Ok(view.doc_id(id)?.is_some()))
+    }
+
+    /// The matches and cluster of the live document `id`.
+    pub fn get(&self, id: &str) -> Result<Option<DocReport>> {
+        self.read(|mut view| match view.doc_id(id)? {
+            Some(d) => view.report(d).map(Some),
+            None => Ok(None),
+        })
+    }
+
+    /// Deletes the live document `id` (see the module docs for what happens
+    /// to its cluster); `false` when there is none. Durable on return.
+    pub fn delete(&self, id: &str) -> Result<bool> {
+        self.write(|db| self.delete_in(db, id))
+    }
+
+    fn delete_in(&self, db: &Database, id: &str) -> Result<bool> {
+        let txn = db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        let deleted = {
+            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
+            let mut counters = view.counters()?;
+            let deleted = view.delete(id, &mut counters)?;
+            view.save_counters(counters)?;
+            deleted
+        };
+        if deleted {
+            txn.commit().map_err(|e| store_error(&self.dir, e))?;
+        } else {
+            txn.abort().map_err(|e| store_error(&self.dir, e))?;
+        }
+        Ok(deleted)
+    }
+
+    /// Counts over the live documents.
+    pub fn stats(&self) -> Result<IndexStats> {
+        let counters = self.read(|view| view.counters())?;
+        let file = self.dir.join(INDEX_FILE);
+        let file_bytes = fs::metadata(&file).map_err(|e| Error::io(&file, e))?.len();
+        Ok(IndexStats {
+            format_version: FORMAT_VERSION,
+            documents: counters.live,
+            deleted: counters.deleted,
+            added: counters.next_doc,
+            exact_duplicates: counters.exact_duplicates,
+            clusters: counters.clusters,
+            candidate_pairs: counters.candidate_pairs,
+            verified_pairs: counters.verified_pairs,
+            file_bytes,
+        })
+    }
+
+    /// The live documents as the batch pipeline would report them: same
+    /// pairs, cluster numbering, representatives and similarities.
+    pub fn export(&self) -> Result<Export> {
+        self.read(|view| self.export_from(view))
+    }
+
+    fn export_from(&self, mut view: View<'_, Read>) -> Result<Export> {
+        let counters = view.counters()?;
+        let err = |e: redb::StorageError| store_error(&self.dir, e);
+        let mut ids = Vec::new();
+        let mut index_ids = Vec::new();
+        let mut lengths = Vec::new();
+        // Dense position of each index DocId; deleted ones get none.
+        let mut dense = vec![u32::MAX; counters.next_doc as usize];
+        for entry in view.tables().docs.iter().map_err(err)? {
+            let (key, value) = entry.map_err(err)?;
+            let record = view.decode_record(key.value(), value.value())?;
+            if !record.deleted {
+                dense[key.value() as usize] = ids.len() as u32;
+                index_ids.push(DocId::from_u32(key.value()));
+                ids.push(record.id);
+                lengths.push(record.bytes);
+            }
+        }
+        let mut pairs = Vec::new();
+        for entry in view.tables().edges.iter().map_err(err)? {
+            let (key, value) = entry.map_err(err)?;
+            let (a, b) = format::decode_edge_key(&key.value());
+            if a < b {
+                let (similarity, kind) = format::decode_edge_value(&value.value());
+                let (a, b) = (dense[a.as_usize()], dense[b.as_usize()]);
+                pairs.push(ScoredPair {
+                    a: DocId::from_u32(a),
+                    b: DocId::from_u32(b),
+                    similarity,
+                    kind,
+                    coverage: None,
+                });
+            }
+        }
+        pairs.sort_by_key(|p| (p.a, p.b));
+        let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        let clustering = Clustering::from_edges(ids.len(), &edges, self.config.keep(), &lengths);
+        let mut similarity = Vec::with_capacity(ids.len());
+        for (doc, &index_id) in index_ids.iter().enumerate() {
+            let rep = clustering.representative(clustering.cluster_of(DocId::from_u32(doc as u32)));
+            let rep = index_ids[rep.as_usize()];
+            // A representative is an exact copy of itself: no lookup needed.
+            similarity.push(if rep == index_id { 1.0 } else { view.similarity(index_id, rep)? });
+        }
+        let stats = DedupStats::new(
+            ids.len(),
+            counters.exact_duplicates as usize,
+            clustering.num_clusters(),
+            counters.candidate_pairs as usize,
+            pairs.iter().filter(|p| p.kind == PairKind::Near).count(),
+        );
+        Ok(Export { ids, index_ids, result: DedupResult { clustering, similarity, pairs, stats } })
+    }
+
+    /// The passages `text` shares with the live document `id`, in byte
+    /// offsets of both texts; `None` when there is no such document.
+    pub fn passages(
+        &self,
+        text: &str,
+        id: &str,
+        config: &AlignConfig,
+    ) -> Result<Option<Vec<PassageSpan>>> {
+        config.validate()?;
+        let stored = self.read(|mut view| match view.doc_id(id)? {
+            Some(d) => view.text(d).map(Some),
+            None => Ok(None),
+        })?;
+        let Some(stored) = stored else { return Ok(None) };
+        let normalizer = self.config.shingler().normalizer();
+        let (mut query_tokens, mut doc_tokens) = (Tokens::default(), Tokens::default());
+        normalizer.tokenize(text, &mut query_tokens);
+        normalizer.tokenize(&stored, &mut doc_tokens);
+        let (q, t) = (query_tokens.tokens(), doc_tokens.tokens());
+        let spans = align(query_tokens.hashes(), doc_tokens.hashes(), config)
+            .into_iter()
+            .map(|p| PassageSpan {
+                query_start: q[p.a_start].start as usize,
+                query_end: q[p.a_end - 1].end as usize,
+                doc_start: t[p.b_start].start as usize,
+                doc_end: t[p.b_end - 1].end as usize,
+                words: p.matches,
+                identity: p.identity(),
+            })
+            .collect();
+        Ok(Some(spans))
+    }
+
+    /// Runs `op` on a view of the last commit.
+    pub(super) fn read<T>(&self, op: impl FnOnce(View<'_, Read>) -> Result<T>) -> Result<T> {
+        self.with_db(|db| {
+            let txn = db.begin_read().map_err(|e| store_error(&self.dir, e))?;
+            op(View::new(ReadTables::open(&txn, &self.dir)?, &self.dir, &self.config))
+        })
+    }
+
+    /// Runs the write transaction `op`; when it fails in storage, reopens
+    /// the file (see [`Index`]) so that the next operation finds it usable.
+    fn write<T>(&self, op: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        let result = self.with_db(op);
+        if let Err(Error::Io { .. } | Error::Index { .. }) = result {
+            // A reopen that fails leaves no database; the next operation
+            // tries again, and this write's error is the one to report.
+            let _ = self.reopen();
+        }
+        result
+    }
+
+    /// Runs `op` on the open database (reopening it first if a reopen
+    /// failed before), a redb panic turned into an error.
+    fn with_db<T>(&self, op: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        if self.db.read().unwrap_or_else(PoisonError::into_inner).is_none() {
+            self.reopen()?;
+        }
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        let db = db.as_ref().ok_or_else(|| Error::Index {
+            path: self.dir.clone(),
+            message: "the index is being reopened after a failed write; try again".to_owned(),
+        })?;
+        undamaged(&self.dir, || op(db))
+    }
+
+    /// Closes the database and opens the file again, at its last commit.
+    fn reopen(&self) -> Result<()> {
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        // Closing first releases the file lock the new handle takes.
+        drop(db.take());
+        let file = self.dir.join(INDEX_FILE);
+        *db = Some(undamaged(&self.dir, || {
+            Database::open(&file).map_err(|e| store_error(&self.dir, e))
+        })?);
+        Ok(())
+    }
+}
+
+/// Runs `op`, turning a panic into an error saying the file is damaged
+/// (see [`Index`] for why redb panics are caught).
+fn undamaged<T>(dir: &Path, op: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(op)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(Error::Index {
+            path: dir.to_owned(),
+            message: format!(
+                "{INDEX_FILE} is damaged: the storage engine failed reading it ({why}); \
+                 restore it from a backup or rebuild the index"
+            ),
+        })
+    })
+}
+
+/// Reads and checks `meta`: magic, format version, parameters.
+fn read_meta(db: &Database, dir: &Path) -> Result<StoredConfig> {
+    let refuse = |message: String| Error::Index { path: dir.to_owned(), message };
+    let txn = db.begin_read().map_err(|e| store_error(dir, e))?;
+    let meta = match txn.open_table(META) {
+        Ok(meta) => meta,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            return Err(refuse(format!("{INDEX_FILE} is not a syndic index (no metadata)")))
+        }
+        Err(e) => return Err(store_error(dir, e)),
+    };
+    let get = |key: &str| -> Result<Option<Vec<u8>>> {
+        Ok(meta.get(key).map_err(|e| store_error(dir, e))?.map(|v| v.value().to_vec()))
+    };
+    if get("magic")?.as_deref() != Some(format::MAGIC) {
+        return Err(refuse(format!("{INDEX_FILE} is not a syndic index (bad magic)")));
+    }
+    let version = get("format_version")?
+        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map(u32::from_le_bytes);
+    if version != Some(FORMAT_VERSION) {
+        let found = version.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+        return Err(refuse(format!(
+            "index format version {found}, but this syndic reads version {FORMAT_VERSION} only \
+             (rebuild the index with `syndic index create`)"
+        )));
+    }
+    let config = get("config")?.unwrap_or_default();
+    serde_json::from_slice(&config).map_err(|e| refuse(format!("unreadable index parameters: {e}")))
+}
+
+#[cfg(test)]
+impl Index {
+    /// The record of every document ever added, deleted ones included.
+    pub(super) fn records(&self) -> Result<Vec<DocRecord>> {
+        self.read(|view| {
+            let err = |e: redb::StorageError| store_error(&self.dir, e);
+            let mut out = Vec::new();
+            for entry in view.tables().docs.iter().map_err(err)? {
+                let (key, value) = entry.map_err(err)?;
+                out.push(view.decode_record(key.value(), value.value())?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Checks the invariants between tables; tests call it after changes.
+    pub(super) fn check_consistency(&self) -> Result<()> {
+        self.read(|mut view| view.check_consistency())
+    }
+}

@@ -1,0 +1,283 @@
+//! [`ReprintFinder`]: the reprint pipeline driven through its passes (see
+//! [`crate::passes`]): pass 1 fingerprints, `plan` pairs candidates, pass 2
+//! labels boilerplate and aligns the pairs [`super::schedule`] says are
+//! due, and `finish` makes the checked clusters. It holds the state and
+//! moves the [`Phase`]; what a pair scores, when it is aligned and whether
+//! a cluster holds are its siblings'.
+
+use rayon::prelude::*;
+
+use super::chain::Evidence;
+use super::config::ReprintConfig;
+use super::result::{DocBoilerplate, ReprintResult, SharedPassage};
+use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
+use super::score::Measured;
+use crate::boilerplate::{self, LineStats, RepeatedLines};
+use crate::doc::{Catalog, DocId, Document};
+use crate::error::{Error, Result};
+use crate::fingerprint::{winnow, FingerprintIndex, SharedFingerprints};
+use crate::hash::content_hash;
+use crate::normalize::Tokens;
+use crate::pairs::{
+    exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
+};
+use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
+
+/// Pass-1 output for one document.
+struct Pass1 {
+    content_hash: u128,
+    fingerprints: Vec<crate::fingerprint::Fingerprint>,
+}
+
+/// Drives the reprint mode; see the module docs.
+#[derive(Debug)]
+pub struct ReprintFinder {
+    config: ReprintConfig,
+    catalog: Catalog,
+    hashes: Vec<u128>,
+    index: FingerprintIndex,
+    line_stats: LineStats,
+    canonical: Vec<DocId>,
+    candidates: Vec<SharedFingerprints>,
+    repeated: RepeatedLines,
+    /// Where the passes are, and the round of alignment being read.
+    phase: Phase,
+    measured: Measured,
+    /// Passages of the candidate pairs.
+    passages: Vec<SharedPassage>,
+    boilerplate: Vec<DocBoilerplate>,
+    /// How strongly each document is a source, from the candidates'
+    /// reprint edges (see [`Evidence::source_ranks`]); set when the
+    /// candidates are aligned.
+    source_rank: Vec<u64>,
+}
+
+impl ReprintFinder {
+    /// A finder for this configuration.
+    pub fn new(config: ReprintConfig) -> Self {
+        Self {
+            config,
+            catalog: Catalog::default(),
+            hashes: Vec::new(),
+            index: FingerprintIndex::new(),
+            line_stats: LineStats::default(),
+            canonical: Vec::new(),
+            candidates: Vec::new(),
+            repeated: RepeatedLines::default(),
+            phase: Phase::Fingerprinting,
+            measured: Measured::default(),
+            passages: Vec::new(),
+            boilerplate: Vec::new(),
+            source_rank: Vec::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ReprintConfig {
+        &self.config
+    }
+
+    /// The documents added so far: ids, origins, lengths.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Pass 1 over a batch.
+    pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
+        assert!(matches!(self.phase, Phase::Fingerprinting), "add_batch after plan");
+        check_capacity(self.catalog.len(), docs.len())?;
+        let normalizer = *self.config.normalizer();
+        let fp_config = *self.config.fingerprint();
+        let pass1: Vec<Pass1> = docs
+            .par_iter()
+            .map_init(Tokens::default, |tokens, doc| {
+                normalizer.tokenize(&doc.text, tokens);
+                Pass1 {
+                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    fingerprints: winnow(tokens.hashes(), &fp_config),
+                }
+            })
+            .collect();
+        self.line_stats.observe_batch(docs);
+        for (doc, p) in docs.iter().zip(pass1) {
+            let id = self.catalog.push(doc);
+            self.hashes.push(p.content_hash);
+            self.index.add(id, &p.fingerprints);
+        }
+        Ok(())
+    }
+
+    /// Exact copies, candidate pairs, and the repeated-line model. Returns
+    /// the number of candidate pairs.
+    pub fn plan(&mut self) -> usize {
+        assert!(matches!(self.phase, Phase::Fingerprinting), "plan called twice");
+        self.canonical = exact_canonicals(&self.hashes);
+        let canonical = &self.canonical;
+        let index = std::mem::take(&mut self.index);
+        self.candidates = index
+            .candidates(self.config.fingerprint())
+            .into_iter()
+            .filter(|p| canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b)
+            .collect();
+        let stats = std::mem::take(&mut self.line_stats);
+        self.repeated = stats
+            .freeze(self.config.boilerplate_min_docs(), self.config.boilerplate_min_site_docs());
+        let pairs = self.candidates.iter().map(|p| (p.a, p.b)).collect();
+        self.phase = if self.catalog.is_empty() {
+            Phase::Done
+        } else {
+            Phase::Aligning(Round::new(pairs, self.catalog.lengths(), self.config.align_memory()))
+        };
+        self.measured = Measured::new(self.catalog.len());
+        self.candidates.len()
+    }
+
+    /// How many more times pass 2 must be read, as far as is known: once
+    /// per window of documents whose prepared tokens fit in
+    /// [`align_memory`](super::ReprintConfigBuilder::align_memory), for the
+    /// candidate pairs, then for the cluster checks they call for (known
+    /// when the candidates are done). Zero when
+    /// [`finish`](Self::finish) may be called. Drivers read pass 2 while
+    /// this is positive.
+    pub fn pending_passes(&self) -> usize {
+        self.phase.pending_passes()
+    }
+
+    /// The repeated-line model learned in pass 1 (after [`plan`](Self::plan)).
+    pub fn repeated_lines(&self) -> &RepeatedLines {
+        &self.repeated
+    }
+
+    /// Pass 2 over a batch: the same documents as pass 1, in the same order,
+    /// read while [`pending_passes`](Self::pending_passes) is positive. The
+    /// first reading labels boilerplate; each aligns the pairs whose earlier
+    /// document is in its window, keeping only that window's documents in
+    /// memory, and those of the batch, a slice that fits at a time.
+    pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
+        let n = self.catalog.len();
+        let (round, aligning) = match &mut self.phase {
+            Phase::Fingerprinting => panic!("second_pass_batch before plan"),
+            Phase::Aligning(round) => (round, true),
+            Phase::Checking(round) => (round, false),
+            Phase::Done => {
+                return Err(Error::Protocol("pass 2 read more times than needed".into()))
+            }
+        };
+        let start = round.cursor;
+        check_second_pass(self.catalog.ids(), start, docs)?;
+        if aligning && round.window == 0 {
+            let labelled = boilerplate::batch_spans(docs, &self.repeated, self.config.classifier());
+            for (offset, spans) in labelled.into_iter().enumerate() {
+                if !spans.is_empty() {
+                    let doc = DocId::from_u32((start + offset) as u32);
+                    self.boilerplate.push(DocBoilerplate { doc, spans });
+                }
+            }
+        }
+        // Slices of the batch whose prepared tokens fit in the other half
+        // of the memory.
+        let costs = docs.iter().map(|doc| prepared_cost(doc.text.len() as u64));
+        for slice in pack(costs, self.config.align_memory() / 2).windows(2) {
+            let (from, to) = (slice[0], slice[1]);
+            let scored =
+                align_slice(&self.config, &self.boilerplate, round, start + from, &docs[from..to]);
+            for (i, (passages, score, covered)) in scored {
+                self.measured.record(&self.config, round.pairs[i as usize], score, covered);
+                if aligning {
+                    self.passages.extend(passages);
+                }
+            }
+        }
+        if round.advance(docs.len(), n) {
+            self.phase = if aligning { self.checks() } else { Phase::Done };
+        }
+        Ok(())
+    }
+
+    /// Once the candidates are aligned: the checks they call for, or the
+    /// end.
+    fn checks(&mut self) -> Phase {
+        // Frozen before the checks add pairs, so that the representatives
+        // the checks were chosen for are the ones judged at the end.
+        self.source_rank = self.evidence().source_ranks();
+        let mut needed = Vec::new();
+        self.evidence().checked_clusters(&self.reprint_pairs().0, Some(&mut needed));
+        needed.sort_unstable();
+        needed.dedup();
+        if needed.is_empty() {
+            Phase::Done
+        } else {
+            Phase::Checking(Round::new(needed, self.catalog.lengths(), self.config.align_memory()))
+        }
+    }
+
+    /// What the cluster check judges by.
+    fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            config: &self.config,
+            canonical: &self.canonical,
+            lengths: self.catalog.lengths(),
+            measured: &self.measured,
+            source_rank: &self.source_rank,
+        }
+    }
+
+    /// Exact pairs and reprint edges, sorted; and how many are reprints.
+    fn reprint_pairs(&self) -> (Vec<ScoredPair>, usize) {
+        let reprints: Vec<ScoredPair> = self
+            .candidates
+            .iter()
+            .filter_map(|c| {
+                let score = self.measured.scores[&(c.a, c.b)];
+                self.config.is_reprint(&score).then_some(ScoredPair {
+                    a: c.a,
+                    b: c.b,
+                    similarity: score.coverage,
+                    kind: PairKind::Reprint,
+                    coverage: Some(score.coverage),
+                })
+            })
+            .collect();
+        let verified = reprints.len();
+        (with_exact_pairs(&self.canonical, reprints), verified)
+    }
+
+    /// Aligns the candidates, decides reprint edges and builds checked
+    /// clusters.
+    pub fn finish(self) -> Result<ReprintResult> {
+        let n = self.catalog.len();
+        match &self.phase {
+            Phase::Fingerprinting => panic!("finish before plan"),
+            Phase::Aligning(round) | Phase::Checking(round) => {
+                check_second_pass_complete(round.cursor, n)?;
+                return Err(Error::Protocol(format!(
+                    "pass 2 must be read {} more times",
+                    self.pending_passes()
+                )));
+            }
+            Phase::Done => {}
+        }
+        let (pairs, verified_pairs) = self.reprint_pairs();
+        let exact_duplicates = pairs.iter().filter(|p| p.kind == PairKind::Exact).count();
+        let (clustering, similarity) = self.evidence().checked_clusters(&pairs, None);
+        let mut passages = self.passages;
+        passages.sort_by_key(|p| (p.a, p.b, p.a_range));
+        let boilerplate_bytes =
+            self.boilerplate.iter().flat_map(|b| &b.spans).map(|s| (s.end - s.start) as u64).sum();
+        let stats = DedupStats::new(
+            n,
+            exact_duplicates,
+            clustering.num_clusters(),
+            self.candidates.len(),
+            verified_pairs,
+        );
+        Ok(ReprintResult {
+            dedup: DedupResult { clustering, similarity, pairs, stats },
+            passages,
+            boilerplate: self.boilerplate,
+            boilerplate_bytes,
+        })
+    }
+}
+
+crate::passes::by_inherent_methods!(ReprintFinder, ReprintResult);

@@ -1,0 +1,108 @@
+//! The reprint pipeline: shared passages, boilerplate, and clusters that
+//! survive abridgement.
+//!
+//! A reprint is the same story abridged, lightly edited and wrapped in
+//! another site's page furniture. Whole-document Jaccard sees little of it
+//! (0.10 to 0.20 between the seed copies), so this mode asks a different
+//! question: what share of the shorter document's *own text* (not its
+//! boilerplate) do the two documents share, passage by passage?
+//!
+//! [`ReprintFinder`] is driven like every corpus-wide stage
+//! ([`crate::passes::CorpusPasses`]):
+//!
+//! 1. [`add_batch`](ReprintFinder::add_batch) (pass 1): tokens, content
+//!    hash, winnowed fingerprints ([`crate::fingerprint`]) and line
+//!    statistics for boilerplate learned across documents and sites;
+//! 2. [`plan`](ReprintFinder::plan): exact copies, candidate pairs sharing
+//!    fingerprints, the frozen repeated-line model;
+//! 3. [`second_pass_batch`](ReprintFinder::second_pass_batch) (pass 2, read
+//!    while [`pending_passes`](ReprintFinder::pending_passes) is positive):
+//!    boilerplate labels of every document on the first reading; on each,
+//!    alignment ([`crate::align`]) and coverage of the pairs whose earlier
+//!    document is in that reading's window (see *Memory*);
+//! 4. [`finish`](ReprintFinder::finish): reprint edges and checked
+//!    clusters.
+//!
+//! ## Memory
+//!
+//! Aligning a pair needs both documents' tokens and seed index, some 8
+//! bytes per byte of text. They are held for one window of consecutive
+//! documents at a time, sized to half of
+//! [`align_memory`](ReprintConfigBuilder::align_memory), and for the slice
+//! of the batch being read, sized to the other half; pass 2 is read once per
+//! window. Alignment goes in two rounds, each split into windows: the
+//! candidate pairs, then the pairs the cluster check needs that were no
+//! candidates (a member and its cluster's representative). The results are
+//! the same for any bound.
+//!
+//! ## When two documents are reprints
+//!
+//! Boilerplate tokens are masked out, and so are templates: a passage
+//! whose figures mostly differ between the two documents is a form filled
+//! in twice, not a story reused (see `is_template`). Passages are aligned
+//! down to `min_piece_words`; one shorter than `min_passage_words` counts
+//! only when the pair has at least `min_pieces` passages. Let `shorter` and
+//! `longer` be the two documents ordered by content tokens. The pair is a
+//! **reprint edge** when the shared passages cover
+//!
+//! * at least `min_coverage` of `shorter`'s content (containment, so an
+//!   abridged copy qualifies) and either at least `min_longer_coverage` of
+//!   `longer`'s content (so that a digest page quoting one paragraph of a
+//!   long feature is not its copy) or `longer`'s **lead, in order**: the
+//!   shape of a copy cut from the top, which a follow-up reusing background
+//!   paragraphs from further down does not have; or at least 70 % of
+//!   `shorter` (an **excerpt**: a note or an answer that is one stretch of
+//!   a long source); or
+//! * in at least `min_pieces` passages, at least `min_piece_coverage` of
+//!   both documents' content, or half of `min_coverage` of `shorter`'s: a
+//!   text composed of pieces of the other.
+//!
+//! ## Clusters that do not chain
+//!
+//! Every cluster is checked against its **source**: the fullest version
+//! that the others are copies of (see `Evidence::source_ranks` in `chain`), not
+//! the longest page. With [`Keep::Longest`](crate::cluster::Keep::Longest) the source is also the
+//! representative; [`Keep::First`](crate::cluster::Keep::First) writes the first member as the
+//! representative instead, and each member's `similarity` stays its
+//! coverage against the source.
+//!
+//! Union-find over edges alone would let one page quoting two stories chain
+//! them into one cluster. So clusters are **checked against their
+//! representative**: after union-find, every member must itself be a
+//! reprint (or an exact copy) of the cluster's representative, measured
+//! directly; members that are not are taken out and clustered again among
+//! themselves, until every cluster passes. Each member's `similarity` is its
+//! coverage against the representative.
+//!
+//! A representative can itself be a compilation: a roundup carrying most of
+//! two stories is a reprint of each, and each is a reprint of it. So the
+//! members must also cover **the same part of the representative**: the
+//! member whose passages cover the most of it is the cluster's anchor, and
+//! a member whose covered part lies mostly (more than half) outside the
+//! anchor's is taken out with the others. Copies abridged from the bottom
+//! all cover the top of the story and stay; of a roundup's two stories, one
+//! stays with it and the other leaves.
+//!
+//! ## Where the code is
+//!
+//! `config` holds the settings, `score` how a pair measures up and when it
+//! is a reprint, `chain` the cluster check, `schedule` the phases and the
+//! memory windows of pass 2, `finder` the [`ReprintFinder`] that drives
+//! them, and `result` what it returns.
+
+mod chain;
+mod config;
+mod finder;
+mod result;
+mod schedule;
+mod score;
+
+pub use config::{
+    FollowUps, ReprintConfig, ReprintConfigBuilder, DEFAULT_MIN_PIECES, DEFAULT_MIN_PIECE_COVERAGE,
+    DEFAULT_MIN_PIECE_WORDS,
+};
+pub use finder::ReprintFinder;
+pub use result::{DocBoilerplate, ReprintResult, SharedPassage};
+
+#[cfg(test)]
+mod tests;

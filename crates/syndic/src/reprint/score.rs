@@ -1,0 +1,380 @@
+//! How a pair of documents measures up: their prepared tokens (with the
+//! boilerplate mask and the figures), the passages they share, the share
+//! of each one's own text those cover, and the rules that make a pair a
+//! reprint (see "When two documents are reprints" in the module notes of
+//! [`crate::reprint`]). *Not for*: which pairs are aligned when
+//! ([`super::schedule`]), or clusters ([`super::chain`]). *Rule*: a pair's
+//! score depends on the two documents alone.
+
+use std::collections::HashMap;
+
+use super::config::{FollowUps, ReprintConfig};
+use super::result::SharedPassage;
+use crate::align::{align_indexed, AlignConfig, Passage, SeedIndex};
+use crate::boilerplate::Span;
+use crate::doc::DocId;
+use crate::normalize::{Token, TokenUnit, Tokens};
+
+/// Tokens and boilerplate mask of one candidate document, kept for pass 2.
+#[derive(Debug)]
+pub(super) struct Prepared {
+    pub(super) unit: TokenUnit,
+    tokens: Vec<Token>,
+    hashes: Vec<u64>,
+    /// Whether each token is content (not boilerplate).
+    content: Vec<bool>,
+    content_tokens: usize,
+    /// Whether each token is a figure (see [`is_template`]).
+    figure: Vec<bool>,
+    /// Seeds for alignment, built once for all the document's pairs.
+    seeds: SeedIndex,
+}
+
+/// How one candidate pair measured up.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct PairScore {
+    /// Coverage of the shorter document's content.
+    pub(super) coverage: f64,
+    /// Coverage of the longer document's content.
+    pub(super) longer_coverage: f64,
+    /// Whether the shared passages are the longer document's lead, in
+    /// order: the shorter abridges it.
+    pub(super) abridges_longer: bool,
+    /// Content tokens of the earlier and the later document.
+    pub(super) content_tokens: [u32; 2],
+    /// Shared passages counted.
+    pub(super) passages: u32,
+    /// Those of them that are full passages, not pieces.
+    pub(super) full_passages: u32,
+}
+
+impl ReprintConfig {
+    /// The shorter document is mostly shared, and the longer either shares
+    /// enough of itself too or is the original that the shorter abridges
+    /// (see the module docs).
+    pub(super) fn is_reprint(&self, score: &PairScore) -> bool {
+        let given = self.given();
+        // The shorter text is all but whole in the longer, wherever: an
+        // excerpt (a note or an answer made of one stretch of a long
+        // source) needs no share of the longer.
+        let excerpt = score.coverage >= EXCERPT_COVERAGE;
+        let copy = score.coverage >= given.min_coverage
+            && (score.longer_coverage >= given.min_longer_coverage
+                || score.abridges_longer
+                || excerpt);
+        // Pieces of one source: a fair share of both texts, or half of
+        // what a copy must share of the shorter text (an answer quoting a
+        // long source in pieces).
+        let composed = score.passages >= given.min_pieces as u32
+            && (score.coverage.min(score.longer_coverage) >= given.min_piece_coverage
+                || score.coverage >= given.min_coverage / 2.0);
+        // A follow-up shares at least one full passage of background.
+        let follow_up = given.follow_ups == FollowUps::Join
+            && score.full_passages > 0
+            && score.coverage >= given.min_piece_coverage;
+        copy || composed || follow_up
+    }
+}
+
+/// What aligning a pair yields: its passages, its score, and the content
+/// tokens covered in each document.
+pub(super) type Aligned = (Vec<SharedPassage>, PairScore, [Runs; 2]);
+
+/// Aligns two prepared documents: their passages and coverage. Passages
+/// down to the piece length are found; a short piece counts (and is
+/// reported) only when the pair has at least `min_pieces` passages that
+/// line up, as text composed of pieces of a source does.
+pub(super) fn align_pair(
+    config: &ReprintConfig,
+    a: DocId,
+    pa: &Prepared,
+    b: DocId,
+    pb: &Prepared,
+) -> Aligned {
+    if pa.unit != pb.unit {
+        return (Vec::new(), PairScore::default(), Default::default());
+    }
+    let (full, piece) = (config.align_for(pa.unit), config.piece_align_for(pa.unit));
+    let found = align_indexed(&pa.hashes, &pa.seeds, &pb.hashes, &pb.seeds, piece);
+    let is_full = |p: &Passage| {
+        p.a_len().min(p.b_len()) >= full.min_tokens && p.identity() >= full.min_identity
+    };
+    // A piece is a near-verbatim cut: a short passage with a few changed
+    // words is as likely a stock phrase as a borrowing.
+    let is_piece = |p: &Passage| p.identity() >= MIN_PIECE_IDENTITY;
+    // A template (see `is_template`) is found and reported, as boilerplate,
+    // but covers nothing. A passage mostly in either document's boilerplate
+    // is reported as such and covers the content it holds: a table that the
+    // page classifier calls furniture is still the text two copies share.
+    let in_boilerplate = |p: &Passage| {
+        let boiler_a = pa.content[p.a_start..p.a_end].iter().filter(|&&c| !c).count();
+        let boiler_b = pb.content[p.b_start..p.b_end].iter().filter(|&&c| !c).count();
+        2 * boiler_a > p.a_len() || 2 * boiler_b > p.b_len()
+    };
+    let found: Vec<(&Passage, bool, bool)> = found
+        .iter()
+        .filter(|p| is_full(p) || is_piece(p))
+        .map(|p| (p, is_template(pa, pb, p), in_boilerplate(p)))
+        .collect();
+    let candidates: Vec<&Passage> =
+        found.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
+    let pieces_count = distinct_pieces(&candidates) >= config.given().min_pieces;
+    let reported: Vec<(&Passage, bool, bool)> =
+        found.into_iter().filter(|&(p, _, _)| is_full(p) || pieces_count).collect();
+    let kept: Vec<&Passage> =
+        reported.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
+    let mut covered_a = vec![false; pa.tokens.len()];
+    let mut covered_b = vec![false; pb.tokens.len()];
+    let passages = reported
+        .iter()
+        .map(|&(p, template, boilerplate)| {
+            if !template {
+                covered_a[p.a_start..p.a_end].fill(true);
+                covered_b[p.b_start..p.b_end].fill(true);
+            }
+            SharedPassage {
+                a,
+                b,
+                a_range: (pa.tokens[p.a_start].start as usize, pa.tokens[p.a_end - 1].end as usize),
+                b_range: (pb.tokens[p.b_start].start as usize, pb.tokens[p.b_end - 1].end as usize),
+                words: p.matches,
+                identity: p.identity(),
+                boilerplate: template || boilerplate,
+            }
+        })
+        .collect();
+    let covered = [Runs::of(&covered_a, &pa.content), Runs::of(&covered_b, &pb.content)];
+    let share = |runs: &Runs, prepared: &Prepared| {
+        if prepared.content_tokens == 0 {
+            return 0.0;
+        }
+        runs.len() as f64 / prepared.content_tokens as f64
+    };
+    let (ca, cb) = (share(&covered[0], pa), share(&covered[1], pb));
+    // Passages are sorted by their start in A; in order, they also are in B.
+    let in_order = kept.windows(2).all(|w| w[0].b_start <= w[1].b_start);
+    let a_is_shorter = pa.content_tokens <= pb.content_tokens;
+    let (coverage, longer_coverage, longer) =
+        if a_is_shorter { (ca, cb, (&covered[1], pb)) } else { (cb, ca, (&covered[0], pa)) };
+    let score = PairScore {
+        coverage,
+        longer_coverage,
+        abridges_longer: in_order && longer.0.is_lead(longer.1.content_tokens),
+        content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
+        passages: distinct_pieces(&kept) as u32,
+        full_passages: kept.iter().filter(|p| is_full(p)).count() as u32,
+    };
+    (passages, score, covered)
+}
+
+/// How many of `passages` are distinct pieces: taken longest first, a
+/// passage lying half or more inside one already taken, in either document
+/// (a phrase repeated in one of them, aligned twice), is no new piece; one
+/// that only touches a neighbour at its ends is.
+fn distinct_pieces(passages: &[&Passage]) -> usize {
+    let mut by_length: Vec<&Passage> = passages.to_vec();
+    by_length.sort_by_key(|p| (std::cmp::Reverse(p.a_len() + p.b_len()), p.a_start, p.b_start));
+    // Whether the range `a` lies half or more inside `b`.
+    let inside = |(s1, e1): (usize, usize), (s2, e2): (usize, usize)| {
+        2 * e1.min(e2).saturating_sub(s1.max(s2)) >= e1 - s1
+    };
+    let mut taken: Vec<&Passage> = Vec::new();
+    for p in by_length {
+        let repeats = |q: &&Passage| {
+            inside((p.a_start, p.a_end), (q.a_start, q.a_end))
+                || inside((p.b_start, p.b_end), (q.b_start, q.b_end))
+        };
+        if !taken.iter().any(repeats) {
+            taken.push(p);
+        }
+    }
+    taken.len()
+}
+
+/// Share of the shorter document's own text that makes it an excerpt of the
+/// longer, however little of the longer it is.
+const EXCERPT_COVERAGE: f64 = 0.7;
+
+/// Identity a short piece needs to count (see [`align_pair`]).
+const MIN_PIECE_IDENTITY: f64 = 0.8;
+
+/// How far into a document, in content tokens, its lead may start (a new
+/// headline or kicker before it), at least; or a twentieth of the document.
+const LEAD_SLACK: u32 = 20;
+
+/// Share of the lead (up to the last covered token) that must be covered.
+const LEAD_DENSITY: f64 = 0.6;
+
+/// Sorted, disjoint half-open runs of content-token ordinals (the n-th
+/// content token of a document is `n`, boilerplate skipped), so that runs
+/// measured against different partners compare.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Runs(pub(super) Vec<(u32, u32)>);
+
+impl Runs {
+    /// The content ordinals of the positions that are covered.
+    pub(super) fn of(covered: &[bool], content: &[bool]) -> Self {
+        let mut runs = Vec::new();
+        let mut start = None;
+        let mut ordinal = 0u32;
+        for (&c, &content) in covered.iter().zip(content) {
+            if !content {
+                continue;
+            }
+            match (c, start) {
+                (true, None) => start = Some(ordinal),
+                (false, Some(s)) => {
+                    runs.push((s, ordinal));
+                    start = None;
+                }
+                _ => {}
+            }
+            ordinal += 1;
+        }
+        if let Some(s) = start {
+            runs.push((s, ordinal));
+        }
+        Self(runs)
+    }
+
+    /// Number of positions.
+    pub(super) fn len(&self) -> u64 {
+        self.0.iter().map(|&(s, e)| u64::from(e - s)).sum()
+    }
+
+    /// Whether the runs are the lead of a document of `content_tokens`:
+    /// they start at its beginning and cover most of what lies up to their
+    /// end. An abridged copy shares its original's lead; a follow-up story
+    /// reuses background paragraphs from further down.
+    pub(super) fn is_lead(&self, content_tokens: usize) -> bool {
+        let (Some(&(first, _)), Some(&(_, end))) = (self.0.first(), self.0.last()) else {
+            return false;
+        };
+        let slack = LEAD_SLACK.max(content_tokens as u32 / 20);
+        first <= slack && self.len() as f64 >= LEAD_DENSITY * f64::from(end)
+    }
+
+    /// Number of positions in both.
+    pub(super) fn overlap(&self, other: &Runs) -> u64 {
+        let (mut i, mut j, mut both) = (0, 0, 0u64);
+        while let (Some(&(s1, e1)), Some(&(s2, e2))) = (self.0.get(i), other.0.get(j)) {
+            both += u64::from(e1.min(e2).saturating_sub(s1.max(s2)));
+            if e1 <= e2 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        both
+    }
+}
+
+/// Tokens of a candidate document with the boilerplate mask applied.
+pub(super) fn prepare(
+    text: &str,
+    tokens: &Tokens,
+    spans: &[Span],
+    align: &AlignConfig,
+) -> Prepared {
+    let mut content = Vec::with_capacity(tokens.len());
+    let mut span = spans.iter().peekable();
+    for t in tokens.tokens() {
+        while span.peek().is_some_and(|s| s.end <= t.start as usize) {
+            span.next();
+        }
+        let in_boilerplate = span.peek().is_some_and(|s| s.start <= t.start as usize);
+        content.push(!in_boilerplate);
+    }
+    let content_tokens = content.iter().filter(|&&c| c).count();
+    let figure = tokens.tokens().iter().map(|t| is_figure(text, t)).collect();
+    Prepared {
+        unit: tokens.unit(),
+        tokens: tokens.tokens().to_vec(),
+        hashes: tokens.hashes().to_vec(),
+        content,
+        content_tokens,
+        figure,
+        seeds: SeedIndex::new(tokens.hashes(), align),
+    }
+}
+
+/// Whether a token is a figure: digits, with the separators of amounts,
+/// dates and times (`1987`, `3.6`, `250,000`, `9/15`).
+fn is_figure(text: &str, token: &Token) -> bool {
+    let word = &text[token.start as usize..token.end as usize];
+    word.bytes().any(|c| c.is_ascii_digit())
+        && word.bytes().all(|c| c.is_ascii_digit() || b",.:/-%".contains(&c))
+}
+
+/// Figures a passage needs on each side before their agreement is judged.
+const MIN_FIGURES: usize = 2;
+
+/// Share of a passage's figures that must be the same on both sides.
+const MIN_FIGURE_AGREEMENT: f64 = 0.5;
+
+/// Whether an aligned passage is a template filled in with other figures:
+/// the same sentence frame around other amounts, rates and dates (a bond
+/// offering's terms, a weekly table, another day's market report). Such a
+/// passage is the reuse of a form, not of a story: it is reported as
+/// boilerplate and covers nothing. Copies of a story keep its figures (a
+/// correction changes one). Names are not judged: OCR-like noise garbles
+/// words far more often than figures.
+fn is_template(pa: &Prepared, pb: &Prepared, p: &Passage) -> bool {
+    let figures = |prepared: &Prepared, range: std::ops::Range<usize>| {
+        let mut hashes: Vec<u64> = range
+            .filter(|&i| prepared.figure[i] && prepared.content[i])
+            .map(|i| prepared.hashes[i])
+            .collect();
+        hashes.sort_unstable();
+        hashes
+    };
+    let (a, b) = (figures(pa, p.a_start..p.a_end), figures(pb, p.b_start..p.b_end));
+    if a.len().min(b.len()) < MIN_FIGURES {
+        return false;
+    }
+    // The size of the multiset intersection of two sorted lists.
+    let (mut i, mut j, mut same) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => (i, j, same) = (i + 1, j + 1, same + 1),
+        }
+    }
+    (same as f64) < MIN_FIGURE_AGREEMENT * a.len().max(b.len()) as f64
+}
+
+/// What alignment has measured so far.
+#[derive(Debug, Default)]
+pub(super) struct Measured {
+    /// Scores of the pairs aligned so far.
+    pub(super) scores: HashMap<(DocId, DocId), PairScore>,
+    /// For the reprint pairs among them: the content tokens their
+    /// passages cover, of the earlier document and of the later.
+    pub(super) covered: HashMap<(DocId, DocId), [Runs; 2]>,
+    /// Content tokens of every aligned document (0 for the others).
+    pub(super) content_tokens: Vec<u32>,
+}
+
+impl Measured {
+    /// Nothing measured yet, in a corpus of `n` documents.
+    pub(super) fn new(n: usize) -> Self {
+        Self { content_tokens: vec![0; n], ..Self::default() }
+    }
+
+    /// Records what aligning `pair` measured.
+    pub(super) fn record(
+        &mut self,
+        config: &ReprintConfig,
+        pair: (DocId, DocId),
+        score: PairScore,
+        covered: [Runs; 2],
+    ) {
+        self.content_tokens[pair.0.as_usize()] = score.content_tokens[0];
+        self.content_tokens[pair.1.as_usize()] = score.content_tokens[1];
+        self.scores.insert(pair, score);
+        if config.is_reprint(&score) {
+            self.covered.insert(pair, covered);
+        }
+    }
+}

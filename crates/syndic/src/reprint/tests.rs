@@ -1,0 +1,452 @@
+use super::schedule::{windows, PREPARED_BYTES_PER_TEXT_BYTE};
+use super::score::Runs;
+use super::*;
+use crate::cluster::{Clustering, Keep};
+use crate::doc::{DocId, Document};
+
+#[test]
+fn windows_table() {
+    let kib = |k: u64| k * 1024 / PREPARED_BYTES_PER_TEXT_BYTE;
+    // (needed, lengths, memory, bounds)
+    type Case<'a> = (&'a [bool], &'a [u64], u64, &'a [usize]);
+    let cases: &[Case] = &[
+        (&[], &[], 100, &[0, 0]),
+        (&[false, false], &[10, 10], 100, &[0, 2]),
+        // Everything fits in half the memory: one window.
+        (&[true, true, true], &[kib(1), kib(1), kib(1)], 8 * 1024, &[0, 3]),
+        // Two documents per window; unneeded ones cost nothing.
+        (&[true, false, true, true, true], &[kib(2); 5], 8 * 1024, &[0, 3, 5]),
+        // A document larger than any window gets one of its own.
+        (&[true, true, true], &[kib(1), kib(64), kib(1)], 8 * 1024, &[0, 1, 2, 3]),
+    ];
+    for &(needed, lengths, memory, bounds) in cases {
+        assert_eq!(windows(needed, lengths, memory), bounds, "{needed:?} {lengths:?}");
+    }
+}
+
+/// Words of a made-up language, drawn by a fixed xorshift sequence.
+fn sentence(seed: u64, words: usize) -> String {
+    const VOCAB: [&str; 24] = [
+        "council", "bridge", "river", "budget", "mayor", "winter", "market", "school", "harbour",
+        "railway", "doctor", "farmers", "storm", "village", "court", "tax", "the", "of", "and",
+        "to", "in", "said", "was", "on",
+    ];
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut out: Vec<&str> = Vec::with_capacity(words);
+    for _ in 0..words {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push(VOCAB[(x % VOCAB.len() as u64) as usize]);
+    }
+    let mut s = out.join(" ");
+    s.push('.');
+    s
+}
+
+/// Five stories, each printed whole and reprinted abridged and wrapped,
+/// with unrelated documents between them.
+fn corpus() -> Vec<Document> {
+    let mut docs = Vec::new();
+    for story in 0..5u64 {
+        let paragraphs: Vec<String> = (0..6).map(|p| sentence(story * 100 + p, 40)).collect();
+        docs.push(Document::new(format!("s{story}"), paragraphs.join("\n\n")));
+        docs.push(Document::new(format!("u{story}"), sentence(9_000 + story, 150)));
+        let abridged = paragraphs[..4].join("\n\n");
+        docs.push(Document::new(
+            format!("r{story}"),
+            format!("Home | News | Sport\n\n{abridged}\n\nShare this story"),
+        ));
+    }
+    docs
+}
+
+fn run(docs: &[Document], align_memory: u64) -> (ReprintResult, usize) {
+    run_with(ReprintConfig::builder().align_memory(align_memory), docs)
+}
+
+/// Runs both passes, pass 2 in batches of four; also returns how many
+/// times pass 2 was read.
+fn run_with(config: ReprintConfigBuilder, docs: &[Document]) -> (ReprintResult, usize) {
+    let mut finder = ReprintFinder::new(config.build().unwrap());
+    finder.add_batch(docs).unwrap();
+    finder.plan();
+    let mut passes = 0;
+    while finder.pending_passes() > 0 {
+        for batch in docs.chunks(4) {
+            finder.second_pass_batch(batch).unwrap();
+        }
+        passes += 1;
+    }
+    (finder.finish().unwrap(), passes)
+}
+
+#[test]
+fn align_memory_changes_passes_not_results() {
+    let docs = corpus();
+    let (roomy, one) = run(&docs, 2 << 30);
+    assert_eq!(one, 1);
+    // The reprints are found: each story's cluster holds its copy.
+    let clusters = &roomy.dedup.clustering;
+    for story in 0..5 {
+        let (s, r) = (DocId::from_u32(story * 3), DocId::from_u32(story * 3 + 2));
+        assert_eq!(clusters.cluster_of(s), clusters.cluster_of(r), "story {story}");
+    }
+    assert_eq!(clusters.num_clusters(), 10);
+    for memory in [1, 4096, 20_000] {
+        let (tight, passes) = run(&docs, memory);
+        assert!(passes > 1, "{memory}: {passes} passes");
+        assert_eq!(tight.passages, roomy.passages, "{memory}");
+        assert_eq!(tight.dedup.pairs, roomy.dedup.pairs, "{memory}");
+        assert_eq!(tight.dedup.clustering, roomy.dedup.clustering, "{memory}");
+        assert_eq!(tight.boilerplate, roomy.boilerplate, "{memory}");
+    }
+}
+
+#[test]
+fn runs_table() {
+    // (covered, content, runs, overlap with [2, 6))
+    type Case<'a> = (&'a str, &'a str, &'a [(u32, u32)], u64);
+    let cases: &[Case] = &[
+        ("", "", &[], 0),
+        ("xxxxxxxx", "xxxxxxxx", &[(0, 8)], 4),
+        ("xxx..xxx", "xxxxxxxx", &[(0, 3), (5, 8)], 2),
+        // Boilerplate tokens (`.` in content) are skipped: runs are in
+        // content ordinals.
+        ("xxxxxxxx", "xx..xxxx", &[(0, 6)], 4),
+        ("......xx", "xxxxxxxx", &[(6, 8)], 0),
+    ];
+    let flags = |s: &str| s.chars().map(|c| c == 'x').collect::<Vec<bool>>();
+    let middle = Runs(vec![(2, 6)]);
+    for &(covered, content, runs, overlap) in cases {
+        let got = Runs::of(&flags(covered), &flags(content));
+        assert_eq!(got.0, runs, "{covered} {content}");
+        let len: u64 = runs.iter().map(|&(s, e)| u64::from(e - s)).sum();
+        assert_eq!(got.len(), len, "{covered} {content}");
+        assert_eq!(got.overlap(&middle), overlap, "{covered} {content}");
+        assert_eq!(middle.overlap(&got), overlap, "{covered} {content}");
+    }
+}
+
+#[test]
+fn lead_table() {
+    // (runs, content tokens, is the lead?)
+    type Case<'a> = (&'a [(u32, u32)], usize, bool);
+    let cases: &[Case] = &[
+        (&[], 100, false),
+        (&[(0, 30)], 300, true),
+        // A new headline before the lead is allowed for.
+        (&[(12, 40)], 300, true),
+        (&[(0, 20), (26, 60)], 300, true),
+        // Background paragraphs from further down are no lead.
+        (&[(120, 200)], 300, false),
+        // Pieces scattered over the text cover too little of it.
+        (&[(0, 10), (50, 60), (100, 110)], 300, false),
+    ];
+    for &(runs, content, lead) in cases {
+        assert_eq!(Runs(runs.to_vec()).is_lead(content), lead, "{runs:?} of {content}");
+    }
+}
+
+/// Paragraphs of a made-up story.
+fn story(seed: u64, paragraphs: u64) -> Vec<String> {
+    (0..paragraphs).map(|p| sentence(seed * 100 + p, 40)).collect()
+}
+
+fn clusters_with(docs: &[Document], keep: Keep) -> Clustering {
+    run_with(ReprintConfig::builder().keep(keep), docs).0.dedup.clustering
+}
+
+/// Issue 3: two documents that share one passage of 30 words, 5 % of
+/// each, are paired and the passage aligned at its byte offsets, even
+/// with a word changed in one copy; they are not reprints of each other.
+#[test]
+fn issue3_a_passage_of_five_percent_is_found() {
+    let passage = sentence(4242, 30);
+    // The fifteenth word changed.
+    let mut words: Vec<&str> = passage.split(' ').collect();
+    words[14] = "changed";
+    let edited = words.join(" ");
+    for (case, (at_a, at_b, copy)) in
+        [(2, 12, &passage), (0, 14, &passage), (7, 7, &edited), (14, 0, &edited)]
+            .into_iter()
+            .enumerate()
+    {
+        let mut a = story(300 + case as u64, 15);
+        let mut b = story(400 + case as u64, 15);
+        a.insert(at_a, passage.clone());
+        b.insert(at_b, copy.clone());
+        let docs = [Document::new("a", a.join("\n\n")), Document::new("b", b.join("\n\n"))];
+        let (result, _) = run(&docs, 2 << 30);
+        let found: Vec<&SharedPassage> =
+            result.passages.iter().filter(|p| !p.boilerplate).collect();
+        assert_eq!(found.len(), 1, "case {case}: {found:?}");
+        let p = found[0];
+        let slice = |doc: &Document, (s, e): (usize, usize)| doc.text[s..e].to_string();
+        let (in_a, in_b) = (slice(&docs[0], p.a_range), slice(&docs[1], p.b_range));
+        // The whole passage, give or take a word matched by chance.
+        assert!(in_a.contains(&passage[..passage.len() - 1]), "case {case}: {in_a}");
+        assert!(in_b.contains(&copy[..copy.len() - 1]), "case {case}: {in_b}");
+        assert!(in_a.len() < passage.len() + 30, "case {case}: {in_a}");
+        assert!(p.words >= 29, "case {case}: {} words", p.words);
+        let clusters = &result.dedup.clustering;
+        assert_eq!(clusters.num_clusters(), 2, "case {case}");
+    }
+}
+
+/// Issue 3: a roundup page carrying most of two stories is a reprint of
+/// each, but the stories share nothing and must not share a cluster,
+/// whichever document represents it: an earlier story (`first`) or the
+/// roundup itself, the longest (`longest`).
+#[test]
+fn issue3_a_roundup_does_not_chain_two_stories() {
+    let (a, b) = (story(1, 6), story(2, 6));
+    let roundup = [&a[..4], &b[..4]].concat().join("\n\n");
+    let docs = vec![
+        Document::new("a", a.join("\n\n")),
+        Document::new("roundup", roundup),
+        Document::new("b", b.join("\n\n")),
+        Document::new("a-copy", a[..5].join("\n\n")),
+        Document::new("b-copy", b[..5].join("\n\n")),
+    ];
+    let doc = DocId::from_u32;
+    for keep in [Keep::First, Keep::Longest] {
+        let clusters = clusters_with(&docs, keep);
+        let of = |d: u32| clusters.cluster_of(doc(d));
+        assert_ne!(of(0), of(2), "{keep:?}: the two stories share a cluster");
+        assert_eq!(of(0), of(3), "{keep:?}: story a and its copy");
+        assert_eq!(of(2), of(4), "{keep:?}: story b and its copy");
+        assert!(of(1) == of(0) || of(1) == of(2), "{keep:?}: the roundup joins one story");
+    }
+}
+
+/// Unrelated filler around the documents of a test, so that the
+/// corpus is not only the story.
+fn with_filler(mut docs: Vec<Document>) -> Vec<Document> {
+    docs.extend(
+        (0..4).map(|i| Document::new(format!("other-{i}"), story(900 + i, 5).join("\n\n"))),
+    );
+    docs
+}
+
+/// Whether two texts, among unrelated filler, end up in one cluster.
+fn together(a: &str, b: &str) -> bool {
+    let docs = with_filler(vec![Document::new("a", a), Document::new("b", b)]);
+    let c = clusters_with(&docs, Keep::Longest);
+    c.cluster_of(DocId::from_u32(0)) == c.cluster_of(DocId::from_u32(1))
+}
+
+/// Issue 14, heavy abridgement: a paper keeps only the lead of a long
+/// wire story (about an eighth of it) under its own headline. It shares
+/// far less than a fifth of the original, but it shares its beginning,
+/// in order.
+#[test]
+fn issue14_an_abridged_copy_keeps_the_lead_and_joins_its_original() {
+    let original = story(11, 8);
+    let copy = format!("Our headline on it.\n\n{}", original[0]);
+    let docs = with_filler(vec![
+        Document::new("original", original.join("\n\n")),
+        Document::new("copy", copy),
+    ]);
+    let (result, _) = run(&docs, 1 << 30);
+    let c = &result.dedup.clustering;
+    let d = DocId::from_u32;
+    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
+    assert!(c.is_representative(d(0)), "the original represents its cluster");
+}
+
+/// An earlier story, and a follow-up: new text with two of the earlier
+/// story's background paragraphs (not its lead) at its end.
+fn follow_up_docs() -> Vec<Document> {
+    let earlier = story(21, 8);
+    let mut follow_up = story(22, 5);
+    follow_up.extend_from_slice(&earlier[5..7]);
+    with_filler(vec![
+        Document::new("earlier", earlier.join("\n\n")),
+        Document::new("follow-up", follow_up.join("\n\n")),
+    ])
+}
+
+/// Issue 14: a follow-up story reuses background paragraphs from further
+/// down an earlier story, among mostly new text: a different story.
+#[test]
+fn issue14_a_follow_up_reusing_background_stays_apart() {
+    let docs = follow_up_docs();
+    let (result, _) = run(&docs, 1 << 30);
+    let c = &result.dedup.clustering;
+    assert_ne!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
+    assert!(!result.passages.is_empty(), "the reused paragraphs are still aligned");
+}
+
+/// Issue 14, the representative is the source: a copy of its first three
+/// paragraphs and a much longer text quoting a few pieces of it. The longest text must
+/// not represent the cluster and split the source from its copy.
+#[test]
+fn issue14_the_source_represents_its_cluster_and_keeps_its_copies() {
+    let source = story(31, 4);
+    let text = source.join(" ");
+    let words: Vec<&str> = text.split(' ').collect();
+    let piece = |at: usize| words[at..at + 14].join(" ");
+    let own = story(32, 12);
+    let quoting = [
+        own[..4].join("\n\n"),
+        piece(0),
+        own[4..8].join("\n\n"),
+        piece(60),
+        own[8..].join("\n\n"),
+        piece(120),
+    ]
+    .join("\n\n");
+    let docs = with_filler(vec![
+        Document::new("quoting", quoting),
+        Document::new("source", source.join("\n\n")),
+        Document::new("copy", format!("Reprinted.\n\n{}", source[..3].join("\n\n"))),
+    ]);
+    for keep in [Keep::Longest, Keep::First] {
+        let c = clusters_with(&docs, keep);
+        let d = DocId::from_u32;
+        assert_eq!(c.cluster_of(d(1)), c.cluster_of(d(2)), "{keep:?}: source and copy");
+    }
+    let c = clusters_with(&docs, Keep::Longest);
+    assert!(c.is_representative(DocId::from_u32(1)), "the source, not the longest text");
+}
+
+/// Issue 14: a user who wants story chains can have follow-ups join the
+/// story they reuse; by default they stay apart.
+#[test]
+fn issue14_follow_ups_join_only_when_asked() {
+    let docs = follow_up_docs();
+    let d = DocId::from_u32;
+    for (policy, together) in [(FollowUps::Separate, false), (FollowUps::Join, true)] {
+        let (result, _) = run_with(ReprintConfig::builder().follow_ups(policy), &docs);
+        let c = &result.dedup.clustering;
+        assert_eq!(c.cluster_of(d(0)) == c.cluster_of(d(1)), together, "{policy:?}");
+    }
+}
+
+/// Issue 14: a short text made of one stretch from the middle of a long
+/// source (an answer, a note) with a sentence of its own is an excerpt
+/// of it, however little of the source it holds.
+#[test]
+fn issue14_an_excerpt_from_the_middle_of_a_long_source_joins_it() {
+    let source = story(61, 10);
+    let excerpt = format!("{} {}", sentence(62, 12), source[6]);
+    let docs = with_filler(vec![
+        Document::new("source", source.join("\n\n")),
+        Document::new("excerpt", excerpt),
+    ]);
+    let c = clusters_with(&docs, Keep::Longest);
+    let d = DocId::from_u32;
+    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
+    assert!(c.is_representative(d(0)));
+}
+
+/// Issue 14, composed copies: pieces of 10 to 16 words cut from one
+/// source, shuffled, with the writer's own sentences between them. No
+/// piece reaches the passage length; together they make the link.
+#[test]
+fn issue14_pieces_cut_from_a_source_join_it() {
+    let source = story(41, 3);
+    let text = source.join(" ");
+    let words: Vec<&str> = text.split(' ').collect();
+    let own = story(42, 4);
+    let composed = [
+        own[0].clone(),
+        words[70..84].join(" "),
+        own[1].clone(),
+        words[0..12].join(" "),
+        own[2].clone(),
+        words[30..46].join(" "),
+        words[100..110].join(" "),
+        own[3].clone(),
+    ]
+    .join("\n\n");
+    let docs = with_filler(vec![
+        Document::new("source", source.join("\n\n")),
+        Document::new("composed", composed),
+    ]);
+    let (result, _) = run(&docs, 1 << 30);
+    let c = &result.dedup.clustering;
+    assert_eq!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
+    let pieces = result.passages.iter().filter(|p| p.b == DocId::from_u32(1)).count();
+    assert!(pieces >= 3, "each piece is reported as a passage: {pieces}");
+    // Fewer pieces than `min_pieces` make no link.
+    let two = [own[0].clone(), words[70..84].join(" "), own[1].clone(), words[0..12].join(" ")];
+    assert!(!together(&source.join("\n\n"), &two.join("\n\n")));
+}
+
+/// Issue 14 (found reading Reuters-21578's merges): announcements made
+/// from one template, the same sentence frame around other amounts,
+/// rates and dates, are not reprints of each other; a copy that keeps
+/// the figures (one corrected) is.
+#[test]
+fn issue14_a_template_filled_with_other_figures_is_no_reprint() {
+    let offering = |amount: &str, coupon: &str, price: &str, year: &str| {
+        format!(
+            "The company said it is offering {amount} mln dlrs of debentures due {year} \
+             with a coupon of {coupon} pct and priced at {price} to yield {coupon} pct. \
+             The debentures are non-callable for ten years and are rated by both agencies. \
+             The offering is being made through a syndicate of underwriters led by the \
+             investment bank, which said the issue was sold out within the hour to \
+             institutional investors in the {year} market for such debt."
+        )
+    };
+    let docs = with_filler(vec![
+        Document::new("first", offering("150", "8.75", "99.25", "2017")),
+        Document::new("other", offering("200", "9.10", "98.60", "2012")),
+        Document::new("corrected", offering("150", "8.75", "99.35", "2017")),
+    ]);
+    let (result, _) = run(&docs, 1 << 30);
+    let c = &result.dedup.clustering;
+    let d = DocId::from_u32;
+    assert_ne!(c.cluster_of(d(0)), c.cluster_of(d(1)), "other figures: another offering");
+    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(2)), "one figure corrected: a copy");
+    let template = result.passages.iter().find(|p| (p.a, p.b) == (d(0), d(1)));
+    assert!(template.is_some_and(|p| p.boilerplate), "reported, as boilerplate");
+}
+
+/// Issue 14, light revision: the same sentences reordered, with a word
+/// swapped here and there.
+#[test]
+fn issue14_a_revised_copy_with_reordered_sentences_joins() {
+    let sentences: Vec<String> = (0..12).map(|i| sentence(5100 + i, 18)).collect();
+    let mut revised = sentences.clone();
+    revised.swap(1, 7);
+    revised.swap(3, 10);
+    revised[5] = revised[5].replacen("the", "a", 1);
+    assert!(together(&sentences.join(" "), &revised.join(" ")));
+}
+
+/// Issue 3: a quote, or a line of furniture, shared by every story of a
+/// corpus makes no edge: each story stays alone.
+#[test]
+fn issue3_a_shared_quote_and_line_make_no_cluster() {
+    let quote = sentence(777, 30);
+    let docs: Vec<Document> = (0..30)
+        .map(|i| {
+            let own = story(10 + i, 5);
+            let text = format!(
+                "Subscribe to our newsletter for the latest news\n\n{}\n\n\"{quote}\"\n\n{}",
+                own[..2].join("\n\n"),
+                own[2..].join("\n\n")
+            );
+            Document::new(format!("s{i}"), text)
+        })
+        .collect();
+    let clusters = clusters_with(&docs, Keep::Longest);
+    assert_eq!(clusters.num_clusters(), docs.len());
+}
+
+#[test]
+fn finish_needs_every_pass() {
+    let docs = corpus();
+    let config = ReprintConfig::builder().align_memory(1).build().unwrap();
+    let mut finder = ReprintFinder::new(config);
+    finder.add_batch(&docs).unwrap();
+    finder.plan();
+    assert!(finder.pending_passes() > 1);
+    finder.second_pass_batch(&docs).unwrap();
+    assert!(finder.pending_passes() > 0);
+    assert!(finder.finish().is_err());
+    assert!(ReprintConfig::builder().align_memory(0).build().is_err());
+}
