@@ -102,7 +102,8 @@ pub use config::{
     DEFAULT_MIN_PIECE_WORDS,
 };
 pub use finder::ReprintFinder;
-pub use result::{DocBoilerplate, ReprintResult, SharedPassage};
+pub use result::{DocBoilerplate, ReprintResult, SharedPassage, TextPassage};
+pub use score::align_texts;
 
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,19 @@ pub struct SharedPassage {
     pub boilerplate: bool,
 }
 
+/// A passage two texts share, found by [`align_texts`](super::align_texts).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TextPassage {
+    /// Byte range in the first text.
+    pub a_range: (usize, usize),
+    /// Byte range in the second text.
+    pub b_range: (usize, usize),
+    /// Identical words (or characters) aligned.
+    pub words: usize,
+    /// Matches over the longer side.
+    pub identity: f64,
+}
+
 /// The boilerplate found in one document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DocBoilerplate {

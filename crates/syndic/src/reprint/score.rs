@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use super::config::{FollowUps, ReprintConfig};
-use super::result::SharedPassage;
-use crate::align::{align_indexed, AlignConfig, Passage, SeedIndex};
+use super::result::{SharedPassage, TextPassage};
+use crate::align::{align, align_indexed, AlignConfig, Passage, SeedIndex};
 use crate::boilerplate::Span;
 use crate::doc::DocId;
 use crate::normalize::{Token, TokenUnit, Tokens};
@@ -79,6 +79,37 @@ impl ReprintConfig {
 /// What aligning a pair yields: its passages, its score, and the content
 /// tokens covered in each document.
 pub(super) type Aligned = (Vec<SharedPassage>, PairScore, [Runs; 2]);
+
+/// The passages two texts share, as the pipeline aligns two documents:
+/// tokenized by the config's normalizer (words, or characters for scripts
+/// written without spaces, with the longer seeds and passages set for
+/// them), passages of at least the configured length and identity, in byte
+/// offsets of the texts. Nothing is known of boilerplate here, and pieces
+/// are not sought: every passage is a full one. `scratch` is reused
+/// between calls.
+pub fn align_texts(
+    a: &str,
+    b: &str,
+    config: &ReprintConfig,
+    scratch: &mut (Tokens, Tokens),
+) -> Vec<TextPassage> {
+    let (ta, tb) = scratch;
+    config.normalizer().tokenize(a, ta);
+    config.normalizer().tokenize(b, tb);
+    if ta.unit() != tb.unit() {
+        return Vec::new();
+    }
+    let (ka, kb) = (ta.tokens(), tb.tokens());
+    align(ta.hashes(), tb.hashes(), config.align_for(ta.unit()))
+        .iter()
+        .map(|p| TextPassage {
+            a_range: (ka[p.a_start].start as usize, ka[p.a_end - 1].end as usize),
+            b_range: (kb[p.b_start].start as usize, kb[p.b_end - 1].end as usize),
+            words: p.matches,
+            identity: p.identity(),
+        })
+        .collect()
+}
 
 /// Aligns two prepared documents: their passages and coverage. Passages
 /// down to the piece length are found; a short piece counts (and is

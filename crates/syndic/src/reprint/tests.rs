@@ -450,3 +450,33 @@ fn finish_needs_every_pass() {
     assert!(finder.finish().is_err());
     assert!(ReprintConfig::builder().align_memory(0).build().is_err());
 }
+
+/// Issue 13: the Python stage `align_pairs` re-implemented the alignment
+/// and used the word settings on Chinese text. `align_texts` is the
+/// pipeline's own: characters get their longer passages, offsets are bytes.
+#[test]
+fn issue13_align_texts_aligns_as_the_pipeline_does() {
+    let shared: String = (0..40).map(|i| format!("word{i} ")).collect();
+    let english = (format!("An opening line. {shared}"), format!("{shared} and a different end"));
+    // 30 shared characters: a passage by the word settings (25), not by the
+    // character settings (50).
+    let phrase = "北京市今天天气晴朗气温适中适合出行市民纷纷走出家门前往公园散步游玩";
+    let short_cjk = (format!("{phrase}甲乙丙"), format!("丁戊{phrase}"));
+    let twice = phrase.repeat(2);
+    let long_cjk = (format!("{twice}甲乙丙"), format!("丁戊{twice}"));
+    let config = ReprintConfig::builder().build().unwrap();
+    let mut scratch = Default::default();
+    for (a, b, passages) in [
+        (&english.0, &english.1, 1),
+        (&short_cjk.0, &short_cjk.1, 0),
+        (&long_cjk.0, &long_cjk.1, 1),
+    ] {
+        let found = align_texts(a, b, &config, &mut scratch);
+        assert_eq!(found.len(), passages, "{a} / {b}: {found:?}");
+        for p in found {
+            let (x, y) = (&a[p.a_range.0..p.a_range.1], &b[p.b_range.0..p.b_range.1]);
+            assert_eq!(x, y);
+            assert!(p.identity == 1.0 && p.words > 0);
+        }
+    }
+}
