@@ -105,6 +105,15 @@ class ReprintSettings(TypedDict, total=False):
     min_passage_words: Optional[int]
     """Shortest shared passage, in words. Default: 25."""
 
+    seed_ngram: Optional[int]
+    """Words of the exact runs that seed an alignment. Default: 4."""
+
+    max_gap: Optional[int]
+    """Longest gap, in words, bridged inside one passage. Default: 20."""
+
+    min_identity: Optional[float]
+    """Share of a passage's words that must match on both sides. Default: 0.5."""
+
     min_piece_words: Optional[int]
     """Shortest piece, in words, that counts (and is reported) when at least {min_pieces}
     passages of a pair line up: text cut and pasted from a source in sentences and

@@ -17,6 +17,7 @@
 //! Docs refer to other settings as `{name}`; each front end renders the
 //! reference in its own spelling ([`Setting::doc_with`]).
 
+use crate::align::AlignConfig;
 use crate::cluster::Keep;
 use crate::dedup::{DedupConfig, Mode};
 use crate::error::{ConfigError, Result};
@@ -85,6 +86,12 @@ settings! {
     pub struct ReprintSettings {
         /// Shortest shared passage, in words.
         min_passage_words: usize = 25,
+        /// Words of the exact runs that seed an alignment.
+        seed_ngram: usize = 4,
+        /// Longest gap, in words, bridged inside one passage.
+        max_gap: usize = 20,
+        /// Share of a passage's words that must match on both sides.
+        min_identity: f64 = 0.5,
         /// Shortest piece, in words, that counts (and is reported) when at
         /// least {min_pieces} passages of a pair line up: text cut and pasted
         /// from a source in sentences and half-sentences.
@@ -149,7 +156,13 @@ impl ReprintSettings {
     /// ranges and combinations.
     pub fn config(&self, keep: Keep) -> Result<ReprintConfig> {
         ReprintConfig::builder()
-            .min_passage_words(self.min_passage_words)
+            .align(AlignConfig {
+                min_tokens: self.min_passage_words,
+                seed_ngram: self.seed_ngram,
+                max_gap: self.max_gap,
+                min_identity: self.min_identity,
+                ..AlignConfig::default()
+            })
             .min_piece_words(self.min_piece_words)
             .min_pieces(self.min_pieces)
             .min_piece_coverage(self.min_piece_coverage)
