@@ -14,12 +14,12 @@ use arrow_schema::DataType;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
-use syndic::align::{align, AlignConfig};
 use syndic::cluster::{Clustering, Keep};
 use syndic::dedup::{sketch_batch, Mode};
 use syndic::lsh::LshParams;
-use syndic::normalize::{Normalizer, NormalizerConfig, Tokens};
+use syndic::normalize::Tokens;
 use syndic::pairs::exact_canonicals as core_exact_canonicals;
+use syndic::reprint::align_texts;
 use syndic::verify::jaccard_sorted;
 use syndic::{DocId, Document};
 
@@ -181,27 +181,19 @@ pub fn verify_pairs(
 type PassageRow = (u32, [u64; 4], u32, f64);
 
 /// Passages shared by `texts_a[i]` and `texts_b[i]`, in byte offsets of the
-/// original texts.
+/// original texts: the core's `align_texts`, with the alignment settings
+/// given (the core's defaults for the rest).
 #[pyfunction]
-#[pyo3(signature = (texts_a, texts_b, *, min_passage_words=25, seed_ngram=4, max_gap=20, min_identity=0.5))]
+#[pyo3(signature = (texts_a, texts_b, *, options))]
 pub fn align_pairs(
     py: Python<'_>,
     texts_a: Vec<PyArray>,
     texts_b: Vec<PyArray>,
-    min_passage_words: usize,
-    seed_ngram: usize,
-    max_gap: usize,
-    min_identity: f64,
+    options: &Bound<'_, PyDict>,
 ) -> PyResult<PyBatch> {
-    let config = AlignConfig {
-        seed_ngram,
-        max_gap,
-        min_tokens: min_passage_words,
-        min_identity,
-        ..AlignConfig::default()
-    };
-    config.validate().or_raise()?;
-    let normalizer = Normalizer::new(NormalizerConfig::default());
+    let names = ["min_passage_words", "seed_ngram", "max_gap", "min_identity"];
+    let given = Given::parse_only(options, &[Group::Reprint], &names)?;
+    let config = given.reprint.config(Keep::Longest).or_raise()?;
     let (chunks_a, chunks_b) = (import(texts_a), import(texts_b));
     let (a, b) = (strs(&chunks_a, "texts_a")?, strs(&chunks_b, "texts_b")?);
     same_length(&[("texts_a", a.len()), ("texts_b", b.len())])?;
@@ -215,26 +207,16 @@ pub fn align_pairs(
                 .par_iter()
                 .zip(part_b)
                 .enumerate()
-                .map_init(
-                    || (Tokens::default(), Tokens::default()),
-                    |(ta, tb), (i, (x, y))| {
-                        normalizer.tokenize(x, ta);
-                        normalizer.tokenize(y, tb);
-                        let (ka, kb) = (ta.tokens(), tb.tokens());
-                        align(ta.hashes(), tb.hashes(), &config)
-                            .iter()
-                            .map(|p| {
-                                let offsets = [
-                                    u64::from(ka[p.a_start].start),
-                                    u64::from(ka[p.a_end - 1].end),
-                                    u64::from(kb[p.b_start].start),
-                                    u64::from(kb[p.b_end - 1].end),
-                                ];
-                                ((start + i) as u32, offsets, p.matches as u32, p.identity())
-                            })
-                            .collect()
-                    },
-                )
+                .map_init(Default::default, |scratch, (i, (x, y))| {
+                    align_texts(x, y, &config, scratch)
+                        .iter()
+                        .map(|p| {
+                            let offsets = [p.a_range.0, p.a_range.1, p.b_range.0, p.b_range.1]
+                                .map(|o| o as u64);
+                            ((start + i) as u32, offsets, p.words as u32, p.identity)
+                        })
+                        .collect()
+                })
                 .collect()
         });
         rows.extend(part.into_iter().flatten());

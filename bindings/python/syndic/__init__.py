@@ -382,26 +382,25 @@ def align_pairs(
     texts_a: Texts,
     texts_b: Texts,
     *,
-    min_passage_words: int = 25,
-    seed_ngram: int = 4,
-    max_gap: int = 20,
-    min_identity: float = 0.5,
+    min_passage_words: Optional[int] = None,
+    seed_ngram: Optional[int] = None,
+    max_gap: Optional[int] = None,
+    min_identity: Optional[float] = None,
 ) -> pa.RecordBatch:
-    """Passages shared by ``texts_a[i]`` and ``texts_b[i]``.
+    """Passages shared by ``texts_a[i]`` and ``texts_b[i]``, aligned as the
+    pipeline aligns two documents (the settings of the same names; ``None``:
+    the core's default).
 
     One row per passage: ``pair`` (``i``), byte offsets ``a_start``,
     ``a_end``, ``b_start``, ``b_end`` into the original texts, ``words``
     matched and ``identity``. Lengths count tokens: words, or characters in
-    scripts written without spaces.
+    scripts written without spaces, which need proportionally longer
+    passages.
     """
-    return _syndic.align_pairs(
-        _chunks(texts_a),
-        _chunks(texts_b),
-        min_passage_words=min_passage_words,
-        seed_ngram=seed_ngram,
-        max_gap=max_gap,
-        min_identity=min_identity,
+    options = dict(
+        min_passage_words=min_passage_words, seed_ngram=seed_ngram, max_gap=max_gap, min_identity=min_identity
     )
+    return _syndic.align_pairs(_chunks(texts_a), _chunks(texts_b), options=_settings(options))
 
 
 def clusters_from_edges(n: int, a: Any, b: Any, lengths: Any, keep: Optional[str] = None) -> pa.RecordBatch:

@@ -109,10 +109,7 @@ def align_pairs(
     texts_a: List[pa.Array],
     texts_b: List[pa.Array],
     *,
-    min_passage_words: int = 25,
-    seed_ngram: int = 4,
-    max_gap: int = 20,
-    min_identity: float = 0.5,
+    options: Settings,
 ) -> pa.RecordBatch:
     """``pair``, ``a_start``, ``a_end``, ``b_start``, ``b_end`` (byte
     offsets), ``words``, ``identity``: one row per shared passage."""

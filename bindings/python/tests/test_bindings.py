@@ -170,6 +170,23 @@ def test_align_pairs_reports_byte_offsets() -> None:
     assert row["words"] == 16 and row["identity"] == 16 / 17
 
 
+def test_issue13_align_pairs_aligns_characters_as_the_pipeline_does() -> None:
+    # 34 shared characters: a passage by the word settings (25 tokens), not
+    # by the character settings the pipeline uses for Chinese (50).
+    phrase = "北京市今天天气晴朗气温适中适合出行市民纷纷走出家门前往公园散步游玩"
+    short = syndic.align_pairs([phrase + "甲乙丙"], ["丁戊" + phrase])
+    assert short.num_rows == 0
+    twice = phrase * 2
+    long = syndic.align_pairs([twice + "甲乙丙"], ["丁戊" + twice]).to_pylist()
+    assert len(long) == 1
+    assert (twice + "甲乙丙").encode()[long[0]["a_start"] : long[0]["a_end"]].decode() == twice
+    # The same passage the whole pipeline reports between the two documents.
+    found = syndic.passages([twice + "甲乙丙", "丁戊" + twice], quiet=True).passages.to_pylist()
+    assert [(p["a_start"], p["a_end"], p["b_start"], p["b_end"]) for p in found] == [
+        (long[0]["a_start"], long[0]["a_end"], long[0]["b_start"], long[0]["b_end"])
+    ]
+
+
 def test_passages_and_clean_match_the_cli(seeds: Path, syndic_bin: Path, tmp_path: Path) -> None:
     pages = tmp_path / "pages"
     pages.mkdir()
