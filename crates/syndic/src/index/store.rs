@@ -22,6 +22,7 @@ use crate::doc::{DocId, Document};
 use crate::error::{ConfigError, Error, Result};
 use crate::normalize::Tokens;
 use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
+use crate::settings::MinHashSettings;
 use crate::sketch::SketchMethod;
 use crate::verify::VerifyMethod;
 
@@ -88,20 +89,23 @@ impl StoredConfig {
         }
     }
 
+    /// The config, through the settings schema as every front end makes it:
+    /// the stored bands and rows are the ones chosen when it was created.
     fn build(&self) -> Result<DedupConfig> {
-        let config = DedupConfig::builder()
-            .mode(self.mode)
-            .ngram(self.ngram)
-            .char_ngram(self.char_ngram)
-            .num_perm(self.num_perm)
-            .sketch(self.sketch)
-            .seed(self.seed)
-            .threshold(self.threshold)
-            .bands_rows(self.bands, self.rows)
-            .bucket_window(self.bucket_window)
-            .verify(self.verify)
-            .keep(self.keep)
-            .build()?;
+        let settings = MinHashSettings {
+            threshold: self.threshold,
+            num_perm: self.num_perm,
+            ngram: self.ngram,
+            char_ngram: self.char_ngram,
+            bands: Some(self.bands),
+            rows: Some(self.rows),
+            bucket_window: self.bucket_window,
+            sketch: self.sketch,
+            verify: self.verify,
+            seed: self.seed,
+            ..MinHashSettings::default()
+        };
+        let config = settings.config(self.mode, self.keep)?;
         // The builder offers no normalizer settings: an index written by a
         // build that did would tokenize differently here.
         if StoredConfig::of(&config) != *self {
