@@ -5,10 +5,10 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::{BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE};
 use crate::pairs::{DedupResult, PairKind, ScoredPair};
 use crate::reprint::{DocBoilerplate, SharedPassage};
 use crate::write::OutputDir;
+use crate::write::{BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE};
 use crate::{DocId, Result};
 
 /// Decimals kept of every score: far below any threshold's resolution, and

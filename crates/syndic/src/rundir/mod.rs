@@ -73,19 +73,8 @@ pub use summary::{
     SIMILARITY_BINS,
 };
 
-/// `clusters.jsonl`: each document's cluster.
-pub const CLUSTERS_FILE: &str = "clusters.jsonl";
-/// `pairs.jsonl`: the verified duplicate pairs.
-pub const PAIRS_FILE: &str = "pairs.jsonl";
-/// `passages.jsonl`: the shared passages (reprint mode, `passages`).
-pub const PASSAGES_FILE: &str = "passages.jsonl";
-/// `boilerplate.jsonl`: each document's boilerplate spans.
-pub const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
-/// `summary.json`: the run's account of itself, by which a run directory is
-/// recognised.
-pub const SUMMARY_FILE: &str = "summary.json";
-
-/// What every run directory may hold: the files `syndic dedup`,
-/// `syndic passages` and the index's exports write.
-pub const RUN_FILES: &[&str] =
-    &[SUMMARY_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, BOILERPLATE_FILE];
+// The file names are defined with the rule that recognises a run directory
+// (`write`, which must not depend on this module) and belong to the format.
+pub use crate::write::{
+    BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RUN_FILES, SUMMARY_FILE,
+};

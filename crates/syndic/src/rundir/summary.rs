@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::SUMMARY_FILE;
 use crate::dedup::Mode;
 use crate::pairs::{DedupResult, DedupStats};
 use crate::read::ReadOptions;
 use crate::reprint::{DocBoilerplate, SharedPassage};
+use crate::write::SUMMARY_FILE;
 use crate::{ConfigError, DocId, Error, Location, Result};
 
 /// Bins of `similarity_histogram`, over `[0, 1]`.

@@ -14,14 +14,32 @@
 //!
 //! A run directory's `summary.json` names what syndic wrote in it (its
 //! `files` list; older runs, without one, hold
-//! [`RUN_FILES`](crate::rundir::RUN_FILES)).
+//! [`RUN_FILES`]). The file names of a run directory are defined here, with
+//! the rule that recognises one; [`crate::rundir`] holds the rest of its
+//! format.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::NotReplaceable;
-use crate::rundir::{RUN_FILES, SUMMARY_FILE};
 use crate::{Error, Result};
+
+/// `clusters.jsonl`: each document's cluster.
+pub const CLUSTERS_FILE: &str = "clusters.jsonl";
+/// `pairs.jsonl`: the verified duplicate pairs.
+pub const PAIRS_FILE: &str = "pairs.jsonl";
+/// `passages.jsonl`: the shared passages (reprint mode, `passages`).
+pub const PASSAGES_FILE: &str = "passages.jsonl";
+/// `boilerplate.jsonl`: each document's boilerplate spans.
+pub const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
+/// `summary.json`: the run's account of itself, by which a run directory is
+/// recognised.
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// What every run directory may hold: the files `syndic dedup`,
+/// `syndic passages` and the index's exports write.
+pub const RUN_FILES: &[&str] =
+    &[SUMMARY_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, BOILERPLATE_FILE];
 
 /// Whether an output may replace what is at its path, and what it must
 /// never replace. Built once per run and passed to every output of it.
