@@ -6,6 +6,7 @@
 #
 #   scripts/setup-python.sh            # create or update .venv, build syndic
 #   SYNDIC_VENV=/path scripts/setup-python.sh
+#   SYNDIC_PYTHON_PROFILE=dev scripts/setup-python.sh   # reuse cargo test's build
 #   PYTHON=python3.12 scripts/setup-python.sh
 #
 # Needs python3 (3.9+, with the venv module) and cargo; reaches only PyPI.
@@ -26,9 +27,13 @@ fi
     -r "$root/python/requirements-test.txt"
 echo "setup-python: dependencies installed ($((SECONDS - started)) s)"
 
-# maturin installs into the environment named by VIRTUAL_ENV; --release
-# because the tests sketch real corpora, where a debug build is ~10x slower.
+# maturin installs into the environment named by VIRTUAL_ENV. The release
+# profile by default; SYNDIC_PYTHON_PROFILE=dev builds with the dev profile
+# (opt-level 1, dependencies at 2), which reuses what `cargo test` compiled
+# instead of compiling every dependency again: the test script's choice.
+profile=()
+[ "${SYNDIC_PYTHON_PROFILE:-release}" = release ] && profile=(--release)
 VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" \
-    "$venv/bin/maturin" develop --release --quiet -m "$root/bindings/python/Cargo.toml"
+    "$venv/bin/maturin" develop "${profile[@]}" --quiet -m "$root/bindings/python/Cargo.toml"
 "$venv/bin/python" -c 'import syndic, syndic.ray; print("setup-python: syndic", syndic.__version__, "ready")'
 echo "setup-python: done in $((SECONDS - started)) s"

@@ -27,7 +27,8 @@ if [ -s "$SYNDIC_SKIPPED_LOG" ]; then
 fi
 
 step "Python: environment and bindings"
-scripts/setup-python.sh
+# The dev profile: the Rust tests above compiled it already.
+SYNDIC_PYTHON_PROFILE=dev scripts/setup-python.sh
 
 step "Browser: Chromium and playwright-core"
 scripts/install-browser-deps.sh
