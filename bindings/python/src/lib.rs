@@ -26,7 +26,6 @@ fn _syndic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(pipeline::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::dedup_config, m)?)?;
-    m.add_function(wrap_pyfunction!(pipeline::passages, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::clean, m)?)?;
     m.add_function(wrap_pyfunction!(stages::sketch, m)?)?;
     m.add_function(wrap_pyfunction!(stages::band_keys, m)?)?;

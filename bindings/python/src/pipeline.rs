@@ -88,21 +88,6 @@ pub fn dedup<'py>(
     Ok((clusters(&result, &ids)?, pairs(&result, &ids)?, None, None, json_to_py(py, &stats)?))
 }
 
-/// Shared passages and boilerplate of a corpus (the reprint pipeline).
-#[pyfunction]
-#[pyo3(signature = (batches, paths, *, options, run))]
-pub fn passages<'py>(
-    py: Python<'py>,
-    batches: Option<Vec<PyBatch>>,
-    paths: Option<Vec<PathBuf>>,
-    options: &Bound<'py, PyDict>,
-    run: RunArgs,
-) -> PyResult<RunOutput<'py>> {
-    let given = Given::parse(options, &[Group::Read, Group::Reprint])?;
-    let config = given.reprint.config(Keep::Longest).or_raise()?;
-    run_reprint(py, &corpus(batches, paths, given.read, run)?, config)
-}
-
 fn run_reprint<'py>(
     py: Python<'py>,
     corpus: &Corpus,

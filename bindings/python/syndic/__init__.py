@@ -48,6 +48,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Union
 
@@ -212,20 +213,29 @@ def _settings(options: Dict[str, Any]) -> Dict[str, Any]:
 def _takes_settings(*groups: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Lists the settings of ``groups`` in the function's signature (each
     defaulting to ``None``, the core's default) and docstring, from the
-    core's schema, for ``help()`` and ``inspect.signature``."""
+    core's schema, for ``help()`` and ``inspect.signature``; a keyword that
+    is none of them is a ``ConfigError``, as the core makes it."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         settings = [entry for entry in _SCHEMA.values() if entry["group"] in groups]
+        names = [entry["name"] for entry in settings]
+
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            fixed = inspect.signature(function).parameters
+            for name in kwargs:
+                if name not in fixed and name not in names:
+                    known = ", ".join(names)
+                    raise _config_error(f"invalid configuration: unknown setting `{name}` (expected one of {known})")
+            return function(*args, **kwargs)
+
         signature = inspect.signature(function)
         fixed = [p for p in signature.parameters.values() if p.kind != p.VAR_KEYWORD]
-        listed = [
-            inspect.Parameter(entry["name"], inspect.Parameter.KEYWORD_ONLY, default=None)
-            for entry in settings
-        ]
-        function.__signature__ = signature.replace(parameters=fixed + listed)  # type: ignore[attr-defined]
+        listed = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None) for name in names]
+        checked.__signature__ = signature.replace(parameters=fixed + listed)  # type: ignore[attr-defined]
         lines = [f"    {entry['name']} (default {entry['default']!r}): {_doc(entry)}" for entry in settings]
-        function.__doc__ = (function.__doc__ or "") + "\n\n    Settings:\n\n" + "\n".join(lines) + "\n"
-        return function
+        checked.__doc__ = (function.__doc__ or "") + "\n\n    Settings:\n\n" + "\n".join(lines) + "\n"
+        return checked
 
     return decorate
 
@@ -282,8 +292,12 @@ def passages(
     to stderr when it is a terminal, unless ``quiet``.
     """
     batches, paths, settings = _source(data, options)
+    # The reprint pipeline finds the passages: dedup in reprint mode (whose
+    # other settings the core refuses here), keeping the longest.
     with _Run("passages", threads, quiet) as run:
-        _, _, found, boilerplate, stats = _syndic.passages(batches, paths, options=settings, run=run)
+        _, _, found, boilerplate, stats = _syndic.dedup(
+            batches, paths, options={**settings, "mode": "reprint", "keep": "longest"}, run=run
+        )
     return PassagesResult(_table(found), _table(boilerplate), stats)
 
 

@@ -62,15 +62,6 @@ def dedup(
 def dedup_config(options: Settings) -> dict:
     """The validated configuration as ``summary.json`` records it."""
 
-def passages(
-    batches: Optional[Sequence[pa.RecordBatch]],
-    paths: Optional[Sequence[str]],
-    *,
-    options: Settings,
-    run: RunOptions,
-) -> RunOutput:
-    """The reprint pipeline: clusters, pairs, passages, boilerplate, counts."""
-
 def clean(
     batches: Optional[Sequence[pa.RecordBatch]],
     paths: Optional[Sequence[str]],

@@ -127,11 +127,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     summary.boilerplate_bytes = Some(run.reprint.as_ref().map(|r| r.boilerplate_bytes));
     summary.deduped_output = Some(deduped);
     summary.timings_ms = Some(timings.to_map());
-    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
     summary.threads = Some(rayon::current_num_threads());
-    summary.write(out.path())?;
+    output::commit_run(out, &mut summary)?;
     let stats = &run.result.stats;
-    out.commit()?;
     if !args.run.quiet {
         eprintln!(
             "syndic: {} documents, {} clusters, {} duplicates ({} exact), written to {}",

@@ -309,9 +309,7 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
     summary.joined_existing_clusters = Some(joined_existing);
     summary.index_stats = Some(serde_json::to_value(&stats).context("index stats serialize")?);
     summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
-    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
-    summary.write(out.path())?;
-    out.commit()?;
+    output::commit_run(out, &mut summary)?;
     if !args.run.quiet {
         eprintln!(
             "syndic: added {} documents to {} ({} joined existing clusters); index now {} documents, {} clusters",

@@ -56,10 +56,8 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     summary.candidate_pairs = Some(run.result.stats.candidate_pairs);
     summary.set_passages(&extra.passages, &extra.boilerplate, extra.boilerplate_bytes);
     summary.timings_ms = Some(timings.to_map());
-    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
     summary.threads = Some(rayon::current_num_threads());
-    summary.write(out.path())?;
-    out.commit()?;
+    output::commit_run(out, &mut summary)?;
     if !args.run.quiet {
         eprintln!(
             "syndic: {} documents, {} shared passages ({} in boilerplate), written to {}",
