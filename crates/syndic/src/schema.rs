@@ -253,6 +253,24 @@ macro_rules! settings {
             }
         }
 
+        /// As a JSON object of every setting, by name.
+        impl serde::Serialize for $group {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(&$crate::schema::Settings::to_json(self), serializer)
+            }
+        }
+
+        /// From a JSON object of some settings, by name; the rest keep their
+        /// defaults. Unknown names and values of the wrong kind are errors.
+        impl<'de> serde::Deserialize<'de> for $group {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let values: serde_json::Map<String, serde_json::Value> =
+                    serde::Deserialize::deserialize(deserializer)?;
+                <Self as $crate::schema::Settings>::from_json(&values)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+
         impl $crate::schema::Settings for $group {
             const SCHEMA: &'static [$crate::schema::Setting] = &[$(
                 $crate::schema::Setting {

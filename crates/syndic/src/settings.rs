@@ -296,6 +296,19 @@ mod tests {
     }
 
     #[test]
+    fn groups_go_through_serde_with_their_checks() {
+        let settings = ReprintSettings { max_df: 7, ..ReprintSettings::default() };
+        let text = serde_json::to_string(&settings).unwrap();
+        assert_eq!(serde_json::from_str::<ReprintSettings>(&text).unwrap(), settings);
+        let partial: ReadOptions = serde_json::from_str(r#"{"id_field": "url"}"#).unwrap();
+        assert_eq!(partial, ReadOptions { id_field: "url".to_owned(), ..ReadOptions::default() });
+        let err = serde_json::from_str::<ReprintSettings>(r#"{"max_df": "7"}"#).unwrap_err();
+        assert!(err.to_string().contains("max_df must be a whole number"), "{err}");
+        let err = serde_json::from_str::<MinHashSettings>(r#"{"treshold": 0.5}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown setting `treshold`"), "{err}");
+    }
+
+    #[test]
     fn text_and_json_agree() {
         for (name, text, value) in [
             ("min_coverage", "0.25", json!(0.25)),
