@@ -175,7 +175,7 @@ pub fn read_token(path: &Path) -> Result<String, ServerError> {
 pub fn check_listen(addr: SocketAddr, token: Option<&str>) -> Result<(), ServerError> {
     if !addr.ip().is_loopback() && token.is_none() {
         return Err(ServerError::Config(format!(
-            "refusing to listen on {addr} without a token: pass --token-file, or listen on 127.0.0.1"
+            "refusing to listen on {addr} without a token: give one, or listen on 127.0.0.1"
         )));
     }
     Ok(())

@@ -59,7 +59,8 @@ fn seconds(text: &str) -> Result<f64, String> {
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let token = args.token_file.as_deref().map(read_token).transpose()?;
-    check_listen(args.listen, token.as_deref())?;
+    check_listen(args.listen, token.as_deref())
+        .map_err(|err| anyhow::anyhow!("{err} (the token goes in --token-file)"))?;
     let index = Index::open(&args.index)?;
     let documents = index.stats()?.documents;
     let limits = Limits {
