@@ -61,6 +61,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 import ray.data
+from ray.util.debug import log_once
 
 import syndic
 from syndic import _syndic
@@ -129,7 +130,16 @@ def dedup(
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
-    parts = num_partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    if cpus == 0:
+        raise syndic._error(syndic.SyndicError, "the Ray cluster has no CPUs to run on", "capacity")
+    # Ray Data warns that a Dataset "will hang" whenever it starts while
+    # Ray's view of free CPUs still counts tasks that just ended (its own
+    # included), which every run of several Datasets does; it never hangs
+    # here (the runner holds no actors), and a cluster without CPUs is
+    # refused above. The warning is marked as given.
+    log_once("cpu_warning")
+    parts = num_partitions or max(2, 2 * cpus)
 
     corpus = _read(data, id_column, text_column)
     n = corpus.documents
@@ -138,9 +148,7 @@ def dedup(
     lap("read")
 
     sketched = corpus.dataset().map_batches(
-        _sketch_batch,
-        batch_format="pyarrow",
-        fn_kwargs=dict(text_column=text_column, params=params),
+        _sketch_batch, batch_format="pyarrow", fn_kwargs=dict(text_column=text_column, params=params)
     ).materialize()
     lap("sketch")
 

@@ -186,6 +186,9 @@ def test_distributed_dedup_matches_the_cli(
     )
     ray_seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-5000:]
+    # Issue 17: no Dataset may start on a stale view of the free CPUs and
+    # warn that the run "will hang".
+    assert "available CPUs" not in done.stderr, done.stderr[-5000:]
 
     cli, distributed = tmp_path / "cli", tmp_path / "ray"
     assert (distributed / "clusters.jsonl").read_bytes() == (cli / "clusters.jsonl").read_bytes()
