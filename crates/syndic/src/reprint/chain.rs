@@ -15,6 +15,15 @@ use crate::cluster::{Clustering, Keep};
 use crate::doc::DocId;
 use crate::pairs::ScoredPair;
 
+/// Whole-text relatedness (TF-IDF cosine of the own texts, see
+/// [`super::relate`]) at which two members covering different parts of
+/// their source are parts of one story (see `Evidence::same_story`).
+/// Chosen on the tuning set of `bench/reprints` (issue 14, "Relatedness"
+/// in `bench/results/2026-12-01/reprint-classes.md`): 0.02 to 0.05 score
+/// alike there, 0.1 and up lose copies; the higher end is kept, for
+/// margin over unrelated stories, which share only common words.
+const STORY_RELATEDNESS: f64 = 0.05;
+
 /// What the cluster check judges by.
 pub(super) struct Evidence<'a> {
     pub(super) config: &'a ReprintConfig,
@@ -67,7 +76,7 @@ impl Evidence<'_> {
                     (d, rep, self.similarity_to(d, rep))
                 })
                 .collect();
-            self.reject_off_anchor(&mut verdicts);
+            self.reject_off_anchor(&mut verdicts, missing.as_deref_mut());
             if let Some(missing) = missing.as_deref_mut() {
                 missing.extend(verdicts.iter().filter_map(|&(d, rep, _)| self.unaligned(d, rep)));
             }
@@ -137,7 +146,11 @@ impl Evidence<'_> {
     /// the anchor's is rejected. So when a roundup of two stories is the
     /// representative, one story stays with it and the other leaves.
     /// Exact copies of the representative cover all of it and are kept.
-    fn reject_off_anchor(&self, verdicts: &mut [(DocId, DocId, Option<f64>)]) {
+    fn reject_off_anchor(
+        &self,
+        verdicts: &mut [(DocId, DocId, Option<f64>)],
+        mut missing: Option<&mut Vec<(DocId, DocId)>>,
+    ) {
         // Sorted by representative, then member (verdicts are in DocId order).
         let mut parts: Vec<(DocId, usize, &Runs)> = verdicts
             .iter()
@@ -149,14 +162,20 @@ impl Evidence<'_> {
             .collect();
         parts.sort_by_key(|&(rep, i, _)| (rep, i));
         for cluster in parts.chunk_by(|x, y| x.0 == y.0) {
-            let anchor = cluster
+            let (anchor_doc, anchor) = cluster
                 .iter()
                 .max_by_key(|&&(_, i, runs)| (runs.len(), std::cmp::Reverse(i)))
-                .map(|&(_, _, runs)| runs)
+                .map(|&(_, i, runs)| (verdicts[i].0, runs))
                 .expect("chunks are not empty");
             for &(_, i, runs) in cluster {
                 if 2 * runs.overlap(anchor) < runs.len() {
-                    verdicts[i].2 = None;
+                    let doc = verdicts[i].0;
+                    if let Some(missing) = missing.as_deref_mut() {
+                        missing.extend(self.unaligned(doc, anchor_doc));
+                    }
+                    if !self.same_story(doc, anchor_doc) {
+                        verdicts[i].2 = None;
+                    }
                 }
             }
         }
@@ -179,6 +198,19 @@ impl Evidence<'_> {
         }
         let score = self.measured.scores.get(&(cd.min(cr), cd.max(cr)))?;
         self.config.is_reprint(score).then_some(score.coverage)
+    }
+
+    /// Whether two members that cover different parts of their source are
+    /// parts of one story: their own texts are related as wholes (see
+    /// [`super::relate`]), as an excerpt from the middle of a story and an
+    /// abridged copy of its lead are, and two stories a roundup carries
+    /// are not. A pair not aligned is not.
+    fn same_story(&self, doc: DocId, anchor: DocId) -> bool {
+        let (cd, ca) = (self.canonical[doc.as_usize()], self.canonical[anchor.as_usize()]);
+        self.measured
+            .scores
+            .get(&(cd.min(ca), cd.max(ca)))
+            .is_some_and(|s| s.relatedness >= STORY_RELATEDNESS)
     }
 
     /// The pair to align to judge `doc` against `rep`, if not aligned yet.

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::chain::Evidence;
 use super::config::ReprintConfig;
+use super::relate::DocFreq;
 use super::result::{DocBoilerplate, ReprintResult, SharedPassage};
 use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
 use super::score::Measured;
@@ -27,6 +28,8 @@ use crate::passes::{check_capacity, check_second_pass, check_second_pass_complet
 struct Pass1 {
     content_hash: u128,
     fingerprints: Vec<crate::fingerprint::Fingerprint>,
+    /// Distinct buckets of its tokens, for document frequencies.
+    terms: Vec<u32>,
 }
 
 /// Drives the reprint mode; see the module docs.
@@ -37,6 +40,8 @@ pub struct ReprintFinder {
     hashes: Vec<u128>,
     index: FingerprintIndex,
     line_stats: LineStats,
+    /// Document frequencies of tokens, for whole-text relatedness.
+    doc_freq: DocFreq,
     canonical: Vec<DocId>,
     candidates: Vec<SharedFingerprints>,
     repeated: RepeatedLines,
@@ -61,6 +66,7 @@ impl ReprintFinder {
             hashes: Vec::new(),
             index: FingerprintIndex::new(),
             line_stats: LineStats::default(),
+            doc_freq: DocFreq::default(),
             canonical: Vec::new(),
             candidates: Vec::new(),
             repeated: RepeatedLines::default(),
@@ -95,6 +101,7 @@ impl ReprintFinder {
                 Pass1 {
                     content_hash: content_hash(tokens.normalized().as_bytes()),
                     fingerprints: winnow(tokens.hashes(), &fp_config),
+                    terms: DocFreq::terms(tokens.hashes()),
                 }
             })
             .collect();
@@ -103,6 +110,7 @@ impl ReprintFinder {
             let id = self.catalog.push(doc);
             self.hashes.push(p.content_hash);
             self.index.add(id, &p.fingerprints);
+            self.doc_freq.add(&p.terms);
         }
         Ok(())
     }
@@ -179,8 +187,14 @@ impl ReprintFinder {
         let costs = docs.iter().map(|doc| prepared_cost(doc.text.len() as u64));
         for slice in pack(costs, self.config.align_memory() / 2).windows(2) {
             let (from, to) = (slice[0], slice[1]);
-            let scored =
-                align_slice(&self.config, &self.boilerplate, round, start + from, &docs[from..to]);
+            let scored = align_slice(
+                &self.config,
+                &self.boilerplate,
+                &self.doc_freq,
+                round,
+                start + from,
+                &docs[from..to],
+            );
             for (i, (passages, score, covered)) in scored {
                 self.measured.record(&self.config, round.pairs[i as usize], score, covered);
                 if aligning {

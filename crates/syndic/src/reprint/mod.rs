@@ -25,8 +25,10 @@
 //!
 //! ## Memory
 //!
-//! Aligning a pair needs both documents' tokens and seed index, some 8
-//! bytes per byte of text. They are held for one window of consecutive
+//! Aligning a pair needs both documents' tokens, seed index and TF-IDF
+//! profile, some 8 bytes per byte of text. Document frequencies for the
+//! profiles are counted in pass 1 in a fixed table of 2^20 buckets of
+//! token hashes (4 MiB, whatever the vocabulary). They are held for one window of consecutive
 //! documents at a time, sized to half of
 //! [`align_memory`](ReprintConfigBuilder::align_memory), and for the slice
 //! of the batch being read, sized to the other half; pass 2 is read once per
@@ -79,20 +81,30 @@
 //! members must also cover **the same part of the representative**: the
 //! member whose passages cover the most of it is the cluster's anchor, and
 //! a member whose covered part lies mostly (more than half) outside the
-//! anchor's is taken out with the others. Copies abridged from the bottom
-//! all cover the top of the story and stay; of a roundup's two stories, one
-//! stays with it and the other leaves.
+//! anchor's is taken out with the others, **unless the two are parts of
+//! one story**: their own texts are related as wholes (a TF-IDF cosine of
+//! at least 0.05 over their non-boilerplate tokens, document frequencies
+//! from pass 1; see `relate`), as an abridged copy of a source's lead and
+//! an excerpt from its middle are, sharing its names, and two unrelated
+//! stories are not. Copies abridged from the bottom all cover the top of
+//! the story and stay; of a roundup's two unrelated stories, one stays with
+//! it and the other leaves. *Known weakness*: two stories on one subject
+//! (a follow-up, another filing of one template) are related too, and a
+//! member reprinting one of them stays with a cluster reprinting the other
+//! when the representative carries both.
 //!
 //! ## Where the code is
 //!
 //! `config` holds the settings, `score` how a pair measures up and when it
-//! is a reprint, `chain` the cluster check, `schedule` the phases and the
+//! is a reprint, `relate` the whole-text relatedness (document frequencies
+//! and TF-IDF profiles), `chain` the cluster check, `schedule` the phases and the
 //! memory windows of pass 2, `finder` the [`ReprintFinder`] that drives
 //! them, and `result` what it returns.
 
 mod chain;
 mod config;
 mod finder;
+mod relate;
 mod result;
 mod schedule;
 mod score;

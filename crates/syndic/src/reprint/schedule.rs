@@ -10,6 +10,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::config::ReprintConfig;
+use super::relate::DocFreq;
 use super::result::DocBoilerplate;
 use super::score::{align_pair, prepare, Aligned, Prepared};
 use crate::boilerplate::Span;
@@ -122,7 +123,9 @@ impl Round {
 
 /// Bytes of prepared tokens per byte of text, for planning windows: a word
 /// (some six bytes of text with its space) takes a 16-byte token, an 8-byte
-/// hash, a content flag and a 16-byte seed entry.
+/// hash, content and figure flags, a 16-byte seed entry and, for each
+/// distinct word (about half of them), an 8-byte entry of the TF-IDF
+/// profile: some 46 of the 48 bytes.
 pub(super) const PREPARED_BYTES_PER_TEXT_BYTE: u64 = 8;
 
 /// The estimated size of a text's prepared tokens.
@@ -175,6 +178,7 @@ pub(super) fn windows(needed: &[bool], lengths: &[u64], memory: u64) -> Vec<usiz
 pub(super) fn align_slice(
     config: &ReprintConfig,
     boilerplate: &[DocBoilerplate],
+    doc_freq: &DocFreq,
     round: &mut Round,
     start: usize,
     docs: &[Document],
@@ -198,7 +202,7 @@ pub(super) fn align_slice(
             wanted(d).then(|| {
                 let spans = spans_of(boilerplate, DocId::from_u32(d as u32));
                 config.normalizer().tokenize(&doc.text, tokens);
-                prepare(&doc.text, tokens, spans, config.align_for(tokens.unit()))
+                prepare(&doc.text, tokens, spans, config.align_for(tokens.unit()), doc_freq)
             })
         })
         .collect();

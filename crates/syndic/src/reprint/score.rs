@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::config::{FollowUps, ReprintConfig};
+use super::relate::{DocFreq, Profile};
 use super::result::{SharedPassage, TextPassage};
 use crate::align::{align, align_indexed, AlignConfig, Passage, SeedIndex};
 use crate::boilerplate::Span;
@@ -28,6 +29,8 @@ pub(super) struct Prepared {
     figure: Vec<bool>,
     /// Seeds for alignment, built once for all the document's pairs.
     seeds: SeedIndex,
+    /// TF-IDF vector of its own text (see [`super::relate`]).
+    profile: Profile,
 }
 
 /// How one candidate pair measured up.
@@ -46,6 +49,9 @@ pub(super) struct PairScore {
     pub(super) passages: u32,
     /// Those of them that are full passages, not pieces.
     pub(super) full_passages: u32,
+    /// How related the two own texts are as wholes: the cosine of their
+    /// TF-IDF vectors (see [`super::relate`]).
+    pub(super) relatedness: f64,
 }
 
 impl ReprintConfig {
@@ -194,6 +200,7 @@ pub(super) fn align_pair(
         content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
         passages: distinct_pieces(&kept) as u32,
         full_passages: kept.iter().filter(|p| is_full(p)).count() as u32,
+        relatedness: pa.profile.cosine(&pb.profile),
     };
     (passages, score, covered)
 }
@@ -306,6 +313,7 @@ pub(super) fn prepare(
     tokens: &Tokens,
     spans: &[Span],
     align: &AlignConfig,
+    doc_freq: &DocFreq,
 ) -> Prepared {
     let mut content = Vec::with_capacity(tokens.len());
     let mut span = spans.iter().peekable();
@@ -318,6 +326,7 @@ pub(super) fn prepare(
     }
     let content_tokens = content.iter().filter(|&&c| c).count();
     let figure = tokens.tokens().iter().map(|t| is_figure(text, t)).collect();
+    let profile = doc_freq.profile(tokens.hashes(), &content);
     Prepared {
         unit: tokens.unit(),
         tokens: tokens.tokens().to_vec(),
@@ -326,6 +335,7 @@ pub(super) fn prepare(
         content_tokens,
         figure,
         seeds: SeedIndex::new(tokens.hashes(), align),
+        profile,
     }
 }
 

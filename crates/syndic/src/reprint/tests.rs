@@ -153,6 +153,34 @@ fn story(seed: u64, paragraphs: u64) -> Vec<String> {
     (0..paragraphs).map(|p| sentence(seed * 100 + p, 40)).collect()
 }
 
+/// The names of two made-up stories.
+const FERRY: [&str; 6] = ["ferry", "skipper", "Osterby", "lifeboat", "Halden", "coastguard"];
+const MINE: [&str; 6] = ["quarry", "miners", "Carrow", "shaft", "Penwith", "union"];
+
+/// Paragraphs of a made-up story about something: one word in four is
+/// one of its `names`, as the people, places and things of a real story
+/// recur through it.
+fn named_story(seed: u64, names: &[&str], paragraphs: u64) -> Vec<String> {
+    (0..paragraphs)
+        .map(|p| {
+            let plain = sentence(seed * 100 + p, 40);
+            let words: Vec<&str> = plain.trim_end_matches('.').split(' ').collect();
+            let named: Vec<&str> = words
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| {
+                    if i % 4 == 3 {
+                        names[(seed as usize + p as usize + i / 4) % names.len()]
+                    } else {
+                        w
+                    }
+                })
+                .collect();
+            format!("{}.", named.join(" "))
+        })
+        .collect()
+}
+
 fn clusters_with(docs: &[Document], keep: Keep) -> Clustering {
     run_with(ReprintConfig::builder().keep(keep), docs).0.dedup.clustering
 }
@@ -200,7 +228,11 @@ fn issue3_a_passage_of_five_percent_is_found() {
 /// roundup itself, the longest (`longest`).
 #[test]
 fn issue3_a_roundup_does_not_chain_two_stories() {
-    let (a, b) = (story(1, 6), story(2, 6));
+    // Two stories about different things: their own names (issue 14's
+    // cluster check keeps parts of one story together when their texts
+    // are related as wholes, and two stories of the bare made-up
+    // language, with the same 24 words, would be).
+    let (a, b) = (named_story(1, &FERRY, 6), named_story(2, &MINE, 6));
     let roundup = [&a[..4], &b[..4]].concat().join("\n\n");
     let docs = vec![
         Document::new("a", a.join("\n\n")),
@@ -479,4 +511,46 @@ fn issue13_align_texts_aligns_as_the_pipeline_does() {
             assert!(p.identity == 1.0 && p.words > 0);
         }
     }
+}
+
+/// Issue 14: copies of different parts of one source (an abridged copy of
+/// its lead, an excerpt from its middle, pieces of its end) all stay with
+/// it, though their parts do not overlap: their texts are related as wholes
+/// (they name the same people and places), so they are parts of one story,
+/// not two stories a roundup carries. Before, the member covering the most
+/// of the source (the anchor) kept only those reprinting the same part.
+#[test]
+fn issue14_copies_of_different_parts_of_one_source_stay_with_it() {
+    let source = named_story(71, &FERRY, 10);
+    let lead = format!("Our headline.\n\n{}\n\n{}\n\n{}", source[0], source[1], source[2]);
+    let middle = format!("{} {}", sentence(72, 12), source[6]);
+    // (name, member text)
+    let cases: &[(&str, &str)] = &[("abridged lead", &lead), ("excerpt from the middle", &middle)];
+    let mut docs = vec![Document::new("source", source.join("\n\n"))];
+    docs.extend(cases.iter().map(|&(name, text)| Document::new(name, text)));
+    let docs = with_filler(docs);
+    let c = clusters_with(&docs, Keep::Longest);
+    let d = DocId::from_u32;
+    assert!(c.is_representative(d(0)), "the source represents its cluster");
+    for (i, (name, _)) in cases.iter().enumerate() {
+        assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(i as u32 + 1)), "{name} joins the source");
+    }
+}
+
+/// Issue 14: the same shape with two stories (a roundup that is the
+/// representative, carrying the lead of one and the middle of another,
+/// each reprinted alone) still makes two clusters: the two reprints'
+/// texts are not related as wholes.
+#[test]
+fn issue14_parts_of_two_stories_in_a_roundup_stay_apart() {
+    let (a, b) = (named_story(81, &FERRY, 8), named_story(82, &MINE, 8));
+    let roundup = [&a[..3], &b[4..7]].concat().join("\n\n");
+    let docs = with_filler(vec![
+        Document::new("roundup", roundup),
+        Document::new("a-lead", a[..3].join("\n\n")),
+        Document::new("b-middle", b[4..7].join("\n\n")),
+    ]);
+    let c = clusters_with(&docs, Keep::Longest);
+    let d = DocId::from_u32;
+    assert_ne!(c.cluster_of(d(1)), c.cluster_of(d(2)), "the two stories share a cluster");
 }
