@@ -32,6 +32,17 @@ def free_ports(n: int) -> List[int]:
             s.close()
 
 
+def node_ports(head_port: int) -> List[int]:
+    """Seven free ports, the third starting a range of 41 worker ports that
+    holds neither the others nor the head's: Ray refuses to start a node
+    whose ports overlap."""
+    while True:
+        ports = free_ports(7)
+        workers = range(ports[2], ports[2] + 41)
+        if not any(p in workers for p in ports[:2] + ports[3:] + [head_port]):
+            return ports
+
+
 def processes_mentioning(marker: str) -> List[int]:
     """PIDs whose command line mentions `marker` (our temp dirs)."""
     found = []
@@ -48,7 +59,7 @@ def processes_mentioning(marker: str) -> List[int]:
 def node_command(temp_dir: Path, head_port: int, head: bool) -> List[str]:
     """`ray start --block` for one node, every port chosen here so that
     nothing collides with another Ray on the machine."""
-    ports = free_ports(7)
+    ports = node_ports(head_port)
     command = [
         str(Path(sys.executable).with_name("ray")),
         "start",
