@@ -8,6 +8,7 @@ import _thread
 import gzip
 import json
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
@@ -277,8 +278,12 @@ def test_the_gil_is_released_during_work() -> None:
 
 
 def test_ctrl_c_interrupts_a_run(reuters: Path) -> None:
+    # Python installs no SIGINT handler when it starts with SIGINT ignored
+    # (a background job of a non-interactive shell), and interrupt_main
+    # then does nothing: the handler a terminal session has is set here.
     # Reprint mode: a run long enough (over 1 s) that the timer's thread
     # gets its turn on a loaded machine well before it ends.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.05, _thread.interrupt_main)
     timer.start()
     try:
@@ -286,3 +291,4 @@ def test_ctrl_c_interrupts_a_run(reuters: Path) -> None:
             syndic.dedup(reuters, mode="reprint")
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
