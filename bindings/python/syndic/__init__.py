@@ -545,7 +545,8 @@ def _source(data: Data, options: Dict[str, Any]) -> tuple:
     given, named as the core names them. Columns not given are the core's
     default fields."""
     read = _settings(options)
-    id_column, text_column = (read.get(name, _SCHEMA[python]["default"]) for name, python in (("id_field", "id_column"), ("text_field", "text_column")))
+    id_column = read.get("id_field", _SCHEMA["id_column"]["default"])
+    text_column = read.get("text_field", _SCHEMA["text_column"]["default"])
     site_column = read.get("site_field")
     for name, value in (("id_column", id_column), ("text_column", text_column), ("site_column", site_column)):
         if value is not None:

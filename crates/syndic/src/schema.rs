@@ -100,17 +100,13 @@ pub trait SettingValue: Sized {
     fn to_text(&self) -> Option<String>;
 }
 
-fn wrong(name: &'static str, accepts: &'static str, got: impl std::fmt::Display) -> ConfigError {
-    ConfigError::invalid(name, accepts, got)
-}
-
 impl SettingValue for f64 {
     const VALUE_NAME: &'static str = "X";
     fn from_json(name: &'static str, value: &Value) -> Result<Self, ConfigError> {
-        value.as_f64().ok_or_else(|| wrong(name, "a number", value))
+        value.as_f64().ok_or_else(|| ConfigError::invalid(name, "a number", value))
     }
     fn from_text(name: &'static str, text: &str) -> Result<Self, ConfigError> {
-        text.parse().map_err(|_| wrong(name, "a number", format!("`{text}`")))
+        text.parse().map_err(|_| ConfigError::invalid(name, "a number", format!("`{text}`")))
     }
     fn to_json(&self) -> Value {
         Value::from(*self)
@@ -128,11 +124,11 @@ macro_rules! whole_number_setting {
                 value
                     .as_u64()
                     .and_then(|n| <$ty>::try_from(n).ok())
-                    .ok_or_else(|| wrong(name, "a whole number, 0 or more", value))
+                    .ok_or_else(|| ConfigError::invalid(name, "a whole number, 0 or more", value))
             }
             fn from_text(name: &'static str, text: &str) -> Result<Self, ConfigError> {
                 text.parse()
-                    .map_err(|_| wrong(name, "a whole number, 0 or more", format!("`{text}`")))
+                    .map_err(|_| ConfigError::invalid(name, "a whole number, 0 or more", format!("`{text}`")))
             }
             fn to_json(&self) -> Value {
                 Value::from(*self)
@@ -149,10 +145,10 @@ impl SettingValue for bool {
     const VALUE_NAME: &'static str = "BOOL";
     const SWITCH: bool = true;
     fn from_json(name: &'static str, value: &Value) -> Result<Self, ConfigError> {
-        value.as_bool().ok_or_else(|| wrong(name, "true or false", value))
+        value.as_bool().ok_or_else(|| ConfigError::invalid(name, "true or false", value))
     }
     fn from_text(name: &'static str, text: &str) -> Result<Self, ConfigError> {
-        text.parse().map_err(|_| wrong(name, "true or false", format!("`{text}`")))
+        text.parse().map_err(|_| ConfigError::invalid(name, "true or false", format!("`{text}`")))
     }
     fn to_json(&self) -> Value {
         Value::from(*self)
@@ -166,7 +162,10 @@ impl SettingValue for bool {
 impl SettingValue for String {
     const VALUE_NAME: &'static str = "TEXT";
     fn from_json(name: &'static str, value: &Value) -> Result<Self, ConfigError> {
-        value.as_str().map(str::to_owned).ok_or_else(|| wrong(name, "a string", value))
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ConfigError::invalid(name, "a string", value))
     }
     fn from_text(_: &'static str, text: &str) -> Result<Self, ConfigError> {
         Ok(text.to_owned())
@@ -203,7 +202,7 @@ impl<T: Choice> SettingValue for T {
     fn from_json(name: &'static str, value: &Value) -> Result<Self, ConfigError> {
         match value {
             Value::String(text) => Ok(choice::parse(text)?),
-            _ => Err(wrong(name, "one of its names", value)),
+            _ => Err(ConfigError::invalid(name, "one of its names", value)),
         }
     }
     fn from_text(_: &'static str, text: &str) -> Result<Self, ConfigError> {

@@ -23,7 +23,7 @@ pub enum Format {
 }
 
 impl Format {
-    /// The name `--format` accepts for this format.
+    /// The name of this format, as the `format` setting spells it.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
