@@ -15,7 +15,9 @@ pub(crate) struct Features {
     /// For each shipped language, how many words are in its stop-word list.
     pub hits: [usize; LANGUAGES],
     /// Every word of four letters or more is capitalised ("European
-    /// Edition", "Communists Refuse to Go Ahead"), as in menus and titles.
+    /// Edition", "Communists Refuse to Go Ahead"), as in menus and titles;
+    /// figures have no case, but a line that is a quarter figures or more
+    /// is a table's row ("Revs 29.2 mln vs 29.3 mln"), not a title.
     pub title_case: bool,
     /// The line ends like a sentence (`.`, `!`, `?`, `…`, `;`), closing
     /// quotes and brackets aside.
@@ -33,21 +35,24 @@ const FURNITURE_MAX_WORDS: usize = 15;
 impl Features {
     pub(crate) fn of(text: &str, stop: &mut StopWords) -> Features {
         let mut f = Features { chars: char_count(text), ..Features::default() };
-        let (mut long, mut long_capitalised) = (0, 0);
+        let (mut long, mut long_capitalised, mut figures) = (0, 0, 0);
         for word in words(text) {
             f.words += 1;
+            figures += usize::from(word.starts_with(|c: char| c.is_ascii_digit()));
             let mask = stop.mask(word);
             for (lang, hits) in f.hits.iter_mut().enumerate() {
                 *hits += usize::from(mask & (1 << lang) != 0);
             }
+            // Figures ("1987", "4.5") have no case: they neither make nor
+            // break a title ("Brunswick Sees Higher 1987 First Quarter").
             let mut chars = word.chars();
-            let first = chars.next();
-            if chars.nth(2).is_some() {
+            let first = chars.next().filter(|c| c.is_alphabetic());
+            if first.is_some() && chars.nth(2).is_some() {
                 long += 1;
                 long_capitalised += usize::from(first.is_some_and(char::is_uppercase));
             }
         }
-        f.title_case = long > 0 && long == long_capitalised;
+        f.title_case = long > 0 && long == long_capitalised && 4 * figures < f.words;
         f.terminal = ends_sentence(text);
         f
     }
@@ -564,6 +569,9 @@ mod tests {
             ("(Agencies)", 10, 1, 0, true, false),
             ("* * *", 5, 0, 0, false, false),
             ("See also:", 9, 2, 2, false, false),
+            ("Brunswick Sees Higher 1987 First Quarter", 40, 6, 0, true, false),
+            ("Shr 15 cts vs 1,168,638", 23, 5, 0, false, false),
+            ("Oper shr 24 cts vs 19 cts", 25, 7, 0, false, false),
         ];
         for (text, chars, words, en, title, terminal) in cases {
             let f = Features::of(text, &mut stop);

@@ -42,10 +42,13 @@ enum S {
 /// `chars` (in characters).
 pub(crate) fn smooth(cf: &[Cf], chars: &[usize], max_heading_distance: usize) -> Vec<LineClass> {
     if !cf.contains(&Cf::Good) {
+        let listed = in_link_lists(cf);
         return cf
             .iter()
-            .map(|c| match c {
+            .zip(listed)
+            .map(|(c, listed)| match c {
                 Cf::Bad(reason) => LineClass::Boilerplate(*reason),
+                Cf::Weak { .. } if listed => LineClass::Boilerplate(Reason::LinkList),
                 _ => LineClass::Content,
             })
             .collect();
@@ -125,6 +128,34 @@ pub(crate) fn smooth(cf: &[Cf], chars: &[usize], max_heading_distance: usize) ->
         .collect();
     keep_long_context_runs(&mut classes, chars);
     classes
+}
+
+/// Title-case lines stacked this deep are a list of links ("Most read",
+/// "More from the site"), not headings.
+const LINK_LIST_MIN_ITEMS: usize = 3;
+
+/// Which lines belong to a list of links: at least [`LINK_LIST_MIN_ITEMS`]
+/// consecutive title-like lines in title case ([`Cf::Weak`] with
+/// [`Reason::LinkList`]: none ends like a sentence), with the short line
+/// right over them that labels the list. The stack is its own evidence, so
+/// this holds on a page with no good line, where context does not: a short
+/// page (one paragraph of a story) under a "most read" list of other
+/// stories' headlines would otherwise count the list as its text. Only
+/// title-case lines count as items: the rows of a results table ("Shr 15
+/// cts vs nine cts", "Year") are title-like too, but not in title case.
+fn in_link_lists(cf: &[Cf]) -> Vec<bool> {
+    let item = |c: &Cf| matches!(c, Cf::Weak { reason: Reason::LinkList, .. });
+    let mut listed = vec![false; cf.len()];
+    let mut start = 0;
+    while start < cf.len() {
+        let end = start + cf[start..].iter().take_while(|c| item(c)).count();
+        if end - start >= LINK_LIST_MIN_ITEMS {
+            let label = start > 0 && matches!(cf[start - 1], Cf::Weak { .. });
+            listed[start - usize::from(label)..end].fill(true);
+        }
+        start = end + 1;
+    }
+    listed
 }
 
 /// Near-good text that context alone turned into boilerplate, over more
@@ -276,6 +307,24 @@ mod tests {
                 vec![W, N, SH, B],
                 vec![40, 100, 20, 20],
                 "cccb",
+            ),
+            (
+                "no good line: a stack of title-like lines is a list of links",
+                vec![W, B, N, W, H, H, H, B],
+                vec![40, 20, 190, 9, 45, 40, 50, 30],
+                "cbcbbbbb",
+            ),
+            (
+                "no good line: two titles are not a list",
+                vec![H, N, H, H],
+                vec![40, 190, 45, 40],
+                "cccc",
+            ),
+            (
+                "no good line: a table's rows with title-case labels among them",
+                vec![H, W, W, H, W, W, H],
+                vec![50, 20, 25, 4, 20, 22, 6],
+                "ccccccc",
             ),
             ("empty", vec![], vec![], ""),
         ];

@@ -52,10 +52,11 @@
 //!   `longer`'s content (so that a digest page quoting one paragraph of a
 //!   long feature is not its copy) or `longer`'s **lead, in order**: the
 //!   shape of a copy cut from the top, which a follow-up reusing background
-//!   paragraphs from further down does not have; or at least 70 % of
+//!   paragraphs from further down does not have; or at least 60 % of
 //!   `shorter` (an **excerpt**: a note or an answer that is one stretch of
 //!   a long source); or
-//! * in at least `min_pieces` passages, at least `min_piece_coverage` of
+//! * in at least `min_pieces` stretches apart (passages touching in both
+//!   documents are one), at least `min_piece_coverage` of
 //!   both documents' content, or half of `min_coverage` of `shorter`'s: a
 //!   text composed of pieces of the other.
 //!

@@ -45,10 +45,14 @@ pub(super) struct PairScore {
     pub(super) abridges_longer: bool,
     /// Content tokens of the earlier and the later document.
     pub(super) content_tokens: [u32; 2],
-    /// Shared passages counted.
-    pub(super) passages: u32,
+    /// Stretches apart that the shared passages make (see
+    /// [`stretches_apart`]).
+    pub(super) stretches: u32,
     /// Those of them that are full passages, not pieces.
     pub(super) full_passages: u32,
+    /// Whether a full passage is text of both documents' own: not mostly
+    /// in either one's boilerplate.
+    pub(super) full_own_passage: bool,
     /// How related the two own texts are as wholes: the cosine of their
     /// TF-IDF vectors (see [`super::relate`]).
     pub(super) relatedness: f64,
@@ -62,8 +66,13 @@ impl ReprintConfig {
         let given = self.given();
         // The shorter text is all but whole in the longer, wherever: an
         // excerpt (a note or an answer made of one stretch of a long
-        // source) needs no share of the longer.
-        let excerpt = score.coverage >= EXCERPT_COVERAGE;
+        // source, perhaps with a sentence of the writer's own) needs no
+        // share of the longer. Below `EXCERPT_COVERAGE`, down to
+        // `OWN_EXCERPT_COVERAGE`, it must share a full passage of both
+        // documents' own text: the fine print of two forms, matched inside
+        // tables the page classifier calls furniture, is no excerpt.
+        let excerpt = score.coverage >= EXCERPT_COVERAGE
+            || (score.coverage >= OWN_EXCERPT_COVERAGE && score.full_own_passage);
         let copy = score.coverage >= given.min_coverage
             && (score.longer_coverage >= given.min_longer_coverage
                 || score.abridges_longer
@@ -71,7 +80,7 @@ impl ReprintConfig {
         // Pieces of one source: a fair share of both texts, or half of
         // what a copy must share of the shorter text (an answer quoting a
         // long source in pieces).
-        let composed = score.passages >= given.min_pieces as u32
+        let composed = score.stretches >= given.min_pieces as u32
             && (score.coverage.min(score.longer_coverage) >= given.min_piece_coverage
                 || score.coverage >= given.min_coverage / 2.0);
         // A follow-up shares at least one full passage of background.
@@ -155,7 +164,7 @@ pub(super) fn align_pair(
         .collect();
     let candidates: Vec<&Passage> =
         found.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
-    let pieces_count = distinct_pieces(&candidates) >= config.given().min_pieces;
+    let pieces_count = distinct_pieces(&candidates).len() >= config.given().min_pieces;
     let reported: Vec<(&Passage, bool, bool)> =
         found.into_iter().filter(|&(p, _, _)| is_full(p) || pieces_count).collect();
     let kept: Vec<&Passage> =
@@ -198,40 +207,83 @@ pub(super) fn align_pair(
         longer_coverage,
         abridges_longer: in_order && longer.0.is_lead(longer.1.content_tokens),
         content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
-        passages: distinct_pieces(&kept) as u32,
+        stretches: stretches_apart(&distinct_pieces(&kept)) as u32,
         full_passages: kept.iter().filter(|p| is_full(p)).count() as u32,
+        full_own_passage: reported
+            .iter()
+            .any(|&(p, template, boilerplate)| !template && !boilerplate && is_full(p)),
         relatedness: pa.profile.cosine(&pb.profile),
     };
     (passages, score, covered)
 }
 
-/// How many of `passages` are distinct pieces: taken longest first, a
-/// passage lying half or more inside one already taken, in either document
-/// (a phrase repeated in one of them, aligned twice), is no new piece; one
-/// that only touches a neighbour at its ends is.
-fn distinct_pieces(passages: &[&Passage]) -> usize {
+/// The distinct pieces of `passages`, as token ranges `(a_start, a_end,
+/// b_start, b_end)`: taken longest first, a passage lying half or more
+/// inside one already taken, in either document (a phrase repeated in one
+/// of them, aligned twice), is no new piece; one that only touches a
+/// neighbour at its ends is.
+fn distinct_pieces(passages: &[&Passage]) -> Vec<(usize, usize, usize, usize)> {
     let mut by_length: Vec<&Passage> = passages.to_vec();
     by_length.sort_by_key(|p| (std::cmp::Reverse(p.a_len() + p.b_len()), p.a_start, p.b_start));
     // Whether the range `a` lies half or more inside `b`.
     let inside = |(s1, e1): (usize, usize), (s2, e2): (usize, usize)| {
         2 * e1.min(e2).saturating_sub(s1.max(s2)) >= e1 - s1
     };
-    let mut taken: Vec<&Passage> = Vec::new();
+    let mut taken: Vec<(usize, usize, usize, usize)> = Vec::new();
     for p in by_length {
-        let repeats = |q: &&Passage| {
-            inside((p.a_start, p.a_end), (q.a_start, q.a_end))
-                || inside((p.b_start, p.b_end), (q.b_start, q.b_end))
+        let repeats = |&(a_start, a_end, b_start, b_end): &(usize, usize, usize, usize)| {
+            inside((p.a_start, p.a_end), (a_start, a_end))
+                || inside((p.b_start, p.b_end), (b_start, b_end))
         };
         if !taken.iter().any(repeats) {
-            taken.push(p);
+            taken.push((p.a_start, p.a_end, p.b_start, p.b_end));
         }
     }
-    taken.len()
+    taken
+}
+
+/// How many stretches apart `pieces` make, in whichever document has
+/// more. Pieces that follow one another with no text between them in both
+/// documents are one stretch of reused text cut by the aligner, not pieces
+/// set among text of one's own: a follow-up's block of background
+/// paragraphs, aligned against a reprint that moved those paragraphs
+/// about, makes three pieces that touch in both. A text composed of
+/// pieces has its own text between them.
+fn stretches_apart(pieces: &[(usize, usize, usize, usize)]) -> usize {
+    let in_a = pieces.iter().map(|t| (t.0, t.1)).collect();
+    let in_b = pieces.iter().map(|t| (t.2, t.3)).collect();
+    stretches(in_a).max(stretches(in_b))
+}
+
+/// Tokens that must lie between two pieces for them to be apart: fewer is
+/// a seam the aligner left at an edited word or a paragraph break.
+const PIECE_GAP_TOKENS: usize = 3;
+
+/// How many stretches the token ranges make, ranges less than
+/// [`PIECE_GAP_TOKENS`] apart joined.
+pub(super) fn stretches(mut ranges: Vec<(usize, usize)>) -> usize {
+    ranges.sort_unstable();
+    let mut count = 0;
+    let mut end = None;
+    for (start, stop) in ranges {
+        match end {
+            Some(e) if start < e + PIECE_GAP_TOKENS => end = Some(stop.max(e)),
+            _ => {
+                count += 1;
+                end = Some(stop);
+            }
+        }
+    }
+    count
 }
 
 /// Share of the shorter document's own text that makes it an excerpt of the
 /// longer, however little of the longer it is.
 const EXCERPT_COVERAGE: f64 = 0.7;
+
+/// The same, when a full passage of the documents' own text is shared (see
+/// [`ReprintConfig::is_reprint`]).
+const OWN_EXCERPT_COVERAGE: f64 = 0.6;
 
 /// Identity a short piece needs to count (see [`align_pair`]).
 const MIN_PIECE_IDENTITY: f64 = 0.8;

@@ -1,5 +1,5 @@
 use super::schedule::{windows, PREPARED_BYTES_PER_TEXT_BYTE};
-use super::score::Runs;
+use super::score::{stretches, Runs};
 use super::*;
 use crate::cluster::{Clustering, Keep};
 use crate::doc::{DocId, Document};
@@ -125,6 +125,26 @@ fn runs_table() {
         assert_eq!(got.len(), len, "{covered} {content}");
         assert_eq!(got.overlap(&middle), overlap, "{covered} {content}");
         assert_eq!(middle.overlap(&got), overlap, "{covered} {content}");
+    }
+}
+
+#[test]
+fn stretches_table() {
+    // (token ranges, stretches)
+    let cases: &[(&[(usize, usize)], usize)] = &[
+        (&[], 0),
+        (&[(0, 10)], 1),
+        // Touching, or a seam of a word or two: one stretch, in any order.
+        (&[(20, 30), (0, 10), (10, 20)], 1),
+        (&[(0, 10), (12, 20)], 1),
+        // Text of one's own between them: apart.
+        (&[(0, 10), (13, 20)], 2),
+        (&[(0, 10), (40, 50), (80, 90)], 3),
+        // A range inside another adds nothing.
+        (&[(0, 30), (5, 10)], 1),
+    ];
+    for &(ranges, want) in cases {
+        assert_eq!(stretches(ranges.to_vec()), want, "{ranges:?}");
     }
 }
 
@@ -287,6 +307,50 @@ fn issue14_an_abridged_copy_keeps_the_lead_and_joins_its_original() {
     assert!(c.is_representative(d(0)), "the original represents its cluster");
 }
 
+/// Issue 14, heavy abridgement on a short page: a site keeps one sentence
+/// of a wire story (too short a line to be "good" prose, so the page has
+/// no good line for context to point to) under a "Most read" list of other
+/// stories' headlines. The list is no text of the page's own: counted as
+/// such, it would outweigh the copy and keep it from its original.
+#[test]
+fn issue14_a_short_copy_under_a_list_of_headlines_joins_its_original() {
+    let mut original = vec![sentence(1_101, 28)];
+    original.extend(story(12, 8));
+    let headlines = [
+        "Harbour Council Approves Winter Budget After Long Debate",
+        "Railway Doctors Warn Farmers Over Storm Damage Claims",
+        "Village School Reopens Following Bridge Repairs In March",
+        "Mayor Defends Market Plans Against Court Challenge Today",
+        "River Tax Review Delayed Until After Spring Elections",
+    ];
+    let copy = format!(
+        "Home | News | Business\n\nOur headline on it\n\n{}\n\nMost read\n\n{}\n\n\
+         (c) The Daily Example. All rights reserved.",
+        original[0],
+        headlines.join("\n\n")
+    );
+    let docs = with_filler(vec![
+        Document::new("original", original.join("\n\n")),
+        Document::new("copy", copy),
+    ]);
+    let (result, _) = run(&docs, 1 << 30);
+    let c = &result.dedup.clustering;
+    let d = DocId::from_u32;
+    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
+    assert!(c.is_representative(d(0)), "the original represents its cluster");
+}
+
+/// Issue 14, short texts reusing a source: a note that is one paragraph
+/// from the middle of a long story plus a sentence of the writer's own
+/// (about two thirds shared) is an excerpt of it, though it holds far
+/// less than a fifth of the story and not its lead.
+#[test]
+fn issue14_an_excerpt_with_a_sentence_of_its_own_joins_its_source() {
+    let source = story(13, 10);
+    let note = format!("{}\n\n{}", source[5], sentence(1_301, 22));
+    assert!(together(&source.join("\n\n"), &note));
+}
+
 /// An earlier story, and a follow-up: new text with two of the earlier
 /// story's background paragraphs (not its lead) at its end.
 fn follow_up_docs() -> Vec<Document> {
@@ -308,6 +372,30 @@ fn issue14_a_follow_up_reusing_background_stays_apart() {
     let c = &result.dedup.clustering;
     assert_ne!(c.cluster_of(DocId::from_u32(0)), c.cluster_of(DocId::from_u32(1)));
     assert!(!result.passages.is_empty(), "the reused paragraphs are still aligned");
+}
+
+/// Issue 14: a follow-up's block of background paragraphs, aligned
+/// against a reprint of the earlier story that moved those paragraphs
+/// about, makes three passages; they touch in both documents, so they are
+/// one stretch of reuse, not pieces of a composed text, and the follow-up
+/// stays apart from the story and its reprint.
+#[test]
+fn issue14_a_follow_up_stays_apart_from_a_reprint_that_moved_its_paragraphs() {
+    let earlier = story(41, 9);
+    let mut reprint = earlier[..4].to_vec();
+    reprint.extend([earlier[6].clone(), earlier[5].clone(), earlier[4].clone()]);
+    reprint.extend_from_slice(&earlier[7..]);
+    let mut follow_up = story(42, 5);
+    follow_up.extend_from_slice(&earlier[4..7]);
+    let docs = with_filler(vec![
+        Document::new("earlier", earlier.join("\n\n")),
+        Document::new("reprint", reprint.join("\n\n")),
+        Document::new("follow-up", follow_up.join("\n\n")),
+    ]);
+    let c = clusters_with(&docs, Keep::Longest);
+    let d = DocId::from_u32;
+    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)), "the reprint joins the story");
+    assert_ne!(c.cluster_of(d(0)), c.cluster_of(d(2)), "the follow-up stays apart");
 }
 
 /// Issue 14, the representative is the source: a copy of its first three
