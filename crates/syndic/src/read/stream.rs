@@ -6,6 +6,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
@@ -41,17 +42,106 @@ impl Progress {
 pub(crate) type Stream = Box<dyn BufRead + Send>;
 
 /// Opens an input file as a decompressed, buffered stream whose consumption
-/// of the file is counted in `progress`.
+/// of the file is counted in `progress`. A compressed file is decompressed
+/// on a thread of its own, ahead of the reader (see [`ReadAhead`]).
 pub(crate) fn open_stream(input: &Input, progress: &Progress) -> Result<Stream> {
     let file = CountingFile { file: input.open_file()?, progress: progress.clone() };
+    let ahead = |decoder: Box<dyn Read + Send>| {
+        ReadAhead::spawn(decoder).map_err(|e| Error::io(&input.path, e))
+    };
     Ok(match input.compression {
         Compression::None => Box::new(BufReader::with_capacity(BUFFER, file)),
-        Compression::Gzip => Box::new(BufReader::with_capacity(BUFFER, MultiGzDecoder::new(file))),
+        Compression::Gzip => Box::new(ahead(Box::new(MultiGzDecoder::new(file)))?),
         Compression::Zstd => {
             let decoder = zstd::Decoder::new(file).map_err(|e| Error::io(&input.path, e))?;
-            Box::new(BufReader::with_capacity(BUFFER, decoder))
+            Box::new(ahead(Box::new(decoder))?)
         }
     })
+}
+
+/// Decompressed chunks that may wait for the reader: with the one being
+/// read and the one being filled, about 1.5 MiB per open input.
+const CHUNKS_AHEAD: usize = 4;
+
+/// A reader fed by a thread that reads its source ahead, [`BUFFER`] bytes
+/// at a time. Decompression (a third of the time of reading a gzipped
+/// corpus) then overlaps with parsing instead of adding to it. The bytes,
+/// and the error that ends them, come out exactly as the source gives
+/// them; errors keep their payload (such as [`FileError`]). Dropping the
+/// reader stops the thread at its next chunk.
+pub(crate) struct ReadAhead {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+    /// The source's error or end, once received: returned from then on.
+    done: Option<io::ErrorKind>,
+}
+
+impl ReadAhead {
+    fn spawn(mut source: Box<dyn Read + Send>) -> io::Result<Self> {
+        let (send, chunks) = sync_channel(CHUNKS_AHEAD);
+        std::thread::Builder::new().name("syndic-read-ahead".into()).spawn(move || loop {
+            let mut chunk = vec![0; BUFFER];
+            let read = loop {
+                match source.read(&mut chunk) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            let last = !matches!(read, Ok(n) if n > 0);
+            let sent = send.send(read.map(|n| {
+                chunk.truncate(n);
+                chunk
+            }));
+            if last || sent.is_err() {
+                return;
+            }
+        })?;
+        Ok(Self { chunks, chunk: Vec::new(), at: 0, done: None })
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ReadAhead {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.at == self.chunk.len() {
+            if let Some(kind) = self.done {
+                return match kind {
+                    io::ErrorKind::UnexpectedEof => Ok(&[]),
+                    kind => Err(kind.into()),
+                };
+            }
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) if !chunk.is_empty() => (self.chunk, self.at) = (chunk, 0),
+                Ok(Ok(_)) => self.done = Some(io::ErrorKind::UnexpectedEof),
+                Ok(Err(e)) => {
+                    self.done = Some(e.kind());
+                    return Err(e);
+                }
+                // The thread ends only after sending the end or an error:
+                // gone without either, it panicked, and the data is not
+                // all there.
+                Err(_) => {
+                    self.done = Some(io::ErrorKind::Other);
+                    return Err(io::Error::other("the thread reading ahead stopped"));
+                }
+            }
+        }
+        Ok(&self.chunk[self.at..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.at = (self.at + amount).min(self.chunk.len());
+    }
 }
 
 /// Turns an error from a stream opened by [`open_stream`] into the crate's
@@ -240,6 +330,71 @@ mod tests {
         assert!(buf.capacity() < 2 << 20, "buffered {} bytes of the line", buf.capacity());
         assert_eq!(read_line_bounded(&mut reader, &mut buf, limit).unwrap(), Some(Line::Complete));
         assert_eq!(buf, b"{}");
+    }
+
+    /// A source that gives `data` in pieces of `step` bytes, with an
+    /// interruption before each, then `end`.
+    struct Pieces {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+        interrupted: bool,
+        end: Option<io::ErrorKind>,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupted = !self.interrupted;
+            if self.interrupted {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            if self.at == self.data.len() {
+                return match self.end {
+                    None => Ok(0),
+                    Some(kind) => Err(io::Error::new(kind, FileError(io::Error::other("disk")))),
+                };
+            }
+            let n = self.step.min(buf.len()).min(self.data.len() - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_ahead_gives_the_bytes_and_the_error_of_the_source() {
+        let data: Vec<u8> = (0..3 * BUFFER + 17).map(|i| (i % 251) as u8).collect();
+        // (piece size, the source's end)
+        let cases = [(1 << 20, None), (1000, None), (7, Some(io::ErrorKind::PermissionDenied))];
+        for (step, end) in cases {
+            let source = Pieces { data: data.clone(), at: 0, step, interrupted: false, end };
+            let mut ahead = ReadAhead::spawn(Box::new(source)).unwrap();
+            let mut got = Vec::new();
+            let result = ahead.read_to_end(&mut got);
+            assert_eq!(got, data, "step {step}");
+            match end {
+                None => assert!(result.is_ok(), "step {step}: {result:?}"),
+                Some(kind) => {
+                    let err = result.unwrap_err();
+                    assert_eq!(err.kind(), kind);
+                    assert_eq!(
+                        FileError::unwrap(err).map(|e| e.to_string()).ok().as_deref(),
+                        Some("disk")
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dropping_a_reader_ahead_stops_its_thread() {
+        // An endless source: the thread must end when the reader is gone.
+        let source = io::repeat(b'x');
+        let mut ahead = ReadAhead::spawn(Box::new(source)).unwrap();
+        let mut first = [0u8; 10];
+        ahead.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"xxxxxxxxxx");
+        drop(ahead);
     }
 
     #[test]
