@@ -414,10 +414,22 @@ const MIN_FIGURE_AGREEMENT: f64 = 0.5;
 /// words far more often than figures.
 fn is_template(pa: &Prepared, pb: &Prepared, p: &Passage) -> bool {
     let figures = |prepared: &Prepared, range: std::ops::Range<usize>| {
-        let mut hashes: Vec<u64> = range
-            .filter(|&i| prepared.figure[i] && prepared.content[i])
-            .map(|i| prepared.hashes[i])
-            .collect();
+        let mut hashes: Vec<u64> = Vec::new();
+        // The end of the figure being read, to join the next token to it.
+        let mut last_end: Option<u32> = None;
+        for i in range.filter(|&i| prepared.figure[i] && prepared.content[i]) {
+            let token = &prepared.tokens[i];
+            match (last_end, hashes.last_mut()) {
+                // One separator between two figure tokens ("8-1/2",
+                // "101-5/8"): the word scanner cut one figure, and its
+                // pieces alone ("1", "2") agree between any two amounts.
+                (Some(end), Some(hash)) if token.start <= end + 1 => {
+                    *hash = hash.rotate_left(17) ^ prepared.hashes[i];
+                }
+                _ => hashes.push(prepared.hashes[i]),
+            }
+            last_end = Some(token.end);
+        }
         hashes.sort_unstable();
         hashes
     };
