@@ -94,10 +94,11 @@ pub use repeat::{
     REPEAT_MIN_WORDS,
 };
 pub use segment::{lines, Line};
+pub(crate) use repeat::DocKeys;
 pub use types::{
     boilerplate_spans, content_bytes, ClassifierConfig, LineClass, LineLabel, Reason, Span,
     EDGE_ZONE_BYTES, LONG_DOC_MIN_BYTES,
 };
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

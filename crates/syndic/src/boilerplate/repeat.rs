@@ -195,8 +195,11 @@ pub struct LineStats {
     placements: HashMap<u64, Placement, IdBuild>,
 }
 
-/// The distinct keys of one document, ready to be counted.
-struct DocKeys {
+/// The distinct keys of one document, ready to be counted: what a
+/// persistent index stores per document so that it can learn the
+/// statistics incrementally and rebuild them on open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DocKeys {
     /// Each key once, with whether all its occurrences lie in an edge zone.
     keys: Vec<(u64, bool)>,
     /// The hash of the document's site, if it has one.
@@ -206,7 +209,7 @@ struct DocKeys {
 }
 
 impl DocKeys {
-    fn of(text: &str, site: Option<&str>) -> Self {
+    pub(crate) fn of(text: &str, site: Option<&str>) -> Self {
         let zone = edge_zone(text.len());
         let mut keys: Vec<(u64, bool)> = Vec::new();
         let mut line_keys = LineKeys::default();
@@ -224,6 +227,47 @@ impl DocKeys {
         keys.dedup_by_key(|&mut (key, _)| key);
         let docset = zone.map(|_| xxh3_64_with_seed(text.as_bytes(), SEED_DOCSET));
         Self { keys, site: site.map(site_hash), docset }
+    }
+}
+
+
+impl DocKeys {
+    /// `flags:u8` (bit 0: site, bit 1: docset), then `site:u64 LE` and
+    /// `docset:u64 LE` when present, then per key `key:u64 LE edge:u8`.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(17 + 9 * self.keys.len());
+        out.push(u8::from(self.site.is_some()) | u8::from(self.docset.is_some()) << 1);
+        for v in [self.site, self.docset].into_iter().flatten() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for &(key, edge) in &self.keys {
+            out.extend_from_slice(&key.to_le_bytes());
+            out.push(u8::from(edge));
+        }
+        out
+    }
+
+    /// Decodes [`encode`](Self::encode); `None` for bytes it did not write.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
+        let (&flags, mut rest) = bytes.split_first()?;
+        if flags > 3 {
+            return None;
+        }
+        let take_u64 = |rest: &mut &[u8]| -> Option<u64> {
+            let (head, tail) = rest.split_at_checked(8)?;
+            *rest = tail;
+            Some(u64::from_le_bytes(head.try_into().ok()?))
+        };
+        let site = if flags & 1 != 0 { Some(take_u64(&mut rest)?) } else { None };
+        let docset = if flags & 2 != 0 { Some(take_u64(&mut rest)?) } else { None };
+        if rest.len() % 9 != 0 {
+            return None;
+        }
+        let keys = rest
+            .chunks_exact(9)
+            .map(|c| Some((u64::from_le_bytes(c[..8].try_into().ok()?), c[8] != 0)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self { keys, site, docset })
     }
 }
 
@@ -280,7 +324,9 @@ impl LineStats {
         }
     }
 
-    fn count(&mut self, doc: DocKeys) {
+    /// Counts one document's keys (what [`observe`](Self::observe) does
+    /// after computing them).
+    pub(crate) fn count(&mut self, doc: DocKeys) {
         self.docs = self.docs.saturating_add(1);
         for &(key, _) in &doc.keys {
             bump(&mut self.global, key, 1);

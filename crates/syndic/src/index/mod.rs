@@ -71,17 +71,20 @@
 //! ```
 
 mod format;
+mod online;
 mod report;
 mod staged;
 mod store;
 mod view;
 
 #[cfg(test)]
+mod online_tests;
+#[cfg(test)]
 mod tests;
 
 pub use format::{FORMAT_VERSION, INDEX_FILE};
 pub use report::{
-    AddOutcome, ClusterInfo, DocReport, Export, IndexStats, Match, PassageSpan, QueryReport,
+    AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan, QueryReport,
 };
 pub use staged::StagedIndex;
 pub use store::{Index, PreparedBatch};

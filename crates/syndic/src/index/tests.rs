@@ -203,7 +203,7 @@ fn reports_queries_and_duplicate_ids() {
     let copy = index.get("d2").unwrap().unwrap();
     assert_eq!(
         copy.matches,
-        vec![Match { id: "d0".into(), similarity: 1.0, kind: PairKind::Exact }]
+        vec![Match::new("d0".into(), 1.0, PairKind::Exact)]
     );
     assert!(index.get("nope").unwrap().is_none());
     assert!(index.contains("d2").unwrap() && !index.contains("nope").unwrap());

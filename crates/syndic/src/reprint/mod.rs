@@ -116,6 +116,7 @@ pub use config::{
 pub use finder::ReprintFinder;
 pub use result::{DocBoilerplate, ReprintResult, SharedPassage, TextPassage};
 pub use score::align_texts;
+pub(crate) use relate::DocFreq;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
