@@ -269,7 +269,7 @@ fn syndic_version() -> &'static str {
 async fn stats(State(state): State<AppState>) -> Result<Json<StatsResponse>, ApiError> {
     let index = state.index.clone();
     let stats = blocking(move || index.stats()).await?;
-    let params = state.index.config().to_json();
+    let params = state.index.params_json();
     Ok(Json(StatsResponse { stats, params, version: syndic_version() }))
 }
 

@@ -301,7 +301,9 @@ fn open_refuses_what_it_cannot_read() {
         Error::Index { message, .. } => message,
         other => panic!("expected an index error, got {other:?}"),
     };
-    // Another index in the same place, and reprint mode, are refused.
+    // Another index in the same place, and reprint mode through the
+    // dedup config (a reprint index is made by `Index::create_reprint`),
+    // are refused.
     assert!(message(Index::create(&path, config.clone()).unwrap_err()).contains("already holds"));
     let reprint = DedupConfig::builder().mode(Mode::Reprint).build().unwrap();
     assert!(matches!(Index::create(dir.path().join("r"), reprint), Err(Error::Config(_))));
@@ -325,7 +327,9 @@ fn open_refuses_what_it_cannot_read() {
             .unwrap();
         txn.commit().unwrap();
     }
-    assert!(message(Index::open(&path).unwrap_err()).contains("format version 99"));
+    let err = Index::open(&path).unwrap_err();
+    assert!(matches!(err, Error::IndexFormat { found: Some(99), .. }), "{err:?}");
+    assert!(err.to_string().contains("format version 99"), "{err}");
     let foreign = dir.path().join("foreign");
     fs::create_dir(&foreign).unwrap();
     drop(Database::create(foreign.join(INDEX_FILE)).unwrap());
