@@ -272,7 +272,7 @@ fn issue15_a_reopened_reprint_index_answers_the_same() {
     let again = index.export().unwrap();
     assert_eq!(described(&again.ids, &again.result), described(&export.ids, &export.result));
     // Deleting is refused: the statistics cannot unlearn a page.
-    assert_eq!(index.delete("s0").unwrap_err().kind(), "index");
+    assert_eq!(index.delete("s0").unwrap_err().kind(), "config");
 }
 
 /// Sets `meta/format_version` of the index in `dir`.

@@ -509,10 +509,10 @@ impl Index {
         if self.online.is_some() {
             // The learned statistics only grow: a deleted document's lines
             // could not be counted out of them.
-            return Err(Error::Index {
-                path: self.dir.clone(),
-                message: "documents cannot be deleted from a reprint index".to_owned(),
-            });
+            return Err(ConfigError::Conflict(
+                "documents cannot be deleted from a reprint index".to_owned(),
+            )
+            .into());
         }
         self.write(|db| self.delete_in(db, id))
     }
