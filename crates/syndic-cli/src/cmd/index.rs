@@ -34,7 +34,7 @@ pub struct Args {
 #[derive(clap::Subcommand, Debug)]
 enum Command {
     /// Create an index, empty or from a corpus.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Deduplicate new documents against the index and add them.
     Add(AddArgs),
     /// Print the index's counts and parameters as JSON.
@@ -123,7 +123,7 @@ impl Args {
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     match args.command {
-        Command::Create(args) => create(args, cancel),
+        Command::Create(args) => create(*args, cancel),
         Command::Add(args) => add(args, cancel),
         Command::Stats(args) => stats(&args.index),
         Command::Export(args) => export(args),

@@ -88,13 +88,13 @@ mod stopwords;
 mod types;
 
 pub use classify::classify;
+pub(crate) use repeat::DocKeys;
 pub use repeat::{
     batch_spans, classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS,
     DEFAULT_MIN_SITE_DOCS, EDGE_MIN_DOCS, MIN_CORE_CHARS, MIN_DOC_FRACTION, OWN_MAX_GAP,
     REPEAT_MIN_WORDS,
 };
 pub use segment::{lines, Line};
-pub(crate) use repeat::DocKeys;
 pub use types::{
     boilerplate_spans, content_bytes, ClassifierConfig, LineClass, LineLabel, Reason, Span,
     EDGE_ZONE_BYTES, LONG_DOC_MIN_BYTES,

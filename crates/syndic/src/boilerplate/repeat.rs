@@ -230,7 +230,6 @@ impl DocKeys {
     }
 }
 
-
 impl DocKeys {
     /// `flags:u8` (bit 0: site, bit 1: docset), then `site:u64 LE` and
     /// `docset:u64 LE` when present, then per key `key:u64 LE edge:u8`.

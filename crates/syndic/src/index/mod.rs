@@ -84,7 +84,8 @@ mod tests;
 
 pub use format::{FORMAT_VERSION, INDEX_FILE};
 pub use report::{
-    AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan, QueryReport,
+    AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan,
+    QueryReport,
 };
 pub use staged::StagedIndex;
 pub use store::{Index, PreparedBatch};

@@ -298,7 +298,8 @@ impl<F: Family> View<'_, F> {
             let range = format::posting_key(hash, 0)..=format::posting_key(hash, u32::MAX);
             // One more than can count: a fingerprint in more documents
             // than `max_df` makes no pairs.
-            for entry in self.tables().postings.range(range).map_err(self.store())?.take(fp.max_df + 1)
+            for entry in
+                self.tables().postings.range(range).map_err(self.store())?.take(fp.max_df + 1)
             {
                 let doc = format::posting_key_doc(&entry.map_err(self.store())?.0.value());
                 if Some(doc) != subject.doc {
@@ -479,12 +480,8 @@ fn inherited(
     local: DocId,
     config: &ReprintConfig,
 ) -> Vec<Match> {
-    let Some(copied) = result
-        .dedup
-        .pairs
-        .iter()
-        .find(|p| p.kind == PairKind::Exact && p.b == local)
-        .map(|p| p.a)
+    let Some(copied) =
+        result.dedup.pairs.iter().find(|p| p.kind == PairKind::Exact && p.b == local).map(|p| p.a)
     else {
         return Vec::new();
     };
@@ -528,8 +525,11 @@ fn inherited(
             })
             .collect();
         let [ca, cb] = coverage.get(&(p.a, p.b)).copied().unwrap_or([0.0, 0.0]);
-        let coverage =
-            if p.a == copied { Coverage { query: ca, doc: cb } } else { Coverage { query: cb, doc: ca } };
+        let coverage = if p.a == copied {
+            Coverage { query: ca, doc: cb }
+        } else {
+            Coverage { query: cb, doc: ca }
+        };
         out.push(Match {
             id: docs[other.as_usize()].id.clone(),
             similarity: p.similarity,
@@ -578,7 +578,8 @@ impl<'t> View<'_, super::view::Write<'t>> {
             content_hash: prep.hash,
             id: doc.id.clone(),
         };
-        let root = format::RootRecord { size: 1, representative: d, representative_bytes: prep.bytes };
+        let root =
+            format::RootRecord { size: 1, representative: d, representative_bytes: prep.bytes };
         let dir = self.dir().to_owned();
         let store = |e: redb::StorageError| store_error(&dir, e);
         let tables = self.tables_mut();

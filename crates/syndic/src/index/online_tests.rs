@@ -170,8 +170,7 @@ fn issue15_an_add_answers_with_matches_passages_and_the_source() {
 /// 000 nor 003 (labels.json: 001, 002 and 004 carry one wire story).
 #[test]
 fn issue15_seeds_query_with_001_returns_002_and_004() {
-    let Some(texts) =
-        (0..5).map(|i| seed(&format!("00{i}.txt"))).collect::<Option<Vec<String>>>()
+    let Some(texts) = (0..5).map(|i| seed(&format!("00{i}.txt"))).collect::<Option<Vec<String>>>()
     else {
         return;
     };
@@ -249,8 +248,9 @@ fn issue15_a_line_that_becomes_boilerplate_stops_counting() {
     // The export is the batch over the three pages: no reprint either.
     let export = index.export().unwrap();
     assert!(export.result.pairs.is_empty(), "{:?}", export.result.pairs);
-    let docs: Vec<Document> =
-        [("a", 1000), ("b", 2000), ("c", 3000)].map(|(id, s)| Document::new(id, page(s, &tail))).into();
+    let docs: Vec<Document> = [("a", 1000), ("b", 2000), ("c", 3000)]
+        .map(|(id, s)| Document::new(id, page(s, &tail)))
+        .into();
     assert!(batch(&docs, &settings).dedup.pairs.is_empty());
 }
 
@@ -332,4 +332,3 @@ fn issue15_older_formats_are_upgraded_and_unknown_ones_refused() {
         assert!(err.to_string().contains(&format!("version {version}")), "{err}");
     }
 }
-

@@ -245,8 +245,10 @@ impl Index {
             check_version(&db, &dir, version)?;
             Ok((db, stored))
         })?;
-        let unusable =
-            |e: Error| Error::Index { path: dir.clone(), message: format!("unusable parameters: {e}") };
+        let unusable = |e: Error| Error::Index {
+            path: dir.clone(),
+            message: format!("unusable parameters: {e}"),
+        };
         let config = stored.build().map_err(unusable)?;
         let reprint = match &stored.reprint {
             Some(settings) if config.mode() == Mode::Reprint => {
@@ -341,7 +343,8 @@ impl Index {
     fn commit_adds(&self, docs: &[Document], prepared: Vec<Prepared>) -> Result<Vec<AddOutcome>> {
         match &self.online {
             Some(online) => {
-                let outcomes = self.write(|db| self.commit_reprint_adds(db, online, docs, &prepared));
+                let outcomes =
+                    self.write(|db| self.commit_reprint_adds(db, online, docs, &prepared));
                 if outcomes.is_err() {
                     online.forget();
                 }

@@ -201,10 +201,7 @@ fn reports_queries_and_duplicate_ids() {
     assert_eq!((report.matches[0].id.as_str(), report.matches[0].kind), ("d0", PairKind::Near));
     assert_eq!((report.cluster.id.as_str(), report.cluster.size), ("d0", 3));
     let copy = index.get("d2").unwrap().unwrap();
-    assert_eq!(
-        copy.matches,
-        vec![Match::new("d0".into(), 1.0, PairKind::Exact)]
-    );
+    assert_eq!(copy.matches, vec![Match::new("d0".into(), 1.0, PairKind::Exact)]);
     assert!(index.get("nope").unwrap().is_none());
     assert!(index.contains("d2").unwrap() && !index.contains("nope").unwrap());
 

@@ -680,7 +680,13 @@ impl<'a, 't> View<'a, Write<'t>> {
         Ok(())
     }
 
-    pub(super) fn put_edge(&mut self, a: DocId, b: DocId, similarity: f64, kind: PairKind) -> Result<()> {
+    pub(super) fn put_edge(
+        &mut self,
+        a: DocId,
+        b: DocId,
+        similarity: f64,
+        kind: PairKind,
+    ) -> Result<()> {
         let value = format::edge_value(similarity, kind);
         for key in [format::edge_key(a, b), format::edge_key(b, a)] {
             self.tables.edges.insert(key, value).map_err(|e| store_error(self.dir, e))?;

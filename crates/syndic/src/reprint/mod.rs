@@ -114,9 +114,9 @@ pub use config::{
     DEFAULT_MIN_PIECE_WORDS,
 };
 pub use finder::ReprintFinder;
+pub(crate) use relate::DocFreq;
 pub use result::{DocBoilerplate, ReprintResult, SharedPassage, TextPassage};
 pub use score::align_texts;
-pub(crate) use relate::DocFreq;
 
 #[cfg(test)]
 pub(crate) mod tests;

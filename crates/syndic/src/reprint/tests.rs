@@ -154,7 +154,8 @@ fn story(seed: u64, paragraphs: u64) -> Vec<String> {
 }
 
 /// The names of two made-up stories.
-pub(crate) const FERRY: [&str; 6] = ["ferry", "skipper", "Osterby", "lifeboat", "Halden", "coastguard"];
+pub(crate) const FERRY: [&str; 6] =
+    ["ferry", "skipper", "Osterby", "lifeboat", "Halden", "coastguard"];
 pub(crate) const MINE: [&str; 6] = ["quarry", "miners", "Carrow", "shaft", "Penwith", "union"];
 
 /// Paragraphs of a made-up story about something: one word in four is
