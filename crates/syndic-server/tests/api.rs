@@ -458,7 +458,7 @@ fn issue15_reprint_index_answers_follow_the_spec() {
         ("GET", "/v1/stats", None, 200, |b| {
             b["documents"] == 3
                 && b["params"]["mode"] == "reprint"
-                && b["params"]["reprint"]["min_coverage"] == 0.5
+                && b["params"]["min_coverage"] == 0.5
         }),
         ("DELETE", "/v1/documents/copy", None, 400, |b| {
             b["error"].as_str().is_some_and(|m| m.contains("reprint index"))

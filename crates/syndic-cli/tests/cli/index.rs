@@ -309,7 +309,7 @@ fn reprint_index_equals_dedup(records: &[String], extra: &[&str]) {
         serde_json::from_str(&std::fs::read_to_string(d.join("exported/summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["mode"], "reprint");
-    assert!(summary["params"]["reprint"]["min_coverage"].is_number(), "{summary}");
+    assert!(summary["params"]["min_coverage"].is_number(), "{summary}");
 }
 
 /// JSONL records `{"id", "text"}` of `docs`, one string per line.

@@ -1293,4 +1293,36 @@ mod tests {
         assert_eq!((clean_heads, clean_tails), (marked.len(), marked.len()));
         assert!(body_kept as f64 >= 0.95 * body_bytes as f64);
     }
+
+    /// Issue 15: what an index stores of a document's lines (its
+    /// [`DocKeys`]) decodes to the same keys, and counting them is
+    /// observing the document; bytes it did not write are refused.
+    #[test]
+    fn issue15_doc_keys_round_trip_and_count_as_observed() {
+        let long = long_doc(1, &[prose(1)], &[prose(2)], &[prose(3)]);
+        let page = format!("{}\nShare this story\n{}", prose(5), prose(6));
+        let cases: [(&str, Option<&str>); 4] = [
+            ("a short page\nwith a few lines of its own here", None),
+            (&page, Some("https://www.example.org/a")),
+            (&long, None),
+            ("", Some("example.org")),
+        ];
+        let (mut observed, mut counted) = (LineStats::new(), LineStats::new());
+        for (text, site) in cases {
+            let keys = DocKeys::of(text, site);
+            let decoded = DocKeys::decode(&keys.encode());
+            assert_eq!(decoded.as_ref(), Some(&keys), "{text:.40}");
+            observed.observe(text, site);
+            counted.count(decoded.unwrap());
+            observed.observe(text, site);
+            counted.count(keys);
+        }
+        assert_eq!(observed.docs(), counted.docs());
+        let (a, b) = (observed.freeze(2, 2), counted.freeze(2, 2));
+        assert!(!a.is_empty());
+        assert_eq!((a.global, a.site, a.notices), (b.global, b.site, b.notices));
+        for bad in [&[4u8][..], &[1, 0, 0], &[0, 1], &[]] {
+            assert_eq!(DocKeys::decode(bad), None, "{bad:?}");
+        }
+    }
 }

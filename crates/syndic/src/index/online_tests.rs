@@ -265,7 +265,7 @@ fn issue15_a_reopened_reprint_index_answers_the_same() {
     let before: Vec<_> = docs.iter().map(|d| index.query(&d.text).unwrap()).collect();
     drop(index);
     let index = Index::open(dir.path()).unwrap();
-    assert_eq!(index.params_json()["reprint"]["min_coverage"], 0.6);
+    assert_eq!(index.params_json()["min_coverage"], 0.6);
     assert_eq!(index.config().mode(), crate::dedup::Mode::Reprint);
     let after: Vec<_> = docs.iter().map(|d| index.query(&d.text).unwrap()).collect();
     assert_eq!(before, after);

@@ -294,14 +294,13 @@ impl Index {
     }
 
     /// The parameters as JSON, for `summary.json`, stats and the service:
-    /// those of [`Index::config`], and the reprint settings under
-    /// `reprint` in a reprint index.
+    /// those of [`Index::config`], or in a reprint index those of its
+    /// [`ReprintConfig`] (what `syndic dedup --mode reprint` records).
     pub fn params_json(&self) -> serde_json::Value {
-        let mut json = self.config.to_json();
-        if let (Some(online), Some(map)) = (&self.online, json.as_object_mut()) {
-            map.insert("reprint".to_owned(), online.config.to_json());
+        match &self.online {
+            Some(online) => online.config.to_json(),
+            None => self.config.to_json(),
         }
-        json
     }
 
     /// The per-document work of an add or a query, in parallel.
