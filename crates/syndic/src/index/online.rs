@@ -284,15 +284,16 @@ impl<F: Family> View<'_, F> {
 
     /// The stored documents sharing at least `min_shared` fingerprints of
     /// document frequency at most `max_df` (the subject counted) with the
-    /// subject.
+    /// subject, and the subject's fingerprints of higher frequency.
     fn fingerprint_candidates(
         &self,
         subject: &Subject<'_>,
         config: &ReprintConfig,
-    ) -> Result<Vec<DocId>> {
+    ) -> Result<(Vec<DocId>, Vec<u64>)> {
         let fp = config.fingerprint();
         let mut shared: BTreeMap<DocId, usize> = BTreeMap::new();
         let mut holders = Vec::new();
+        let mut common = Vec::new();
         for &hash in subject.fingerprints {
             holders.clear();
             let range = format::posting_key(hash, 0)..=format::posting_key(hash, u32::MAX);
@@ -310,9 +311,13 @@ impl<F: Family> View<'_, F> {
                 for &doc in &holders {
                     *shared.entry(doc).or_default() += 1;
                 }
+            } else {
+                common.push(hash);
             }
         }
-        Ok(shared.into_iter().filter(|&(_, n)| n >= fp.min_shared).map(|(d, _)| d).collect())
+        let candidates =
+            shared.into_iter().filter(|&(_, n)| n >= fp.min_shared).map(|(d, _)| d).collect();
+        Ok((candidates, common))
     }
 
     /// The subject's matches and cluster by the batch rules, run over it,
@@ -324,7 +329,7 @@ impl<F: Family> View<'_, F> {
         model: &Model,
         config: &ReprintConfig,
     ) -> Result<Answer> {
-        let candidates = self.fingerprint_candidates(subject, config)?;
+        let (candidates, common) = self.fingerprint_candidates(subject, config)?;
         let mut starts: Vec<DocId> = candidates.clone();
         starts.extend(self.group(subject.hash, 2)?.into_iter().filter(|&c| Some(c) != subject.doc));
         starts.extend(subject.doc);
@@ -367,7 +372,7 @@ impl<F: Family> View<'_, F> {
                 docs.len() - 1
             }
         };
-        let (result, coverage) = run(config, model, &docs)?;
+        let (result, coverage) = run(config, model, &docs, common)?;
         let local = DocId::from_u32(s as u32);
         let doc_of = |i: DocId| members[i.as_usize()];
         let mut matches = Vec::new();
@@ -428,16 +433,21 @@ impl<F: Family> View<'_, F> {
     }
 }
 
-/// Runs the batch pipeline over `docs` with `model`'s statistics: its
-/// result, and both coverages of every pair it reports.
+/// Runs the batch pipeline over `docs` with `model`'s statistics, the
+/// `common` fingerprints making no pairs: its result, and both coverages
+/// of every pair it reports.
 #[allow(clippy::type_complexity)]
 fn run(
     config: &ReprintConfig,
     model: &Model,
     docs: &[Document],
+    common: Vec<u64>,
 ) -> Result<(ReprintResult, BTreeMap<(DocId, DocId), [f64; 2]>)> {
     let mut finder =
         ReprintFinder::with_model(config.clone(), model.repeated.clone(), model.doc_freq.clone());
+    // The subject's fingerprints that the whole index holds too often make
+    // no pairs, as in batch mode (among a few documents they would).
+    finder.exclude_fingerprints(common);
     finder.add_batch(docs)?;
     finder.plan();
     while finder.pending_passes() > 0 {

@@ -47,6 +47,10 @@ pub struct ReprintFinder {
     /// Whether pass 1 learns the line statistics and document frequencies
     /// (a batch run), or they were given ([`ReprintFinder::with_model`]).
     learns: bool,
+    /// Fingerprints known to be in more than `max_df` documents of a
+    /// larger corpus than this finder sees (see
+    /// [`ReprintFinder::exclude_fingerprints`]); they make no pairs.
+    excluded: std::collections::HashSet<u64>,
     canonical: Vec<DocId>,
     candidates: Vec<SharedFingerprints>,
     repeated: Arc<RepeatedLines>,
@@ -73,6 +77,7 @@ impl ReprintFinder {
             line_stats: LineStats::default(),
             doc_freq: Arc::default(),
             learns: true,
+            excluded: Default::default(),
             canonical: Vec::new(),
             candidates: Vec::new(),
             repeated: Arc::default(),
@@ -95,6 +100,13 @@ impl ReprintFinder {
         doc_freq: Arc<DocFreq>,
     ) -> Self {
         Self { repeated, doc_freq, learns: false, ..Self::new(config) }
+    }
+
+    /// Fingerprints that make no candidate pairs here because the larger
+    /// corpus the model was learned from holds them in more than `max_df`
+    /// documents, as batch mode would find over that corpus.
+    pub(crate) fn exclude_fingerprints(&mut self, fingerprints: impl IntoIterator<Item = u64>) {
+        self.excluded.extend(fingerprints);
     }
 
     /// The coverage of each document's own text by the passages of the
@@ -143,7 +155,17 @@ impl ReprintFinder {
         for (doc, p) in docs.iter().zip(pass1) {
             let id = self.catalog.push(doc);
             self.hashes.push(p.content_hash);
-            self.index.add(id, &p.fingerprints);
+            if self.excluded.is_empty() {
+                self.index.add(id, &p.fingerprints);
+            } else {
+                let kept: Vec<_> = p
+                    .fingerprints
+                    .iter()
+                    .filter(|f| !self.excluded.contains(&f.hash))
+                    .copied()
+                    .collect();
+                self.index.add(id, &kept);
+            }
             if self.learns {
                 Arc::make_mut(&mut self.doc_freq).add(&p.terms);
             }
