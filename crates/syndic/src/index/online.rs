@@ -50,10 +50,11 @@ use crate::pairs::PairKind;
 use crate::passes::CorpusPasses;
 use crate::reprint::{DocFreq, ReprintConfig, ReprintFinder, ReprintResult};
 
-/// Most documents one answer runs the batch rules over: the candidates
-/// and the documents linked to them by stored matches, nearest first. A
-/// chain of matches longer than this (a story reprinted thousands of
-/// times) is cut, so that one add costs a bounded amount of alignment.
+/// Most documents the walk over stored matches brings into one answer
+/// (nearest first), besides the subject, its candidates and its exact
+/// copy, which are always in: a chain of matches longer than this (a story
+/// reprinted thousands of times) is cut, so that one add costs a bounded
+/// amount of alignment whatever the size of its cluster.
 pub(crate) const MAX_RELATED: usize = 256;
 
 /// What a reprint index computes of a document before its transaction.
