@@ -341,12 +341,14 @@ impl<F: Family> View<'_, F> {
                 queue.push_back(d);
             }
         }
+        let mut walked = 0;
         'walk: while let Some(x) = queue.pop_front() {
             for (y, _, _) in self.edges_of(x)? {
-                if related.len() >= MAX_RELATED {
+                if walked >= MAX_RELATED {
                     break 'walk;
                 }
                 if related.insert(y) {
+                    walked += 1;
                     queue.push_back(y);
                 }
             }
