@@ -378,20 +378,60 @@ impl LineStats {
         self.freeze_with(min_docs, min_site_docs, MIN_DOC_FRACTION)
     }
 
-    fn freeze_with(&self, min_docs: usize, min_site_docs: usize, fraction: f64) -> RepeatedLines {
-        // The thresholds for recurring and repeated keys; `None`: the rule is off.
-        let thresholds = |min: usize, docs: u32| {
-            let min = u32::try_from(min).unwrap_or(u32::MAX);
-            let repeated = min.max((fraction * f64::from(docs)).ceil() as u32);
-            (min > 0).then(|| (repeated.div_ceil(RECURRING_DIVISOR).max(2), repeated))
-        };
-        let level = |n: u32, (recurring, repeated): (u32, u32)| {
-            if n >= repeated {
-                Some(Level::Repeated)
-            } else {
-                (n >= recurring).then_some(Level::Recurring)
+    /// Counts one document's keys and brings `frozen`, the
+    /// [`freeze`](Self::freeze) of these statistics before it, up to date:
+    /// the same as counting and freezing again, at the cost of the
+    /// document's keys when no threshold moves (a persistent index adding
+    /// documents one at a time). A long document (its placements change
+    /// which keys are templates) or a threshold that moves with the number
+    /// of documents (their 5 %) freezes everything again.
+    pub(crate) fn count_and_refreeze(
+        &mut self,
+        doc: DocKeys,
+        frozen: &mut RepeatedLines,
+        min_docs: usize,
+        min_site_docs: usize,
+    ) {
+        let fraction = MIN_DOC_FRACTION;
+        let site_docs = |stats: &Self, site: u64| stats.sites.get(&site).map_or(0, |s| s.docs);
+        let before = (
+            thresholds(min_docs, self.docs, fraction),
+            doc.site.map(|site| thresholds(min_site_docs, site_docs(self, site), fraction)),
+        );
+        let (long, site) = (doc.docset.is_some(), doc.site);
+        let keys: Vec<u64> = doc.keys.iter().map(|&(key, _)| key).collect();
+        self.count(doc);
+        let after = (
+            thresholds(min_docs, self.docs, fraction),
+            site.map(|site| thresholds(min_site_docs, site_docs(self, site), fraction)),
+        );
+        if long || before != after {
+            *frozen = self.freeze(min_docs, min_site_docs);
+            return;
+        }
+        // Counts only grow and the thresholds stand: a key's level can only
+        // rise, and only the document's keys changed.
+        let raise = |map: &mut HashMap<u64, Level, IdBuild>, key: u64, level: Option<Level>| {
+            if let Some(level) = level {
+                let at = map.entry(key).or_insert(level);
+                *at = (*at).max(level);
             }
         };
+        if let (Some(t), _) = after {
+            for &key in &keys {
+                raise(&mut frozen.global, key, level(self.global[&key], t));
+            }
+        }
+        if let (Some(site), (_, Some(Some(t)))) = (site, after) {
+            let lines = &self.sites[&site].lines;
+            for &key in &keys {
+                raise(&mut frozen.site, site_key(site, key), level(lines[&key], t));
+            }
+        }
+    }
+
+    fn freeze_with(&self, min_docs: usize, min_site_docs: usize, fraction: f64) -> RepeatedLines {
+        let thresholds = |min: usize, docs: u32| thresholds(min, docs, fraction);
         let mut repeats = RepeatedLines::default();
         if let Some(t) = thresholds(min_docs, self.docs) {
             repeats.global =
@@ -445,6 +485,24 @@ impl LineStats {
             let template = p.docset != 0 && middle * EDGE_SHARE_RATIO < edge;
             template.then_some((key, level, p.middle_docs > 0))
         })
+    }
+}
+
+/// The thresholds for recurring and repeated keys among `docs` documents:
+/// at least `min`, and `fraction` of them; `None` when `min` is 0 (the rule
+/// is off).
+fn thresholds(min: usize, docs: u32, fraction: f64) -> Option<(u32, u32)> {
+    let min = u32::try_from(min).unwrap_or(u32::MAX);
+    let repeated = min.max((fraction * f64::from(docs)).ceil() as u32);
+    (min > 0).then(|| (repeated.div_ceil(RECURRING_DIVISOR).max(2), repeated))
+}
+
+/// The level of a key found `n` times, by [`thresholds`].
+fn level(n: u32, (recurring, repeated): (u32, u32)) -> Option<Level> {
+    if n >= repeated {
+        Some(Level::Repeated)
+    } else {
+        (n >= recurring).then_some(Level::Recurring)
     }
 }
 
@@ -1323,6 +1381,42 @@ mod tests {
         assert_eq!((a.global, a.site, a.notices), (b.global, b.site, b.notices));
         for bad in [&[4u8][..], &[1, 0, 0], &[0, 1], &[]] {
             assert_eq!(DocKeys::decode(bad), None, "{bad:?}");
+        }
+    }
+
+    /// Issue 15: counting documents one at a time and refreezing only their
+    /// keys gives, after each, the freeze of everything counted, whether
+    /// thresholds move (5 % of a growing count), sites come and go, or long
+    /// documents change the templates.
+    #[test]
+    fn issue15_refreezing_one_document_at_a_time_equals_freezing() {
+        let furniture = "Subscribe to the Example Times for the latest local news and events";
+        let footer = "Copyright the Example Times all rights reserved worldwide since 1890";
+        let mut docs: Vec<(String, Option<&str>)> = Vec::new();
+        // Over 60 documents, so that 5 % of them moves past `min_docs` 3.
+        for i in 0..90 {
+            let site = [Some("example.org"), Some("https://www.other.net/x"), None][i % 3];
+            let text = match i % 5 {
+                0 => format!("{furniture}\n{}\n{footer}", prose(i)),
+                1 => format!("{}\n{footer}", prose(i)),
+                2 => long_doc(i, &[prose(1000)], &[prose(1001)], &[prose(1002)]),
+                _ => format!("{furniture}\n{}\n{}", prose(i), prose(i % 4)),
+            };
+            docs.push((text, site));
+        }
+        for (min_docs, min_site_docs) in [(3, 2), (20, 3), (0, 2), (3, 0)] {
+            let (mut stats, mut frozen) = (LineStats::new(), RepeatedLines::default());
+            for (i, (text, site)) in docs.iter().enumerate() {
+                let keys = DocKeys::of(text, *site);
+                stats.count_and_refreeze(keys, &mut frozen, min_docs, min_site_docs);
+                let expected = stats.freeze(min_docs, min_site_docs);
+                assert_eq!(
+                    (&frozen.global, &frozen.site, &frozen.notices),
+                    (&expected.global, &expected.site, &expected.notices),
+                    "after document {i} ({min_docs}, {min_site_docs})"
+                );
+            }
+            assert!(!frozen.is_empty());
         }
     }
 }

@@ -109,27 +109,39 @@ fn fingerprints_of(tokens: &Tokens, config: &ReprintConfig) -> (u128, Vec<u64>) 
 }
 
 /// The statistics learned from every document added, as the batch
-/// pipeline's pass 1 learns them.
+/// pipeline's pass 1 learns them, and their freeze, kept up to date as
+/// documents are counted (see [`LineStats::count_and_refreeze`]).
 #[derive(Default)]
 struct Learner {
     stats: LineStats,
-    doc_freq: DocFreq,
+    doc_freq: Arc<DocFreq>,
+    /// The freeze of `stats`; `None` until first needed.
+    repeated: Option<Arc<RepeatedLines>>,
 }
 
 impl Learner {
-    fn learn(&mut self, keys: DocKeys, terms: &[u32]) {
-        self.stats.count(keys);
-        self.doc_freq.add(terms);
+    fn learn(&mut self, keys: DocKeys, terms: &[u32], config: &ReprintConfig) {
+        let (min_docs, min_site_docs) =
+            (config.boilerplate_min_docs(), config.boilerplate_min_site_docs());
+        match &mut self.repeated {
+            // Readers holding the previous model keep it: the freeze is
+            // copied before it changes.
+            Some(frozen) => {
+                self.stats.count_and_refreeze(keys, Arc::make_mut(frozen), min_docs, min_site_docs)
+            }
+            None => self.stats.count(keys),
+        }
+        Arc::make_mut(&mut self.doc_freq).add(terms);
     }
 
-    fn freeze(&self, config: &ReprintConfig) -> Arc<Model> {
-        Arc::new(Model {
-            repeated: Arc::new(
-                self.stats
-                    .freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs()),
-            ),
-            doc_freq: Arc::new(self.doc_freq.clone()),
-        })
+    fn freeze(&mut self, config: &ReprintConfig) -> Arc<Model> {
+        let stats = &self.stats;
+        let repeated = self.repeated.get_or_insert_with(|| {
+            Arc::new(
+                stats.freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs()),
+            )
+        });
+        Arc::new(Model { repeated: repeated.clone(), doc_freq: self.doc_freq.clone() })
     }
 }
 
@@ -178,7 +190,7 @@ impl Online {
         let mut learner = self.learner.lock().unwrap_or_else(PoisonError::into_inner);
         let learner = match learner.as_mut() {
             Some(l) => l,
-            None => learner.insert(LearnerCell(load(view)?)),
+            None => learner.insert(LearnerCell(load(view, &self.config)?)),
         };
         let model = learner.0.freeze(&self.config);
         *self.model.write().unwrap_or_else(PoisonError::into_inner) = Some(model.clone());
@@ -197,11 +209,11 @@ impl Online {
         let mut learner = self.learner.lock().unwrap_or_else(PoisonError::into_inner);
         let learner = match learner.as_mut() {
             Some(l) => l,
-            None => learner.insert(LearnerCell(load(view)?)),
+            None => learner.insert(LearnerCell(load(view, &self.config)?)),
         };
         for prep in adding {
             if let Some(online) = &prep.online {
-                learner.0.learn(online.keys.clone(), &online.learned.terms);
+                learner.0.learn(online.keys.clone(), &online.learned.terms, &self.config);
             }
         }
         Ok(learner.0.freeze(&self.config))
@@ -221,7 +233,7 @@ impl Online {
 }
 
 /// The statistics of every stored document, in `DocId` order.
-fn load<F: Family>(view: &View<'_, F>) -> Result<Learner> {
+fn load<F: Family>(view: &View<'_, F>, config: &ReprintConfig) -> Result<Learner> {
     let mut learner = Learner::default();
     for entry in view.tables().learned.iter().map_err(view.store())? {
         let (key, value) = entry.map_err(view.store())?;
@@ -230,7 +242,7 @@ fn load<F: Family>(view: &View<'_, F>) -> Result<Learner> {
         let (Some(learned), Some(keys)) = (learned, keys) else {
             return Err(view.corrupt(format!("learned statistics of document {}", key.value())));
         };
-        learner.learn(keys, &learned.terms);
+        learner.learn(keys, &learned.terms, config);
     }
     Ok(learner)
 }
