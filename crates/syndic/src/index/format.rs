@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::pairs::PairKind;
 
 /// Bumped whenever the layout of any table changes; an index of an older
-/// version this syndic can upgrade ([`MIGRATABLE_VERSIONS`]) is upgraded on
+/// version this syndic can upgrade (`MIGRATABLE_VERSIONS`) is upgraded on
 /// open, any other is refused.
 pub const FORMAT_VERSION: u32 = 2;
 
