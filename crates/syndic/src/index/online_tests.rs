@@ -159,6 +159,22 @@ fn issue15_an_add_answers_with_matches_passages_and_the_source() {
     assert_eq!(query.matches[0].kind, PairKind::Exact);
     assert_eq!(query.matches[1].kind, PairKind::Reprint);
     assert_eq!(query.matches[1].passages, m.passages);
+    // The same text spaced otherwise is still an exact copy of r0 (the
+    // normalized texts are equal): the passages it inherits are moved to
+    // its own bytes, word for word.
+    let spaced = text("r0").replace(' ', "  ").replace("\n\n", "\n \n");
+    let query = index.query(&spaced).unwrap();
+    assert_eq!(query.matches[0].kind, PairKind::Exact);
+    let inherited = &query.matches[1];
+    assert_eq!(inherited.id, "s0");
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    for p in inherited.passages.as_ref().unwrap() {
+        assert_eq!(
+            words(&spaced[p.query_start..p.query_end]),
+            words(&text("s0")[p.doc_start..p.doc_end])
+        );
+    }
+    assert!(!inherited.passages.as_ref().unwrap().is_empty());
     assert_eq!(query.clusters.len(), 1);
     assert_eq!(query.clusters[0].representative, "s0");
     assert_eq!(index.stats().unwrap().documents, docs.len() as u64);
