@@ -103,7 +103,8 @@ pub fn to_py_err(err: syndic::Error) -> PyErr {
         | Error::UnsupportedInput { path, .. }
         | Error::OutputExists { path }
         | Error::OutputNotReplaceable { path, .. }
-        | Error::Index { path, .. } => (Some(path.clone()), None, None),
+        | Error::Index { path, .. }
+        | Error::IndexFormat { path, .. } => (Some(path.clone()), None, None),
         _ => (None, None, None),
     };
     let err = match &err {
@@ -115,7 +116,7 @@ pub fn to_py_err(err: syndic::Error) -> PyErr {
         Error::Config(_) => ConfigError::new_err(message),
         Error::OutputExists { .. } => OutputExistsError::new_err(message),
         Error::OutputNotReplaceable { .. } => OutputNotReplaceableError::new_err(message),
-        Error::Index { .. } => IndexUnusableError::new_err(message),
+        Error::Index { .. } | Error::IndexFormat { .. } => IndexUnusableError::new_err(message),
         Error::Cancelled => CancelledError::new_err(message),
         // `Error` is non-exhaustive: a kind added to the core later still
         // raises a SyndicError carrying its `kind`.

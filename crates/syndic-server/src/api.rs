@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use syndic::align::AlignConfig;
 use syndic::doc::MAX_ID_BYTES;
 use syndic::index::{
-    AddOutcome, ClusterInfo, DocReport, IndexStats, Match, PassageSpan, QueryReport,
+    AddOutcome, ClusterInfo, Coverage, DocReport, IndexStats, Match, PassageSpan, QueryReport,
 };
 use syndic::pairs::PairKind;
 use syndic::Document;
@@ -124,6 +124,9 @@ async fn openapi() -> Response {
 struct NewDocument {
     id: String,
     text: String,
+    /// Its site; reprint indexes learn boilerplate per site too.
+    #[serde(default)]
+    site: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +175,8 @@ struct QueryMatch {
     id: String,
     similarity: f64,
     kind: PairKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<Coverage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     passages: Option<Vec<PassageSpan>>,
 }
@@ -233,7 +238,9 @@ fn document(doc: NewDocument, state: &AppState) -> Result<Document, ApiError> {
         )));
     }
     check_text(&doc.text, &format!("document `{}`", doc.id), state)?;
-    Ok(Document::new(doc.id, doc.text))
+    let mut document = Document::new(doc.id, doc.text);
+    document.site = doc.site;
+    Ok(document)
 }
 
 fn duplicate(id: &str) -> ApiError {
@@ -269,7 +276,7 @@ fn syndic_version() -> &'static str {
 async fn stats(State(state): State<AppState>) -> Result<Json<StatsResponse>, ApiError> {
     let index = state.index.clone();
     let stats = blocking(move || index.stats()).await?;
-    let params = state.index.config().to_json();
+    let params = state.index.params_json();
     Ok(Json(StatsResponse { stats, params, version: syndic_version() }))
 }
 
@@ -365,12 +372,22 @@ async fn query(
         let matches = matches
             .into_iter()
             .map(|m| {
-                let passages = if request.passages {
-                    Some(index.passages(&request.text, &m.id, &align)?.unwrap_or_default())
-                } else {
-                    None
+                // A reprint index answers with its passages, aligned by its
+                // own settings; the others align on request.
+                let passages = match m.passages {
+                    Some(passages) => Some(passages),
+                    None if request.passages => {
+                        Some(index.passages(&request.text, &m.id, &align)?.unwrap_or_default())
+                    }
+                    None => None,
                 };
-                Ok(QueryMatch { id: m.id, similarity: m.similarity, kind: m.kind, passages })
+                Ok(QueryMatch {
+                    id: m.id,
+                    similarity: m.similarity,
+                    kind: m.kind,
+                    coverage: m.coverage,
+                    passages,
+                })
             })
             .collect::<syndic::Result<Vec<_>>>()?;
         Ok(QueryResponse { matches, clusters })

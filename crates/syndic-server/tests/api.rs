@@ -367,3 +367,107 @@ proptest! {
         }
     }
 }
+
+/// A made-up paragraph of `words` words (deterministic in `seed`).
+fn paragraph(seed: u64, words: usize) -> String {
+    const VOCAB: [&str; 24] = [
+        "council", "bridge", "river", "budget", "mayor", "winter", "market", "school", "harbour",
+        "railway", "doctor", "farmers", "storm", "village", "court", "tax", "the", "of", "and",
+        "to", "in", "said", "was", "on",
+    ];
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let out: Vec<&str> = (0..words)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            VOCAB[(x % VOCAB.len() as u64) as usize]
+        })
+        .collect();
+    format!("{}.", out.join(" "))
+}
+
+/// Issue 15: a reprint index over HTTP. Adds (one and in batches) answer
+/// with reprint matches, their passages and coverage, and the cluster
+/// whose representative is the source; queries the same without adding;
+/// every response follows the spec.
+#[test]
+fn issue15_reprint_index_answers_follow_the_spec() {
+    let spec = spec();
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::create_reprint(
+        dir.path().join("idx"),
+        syndic::settings::ReprintSettings::default(),
+        syndic::cluster::Keep::Longest,
+    )
+    .unwrap();
+    let app = router(AppState::new(index, None, Limits::default()));
+    let story: Vec<String> = (0..6).map(|p| paragraph(100 + p, 40)).collect();
+    let source = story.join("\n\n");
+    let abridged = format!("Home | News\n\n{}\n\nShare this story", story[..4].join("\n\n"));
+    let other = paragraph(9_000, 150);
+    type Check = fn(&Value) -> bool;
+    let cases: Vec<(&str, &str, Option<Value>, u16, Check)> = vec![
+        ("POST", "/v1/documents", Some(json!({"id": "source", "text": source})), 201, |b| {
+            b["matches"] == json!([]) && b["cluster"]["size"] == 1
+        }),
+        (
+            "POST",
+            "/v1/batch/documents",
+            Some(json!({"documents": [
+                {"id": "copy", "text": abridged, "site": "example.org"},
+                {"id": "other", "text": other},
+            ]})),
+            200,
+            |b| {
+                let copy = &b["results"][0];
+                let m = &copy["matches"][0];
+                m["id"] == "source"
+                    && m["kind"] == "reprint"
+                    && m["coverage"]["query"].as_f64() > Some(0.9)
+                    && m["coverage"]["doc"].as_f64() < Some(0.8)
+                    && m["passages"][0]["words"].as_u64() > Some(100)
+                    && copy["cluster"]["representative"] == "source"
+                    && copy["cluster"]["size"] == 2
+                    && b["results"][1]["matches"] == json!([])
+            },
+        ),
+        ("GET", "/v1/documents/source", None, 200, |b| {
+            b["matches"][0]["id"] == "copy" && b["matches"][0]["passages"].is_array()
+        }),
+        ("POST", "/v1/query", Some(json!({"text": abridged})), 200, |b| {
+            // An exact copy of `copy`: it, and the reprint it is of.
+            b["matches"][0]["kind"] == "exact"
+                && b["matches"][1]["id"] == "source"
+                && b["matches"][1]["passages"][0]["words"].as_u64() > Some(100)
+                && b["clusters"][0]["representative"] == "source"
+                && b["clusters"][0]["size"] == 3
+        }),
+        (
+            "POST",
+            "/v1/batch/query",
+            Some(json!({"texts": [story[..3].join("\n\n"), paragraph(5, 50)]})),
+            200,
+            |b| {
+                b["results"][0]["matches"][0]["kind"] == "reprint"
+                    && b["results"][0]["matches"][0]["coverage"]["query"].as_f64() > Some(0.9)
+                    && b["results"][1] == json!({"matches": [], "clusters": []})
+            },
+        ),
+        ("GET", "/v1/stats", None, 200, |b| {
+            b["documents"] == 3
+                && b["params"]["mode"] == "reprint"
+                && b["params"]["min_coverage"] == 0.5
+        }),
+        ("DELETE", "/v1/documents/copy", None, 400, |b| {
+            b["error"].as_str().is_some_and(|m| m.contains("reprint index"))
+        }),
+    ];
+    for (method, path, body, status, holds) in cases {
+        let (got, value) = call(&rt, &app, method, path, body);
+        assert_eq!(got, status, "{method} {path}: {value}");
+        conforms(&spec, method, path, status, &value);
+        assert!(holds(&value), "{method} {path}: {value}");
+    }
+}

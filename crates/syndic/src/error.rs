@@ -358,6 +358,23 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A persistent index written in a format version this syndic can
+    /// neither read nor upgrade (a newer syndic's, or an unknown one).
+    #[error(
+        "{}: index format version {}, but this syndic reads version {supported} (and upgrades {upgrades:?}); rebuild the index, or open it with the syndic that wrote it",
+        path.display(),
+        found.map_or_else(|| "unknown".to_owned(), |v| v.to_string())
+    )]
+    IndexFormat {
+        /// The index directory.
+        path: PathBuf,
+        /// The version found, `None` when unreadable.
+        found: Option<u32>,
+        /// The version this syndic writes.
+        supported: u32,
+        /// The older versions it upgrades in place on open.
+        upgrades: Vec<u32>,
+    },
     /// A file of a run directory is not in the run-directory format.
     #[error("{location}: not in the run-directory format: {message}")]
     RunFile {
@@ -398,6 +415,7 @@ impl Error {
             Error::OutputExists { .. } => "output_exists",
             Error::OutputNotReplaceable { .. } => "output_not_replaceable",
             Error::Index { .. } => "index",
+            Error::IndexFormat { .. } => "index_format",
             Error::RunFile { .. } => "run_file",
             Error::Cancelled => "cancelled",
         }

@@ -1,7 +1,7 @@
 //! `syndic index`: build, grow, inspect and export a persistent index.
 //!
-//! `create` takes the sketch parameters of `syndic dedup` and, with
-//! `--from`, a corpus; `add` deduplicates new documents against everything
+//! `create` takes the parameters of `syndic dedup` (with `--mode reprint`,
+//! its reprint settings) and, with `--from`, a corpus; `add` deduplicates new documents against everything
 //! indexed and writes `clusters.jsonl`, `pairs.jsonl` and `summary.json`
 //! for them; `export` writes the same files for the whole index, identical
 //! to what `syndic dedup` writes for the same documents in the same order.
@@ -15,7 +15,7 @@ use syndic::dedup::Mode;
 use syndic::index::{AddOutcome, Export, Index, StagedIndex};
 use syndic::read::ReadOptions;
 use syndic::rundir::{self, ClusterCounts, ClusterLine, Documents, PairLine, Summary};
-use syndic::settings::{DedupSettings, MinHashSettings};
+use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 use syndic::write::OutputDir;
 use syndic::DocId;
 
@@ -34,7 +34,7 @@ pub struct Args {
 #[derive(clap::Subcommand, Debug)]
 enum Command {
     /// Create an index, empty or from a corpus.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Deduplicate new documents against the index and add them.
     Add(AddArgs),
     /// Print the index's counts and parameters as JSON.
@@ -57,6 +57,8 @@ struct CreateArgs {
     dedup: SettingsFlags<DedupSettings>,
     #[command(flatten)]
     minhash: SettingsFlags<MinHashSettings>,
+    #[command(flatten)]
+    reprint: SettingsFlags<ReprintSettings>,
     /// Also write clusters.jsonl, pairs.jsonl and summary.json of the corpus here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -121,7 +123,7 @@ impl Args {
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     match args.command {
-        Command::Create(args) => create(args, cancel),
+        Command::Create(args) => create(*args, cancel),
         Command::Add(args) => add(args, cancel),
         Command::Stats(args) => stats(&args.index),
         Command::Export(args) => export(args),
@@ -202,13 +204,23 @@ fn add_inputs(
 fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.run.threads)?;
     let DedupSettings { mode, keep } = args.dedup.settings;
-    let config = args.minhash.settings.config(mode, keep)?;
+    // Checked before anything is written.
+    let config = match mode {
+        Mode::Reprint => {
+            args.reprint.settings.config(keep)?;
+            None
+        }
+        _ => Some(args.minhash.settings.config(mode, keep)?),
+    };
     let overwrite = output::overwrite(args.force, args.from.iter().chain([&args.index]));
     let out = args.out.as_ref().map(|path| OutputDir::create(path, &overwrite)).transpose()?;
     let started = Instant::now();
     // Built aside and moved into place whole: an interrupted build leaves
     // no index behind, so running the command again just works.
-    let staged = StagedIndex::create(&args.index, config)?;
+    let staged = match config {
+        Some(config) => StagedIndex::create(&args.index, config)?,
+        None => StagedIndex::create_reprint(&args.index, args.reprint.settings.clone(), keep)?,
+    };
     let added = if args.from.is_empty() {
         Added::default()
     } else {
@@ -299,7 +311,7 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
     let mut summary = Summary::new("index add");
     summary.index = Some(args.index.display().to_string());
     summary.inputs = Some(input::input_paths(&args.input));
-    summary.params = Some(index.config().to_json());
+    summary.params = Some(index.params_json());
     summary.documents = Some(Documents::Count(added.read.read));
     summary.added = Some(added.added);
     summary.already_indexed = Some(added.already_indexed);
@@ -328,7 +340,7 @@ fn stats(path: &Path) -> anyhow::Result<()> {
     let json = serde_json::json!({
         "index": path.display().to_string(),
         "stats": index.stats()?,
-        "params": index.config().to_json(),
+        "params": index.params_json(),
     });
     let text = serde_json::to_string_pretty(&json).context("stats serialize")?;
     // Not println!, which panics when the reader went away (`| head`).
@@ -358,10 +370,17 @@ fn write_export(
     let id = |d: DocId| export.ids[d.as_usize()].as_str();
     let result = &export.result;
     rundir::write_dedup(out, result, id)?;
+    if let Some(reprint) = &export.reprint {
+        rundir::write_reprint(out, &reprint.passages, &reprint.boilerplate, id)?;
+    }
     let mut summary = Summary::new(command);
     summary.index = Some(index.path().display().to_string());
     summary.set_mode(index.config().mode());
-    summary.params = Some(index.config().to_json());
+    summary.params = Some(index.params_json());
+    if let Some(reprint) = &export.reprint {
+        summary.passages = Some(Some(reprint.passages.len()));
+        summary.boilerplate_bytes = Some(Some(reprint.boilerplate_bytes));
+    }
     summary.documents = Some(Documents::Count(result.stats.documents as u64));
     summary.set_clusters(&ClusterCounts::of(result));
     summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);

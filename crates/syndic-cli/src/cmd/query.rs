@@ -1,12 +1,14 @@
 //! `syndic query`: what a text matches in an index, without adding it,
-//! with the passages it shares with each match.
+//! with the passages it shares with each match (in a reprint index, the
+//! passages and coverage of its reprint matches, as the index's settings
+//! align them).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use syndic::align::AlignConfig;
-use syndic::index::{Index, PassageSpan};
+use syndic::index::{Coverage, Index, PassageSpan};
 use syndic::settings::ReprintSettings;
 
 use syndic::rundir::round;
@@ -21,7 +23,8 @@ pub struct Args {
     /// Print JSON instead of a listing.
     #[arg(long)]
     pub json: bool,
-    /// Shortest shared passage reported, in words.
+    /// Shortest shared passage reported, in words (not in a reprint index,
+    /// whose passages follow its own settings).
     #[arg(long, default_value_t = ReprintSettings::default().min_passage_words)]
     pub min_passage_words: usize,
 }
@@ -31,6 +34,8 @@ struct MatchOut {
     id: String,
     similarity: f64,
     kind: syndic::pairs::PairKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<Coverage>,
     passages: Vec<PassageSpan>,
 }
 
@@ -49,11 +54,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let report = index.query(&text)?;
     let mut matches = Vec::with_capacity(report.matches.len());
     for m in report.matches {
-        let passages = index.passages(&text, &m.id, &align)?.unwrap_or_default();
+        let passages = match m.passages {
+            Some(passages) => passages,
+            None => index.passages(&text, &m.id, &align)?.unwrap_or_default(),
+        };
         matches.push(MatchOut {
             id: m.id,
             similarity: round(m.similarity),
             kind: m.kind,
+            coverage: m.coverage,
             passages,
         });
     }

@@ -210,9 +210,25 @@ fn a_server_holds_the_index_against_other_writers() {
 
 #[test]
 fn sigkill_loses_nothing_acknowledged() {
+    sigkill_trial(&["--threshold", "0.7"]);
+}
+
+/// Issue 15: a reprint index keeps the same promise: its postings and
+/// learned statistics are written in the add's transaction, so a server
+/// killed mid-stream restarts with every acknowledged document, answers
+/// from the statistics of the last commit, and exports.
+#[test]
+fn issue15_sigkill_loses_nothing_acknowledged_in_reprint_mode() {
+    sigkill_trial(&["--mode", "reprint"]);
+}
+
+/// Four clients stream adds to a server over an index created with
+/// `params`; the server is killed with SIGKILL after 100 acknowledgements,
+/// restarted, and must hold every acknowledged document.
+fn sigkill_trial(params: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(d, &["index", "create", "idx", "--threshold", "0.7"]);
+    ok(d, &[&["index", "create", "idx"][..], params].concat());
     let server = Server::start(d, "idx");
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -276,4 +292,107 @@ fn sigkill_loses_nothing_acknowledged() {
     // And the index is whole: it exports.
     ok(d, &["index", "export", "idx", "--out", "after"]);
     assert_eq!(lines(&d.join("after/clusters.jsonl")).len(), documents);
+}
+
+/// Indexes the first 80 % of `lines` (JSONL records) in reprint mode, adds
+/// the rest and exports: every file is `syndic dedup --mode reprint`'s over
+/// the whole corpus, byte for byte, and `index add` reports the clusters
+/// the export gives its documents.
+fn reprint_index_equals_dedup(records: &[String], extra: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let split = records.len() * 4 / 5;
+    assert!(split > 0 && split < records.len());
+    std::fs::write(d.join("first.jsonl"), records[..split].concat()).unwrap();
+    std::fs::write(d.join("second.jsonl"), records[split..].concat()).unwrap();
+    std::fs::write(d.join("all.jsonl"), records.concat()).unwrap();
+    let with = |args: &[&'static str]| -> Vec<String> {
+        args.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |args: Vec<String>| ok(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    run(with(&["dedup", "--mode", "reprint", "all.jsonl", "--out", "batch", "-q"]));
+    run(with(&["index", "create", "idx", "--mode", "reprint", "--from", "first.jsonl", "-q"]));
+    ok(d, &["index", "add", "idx", "second.jsonl", "--out", "added", "-q"]);
+    ok(d, &["index", "export", "idx", "--out", "exported"]);
+    for file in ["clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"] {
+        let (batch, exported) = (d.join("batch").join(file), d.join("exported").join(file));
+        let same = std::fs::read(&batch).unwrap() == std::fs::read(&exported).unwrap();
+        assert!(same, "{file} of the index differs from dedup's");
+    }
+    let batch = lines(&d.join("batch/clusters.jsonl"));
+    assert_eq!(lines(&d.join("added/clusters.jsonl")), batch[split..]);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("exported/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["mode"], "reprint");
+    assert!(summary["params"]["min_coverage"].is_number(), "{summary}");
+}
+
+/// JSONL records `{"id", "text"}` of `docs`, one string per line.
+fn records(docs: &[(String, String)]) -> Vec<String> {
+    docs.iter().map(|(id, text)| format!("{}\n", json!({"id": id, "text": text}))).collect()
+}
+
+/// Issue 15: index equals batch on the example corpus (wire stories and
+/// their reprints on two sites), and with other reprint settings.
+#[test]
+fn issue15_reprint_index_equals_dedup_on_the_examples() {
+    let docs = crate::common::example_docs();
+    reprint_index_equals_dedup(&records(&docs), &[]);
+    reprint_index_equals_dedup(&records(&docs), &["--min-coverage", "0.3", "--keep", "first"]);
+}
+
+/// Issue 15: index equals batch on the seed pages.
+#[test]
+fn issue15_reprint_index_equals_dedup_on_the_seeds() {
+    let Some(data) = crate::common::shared_data() else { return };
+    let docs: Vec<(String, String)> = (0..5)
+        .map(|i| {
+            let name = format!("00{i}.txt");
+            (name.clone(), std::fs::read_to_string(data.join("seeds").join(&name)).unwrap())
+        })
+        .collect();
+    reprint_index_equals_dedup(&records(&docs), &[]);
+}
+
+/// Issue 15: index equals batch on Reuters-21578 (20,841 stories; 16,672
+/// indexed at creation, 4,169 added), every file byte for byte.
+#[test]
+fn issue15_reprint_index_equals_dedup_on_reuters() {
+    let Some(data) = crate::common::shared_data() else { return };
+    let file = std::fs::File::open(data.join("reuters21578.jsonl.gz")).unwrap();
+    let lines: Vec<String> = BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .map(|l| l.unwrap() + "\n")
+        .collect();
+    assert_eq!(lines.len(), 20_841);
+    reprint_index_equals_dedup(&lines, &[]);
+}
+
+/// Issue 15: `syndic query` against a reprint index of the seed pages
+/// returns 002 and 004 for 001's text, with passages, and neither 000 nor
+/// 003.
+#[test]
+fn issue15_query_a_reprint_index_of_the_seeds() {
+    let Some(data) = crate::common::shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seeds = d.join("seeds");
+    std::fs::create_dir(&seeds).unwrap();
+    for name in ["000.txt", "002.txt", "003.txt", "004.txt"] {
+        std::fs::copy(data.join("seeds").join(name), seeds.join(name)).unwrap();
+    }
+    ok(d, &["index", "create", "idx", "--mode", "reprint", "--from", "seeds", "-q"]);
+    let query = data.join("seeds/001.txt");
+    let out = ok(d, &["query", "idx", query.to_str().unwrap(), "--json"]);
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let matches = answer["matches"].as_array().unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["002.txt", "004.txt"], "{answer}");
+    for m in matches {
+        assert_eq!(m["kind"], "reprint");
+        assert!(!m["passages"].as_array().unwrap().is_empty(), "{m}");
+        assert!(m["coverage"]["query"].as_f64().unwrap() >= 0.5, "{m}");
+    }
+    assert_eq!(answer["clusters"][0]["size"], 3, "{answer}");
 }

@@ -88,6 +88,7 @@ mod stopwords;
 mod types;
 
 pub use classify::classify;
+pub(crate) use repeat::DocKeys;
 pub use repeat::{
     batch_spans, classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS,
     DEFAULT_MIN_SITE_DOCS, EDGE_MIN_DOCS, MIN_CORE_CHARS, MIN_DOC_FRACTION, OWN_MAX_GAP,
@@ -100,4 +101,4 @@ pub use types::{
 };
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

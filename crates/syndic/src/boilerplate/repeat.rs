@@ -195,8 +195,11 @@ pub struct LineStats {
     placements: HashMap<u64, Placement, IdBuild>,
 }
 
-/// The distinct keys of one document, ready to be counted.
-struct DocKeys {
+/// The distinct keys of one document, ready to be counted: what a
+/// persistent index stores per document so that it can learn the
+/// statistics incrementally and rebuild them on open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DocKeys {
     /// Each key once, with whether all its occurrences lie in an edge zone.
     keys: Vec<(u64, bool)>,
     /// The hash of the document's site, if it has one.
@@ -206,7 +209,7 @@ struct DocKeys {
 }
 
 impl DocKeys {
-    fn of(text: &str, site: Option<&str>) -> Self {
+    pub(crate) fn of(text: &str, site: Option<&str>) -> Self {
         let zone = edge_zone(text.len());
         let mut keys: Vec<(u64, bool)> = Vec::new();
         let mut line_keys = LineKeys::default();
@@ -224,6 +227,46 @@ impl DocKeys {
         keys.dedup_by_key(|&mut (key, _)| key);
         let docset = zone.map(|_| xxh3_64_with_seed(text.as_bytes(), SEED_DOCSET));
         Self { keys, site: site.map(site_hash), docset }
+    }
+}
+
+impl DocKeys {
+    /// `flags:u8` (bit 0: site, bit 1: docset), then `site:u64 LE` and
+    /// `docset:u64 LE` when present, then per key `key:u64 LE edge:u8`.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(17 + 9 * self.keys.len());
+        out.push(u8::from(self.site.is_some()) | u8::from(self.docset.is_some()) << 1);
+        for v in [self.site, self.docset].into_iter().flatten() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for &(key, edge) in &self.keys {
+            out.extend_from_slice(&key.to_le_bytes());
+            out.push(u8::from(edge));
+        }
+        out
+    }
+
+    /// Decodes [`encode`](Self::encode); `None` for bytes it did not write.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
+        let (&flags, mut rest) = bytes.split_first()?;
+        if flags > 3 {
+            return None;
+        }
+        let take_u64 = |rest: &mut &[u8]| -> Option<u64> {
+            let (head, tail) = rest.split_at_checked(8)?;
+            *rest = tail;
+            Some(u64::from_le_bytes(head.try_into().ok()?))
+        };
+        let site = if flags & 1 != 0 { Some(take_u64(&mut rest)?) } else { None };
+        let docset = if flags & 2 != 0 { Some(take_u64(&mut rest)?) } else { None };
+        if rest.len() % 9 != 0 {
+            return None;
+        }
+        let keys = rest
+            .chunks_exact(9)
+            .map(|c| Some((u64::from_le_bytes(c[..8].try_into().ok()?), c[8] != 0)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self { keys, site, docset })
     }
 }
 
@@ -280,7 +323,9 @@ impl LineStats {
         }
     }
 
-    fn count(&mut self, doc: DocKeys) {
+    /// Counts one document's keys (what [`observe`](Self::observe) does
+    /// after computing them).
+    pub(crate) fn count(&mut self, doc: DocKeys) {
         self.docs = self.docs.saturating_add(1);
         for &(key, _) in &doc.keys {
             bump(&mut self.global, key, 1);
@@ -333,20 +378,60 @@ impl LineStats {
         self.freeze_with(min_docs, min_site_docs, MIN_DOC_FRACTION)
     }
 
-    fn freeze_with(&self, min_docs: usize, min_site_docs: usize, fraction: f64) -> RepeatedLines {
-        // The thresholds for recurring and repeated keys; `None`: the rule is off.
-        let thresholds = |min: usize, docs: u32| {
-            let min = u32::try_from(min).unwrap_or(u32::MAX);
-            let repeated = min.max((fraction * f64::from(docs)).ceil() as u32);
-            (min > 0).then(|| (repeated.div_ceil(RECURRING_DIVISOR).max(2), repeated))
-        };
-        let level = |n: u32, (recurring, repeated): (u32, u32)| {
-            if n >= repeated {
-                Some(Level::Repeated)
-            } else {
-                (n >= recurring).then_some(Level::Recurring)
+    /// Counts one document's keys and brings `frozen`, the
+    /// [`freeze`](Self::freeze) of these statistics before it, up to date:
+    /// the same as counting and freezing again, at the cost of the
+    /// document's keys when no threshold moves (a persistent index adding
+    /// documents one at a time). A long document (its placements change
+    /// which keys are templates) or a threshold that moves with the number
+    /// of documents (their 5 %) freezes everything again.
+    pub(crate) fn count_and_refreeze(
+        &mut self,
+        doc: DocKeys,
+        frozen: &mut RepeatedLines,
+        min_docs: usize,
+        min_site_docs: usize,
+    ) {
+        let fraction = MIN_DOC_FRACTION;
+        let site_docs = |stats: &Self, site: u64| stats.sites.get(&site).map_or(0, |s| s.docs);
+        let before = (
+            thresholds(min_docs, self.docs, fraction),
+            doc.site.map(|site| thresholds(min_site_docs, site_docs(self, site), fraction)),
+        );
+        let (long, site) = (doc.docset.is_some(), doc.site);
+        let keys: Vec<u64> = doc.keys.iter().map(|&(key, _)| key).collect();
+        self.count(doc);
+        let after = (
+            thresholds(min_docs, self.docs, fraction),
+            site.map(|site| thresholds(min_site_docs, site_docs(self, site), fraction)),
+        );
+        if long || before != after {
+            *frozen = self.freeze(min_docs, min_site_docs);
+            return;
+        }
+        // Counts only grow and the thresholds stand: a key's level can only
+        // rise, and only the document's keys changed.
+        let raise = |map: &mut HashMap<u64, Level, IdBuild>, key: u64, level: Option<Level>| {
+            if let Some(level) = level {
+                let at = map.entry(key).or_insert(level);
+                *at = (*at).max(level);
             }
         };
+        if let (Some(t), _) = after {
+            for &key in &keys {
+                raise(&mut frozen.global, key, level(self.global[&key], t));
+            }
+        }
+        if let (Some(site), (_, Some(Some(t)))) = (site, after) {
+            let lines = &self.sites[&site].lines;
+            for &key in &keys {
+                raise(&mut frozen.site, site_key(site, key), level(lines[&key], t));
+            }
+        }
+    }
+
+    fn freeze_with(&self, min_docs: usize, min_site_docs: usize, fraction: f64) -> RepeatedLines {
+        let thresholds = |min: usize, docs: u32| thresholds(min, docs, fraction);
         let mut repeats = RepeatedLines::default();
         if let Some(t) = thresholds(min_docs, self.docs) {
             repeats.global =
@@ -400,6 +485,24 @@ impl LineStats {
             let template = p.docset != 0 && middle * EDGE_SHARE_RATIO < edge;
             template.then_some((key, level, p.middle_docs > 0))
         })
+    }
+}
+
+/// The thresholds for recurring and repeated keys among `docs` documents:
+/// at least `min`, and `fraction` of them; `None` when `min` is 0 (the rule
+/// is off).
+fn thresholds(min: usize, docs: u32, fraction: f64) -> Option<(u32, u32)> {
+    let min = u32::try_from(min).unwrap_or(u32::MAX);
+    let repeated = min.max((fraction * f64::from(docs)).ceil() as u32);
+    (min > 0).then(|| (repeated.div_ceil(RECURRING_DIVISOR).max(2), repeated))
+}
+
+/// The level of a key found `n` times, by [`thresholds`].
+fn level(n: u32, (recurring, repeated): (u32, u32)) -> Option<Level> {
+    if n >= repeated {
+        Some(Level::Repeated)
+    } else {
+        (n >= recurring).then_some(Level::Recurring)
     }
 }
 
@@ -1247,5 +1350,73 @@ mod tests {
         // Every header and footer, rare versions included (see "Position").
         assert_eq!((clean_heads, clean_tails), (marked.len(), marked.len()));
         assert!(body_kept as f64 >= 0.95 * body_bytes as f64);
+    }
+
+    /// Issue 15: what an index stores of a document's lines (its
+    /// [`DocKeys`]) decodes to the same keys, and counting them is
+    /// observing the document; bytes it did not write are refused.
+    #[test]
+    fn issue15_doc_keys_round_trip_and_count_as_observed() {
+        let long = long_doc(1, &[prose(1)], &[prose(2)], &[prose(3)]);
+        let page = format!("{}\nShare this story\n{}", prose(5), prose(6));
+        let cases: [(&str, Option<&str>); 4] = [
+            ("a short page\nwith a few lines of its own here", None),
+            (&page, Some("https://www.example.org/a")),
+            (&long, None),
+            ("", Some("example.org")),
+        ];
+        let (mut observed, mut counted) = (LineStats::new(), LineStats::new());
+        for (text, site) in cases {
+            let keys = DocKeys::of(text, site);
+            let decoded = DocKeys::decode(&keys.encode());
+            assert_eq!(decoded.as_ref(), Some(&keys), "{text:.40}");
+            observed.observe(text, site);
+            counted.count(decoded.unwrap());
+            observed.observe(text, site);
+            counted.count(keys);
+        }
+        assert_eq!(observed.docs(), counted.docs());
+        let (a, b) = (observed.freeze(2, 2), counted.freeze(2, 2));
+        assert!(!a.is_empty());
+        assert_eq!((a.global, a.site, a.notices), (b.global, b.site, b.notices));
+        for bad in [&[4u8][..], &[1, 0, 0], &[0, 1], &[]] {
+            assert_eq!(DocKeys::decode(bad), None, "{bad:?}");
+        }
+    }
+
+    /// Issue 15: counting documents one at a time and refreezing only their
+    /// keys gives, after each, the freeze of everything counted, whether
+    /// thresholds move (5 % of a growing count), sites come and go, or long
+    /// documents change the templates.
+    #[test]
+    fn issue15_refreezing_one_document_at_a_time_equals_freezing() {
+        let furniture = "Subscribe to the Example Times for the latest local news and events";
+        let footer = "Copyright the Example Times all rights reserved worldwide since 1890";
+        let mut docs: Vec<(String, Option<&str>)> = Vec::new();
+        // Over 60 documents, so that 5 % of them moves past `min_docs` 3.
+        for i in 0..90 {
+            let site = [Some("example.org"), Some("https://www.other.net/x"), None][i % 3];
+            let text = match i % 5 {
+                0 => format!("{furniture}\n{}\n{footer}", prose(i)),
+                1 => format!("{}\n{footer}", prose(i)),
+                2 => long_doc(i, &[prose(1000)], &[prose(1001)], &[prose(1002)]),
+                _ => format!("{furniture}\n{}\n{}", prose(i), prose(i % 4)),
+            };
+            docs.push((text, site));
+        }
+        for (min_docs, min_site_docs) in [(3, 2), (20, 3), (0, 2), (3, 0)] {
+            let (mut stats, mut frozen) = (LineStats::new(), RepeatedLines::default());
+            for (i, (text, site)) in docs.iter().enumerate() {
+                let keys = DocKeys::of(text, *site);
+                stats.count_and_refreeze(keys, &mut frozen, min_docs, min_site_docs);
+                let expected = stats.freeze(min_docs, min_site_docs);
+                assert_eq!(
+                    (&frozen.global, &frozen.site, &frozen.notices),
+                    (&expected.global, &expected.site, &expected.notices),
+                    "after document {i} ({min_docs}, {min_site_docs})"
+                );
+            }
+            assert!(!frozen.is_empty());
+        }
     }
 }

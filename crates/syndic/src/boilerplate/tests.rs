@@ -240,7 +240,7 @@ fn config_validation() {
 /// Reads a seed page, or says why the test is skipped: on stderr, and in
 /// the file `SYNDIC_SKIPPED_LOG` names (the test script lists it). Under
 /// `CI=true` a missing page fails the test: CI must run it.
-fn seed(name: &str) -> Option<String> {
+pub(crate) fn seed(name: &str) -> Option<String> {
     let path = format!("{SEEDS}/{name}");
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),

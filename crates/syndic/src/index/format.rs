@@ -1,4 +1,4 @@
-//! The tables of format version 1 and the byte encodings of their keys and
+//! The tables of format version 2 and the byte encodings of their keys and
 //! values. `docs/index-format.md` gives the same layout as a grammar; a test
 //! below pins every encoding to bytes, so the two cannot drift apart
 //! silently.
@@ -18,9 +18,17 @@ use crate::doc::DocId;
 use crate::error::{Error, Result};
 use crate::pairs::PairKind;
 
-/// Bumped whenever the layout of any table changes; an index of another
-/// version is refused on open.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the layout of any table changes; an index of an older
+/// version this syndic can upgrade (`MIGRATABLE_VERSIONS`) is upgraded on
+/// open, any other is refused.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Versions upgraded in place on open. Version 2 added the `postings` and
+/// `learned` tables (reprint mode; empty in the other modes), the reprint
+/// kind of `edges` and the optional `reprint` member of `meta/config`, so
+/// a version 1 index (exact or minhash) reads the same once its new,
+/// empty tables exist.
+pub(crate) const MIGRATABLE_VERSIONS: [u32; 1] = [1];
 
 /// Identifies a syndic index in the `meta` table.
 pub(crate) const MAGIC: &[u8] = b"syndic-index";
@@ -45,6 +53,12 @@ pub(crate) const BANDS: TableDefinition<[u8; 14], ()> = TableDefinition::new("ba
 pub(crate) const EXACT: TableDefinition<[u8; 20], ()> = TableDefinition::new("exact");
 /// [`edge_key`] → [`edge_value`]: verified pairs, stored in both directions.
 pub(crate) const EDGES: TableDefinition<[u8; 8], [u8; 9]> = TableDefinition::new("edges");
+/// [`posting_key`] → (): each distinct passage fingerprint of every live
+/// document (reprint mode only).
+pub(crate) const POSTINGS: TableDefinition<[u8; 12], ()> = TableDefinition::new("postings");
+/// `DocId` → [`Learned`]: what boilerplate detection and relatedness learn
+/// from the document (reprint mode only).
+pub(crate) const LEARNED: TableDefinition<u32, &[u8]> = TableDefinition::new("learned");
 /// `DocId` → parent `DocId` in the union-find forest; roots are absent.
 pub(crate) const PARENTS: TableDefinition<u32, u32> = TableDefinition::new("parents");
 /// Root `DocId` → [`RootRecord`], one per live cluster.
@@ -88,6 +102,71 @@ pub(crate) fn exact_key_doc(key: &[u8; 20]) -> DocId {
     key_doc(key)
 }
 
+/// `fingerprint:u64 BE | doc:u32 BE`.
+pub(crate) fn posting_key(fingerprint: u64, doc: u32) -> [u8; 12] {
+    doc_key(&[&fingerprint.to_be_bytes()], doc)
+}
+
+/// The document of a [`posting_key`].
+pub(crate) fn posting_key_doc(key: &[u8; 12]) -> DocId {
+    key_doc(key)
+}
+
+/// What the index keeps per document of a reprint index for the
+/// statistics learned across documents: its site (boilerplate is learned
+/// per site too, and the export's batch run needs it), its line keys
+/// ([`crate::boilerplate::DocKeys`], bytes as that type encodes them) and
+/// the buckets of its tokens ([`crate::reprint::DocFreq::terms`]).
+///
+/// `site_len:u32 LE | site:UTF-8 | keys_len:u32 LE | keys | terms:u32 LE*`,
+/// `site_len` = `u32::MAX` when there is no site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Learned {
+    pub(crate) site: Option<String>,
+    pub(crate) keys: Vec<u8>,
+    pub(crate) terms: Vec<u32>,
+}
+
+impl Learned {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let site = self.site.as_deref().map(str::as_bytes);
+        let mut out = Vec::with_capacity(
+            8 + site.map_or(0, <[u8]>::len) + self.keys.len() + 4 * self.terms.len(),
+        );
+        out.extend_from_slice(&site.map_or(u32::MAX, |s| s.len() as u32).to_le_bytes());
+        out.extend_from_slice(site.unwrap_or_default());
+        out.extend_from_slice(&(self.keys.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.keys);
+        out.extend(self.terms.iter().flat_map(|t| t.to_le_bytes()));
+        out
+    }
+
+    /// `None` when the bytes are not a value of this format version.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Learned> {
+        let take_u32 = |rest: &mut &[u8]| -> Option<u32> {
+            let (head, tail) = rest.split_at_checked(4)?;
+            *rest = tail;
+            Some(u32::from_le_bytes(head.try_into().ok()?))
+        };
+        let mut rest = bytes;
+        let site = match take_u32(&mut rest)? {
+            u32::MAX => None,
+            n => {
+                let (site, tail) = rest.split_at_checked(n as usize)?;
+                rest = tail;
+                Some(String::from_utf8(site.to_vec()).ok()?)
+            }
+        };
+        let n = take_u32(&mut rest)? as usize;
+        let (keys, terms) = rest.split_at_checked(n)?;
+        if terms.len() % 4 != 0 {
+            return None;
+        }
+        let terms = terms.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        Some(Learned { site, keys: keys.to_vec(), terms: terms.collect() })
+    }
+}
+
 /// `a:u32 BE | b:u32 BE`.
 pub(crate) fn edge_key(a: DocId, b: DocId) -> [u8; 8] {
     doc_key(&[&a.as_u32().to_be_bytes()], b.as_u32())
@@ -99,14 +178,14 @@ pub(crate) fn decode_edge_key(key: &[u8; 8]) -> (DocId, DocId) {
     (DocId::from_u32(a), key_doc(key))
 }
 
-/// `similarity:f64 LE | kind:u8` (0 exact, 1 near).
+/// `similarity:f64 LE | kind:u8` (0 exact, 1 near, 2 reprint).
 pub(crate) fn edge_value(similarity: f64, kind: PairKind) -> [u8; 9] {
     let mut out = [0; 9];
     out[..8].copy_from_slice(&similarity.to_le_bytes());
     out[8] = match kind {
         PairKind::Exact => 0,
-        // The index takes no reprint edges; near is the only other kind.
-        PairKind::Near | PairKind::Reprint => 1,
+        PairKind::Near => 1,
+        PairKind::Reprint => 2,
     };
     out
 }
@@ -115,7 +194,11 @@ pub(crate) fn edge_value(similarity: f64, kind: PairKind) -> [u8; 9] {
 pub(crate) fn decode_edge_value(value: &[u8; 9]) -> (f64, PairKind) {
     let mut bits = [0; 8];
     bits.copy_from_slice(&value[..8]);
-    let kind = if value[8] == 0 { PairKind::Exact } else { PairKind::Near };
+    let kind = match value[8] {
+        0 => PairKind::Exact,
+        1 => PairKind::Near,
+        _ => PairKind::Reprint,
+    };
     (f64::from_le_bytes(bits), kind)
 }
 
@@ -327,6 +410,22 @@ mod tests {
                     .concat(),
             ),
             ("signature", encode_signature(&[1, 0x0100]), vec![1, 0, 0, 0, 0, 1, 0, 0]),
+            ("posting", posting_key(0x0102, 3).to_vec(), vec![0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 3]),
+            (
+                "reprint edge value",
+                edge_value(0.5, PairKind::Reprint).to_vec(),
+                vec![0, 0, 0, 0, 0, 0, 0xe0, 0x3f, 2],
+            ),
+            (
+                "learned",
+                Learned { site: Some("a.b".into()), keys: vec![9], terms: vec![0x0102] }.encode(),
+                vec![3, 0, 0, 0, b'a', b'.', b'b', 1, 0, 0, 0, 9, 2, 1, 0, 0],
+            ),
+            (
+                "learned, no site",
+                Learned { site: None, keys: vec![], terms: vec![] }.encode(),
+                vec![0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0],
+            ),
         ];
         for (name, got, expected) in cases {
             assert_eq!(got, expected, "{name}");
@@ -355,8 +454,14 @@ mod tests {
         }
 
         #[test]
-        fn edge_values_round_trip(s in 0.0f64..=1.0, near: bool) {
-            let kind = if near { PairKind::Near } else { PairKind::Exact };
+        fn learned_round_trips(site in proptest::option::of(".{0,12}"), keys in proptest::collection::vec(any::<u8>(), 0..40), terms in proptest::collection::vec(any::<u32>(), 0..40)) {
+            let learned = Learned { site, keys, terms };
+            prop_assert_eq!(Learned::decode(&learned.encode()), Some(learned));
+        }
+
+        #[test]
+        fn edge_values_round_trip(s in 0.0f64..=1.0, kind in 0u8..3) {
+            let kind = [PairKind::Exact, PairKind::Near, PairKind::Reprint][kind as usize];
             prop_assert_eq!(decode_edge_value(&edge_value(s, kind)), (s, kind));
         }
 

@@ -47,8 +47,16 @@
 //! index may differ from `syndic dedup` over the remaining documents in
 //! such buckets.
 //!
-//! What it is not: the reprint mode (passages across whole corpora need
-//! corpus-wide boilerplate statistics) is not supported; create refuses it.
+//! **Reprint mode** ([`Index::create_reprint`]): a document added gets
+//! its reprint matches, their shared passages (byte offsets into both
+//! texts) and coverage both ways, and its cluster, whose representative is
+//! the source, by the batch pipeline's own rules ([`crate::reprint`]) run
+//! over the documents related to it, with boilerplate and document
+//! frequencies learned online from every document indexed so far; the
+//! export is `syndic dedup --mode reprint` over the stored documents. See
+//! the `online` module for what is stored and how earlier answers can
+//! change as boilerplate is learned. Documents cannot be deleted from a
+//! reprint index.
 //!
 //! ```
 //! use syndic::dedup::DedupConfig;
@@ -71,17 +79,21 @@
 //! ```
 
 mod format;
+mod online;
 mod report;
 mod staged;
 mod store;
 mod view;
 
 #[cfg(test)]
+mod online_tests;
+#[cfg(test)]
 mod tests;
 
 pub use format::{FORMAT_VERSION, INDEX_FILE};
 pub use report::{
-    AddOutcome, ClusterInfo, DocReport, Export, IndexStats, Match, PassageSpan, QueryReport,
+    AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan,
+    QueryReport,
 };
 pub use staged::StagedIndex;
 pub use store::{Index, PreparedBatch};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::doc::DocId;
 use crate::pairs::{DedupResult, PairKind};
+use crate::reprint::ReprintResult;
 
 /// A verified match of a document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -13,8 +14,32 @@ pub struct Match {
     pub id: String,
     /// Similarity by the index's measure (1 for exact copies).
     pub similarity: f64,
-    /// Exact copy or near-duplicate.
+    /// Exact copy, near-duplicate or reprint.
     pub kind: PairKind,
+    /// Reprint indexes only: how much of each document's own text
+    /// (boilerplate excluded) their shared passages cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// Reprint indexes only: the passages they share, `query_*` in the
+    /// document (or query text) reported on, `doc_*` in the match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passages: Option<Vec<PassageSpan>>,
+}
+
+impl Match {
+    /// A match without passages (exact and minhash indexes).
+    pub fn new(id: String, similarity: f64, kind: PairKind) -> Self {
+        Self { id, similarity, kind, coverage: None, passages: None }
+    }
+}
+
+/// The share of each side's own text covered by shared passages.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Of the document (or query text) reported on.
+    pub query: f64,
+    /// Of the match.
+    pub doc: f64,
 }
 
 /// A cluster as seen from one document.
@@ -23,7 +48,8 @@ pub struct ClusterInfo {
     /// External id of the cluster's first member (in insertion order): a
     /// stable name for the cluster while that member lives.
     pub id: String,
-    /// External id of the representative (per `--keep`).
+    /// External id of the representative (per `keep`; in a reprint index
+    /// with `keep` longest, the source, as in batch mode).
     pub representative: String,
     /// Number of members.
     pub size: u64,
@@ -95,8 +121,11 @@ pub struct Export {
     /// documents leave gaps).
     pub index_ids: Vec<DocId>,
     /// Pairs, clusters and similarities, as [`crate::dedup::Deduper`] gives
-    /// them.
+    /// them (or [`crate::reprint::ReprintFinder`], in a reprint index).
     pub result: DedupResult,
+    /// A reprint index's whole batch result (passages and boilerplate
+    /// too), of which `result` is the pairs and clusters.
+    pub reprint: Option<ReprintResult>,
 }
 
 /// A passage shared by a query text and an indexed document, in byte

@@ -15,8 +15,10 @@ use tempfile::TempDir;
 
 use super::format::INDEX_FILE;
 use super::store::Index;
+use crate::cluster::Keep;
 use crate::dedup::DedupConfig;
 use crate::error::{Error, Result};
+use crate::settings::ReprintSettings;
 
 /// An index being built aside; [`StagedIndex::commit`] moves it into place,
 /// and dropping it deletes it.
@@ -31,7 +33,21 @@ impl StagedIndex {
     /// Starts an empty index that will live in `dir`: refuses a `dir` that
     /// holds an index already, or anything but an empty directory.
     pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<StagedIndex> {
-        let dest = dir.as_ref().to_owned();
+        Self::stage(dir.as_ref(), |path| Index::create(path, config))
+    }
+
+    /// [`StagedIndex::create`] for a reprint index
+    /// ([`Index::create_reprint`]).
+    pub fn create_reprint(
+        dir: impl AsRef<Path>,
+        settings: ReprintSettings,
+        keep: Keep,
+    ) -> Result<StagedIndex> {
+        Self::stage(dir.as_ref(), |path| Index::create_reprint(path, settings, keep))
+    }
+
+    fn stage(dir: &Path, make: impl FnOnce(&Path) -> Result<Index>) -> Result<StagedIndex> {
+        let dest = dir.to_owned();
         check_destination(&dest)?;
         let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -40,7 +56,7 @@ impl StagedIndex {
             .prefix(&format!(".{name}.tmp-"))
             .tempdir_in(parent)
             .map_err(|e| Error::io(&dest, e))?;
-        let index = Index::create(staging.path(), config)?;
+        let index = make(staging.path())?;
         Ok(StagedIndex { index, staging, dest })
     }
 

@@ -12,9 +12,14 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(test)]
 use super::format::DocRecord;
-use super::format::{self, store_error, Counters, COUNTERS, FORMAT_VERSION, INDEX_FILE, META};
-use super::report::{AddOutcome, DocReport, Export, IndexStats, PassageSpan, QueryReport};
-use super::view::{self, prepare, Prepared, Read, ReadTables, View, WriteTables};
+use super::format::{
+    self, store_error, Counters, COUNTERS, FORMAT_VERSION, INDEX_FILE, META, MIGRATABLE_VERSIONS,
+};
+use super::online::{self, Online, Subject};
+use super::report::{
+    AddOutcome, ClusterInfo, DocReport, Export, IndexStats, PassageSpan, QueryReport,
+};
+use super::view::{self, Prepared, Read, ReadTables, View, WriteTables};
 use crate::align::{align, AlignConfig};
 use crate::cluster::{Clustering, Keep};
 use crate::dedup::{DedupConfig, Mode};
@@ -22,7 +27,8 @@ use crate::doc::{DocId, Document};
 use crate::error::{ConfigError, Error, Result};
 use crate::normalize::Tokens;
 use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
-use crate::settings::MinHashSettings;
+use crate::reprint::ReprintConfig;
+use crate::settings::{MinHashSettings, ReprintSettings};
 use crate::sketch::SketchMethod;
 use crate::verify::VerifyMethod;
 
@@ -68,6 +74,10 @@ struct StoredConfig {
     verify: VerifyMethod,
     keep: Keep,
     char_script_share: f64,
+    /// The reprint settings of a reprint index (format version 2 on;
+    /// absent in other modes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reprint: Option<ReprintSettings>,
 }
 
 impl StoredConfig {
@@ -86,6 +96,7 @@ impl StoredConfig {
             verify: config.verify(),
             keep: config.keep(),
             char_script_share: config.shingle().normalizer.char_script_share,
+            reprint: None,
         }
     }
 
@@ -108,7 +119,8 @@ impl StoredConfig {
         let config = settings.config(self.mode, self.keep)?;
         // The builder offers no normalizer settings: an index written by a
         // build that did would tokenize differently here.
-        if StoredConfig::of(&config) != *self {
+        let rebuilt = StoredConfig { reprint: self.reprint.clone(), ..StoredConfig::of(&config) };
+        if rebuilt != *self {
             return Err(ConfigError::Conflict(format!(
                 "parameters {self:?} cannot be reproduced by this version of syndic"
             ))
@@ -153,14 +165,39 @@ pub struct Index {
     pub(super) db: RwLock<Option<Database>>,
     dir: PathBuf,
     config: DedupConfig,
+    /// The reprint mode's state; `None` in the other modes.
+    online: Option<Online>,
 }
 
 impl Index {
     /// Creates an empty index in `dir` (created if missing), refusing a
     /// directory that already holds one.
     pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<Index> {
-        let dir = dir.as_ref().to_owned();
         config.check_not_reprint("index mode")?;
+        Self::create_with(dir.as_ref(), StoredConfig::of(&config), config, None)
+    }
+
+    /// Creates an empty reprint index in `dir`: every document added gets
+    /// its reprint matches, shared passages and cluster, by the rules of
+    /// [`crate::reprint`] with these settings (see the module docs).
+    pub fn create_reprint(
+        dir: impl AsRef<Path>,
+        settings: ReprintSettings,
+        keep: Keep,
+    ) -> Result<Index> {
+        let reprint = settings.config(keep)?;
+        let config = MinHashSettings::default().config(Mode::Reprint, keep)?;
+        let stored = StoredConfig { reprint: Some(settings), ..StoredConfig::of(&config) };
+        Self::create_with(dir.as_ref(), stored, config, Some(reprint))
+    }
+
+    fn create_with(
+        dir: &Path,
+        stored: StoredConfig,
+        config: DedupConfig,
+        reprint: Option<ReprintConfig>,
+    ) -> Result<Index> {
+        let dir = dir.to_owned();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let file = dir.join(INDEX_FILE);
         if file.exists() {
@@ -174,8 +211,7 @@ impl Index {
         {
             let err = |e: redb::TableError| store_error(&dir, e);
             let mut meta = txn.open_table(META).map_err(err)?;
-            let config_json =
-                serde_json::to_vec(&StoredConfig::of(&config)).expect("configs serialize");
+            let config_json = serde_json::to_vec(&stored).expect("configs serialize");
             for (key, value) in [
                 ("magic", format::MAGIC.to_vec()),
                 ("format_version", FORMAT_VERSION.to_le_bytes().to_vec()),
@@ -188,7 +224,7 @@ impl Index {
         }
         view::create_tables(&txn, &dir)?;
         txn.commit().map_err(|e| store_error(&dir, e))?;
-        Ok(Index { db: RwLock::new(Some(db)), dir, config })
+        Ok(Index { db: RwLock::new(Some(db)), dir, config, online: reprint.map(Online::new) })
     }
 
     /// Opens the index in `dir` with the parameters it was built with.
@@ -205,14 +241,27 @@ impl Index {
         }
         let (db, stored) = undamaged(&dir, || {
             let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
-            let stored = read_meta(&db, &dir)?;
+            let (version, stored) = read_meta(&db, &dir)?;
+            check_version(&db, &dir, version)?;
             Ok((db, stored))
         })?;
-        let config = stored.build().map_err(|e| Error::Index {
+        let unusable = |e: Error| Error::Index {
             path: dir.clone(),
             message: format!("unusable parameters: {e}"),
-        })?;
-        Ok(Index { db: RwLock::new(Some(db)), dir, config })
+        };
+        let config = stored.build().map_err(unusable)?;
+        let reprint = match &stored.reprint {
+            Some(settings) if config.mode() == Mode::Reprint => {
+                Some(settings.config(config.keep()).map_err(unusable)?)
+            }
+            None if config.mode() != Mode::Reprint => None,
+            _ => {
+                return Err(unusable(
+                    ConfigError::Conflict("mode and reprint settings disagree".to_owned()).into(),
+                ))
+            }
+        };
+        Ok(Index { db: RwLock::new(Some(db)), dir, config, online: reprint.map(Online::new) })
     }
 
     /// Opens the index in `dir`, refusing it unless it was built with
@@ -233,9 +282,34 @@ impl Index {
         Ok(index)
     }
 
-    /// The parameters the index was built with.
+    /// The parameters the index was built with (in a reprint index, the
+    /// mode and `keep`; its other settings are [`Index::reprint_config`]'s).
     pub fn config(&self) -> &DedupConfig {
         &self.config
+    }
+
+    /// The reprint config of a reprint index.
+    pub fn reprint_config(&self) -> Option<&ReprintConfig> {
+        self.online.as_ref().map(|o| &o.config)
+    }
+
+    /// The parameters as JSON, for `summary.json`, stats and the service:
+    /// those of [`Index::config`], or in a reprint index those of its
+    /// [`ReprintConfig`] (what `syndic dedup --mode reprint` records).
+    pub fn params_json(&self) -> serde_json::Value {
+        match &self.online {
+            Some(online) => online.config.to_json(),
+            None => self.config.to_json(),
+        }
+    }
+
+    /// The per-document work of an add or a query, in parallel.
+    fn prepare_docs(&self, docs: &[Document], store: bool) -> Result<Vec<Prepared>> {
+        let prepared = match &self.online {
+            Some(online) => online::prepare(docs, &online.config, store),
+            None => view::prepare(docs, &self.config, store),
+        };
+        prepared.map_err(|e| Error::io(&self.dir, e))
     }
 
     /// The index directory.
@@ -248,7 +322,7 @@ impl Index {
     /// document whose id a live document has is not added. When this
     /// returns `Ok`, every added document is on disk.
     pub fn add_batch(&self, docs: &[Document]) -> Result<Vec<AddOutcome>> {
-        let prepared = prepare(docs, &self.config, true).map_err(|e| Error::io(&self.dir, e))?;
+        let prepared = self.prepare_docs(docs, true)?;
         self.commit_adds(docs, prepared)
     }
 
@@ -256,7 +330,7 @@ impl Index {
     /// compressing) without touching the index, so that it can run in
     /// parallel, outside the one write transaction at a time.
     pub fn prepare(&self, docs: Vec<Document>) -> Result<PreparedBatch> {
-        let prepared = prepare(&docs, &self.config, true).map_err(|e| Error::io(&self.dir, e))?;
+        let prepared = self.prepare_docs(&docs, true)?;
         Ok(PreparedBatch { docs, prepared })
     }
 
@@ -266,7 +340,73 @@ impl Index {
     }
 
     fn commit_adds(&self, docs: &[Document], prepared: Vec<Prepared>) -> Result<Vec<AddOutcome>> {
-        self.write(|db| self.commit_adds_in(db, docs, prepared))
+        match &self.online {
+            Some(online) => {
+                let outcomes =
+                    self.write(|db| self.commit_reprint_adds(db, online, docs, &prepared));
+                if outcomes.is_err() {
+                    online.forget();
+                }
+                outcomes
+            }
+            None => self.write(|db| self.commit_adds_in(db, docs, prepared)),
+        }
+    }
+
+    /// Adds to a reprint index: stores each document, learns the batch's
+    /// statistics, then answers each document by them (see
+    /// [`super::online`]) and stores its pairs; readers see the new
+    /// statistics once the transaction committed.
+    fn commit_reprint_adds(
+        &self,
+        db: &Database,
+        online: &Online,
+        docs: &[Document],
+        prepared: &[Prepared],
+    ) -> Result<Vec<AddOutcome>> {
+        let txn = db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        let (outcomes, model) = {
+            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
+            let mut counters = view.counters()?;
+            // Which documents are new: ids neither indexed nor earlier in
+            // the batch. Their statistics are learned before any is
+            // answered (see `super::online`).
+            let mut seen = std::collections::HashSet::new();
+            let mut learning = Vec::with_capacity(docs.len());
+            for (doc, prep) in docs.iter().zip(prepared) {
+                if view.doc_id(&doc.id)?.is_none() && seen.insert(doc.id.as_str()) {
+                    learning.push(prep);
+                }
+            }
+            let model = online.learn_batch(&view, &learning)?;
+            let mut outcomes = Vec::with_capacity(docs.len());
+            for (doc, prep) in docs.iter().zip(prepared) {
+                let Some(d) = view.store_reprint(doc, prep, &mut counters)? else {
+                    outcomes.push(AddOutcome::DuplicateId(doc.id.clone()));
+                    continue;
+                };
+                let online_prep = prep.online.as_ref().expect("prepared for a reprint index");
+                let subject = Subject {
+                    doc: Some(d),
+                    text: &doc.text,
+                    site: online_prep.site(),
+                    hash: prep.hash,
+                    fingerprints: online_prep.fingerprints(),
+                };
+                let answer = view.reprint_answer(&subject, &model, &online.config)?;
+                view.link_reprint(d, &answer, &mut counters)?;
+                outcomes.push(AddOutcome::Added(DocReport {
+                    id: doc.id.clone(),
+                    matches: answer.matches,
+                    cluster: answer.cluster.expect("a stored document has a cluster"),
+                }));
+            }
+            view.save_counters(counters)?;
+            (outcomes, model)
+        };
+        txn.commit().map_err(|e| store_error(&self.dir, e))?;
+        online.publish(model);
+        Ok(outcomes)
     }
 
     fn commit_adds_in(
@@ -306,7 +446,29 @@ impl Index {
     /// [`Index::query`] for many texts, against one snapshot.
     pub fn query_batch(&self, texts: &[&str]) -> Result<Vec<QueryReport>> {
         let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
-        let prepared = prepare(&docs, &self.config, false).map_err(|e| Error::io(&self.dir, e))?;
+        let prepared = self.prepare_docs(&docs, false)?;
+        if let Some(online) = &self.online {
+            return self.read(|mut view| {
+                let model = online.model(&view)?;
+                prepared
+                    .iter()
+                    .zip(texts)
+                    .map(|(prep, text)| {
+                        let online_prep = prep.online.as_ref().expect("prepared for reprints");
+                        let subject = Subject {
+                            doc: None,
+                            text,
+                            site: None,
+                            hash: prep.hash,
+                            fingerprints: online_prep.fingerprints(),
+                        };
+                        let answer = view.reprint_answer(&subject, &model, &online.config)?;
+                        let clusters: Vec<ClusterInfo> = answer.cluster.into_iter().collect();
+                        Ok(QueryReport { matches: answer.matches, clusters })
+                    })
+                    .collect()
+            });
+        }
         self.read(|mut view| prepared.into_iter().map(|prep| view.query(prep)).collect())
     }
 
@@ -317,6 +479,26 @@ impl Index {
 
     /// The matches and cluster of the live document `id`.
     pub fn get(&self, id: &str) -> Result<Option<DocReport>> {
+        if let Some(online) = &self.online {
+            return self.read(|mut view| {
+                let Some(d) = view.doc_id(id)? else { return Ok(None) };
+                let model = online.model(&view)?;
+                let (text, site, hash, fingerprints) = view.stored_subject(d, &online.config)?;
+                let subject = Subject {
+                    doc: Some(d),
+                    text: &text,
+                    site: site.as_deref(),
+                    hash,
+                    fingerprints: &fingerprints,
+                };
+                let answer = view.reprint_answer(&subject, &model, &online.config)?;
+                Ok(Some(DocReport {
+                    id: id.to_owned(),
+                    matches: answer.matches,
+                    cluster: answer.cluster.expect("a stored document has a cluster"),
+                }))
+            });
+        }
         self.read(|mut view| match view.doc_id(id)? {
             Some(d) => view.report(d).map(Some),
             None => Ok(None),
@@ -326,6 +508,14 @@ impl Index {
     /// Deletes the live document `id` (see the module docs for what happens
     /// to its cluster); `false` when there is none. Durable on return.
     pub fn delete(&self, id: &str) -> Result<bool> {
+        if self.online.is_some() {
+            // The learned statistics only grow: a deleted document's lines
+            // could not be counted out of them.
+            return Err(ConfigError::Conflict(
+                "documents cannot be deleted from a reprint index".to_owned(),
+            )
+            .into());
+        }
         self.write(|db| self.delete_in(db, id))
     }
 
@@ -405,6 +595,11 @@ impl Index {
             }
         }
         pairs.sort_by_key(|p| (p.a, p.b));
+        if let Some(online) = &self.online {
+            let reprint = online::export_run(&mut view, &online.config, &index_ids)?;
+            let result = reprint.dedup.clone();
+            return Ok(Export { ids, index_ids, result, reprint: Some(reprint) });
+        }
         let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
         let clustering = Clustering::from_edges(ids.len(), &edges, self.config.keep(), &lengths);
         let mut similarity = Vec::with_capacity(ids.len());
@@ -421,7 +616,12 @@ impl Index {
             counters.candidate_pairs as usize,
             pairs.iter().filter(|p| p.kind == PairKind::Near).count(),
         );
-        Ok(Export { ids, index_ids, result: DedupResult { clustering, similarity, pairs, stats } })
+        Ok(Export {
+            ids,
+            index_ids,
+            result: DedupResult { clustering, similarity, pairs, stats },
+            reprint: None,
+        })
     }
 
     /// The passages `text` shares with the live document `id`, in byte
@@ -523,8 +723,9 @@ fn undamaged<T>(dir: &Path, op: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
-/// Reads and checks `meta`: magic, format version, parameters.
-fn read_meta(db: &Database, dir: &Path) -> Result<StoredConfig> {
+/// Reads and checks `meta`: magic, then the format version (`None` when
+/// unreadable; checked by [`check_version`]) and the parameters.
+fn read_meta(db: &Database, dir: &Path) -> Result<(Option<u32>, StoredConfig)> {
     let refuse = |message: String| Error::Index { path: dir.to_owned(), message };
     let txn = db.begin_read().map_err(|e| store_error(dir, e))?;
     let meta = match txn.open_table(META) {
@@ -543,15 +744,46 @@ fn read_meta(db: &Database, dir: &Path) -> Result<StoredConfig> {
     let version = get("format_version")?
         .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
         .map(u32::from_le_bytes);
-    if version != Some(FORMAT_VERSION) {
-        let found = version.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
-        return Err(refuse(format!(
-            "index format version {found}, but this syndic reads version {FORMAT_VERSION} only \
-             (rebuild the index with `syndic index create`)"
-        )));
+    // Parameters another version wrote may not parse here: its version is
+    // what to report.
+    if !version.is_some_and(|v| v == FORMAT_VERSION || MIGRATABLE_VERSIONS.contains(&v)) {
+        return Err(Error::IndexFormat {
+            path: dir.to_owned(),
+            found: version,
+            supported: FORMAT_VERSION,
+            upgrades: MIGRATABLE_VERSIONS.to_vec(),
+        });
     }
     let config = get("config")?.unwrap_or_default();
-    serde_json::from_slice(&config).map_err(|e| refuse(format!("unreadable index parameters: {e}")))
+    let config: StoredConfig = serde_json::from_slice(&config)
+        .map_err(|e| refuse(format!("unreadable index parameters: {e}")))?;
+    Ok((version, config))
+}
+
+/// Checks the format version, upgrading an index of a version in
+/// [`MIGRATABLE_VERSIONS`] in one transaction (see `docs/index-format.md`,
+/// "Versioning"); any other is an [`Error::IndexFormat`].
+fn check_version(db: &Database, dir: &Path, version: Option<u32>) -> Result<()> {
+    match version {
+        Some(FORMAT_VERSION) => Ok(()),
+        Some(old) if MIGRATABLE_VERSIONS.contains(&old) => {
+            let txn = db.begin_write().map_err(|e| store_error(dir, e))?;
+            {
+                let mut meta = txn.open_table(META).map_err(|e| store_error(dir, e))?;
+                meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
+                    .map_err(|e| store_error(dir, e))?;
+            }
+            // Creates the tables version 2 added, empty.
+            view::create_tables(&txn, dir)?;
+            txn.commit().map_err(|e| store_error(dir, e))
+        }
+        found => Err(Error::IndexFormat {
+            path: dir.to_owned(),
+            found,
+            supported: FORMAT_VERSION,
+            upgrades: MIGRATABLE_VERSIONS.to_vec(),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -201,10 +201,7 @@ fn reports_queries_and_duplicate_ids() {
     assert_eq!((report.matches[0].id.as_str(), report.matches[0].kind), ("d0", PairKind::Near));
     assert_eq!((report.cluster.id.as_str(), report.cluster.size), ("d0", 3));
     let copy = index.get("d2").unwrap().unwrap();
-    assert_eq!(
-        copy.matches,
-        vec![Match { id: "d0".into(), similarity: 1.0, kind: PairKind::Exact }]
-    );
+    assert_eq!(copy.matches, vec![Match::new("d0".into(), 1.0, PairKind::Exact)]);
     assert!(index.get("nope").unwrap().is_none());
     assert!(index.contains("d2").unwrap() && !index.contains("nope").unwrap());
 
@@ -301,7 +298,9 @@ fn open_refuses_what_it_cannot_read() {
         Error::Index { message, .. } => message,
         other => panic!("expected an index error, got {other:?}"),
     };
-    // Another index in the same place, and reprint mode, are refused.
+    // Another index in the same place, and reprint mode through the
+    // dedup config (a reprint index is made by `Index::create_reprint`),
+    // are refused.
     assert!(message(Index::create(&path, config.clone()).unwrap_err()).contains("already holds"));
     let reprint = DedupConfig::builder().mode(Mode::Reprint).build().unwrap();
     assert!(matches!(Index::create(dir.path().join("r"), reprint), Err(Error::Config(_))));
@@ -325,7 +324,9 @@ fn open_refuses_what_it_cannot_read() {
             .unwrap();
         txn.commit().unwrap();
     }
-    assert!(message(Index::open(&path).unwrap_err()).contains("format version 99"));
+    let err = Index::open(&path).unwrap_err();
+    assert!(matches!(err, Error::IndexFormat { found: Some(99), .. }), "{err:?}");
+    assert!(err.to_string().contains("format version 99"), "{err}");
     let foreign = dir.path().join("foreign");
     fs::create_dir(&foreign).unwrap();
     drop(Database::create(foreign.join(INDEX_FILE)).unwrap());

@@ -37,14 +37,16 @@ pub(crate) const TEXT_ZSTD: u8 = 1;
 /// What an add or a query needs of a document, computed in parallel
 /// before the (sequential) transaction.
 pub(crate) struct Prepared {
-    hash: u128,
-    tokens: u32,
-    bytes: u64,
-    signature: Vec<u32>,
+    pub(super) hash: u128,
+    pub(super) tokens: u32,
+    pub(super) bytes: u64,
+    pub(super) signature: Vec<u32>,
     /// The shingle set, when verification is by exact Jaccard.
-    set: Option<Vec<u64>>,
+    pub(super) set: Option<Vec<u64>>,
     /// The `texts` value (empty for queries, which store nothing).
-    stored: Vec<u8>,
+    pub(super) stored: Vec<u8>,
+    /// What a reprint index keeps besides (see [`super::online`]).
+    pub(super) online: Option<super::online::OnlinePrep>,
 }
 
 /// Sketches, shingle sets and (with `store`) encoded texts of a batch, in
@@ -70,6 +72,7 @@ pub(crate) fn prepare(
                     signature: sketch.signature,
                     set: need_sets.then(|| config.shingler().shingle_set(&doc.text, tokens)),
                     stored: if store { encode_text(compressor, &doc.text)? } else { Vec::new() },
+                    online: None,
                 })
             },
         )
@@ -79,7 +82,7 @@ pub(crate) fn prepare(
 /// The `texts` value of `text`: zstd when that is smaller, else raw. The
 /// compressor is kept per worker thread: creating a zstd context costs
 /// more than compressing a headline.
-fn encode_text(
+pub(super) fn encode_text(
     compressor: &mut Option<zstd::bulk::Compressor<'static>>,
     text: &str,
 ) -> std::io::Result<Vec<u8>> {
@@ -130,6 +133,8 @@ pub(crate) struct Tables<F: Family> {
     pub(crate) edges: F::Table<[u8; 8], [u8; 9]>,
     pub(crate) parents: F::Table<u32, u32>,
     pub(crate) roots: F::Table<u32, [u8; 16]>,
+    pub(crate) postings: F::Table<[u8; 12], ()>,
+    pub(crate) learned: F::Table<u32, &'static [u8]>,
 }
 
 pub(crate) type ReadTables = Tables<Read>;
@@ -151,6 +156,8 @@ macro_rules! open_tables {
             edges: $txn.open_table(format::EDGES).map_err(err)?,
             parents: $txn.open_table(format::PARENTS).map_err(err)?,
             roots: $txn.open_table(format::ROOTS).map_err(err)?,
+            postings: $txn.open_table(format::POSTINGS).map_err(err)?,
+            learned: $txn.open_table(format::LEARNED).map_err(err)?,
         })
     }};
 }
@@ -206,11 +213,19 @@ impl<'a, F: Family> View<'a, F> {
         &self.tables
     }
 
-    fn store<E: Into<redb::Error>>(&self) -> impl Fn(E) -> Error + '_ {
+    pub(super) fn tables_mut(&mut self) -> &mut Tables<F> {
+        &mut self.tables
+    }
+
+    pub(super) fn dir(&self) -> &Path {
+        self.dir
+    }
+
+    pub(super) fn store<E: Into<redb::Error>>(&self) -> impl Fn(E) -> Error + '_ {
         move |e| store_error(self.dir, e)
     }
 
-    fn corrupt(&self, what: String) -> Error {
+    pub(super) fn corrupt(&self, what: String) -> Error {
         Error::Index { path: self.dir.to_owned(), message: format!("corrupt index: {what}") }
     }
 
@@ -228,7 +243,7 @@ impl<'a, F: Family> View<'a, F> {
         DocRecord::decode(bytes).ok_or_else(|| self.corrupt(format!("record of document {key}")))
     }
 
-    fn record(&self, d: DocId) -> Result<DocRecord> {
+    pub(super) fn record(&self, d: DocId) -> Result<DocRecord> {
         let found = self.tables.docs.get(d.as_u32()).map_err(self.store())?;
         match found {
             Some(bytes) => self.decode_record(d.as_u32(), bytes.value()),
@@ -273,7 +288,7 @@ impl<'a, F: Family> View<'a, F> {
 
     /// The live documents with this content hash, first first: the first is
     /// the group's canonical member, the only one in LSH buckets.
-    fn group(&self, hash: u128, limit: usize) -> Result<Vec<DocId>> {
+    pub(super) fn group(&self, hash: u128, limit: usize) -> Result<Vec<DocId>> {
         let range = format::exact_key(hash, 0)..=format::exact_key(hash, u32::MAX);
         let mut out = Vec::new();
         for entry in self.tables.exact.range(range).map_err(self.store())?.take(limit) {
@@ -418,7 +433,7 @@ impl<'a, F: Family> View<'a, F> {
         Ok(QueryReport { matches, clusters })
     }
 
-    fn full(&self) -> Error {
+    pub(super) fn full(&self) -> Error {
         Error::Index {
             path: self.dir.to_owned(),
             message: "the index holds 2^32 documents, its limit".to_owned(),
@@ -429,13 +444,13 @@ impl<'a, F: Family> View<'a, F> {
         edges
             .iter()
             .map(|&(other, similarity, kind)| {
-                Ok(Match { id: self.record(other)?.id, similarity, kind })
+                Ok(Match::new(self.record(other)?.id, similarity, kind))
             })
             .collect()
     }
 
     /// The edges of `d`, ordered by the other end.
-    fn edges_of(&self, d: DocId) -> Result<Vec<Edge>> {
+    pub(super) fn edges_of(&self, d: DocId) -> Result<Vec<Edge>> {
         let range = format::edge_key(d, DocId::from_u32(0))..=format::edge_key(d, DocId::MAX);
         let mut out = Vec::new();
         for entry in self.tables.edges.range(range).map_err(self.store())? {
@@ -550,7 +565,7 @@ impl<'a, F: Family> View<'a, F> {
                 if !back.iter().any(|&(x, s, k)| x == *d && s == similarity && k == kind) {
                     return Err(fail(format!("edge {d}–{other} is one-way")));
                 }
-                if kind == PairKind::Near && *d < other {
+                if kind != PairKind::Exact && *d < other {
                     near_edges += 1;
                 }
             }
@@ -565,8 +580,8 @@ impl<'a, F: Family> View<'a, F> {
         }
         let bands = redb::ReadableTableMetadata::len(&self.tables.bands).map_err(self.store())?;
         let expected_bands = match self.config.mode() {
-            Mode::Exact => 0,
-            _ => canonicals * self.config.lsh().bands() as u64,
+            Mode::Exact | Mode::Reprint => 0,
+            Mode::MinHash => canonicals * self.config.lsh().bands() as u64,
         };
         let found = (
             counters.live,
@@ -665,7 +680,13 @@ impl<'a, 't> View<'a, Write<'t>> {
         Ok(())
     }
 
-    fn put_edge(&mut self, a: DocId, b: DocId, similarity: f64, kind: PairKind) -> Result<()> {
+    pub(super) fn put_edge(
+        &mut self,
+        a: DocId,
+        b: DocId,
+        similarity: f64,
+        kind: PairKind,
+    ) -> Result<()> {
         let value = format::edge_value(similarity, kind);
         for key in [format::edge_key(a, b), format::edge_key(b, a)] {
             self.tables.edges.insert(key, value).map_err(|e| store_error(self.dir, e))?;
@@ -687,7 +708,7 @@ impl<'a, 't> View<'a, Write<'t>> {
 
     /// Merges two clusters under the smaller root, so that a cluster's root
     /// is always its first member.
-    fn union(&mut self, a: DocId, b: DocId, counters: &mut Counters) -> Result<()> {
+    pub(super) fn union(&mut self, a: DocId, b: DocId, counters: &mut Counters) -> Result<()> {
         let (ra, rb) = (self.find(a)?, self.find(b)?);
         if ra == rb {
             return Ok(());

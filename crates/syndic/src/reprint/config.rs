@@ -86,7 +86,7 @@ impl ReprintConfig {
     }
 
     /// The tokenizer.
-    pub(super) fn normalizer(&self) -> &Normalizer {
+    pub(crate) fn normalizer(&self) -> &Normalizer {
         &self.normalizer
     }
 

@@ -5,6 +5,8 @@
 //! moves the [`Phase`]; what a pair scores, when it is aligned and whether
 //! a cluster holds are its siblings'.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::chain::Evidence;
@@ -41,10 +43,17 @@ pub struct ReprintFinder {
     index: FingerprintIndex,
     line_stats: LineStats,
     /// Document frequencies of tokens, for whole-text relatedness.
-    doc_freq: DocFreq,
+    doc_freq: Arc<DocFreq>,
+    /// Whether pass 1 learns the line statistics and document frequencies
+    /// (a batch run), or they were given ([`ReprintFinder::with_model`]).
+    learns: bool,
+    /// Fingerprints known to be in more than `max_df` documents of a
+    /// larger corpus than this finder sees (see
+    /// [`ReprintFinder::exclude_fingerprints`]); they make no pairs.
+    excluded: std::collections::HashSet<u64>,
     canonical: Vec<DocId>,
     candidates: Vec<SharedFingerprints>,
-    repeated: RepeatedLines,
+    repeated: Arc<RepeatedLines>,
     /// Where the passes are, and the round of alignment being read.
     phase: Phase,
     measured: Measured,
@@ -66,16 +75,51 @@ impl ReprintFinder {
             hashes: Vec::new(),
             index: FingerprintIndex::new(),
             line_stats: LineStats::default(),
-            doc_freq: DocFreq::default(),
+            doc_freq: Arc::default(),
+            learns: true,
+            excluded: Default::default(),
             canonical: Vec::new(),
             candidates: Vec::new(),
-            repeated: RepeatedLines::default(),
+            repeated: Arc::default(),
             phase: Phase::Fingerprinting,
             measured: Measured::default(),
             passages: Vec::new(),
             boilerplate: Vec::new(),
             source_rank: Vec::new(),
         }
+    }
+
+    /// A finder that judges boilerplate and relatedness by statistics
+    /// learned elsewhere, over more documents than it is given: a
+    /// persistent index learns them from every document it holds and runs
+    /// the batch rules over the few documents one answer concerns (see
+    /// [`crate::index`]). Pass 1 then learns nothing.
+    pub(crate) fn with_model(
+        config: ReprintConfig,
+        repeated: Arc<RepeatedLines>,
+        doc_freq: Arc<DocFreq>,
+    ) -> Self {
+        Self { repeated, doc_freq, learns: false, ..Self::new(config) }
+    }
+
+    /// Fingerprints that make no candidate pairs here because the larger
+    /// corpus the model was learned from holds them in more than `max_df`
+    /// documents, as batch mode would find over that corpus.
+    pub(crate) fn exclude_fingerprints(&mut self, fingerprints: impl IntoIterator<Item = u64>) {
+        self.excluded.extend(fingerprints);
+    }
+
+    /// The coverage of each document's own text by the passages of the
+    /// aligned pair `(a, b)` (earlier first): `[a's, b's]`; `None` when the
+    /// pair was not aligned. Valid once pass 2 is done.
+    pub(crate) fn pair_coverage(&self, a: DocId, b: DocId) -> Option<[f64; 2]> {
+        let score = self.measured.scores.get(&(a, b))?;
+        let a_is_shorter = score.content_tokens[0] <= score.content_tokens[1];
+        Some(if a_is_shorter {
+            [score.coverage, score.longer_coverage]
+        } else {
+            [score.longer_coverage, score.coverage]
+        })
     }
 
     /// The configuration.
@@ -105,12 +149,26 @@ impl ReprintFinder {
                 }
             })
             .collect();
-        self.line_stats.observe_batch(docs);
+        if self.learns {
+            self.line_stats.observe_batch(docs);
+        }
         for (doc, p) in docs.iter().zip(pass1) {
             let id = self.catalog.push(doc);
             self.hashes.push(p.content_hash);
-            self.index.add(id, &p.fingerprints);
-            self.doc_freq.add(&p.terms);
+            if self.excluded.is_empty() {
+                self.index.add(id, &p.fingerprints);
+            } else {
+                let kept: Vec<_> = p
+                    .fingerprints
+                    .iter()
+                    .filter(|f| !self.excluded.contains(&f.hash))
+                    .copied()
+                    .collect();
+                self.index.add(id, &kept);
+            }
+            if self.learns {
+                Arc::make_mut(&mut self.doc_freq).add(&p.terms);
+            }
         }
         Ok(())
     }
@@ -127,9 +185,13 @@ impl ReprintFinder {
             .into_iter()
             .filter(|p| canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b)
             .collect();
-        let stats = std::mem::take(&mut self.line_stats);
-        self.repeated = stats
-            .freeze(self.config.boilerplate_min_docs(), self.config.boilerplate_min_site_docs());
+        if self.learns {
+            let stats = std::mem::take(&mut self.line_stats);
+            self.repeated = Arc::new(stats.freeze(
+                self.config.boilerplate_min_docs(),
+                self.config.boilerplate_min_site_docs(),
+            ));
+        }
         let pairs = self.candidates.iter().map(|p| (p.a, p.b)).collect();
         self.phase = if self.catalog.is_empty() {
             Phase::Done

@@ -115,8 +115,9 @@ pub use config::{
     DEFAULT_MIN_PIECE_WORDS,
 };
 pub use finder::ReprintFinder;
+pub(crate) use relate::DocFreq;
 pub use result::{DocBoilerplate, ReprintResult, SharedPassage, TextPassage};
 pub use score::align_texts;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -14,21 +14,21 @@
 const BUCKETS: usize = 1 << 20;
 
 /// The bucket of a token hash.
-pub(super) fn bucket(hash: u64) -> u32 {
+pub(crate) fn bucket(hash: u64) -> u32 {
     // Top bits: the token hashes are well mixed.
     (hash >> (64 - BUCKETS.trailing_zeros())) as u32
 }
 
 /// In how many documents each bucket of token hashes occurs.
-#[derive(Debug, Default)]
-pub(super) struct DocFreq {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DocFreq {
     counts: Vec<u32>,
     docs: u32,
 }
 
 impl DocFreq {
     /// The distinct buckets of a document's token hashes, sorted.
-    pub(super) fn terms(hashes: &[u64]) -> Vec<u32> {
+    pub(crate) fn terms(hashes: &[u64]) -> Vec<u32> {
         let mut terms: Vec<u32> = hashes.iter().map(|&h| bucket(h)).collect();
         terms.sort_unstable();
         terms.dedup();
@@ -36,7 +36,7 @@ impl DocFreq {
     }
 
     /// Counts one document, given its [`terms`](Self::terms).
-    pub(super) fn add(&mut self, terms: &[u32]) {
+    pub(crate) fn add(&mut self, terms: &[u32]) {
         if self.counts.is_empty() {
             self.counts = vec![0; BUCKETS];
         }

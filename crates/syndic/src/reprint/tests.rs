@@ -25,7 +25,7 @@ fn windows_table() {
 }
 
 /// Words of a made-up language, drawn by a fixed xorshift sequence.
-fn sentence(seed: u64, words: usize) -> String {
+pub(crate) fn sentence(seed: u64, words: usize) -> String {
     const VOCAB: [&str; 24] = [
         "council", "bridge", "river", "budget", "mayor", "winter", "market", "school", "harbour",
         "railway", "doctor", "farmers", "storm", "village", "court", "tax", "the", "of", "and",
@@ -46,7 +46,7 @@ fn sentence(seed: u64, words: usize) -> String {
 
 /// Five stories, each printed whole and reprinted abridged and wrapped,
 /// with unrelated documents between them.
-fn corpus() -> Vec<Document> {
+pub(crate) fn corpus() -> Vec<Document> {
     let mut docs = Vec::new();
     for story in 0..5u64 {
         let paragraphs: Vec<String> = (0..6).map(|p| sentence(story * 100 + p, 40)).collect();
@@ -174,13 +174,14 @@ fn story(seed: u64, paragraphs: u64) -> Vec<String> {
 }
 
 /// The names of two made-up stories.
-const FERRY: [&str; 6] = ["ferry", "skipper", "Osterby", "lifeboat", "Halden", "coastguard"];
-const MINE: [&str; 6] = ["quarry", "miners", "Carrow", "shaft", "Penwith", "union"];
+pub(crate) const FERRY: [&str; 6] =
+    ["ferry", "skipper", "Osterby", "lifeboat", "Halden", "coastguard"];
+pub(crate) const MINE: [&str; 6] = ["quarry", "miners", "Carrow", "shaft", "Penwith", "union"];
 
 /// Paragraphs of a made-up story about something: one word in four is
 /// one of its `names`, as the people, places and things of a real story
 /// recur through it.
-fn named_story(seed: u64, names: &[&str], paragraphs: u64) -> Vec<String> {
+pub(crate) fn named_story(seed: u64, names: &[&str], paragraphs: u64) -> Vec<String> {
     (0..paragraphs)
         .map(|p| {
             let plain = sentence(seed * 100 + p, 40);

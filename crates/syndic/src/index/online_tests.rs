@@ -1,0 +1,350 @@
+//! Tests of the reprint mode of the index (issue 15).
+
+use redb::{Database, ReadableDatabase};
+
+use super::format::{LEARNED, META, POSTINGS};
+use super::*;
+use crate::boilerplate::tests::seed;
+use crate::cluster::Keep;
+use crate::dedup::DedupConfig;
+use crate::doc::{DocId, Document};
+use crate::error::Error;
+use crate::pairs::{DedupResult, PairKind};
+use crate::passes::CorpusPasses;
+use crate::reprint::tests::{corpus, named_story, sentence, FERRY, MINE};
+use crate::reprint::{ReprintFinder, ReprintResult};
+use crate::settings::ReprintSettings;
+
+fn reprint_index(dir: &std::path::Path, settings: ReprintSettings) -> Index {
+    Index::create_reprint(dir, settings, Keep::Longest).unwrap()
+}
+
+fn batch(docs: &[Document], settings: &ReprintSettings) -> ReprintResult {
+    ReprintFinder::new(settings.config(Keep::Longest).unwrap()).run(docs).unwrap()
+}
+
+/// Per document: its id, the id of its cluster's first member, its
+/// representative's id and its similarity; then the pairs by ids.
+#[allow(clippy::type_complexity)]
+fn described(
+    ids: &[String],
+    result: &DedupResult,
+) -> (Vec<(String, String, String, f64)>, Vec<(String, String, PairKind, f64)>) {
+    let c = &result.clustering;
+    let first = |d: DocId| {
+        let cluster = c.cluster_of(d);
+        (0..ids.len() as u32).map(DocId::from_u32).find(|&x| c.cluster_of(x) == cluster).unwrap()
+    };
+    let docs = (0..ids.len() as u32)
+        .map(DocId::from_u32)
+        .map(|d| {
+            (
+                ids[d.as_usize()].clone(),
+                ids[first(d).as_usize()].clone(),
+                ids[c.representative(c.cluster_of(d)).as_usize()].clone(),
+                result.similarity[d.as_usize()],
+            )
+        })
+        .collect();
+    let pairs = result
+        .pairs
+        .iter()
+        .map(|p| (ids[p.a.as_usize()].clone(), ids[p.b.as_usize()].clone(), p.kind, p.similarity))
+        .collect();
+    (docs, pairs)
+}
+
+/// The reprint fixture: five stories printed whole and reprinted abridged
+/// in site furniture, unrelated pages between them, and two stories with
+/// names of their own (a copy of each and a page carrying both).
+fn fixture() -> Vec<Document> {
+    let mut docs = corpus();
+    let ferry = named_story(7, &FERRY, 6);
+    let mine = named_story(8, &MINE, 6);
+    docs.push(Document::new("ferry", ferry.join("\n\n")));
+    docs.push(Document::new("mine", mine.join("\n\n")));
+    docs.push(Document::new("ferry-copy", format!("Latest\n\n{}", ferry[..5].join("\n\n"))));
+    docs.push(Document::new(
+        "roundup",
+        format!("{}\n\n{}", ferry[..3].join("\n\n"), mine[..3].join("\n\n")),
+    ));
+    docs.push(Document::new("other", sentence(77, 120)));
+    docs
+}
+
+/// Adds the first 80 % of `docs` in one batch and the rest one at a time,
+/// then exports.
+fn grown(dir: &std::path::Path, docs: &[Document], settings: ReprintSettings) -> (Index, Export) {
+    let index = reprint_index(dir, settings);
+    let split = docs.len() * 4 / 5;
+    index.add_batch(&docs[..split]).unwrap();
+    for doc in &docs[split..] {
+        index.add_batch(std::slice::from_ref(doc)).unwrap();
+    }
+    index.check_consistency().unwrap();
+    let export = index.export().unwrap();
+    (index, export)
+}
+
+/// Issue 15: an index grown in reprint mode (80 % at once, then one by
+/// one) exports the clusters, representatives, similarities, pairs and
+/// passages of the batch pipeline over the same documents.
+#[test]
+fn issue15_index_equals_batch_on_the_fixture() {
+    let docs = fixture();
+    let settings = ReprintSettings::default();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, export) = grown(dir.path(), &docs, settings.clone());
+    let expected = batch(&docs, &settings);
+    let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(export.ids, ids);
+    assert_eq!(described(&export.ids, &export.result), described(&ids, &expected.dedup));
+    let reprint = export.reprint.expect("a reprint index exports its passages");
+    assert_eq!(reprint.passages, expected.passages);
+    assert_eq!(reprint.boilerplate, expected.boilerplate);
+    // The fixture has reprints: the comparison is not of empty results.
+    assert!(expected.dedup.pairs.iter().filter(|p| p.kind == PairKind::Reprint).count() >= 5);
+}
+
+/// Issue 15: each add answers with the document's reprint matches, their
+/// passages in byte offsets of both texts, coverage both ways, and its
+/// cluster, whose representative is the source, as in batch mode.
+#[test]
+fn issue15_an_add_answers_with_matches_passages_and_the_source() {
+    let docs = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let index = reprint_index(dir.path(), ReprintSettings::default());
+    let mut reports = Vec::new();
+    for doc in &docs {
+        match index.add_batch(std::slice::from_ref(doc)).unwrap().remove(0) {
+            AddOutcome::Added(report) => reports.push(report),
+            other => panic!("{other:?}"),
+        }
+    }
+    let text = |id: &str| docs.iter().find(|d| d.id == id).unwrap().text.as_str();
+    // r0 is s0 abridged: it matches s0 when added, and s0, the source,
+    // represents their cluster.
+    let r0 = reports.iter().find(|r| r.id == "r0").unwrap();
+    assert_eq!(r0.matches.len(), 1, "{r0:?}");
+    let m = &r0.matches[0];
+    assert_eq!((m.id.as_str(), m.kind), ("s0", PairKind::Reprint));
+    let coverage = m.coverage.unwrap();
+    assert!(coverage.query > 0.95 && (0.5..0.8).contains(&coverage.doc), "{coverage:?}");
+    let passages = m.passages.as_ref().unwrap();
+    assert!(!passages.is_empty());
+    for p in passages {
+        let mine = &text("r0")[p.query_start..p.query_end];
+        let theirs = &text("s0")[p.doc_start..p.doc_end];
+        assert_eq!(mine, theirs, "copied verbatim, the passage is the same text on both sides");
+    }
+    assert_eq!(r0.cluster.representative, "s0");
+    assert_eq!((r0.cluster.id.as_str(), r0.cluster.size), ("s0", 2));
+    // Unrelated pages match nothing.
+    let u0 = reports.iter().find(|r| r.id == "u0").unwrap();
+    assert!(u0.matches.is_empty() && u0.cluster.size == 1, "{u0:?}");
+    // The roundup carries two unrelated stories: the batch's chaining rule
+    // keeps it from joining both, in the index as in batch mode.
+    let roundup = index.get("roundup").unwrap().unwrap();
+    let expected = batch(&docs, &ReprintSettings::default());
+    let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+    let (described, _) = described(&ids, &expected.dedup);
+    let row = described.iter().find(|r| r.0 == "roundup").unwrap();
+    assert_eq!(roundup.cluster.representative, row.2);
+    // Querying a text gives what adding it would, without adding it.
+    let query = index.query(text("r0")).unwrap();
+    let ids: Vec<&str> = query.matches.iter().map(|m| m.id.as_str()).collect();
+    // An exact copy of r0: batch mode pairs it with r0 only, and it also
+    // reports r0's reprints, with the passages in its own bytes.
+    assert_eq!(ids, ["r0", "s0"]);
+    assert_eq!(query.matches[0].kind, PairKind::Exact);
+    assert_eq!(query.matches[1].kind, PairKind::Reprint);
+    assert_eq!(query.matches[1].passages, m.passages);
+    // The same text spaced otherwise is still an exact copy of r0 (the
+    // normalized texts are equal): the passages it inherits are moved to
+    // its own bytes, word for word.
+    let spaced = text("r0").replace(' ', "  ").replace("\n\n", "\n \n");
+    let query = index.query(&spaced).unwrap();
+    assert_eq!(query.matches[0].kind, PairKind::Exact);
+    let inherited = &query.matches[1];
+    assert_eq!(inherited.id, "s0");
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    for p in inherited.passages.as_ref().unwrap() {
+        assert_eq!(
+            words(&spaced[p.query_start..p.query_end]),
+            words(&text("s0")[p.doc_start..p.doc_end])
+        );
+    }
+    assert!(!inherited.passages.as_ref().unwrap().is_empty());
+    assert_eq!(query.clusters.len(), 1);
+    assert_eq!(query.clusters[0].representative, "s0");
+    assert_eq!(index.stats().unwrap().documents, docs.len() as u64);
+    assert!(index.query("nothing like any of these").unwrap().matches.is_empty());
+}
+
+/// Issue 15 (the seeds): querying with 001's text an index of the five
+/// seed pages returns 002 and 004 with their shared passages, and neither
+/// 000 nor 003 (labels.json: 001, 002 and 004 carry one wire story).
+#[test]
+fn issue15_seeds_query_with_001_returns_002_and_004() {
+    let Some(texts) = (0..5).map(|i| seed(&format!("00{i}.txt"))).collect::<Option<Vec<String>>>()
+    else {
+        return;
+    };
+    let docs: Vec<Document> =
+        texts.iter().enumerate().map(|(i, t)| Document::new(format!("00{i}"), t.clone())).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let index = reprint_index(dir.path(), ReprintSettings::default());
+    index.add_batch(&docs).unwrap();
+    let report = index.query(&texts[1]).unwrap();
+    let found: Vec<&str> = report.matches.iter().map(|m| m.id.as_str()).collect();
+    for wanted in ["002", "004"] {
+        let m = report.matches.iter().find(|m| m.id == wanted).unwrap_or_else(|| {
+            panic!("{wanted} missing from {found:?}");
+        });
+        assert_eq!(m.kind, PairKind::Reprint);
+        let passages = m.passages.as_ref().unwrap();
+        assert!(!passages.is_empty(), "{wanted}: no passage");
+        let other = &texts[wanted[2..].parse::<usize>().unwrap()];
+        for p in passages {
+            // Byte offsets into both texts, at word boundaries, of
+            // passages long enough to count.
+            assert!(p.words >= 8 && p.identity >= 0.5, "{p:?}");
+            let (mine, theirs) =
+                (&texts[1][p.query_start..p.query_end], &other[p.doc_start..p.doc_end]);
+            let first = |s: &str| s.split_whitespace().next().map(str::to_lowercase);
+            assert_eq!(first(mine), first(theirs), "{mine:?} / {theirs:?}");
+        }
+        assert!(m.coverage.unwrap().query >= 0.5, "{wanted}: {:?}", m.coverage);
+    }
+    for unwanted in ["000", "003"] {
+        assert!(!found.contains(&unwanted), "{unwanted} matched: {found:?}");
+    }
+    // Index equals batch on the seeds too.
+    let export = index.export().unwrap();
+    let expected = batch(&docs, &ReprintSettings::default());
+    let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(described(&export.ids, &export.result), described(&ids, &expected.dedup));
+}
+
+/// A page of `seed`'s own text (over 500 characters, so that it keeps
+/// its text whatever boilerplate it has) followed by `tail`, its last line.
+fn page(seed: u64, tail: &str) -> String {
+    format!("{}\n\n{}\n\n{tail}", sentence(seed, 100), sentence(seed + 1, 100))
+}
+
+/// Issue 15: boilerplate is learned online. A long closing paragraph that
+/// two pages share makes them reprints while it is rare; once it is on
+/// `boilerplate_min_docs` pages it is boilerplate, and it stops counting
+/// from then on: the page that reaches the count matches nothing, and the
+/// earlier pair is no longer found by a query or `get`, though the answer
+/// given when it was added stays as it was.
+#[test]
+fn issue15_a_line_that_becomes_boilerplate_stops_counting() {
+    let tail = (0..8).map(|i| sentence(500 + i, 40)).collect::<Vec<_>>().join(" ");
+    let settings = ReprintSettings { boilerplate_min_docs: 3, ..ReprintSettings::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let index = reprint_index(dir.path(), settings.clone());
+    let add = |id: &str, seed: u64| match index
+        .add_batch(&[Document::new(id, page(seed, &tail))])
+        .unwrap()
+        .remove(0)
+    {
+        AddOutcome::Added(report) => report,
+        other => panic!("{other:?}"),
+    };
+    assert!(add("a", 1000).matches.is_empty());
+    let b = add("b", 2000);
+    assert_eq!(b.matches.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    assert_eq!(b.cluster.size, 2);
+    // The third page with the paragraph makes it boilerplate.
+    let c = add("c", 3000);
+    assert!(c.matches.is_empty(), "{c:?}");
+    let got = index.get("b").unwrap().unwrap();
+    assert!(got.matches.is_empty(), "{got:?}");
+    // The export is the batch over the three pages: no reprint either.
+    let export = index.export().unwrap();
+    assert!(export.result.pairs.is_empty(), "{:?}", export.result.pairs);
+    let docs: Vec<Document> = [("a", 1000), ("b", 2000), ("c", 3000)]
+        .map(|(id, s)| Document::new(id, page(s, &tail)))
+        .into();
+    assert!(batch(&docs, &settings).dedup.pairs.is_empty());
+}
+
+/// Issue 15: a reopened reprint index rebuilds its statistics from what it
+/// stored and answers as before; its settings come back with it.
+#[test]
+fn issue15_a_reopened_reprint_index_answers_the_same() {
+    let docs = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = ReprintSettings { min_coverage: 0.6, ..ReprintSettings::default() };
+    let (index, export) = grown(dir.path(), &docs, settings.clone());
+    let before: Vec<_> = docs.iter().map(|d| index.query(&d.text).unwrap()).collect();
+    drop(index);
+    let index = Index::open(dir.path()).unwrap();
+    assert_eq!(index.params_json()["min_coverage"], 0.6);
+    assert_eq!(index.config().mode(), crate::dedup::Mode::Reprint);
+    let after: Vec<_> = docs.iter().map(|d| index.query(&d.text).unwrap()).collect();
+    assert_eq!(before, after);
+    let again = index.export().unwrap();
+    assert_eq!(described(&again.ids, &again.result), described(&export.ids, &export.result));
+    // Deleting is refused: the statistics cannot unlearn a page.
+    assert_eq!(index.delete("s0").unwrap_err().kind(), "config");
+}
+
+/// Sets `meta/format_version` of the index in `dir`.
+fn set_version(dir: &std::path::Path, version: u32) {
+    let db = Database::open(dir.join(INDEX_FILE)).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut meta = txn.open_table(META).unwrap();
+        meta.insert("format_version", version.to_le_bytes().as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+/// Issue 15: an index of format version 1 (before the reprint mode) is
+/// upgraded in place when opened and answers as before; a version this
+/// syndic does not know is refused with a typed error, never misread.
+#[test]
+fn issue15_older_formats_are_upgraded_and_unknown_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DedupConfig::builder().threshold(0.5).build().unwrap();
+    let docs = corpus();
+    {
+        let index = Index::create(dir.path(), config.clone()).unwrap();
+        index.add_batch(&docs).unwrap();
+    }
+    let expected = Index::open(dir.path()).unwrap().export().unwrap();
+    // What version 1 wrote: no `postings` or `learned` tables.
+    {
+        let db = Database::open(dir.path().join(INDEX_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        assert!(txn.delete_table(POSTINGS).unwrap() && txn.delete_table(LEARNED).unwrap());
+        txn.commit().unwrap();
+    }
+    set_version(dir.path(), 1);
+    let index = Index::open_expecting(dir.path(), &config).unwrap();
+    assert_eq!(index.stats().unwrap().format_version, FORMAT_VERSION);
+    let export = index.export().unwrap();
+    assert_eq!(described(&export.ids, &export.result), described(&expected.ids, &expected.result));
+    index.add_batch(&[Document::new("new", docs[0].text.clone())]).unwrap();
+    index.check_consistency().unwrap();
+    drop(index);
+    {
+        let db = Database::open(dir.path().join(INDEX_FILE)).unwrap();
+        let txn = db.begin_read().unwrap();
+        let meta = txn.open_table(META).unwrap();
+        let version = meta.get("format_version").unwrap().unwrap().value().to_vec();
+        assert_eq!(version, FORMAT_VERSION.to_le_bytes());
+    }
+    for (version, found) in [(0, Some(0)), (FORMAT_VERSION + 1, Some(FORMAT_VERSION + 1))] {
+        set_version(dir.path(), version);
+        let err = Index::open(dir.path()).unwrap_err();
+        assert_eq!(err.kind(), "index_format", "{err}");
+        assert!(
+            matches!(&err, Error::IndexFormat { found: f, supported: FORMAT_VERSION, .. } if *f == found),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(&format!("version {version}")), "{err}");
+    }
+}
