@@ -27,6 +27,7 @@ use crate::read::ReadOptions;
 use crate::reprint::{FollowUps, ReprintConfig};
 use crate::schema::{settings, Setting, Settings};
 use crate::sketch::SketchMethod;
+use crate::stories::StoriesConfig;
 use crate::verify::VerifyMethod;
 
 settings! {
@@ -125,6 +126,51 @@ settings! {
     }
 }
 
+settings! {
+    /// Stories: documents covering the same event, in their own words or
+    /// by reuse.
+    pub struct StoriesSettings {
+        /// Mean TF-IDF cosine, over every pair across two groups of
+        /// documents, at or above which the groups are one story.
+        story_threshold: f64 = 0.2,
+        /// Dotted path of the date field, or column (`YYYY-MM-DD` or
+        /// `YYYYMMDD`, read from the start of the value); with it, only
+        /// documents within {window_days} of each other are compared, and
+        /// a story is represented by its earliest full report.
+        date_field: Option<String> = None,
+        /// Days apart two dated documents may be and still be compared.
+        window_days: u64 = 3,
+        /// Weight of names (capitalised words that do not open a sentence)
+        /// over other words.
+        name_weight: f64 = 2.0,
+        /// Weight of the headline's words (the first line, when short).
+        title_weight: f64 = 1.5,
+        /// Rarest terms of each document looked up for candidates.
+        story_terms_per_doc: usize = 12,
+        /// A term found in more documents (within the window) makes no
+        /// candidates.
+        story_max_term_docs: usize = 100,
+        /// Candidates kept per document, those sharing the most weight of
+        /// its rare terms.
+        story_candidates_per_doc: usize = 30,
+    }
+}
+
+impl StoriesSettings {
+    /// The frozen config of the story linker; checks ranges.
+    pub fn config(&self) -> Result<StoriesConfig> {
+        StoriesConfig::builder()
+            .threshold(self.story_threshold)
+            .window_days(self.window_days)
+            .name_weight(self.name_weight)
+            .title_weight(self.title_weight)
+            .terms_per_doc(self.story_terms_per_doc)
+            .max_term_docs(self.story_max_term_docs)
+            .candidates_per_doc(self.story_candidates_per_doc)
+            .build()
+    }
+}
+
 impl MinHashSettings {
     /// The frozen config of a run in `mode` keeping `keep`; checks ranges
     /// and combinations.
@@ -180,12 +226,13 @@ impl ReprintSettings {
 
 /// Every group of the schema with its settings, for front ends that list or
 /// check them all (the Python stubs' test, `syndic --help`).
-pub fn schema() -> [(&'static str, &'static [Setting]); 4] {
+pub fn schema() -> [(&'static str, &'static [Setting]); 5] {
     [
         ("read", ReadOptions::SCHEMA),
         ("dedup", DedupSettings::SCHEMA),
         ("minhash", MinHashSettings::SCHEMA),
         ("reprint", ReprintSettings::SCHEMA),
+        ("stories", StoriesSettings::SCHEMA),
     ]
 }
 
@@ -197,9 +244,9 @@ pub fn check_used<'a>(
     given: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), ConfigError> {
     let unused: &[&[Setting]] = match mode {
-        Mode::Exact => &[MinHashSettings::SCHEMA, ReprintSettings::SCHEMA],
-        Mode::MinHash => &[ReprintSettings::SCHEMA],
-        Mode::Reprint => &[MinHashSettings::SCHEMA],
+        Mode::Exact => &[MinHashSettings::SCHEMA, ReprintSettings::SCHEMA, StoriesSettings::SCHEMA],
+        Mode::MinHash => &[ReprintSettings::SCHEMA, StoriesSettings::SCHEMA],
+        Mode::Reprint => &[MinHashSettings::SCHEMA, StoriesSettings::SCHEMA],
     };
     let is_unused = |name: &str| unused.iter().any(|group| group.iter().any(|s| s.name == name));
     match given.into_iter().find(|name| is_unused(name)) {
@@ -221,6 +268,7 @@ pub fn defaults() -> serde_json::Map<String, serde_json::Value> {
     all.extend(DedupSettings::default().to_json());
     all.extend(MinHashSettings::default().to_json());
     all.extend(ReprintSettings::default().to_json());
+    all.extend(StoriesSettings::default().to_json());
     all
 }
 
@@ -341,6 +389,8 @@ mod tests {
         let from_builder = ReprintConfig::builder().build().unwrap();
         assert_eq!(from_schema.to_json(), from_builder.to_json());
         assert_eq!(from_schema.align_memory(), from_builder.align_memory());
+        let from_schema = StoriesSettings::default().config().unwrap();
+        assert_eq!(from_schema, StoriesConfig::builder().build().unwrap());
         assert_eq!(DedupSettings::default().mode, Mode::default());
         assert_eq!(DedupSettings::default().keep, Keep::default());
     }
