@@ -1,6 +1,8 @@
 //! Issue 18: the chaining rule, and what is a reprint and what only the
 //! same story, on small texts written for the tests.
 
+use std::f64::consts::FRAC_1_SQRT_2;
+
 use super::link::link;
 use super::vector::Term;
 use super::*;
@@ -19,7 +21,7 @@ fn vector(weights: &[(u64, f32)]) -> Vec<Term> {
 #[test]
 fn issue18_one_bridging_pair_does_not_chain_two_stories() {
     let vectors = [vector(&[(1, 1.0)]), vector(&[(1, 1.0), (2, 1.0)]), vector(&[(2, 1.0)])];
-    let edges = [(0, 1, 0.7071), (1, 2, 0.7071)];
+    let edges = [(0, 1, FRAC_1_SQRT_2), (1, 2, FRAC_1_SQRT_2)];
     let roots = link(&vectors, &[0, 1, 2], &edges, 0.5);
     assert_eq!(roots[0], roots[1]);
     assert_ne!(roots[1], roots[2]);
