@@ -163,10 +163,23 @@ impl StoryFinder {
         }
         let vectors: Vec<_> = self.terms.par_iter().map(|t| self.df.vector(t)).collect();
         let found = candidates(&vectors, &self.days, &self.df, &self.config);
+        // Reuse starts a story only within the window of the reuse
+        // cluster's representative: a headline repeated every week
+        // ("... Net Asset Value(s)") is a copy, but of no one event.
+        let window = i64::try_from(self.config.window_days).unwrap_or(i64::MAX);
+        let near = |a: usize, b: usize| match (self.days[a], self.days[b]) {
+            (Some(x), Some(y)) => (i64::from(x) - i64::from(y)).abs() <= window,
+            _ => true,
+        };
         let starts: Vec<u32> = (0..n as u32)
             .map(|d| {
                 let cluster = reuse.clustering.cluster_of(DocId::from_u32(d));
-                reuse.clustering.representative(cluster).as_u32()
+                let rep = reuse.clustering.representative(cluster).as_u32();
+                if near(d as usize, rep as usize) {
+                    rep
+                } else {
+                    d
+                }
             })
             .collect();
         let roots = link(&vectors, &starts, &found.edges, self.config.threshold);
@@ -195,9 +208,12 @@ impl StoryFinder {
             })
             .collect();
         let lengths = self.catalog.lengths();
+        // Reuse relations inside one story; a copy outside the window of
+        // its source is reuse of a template, not the same story.
         let mut relations: Vec<Relation> = reuse
             .pairs
             .iter()
+            .filter(|p| roots[p.a.as_usize()] == roots[p.b.as_usize()])
             .map(|p| {
                 let kind = match p.kind {
                     PairKind::Exact => RelationKind::Copy,

@@ -162,6 +162,31 @@ fn issue18_the_window_keeps_distant_reports_apart() {
     assert!(same(&run(30)));
 }
 
+/// A copy dated outside the window of its source starts no story with it
+/// (a headline repeated every week), and their copy relation is left out.
+#[test]
+fn issue18_copies_far_apart_in_time_are_not_one_story() {
+    let mut docs = corpus();
+    docs.push(Document::new("again", WIRE));
+    let reuse = ReprintFinder::new(ReprintConfig::builder().build().unwrap()).run(&docs).unwrap();
+    let run = |late: i32| {
+        let mut finder = StoryFinder::new(StoriesConfig::builder().build().unwrap())
+            .with_boilerplate(&reuse.boilerplate);
+        let mut days = vec![Some(0); docs.len()];
+        days[7] = Some(late);
+        finder.add_batch(&docs, &days).unwrap();
+        finder.finish(&reuse.dedup).unwrap()
+    };
+    let (near, far) = (run(1), run(400));
+    let story = |r: &StoriesResult, d: u32| r.clustering.cluster_of(DocId::from_u32(d));
+    assert_eq!(story(&near, 7), story(&near, 0));
+    assert_ne!(story(&far, 7), story(&far, 0));
+    let copies =
+        |r: &StoriesResult| r.relations.iter().filter(|x| x.kind == RelationKind::Copy).count();
+    assert_eq!((copies(&near), copies(&far)), (1, 0));
+    assert!(far.relations.iter().all(|x| x.b != DocId::from_u32(7)));
+}
+
 /// The thread count changes nothing.
 #[test]
 fn issue18_stories_do_not_depend_on_threads() {
