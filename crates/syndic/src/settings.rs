@@ -140,6 +140,9 @@ settings! {
         date_field: Option<String> = None,
         /// Days apart two dated documents may be and still be compared.
         window_days: u64 = 3,
+        /// Days the dated documents of one story may span at most: groups
+        /// further apart are not joined, however alike.
+        story_max_days: u64 = 14,
         /// Weight of names (capitalised words that do not open a sentence)
         /// over other words.
         name_weight: f64 = 2.0,
@@ -162,6 +165,7 @@ impl StoriesSettings {
         StoriesConfig::builder()
             .threshold(self.story_threshold)
             .window_days(self.window_days)
+            .max_span_days(self.story_max_days)
             .name_weight(self.name_weight)
             .title_weight(self.title_weight)
             .terms_per_doc(self.story_terms_per_doc)

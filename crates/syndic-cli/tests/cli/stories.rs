@@ -141,13 +141,15 @@ fn issue18_relations_are_typed_with_their_evidence() {
     assert_eq!(summary["files"], json!(["clusters.jsonl", "relations.jsonl"]));
     assert_eq!(summary["stories"]["relations"]["same_story"], 2);
     assert_eq!(summary["stories"]["undated_documents"], 7);
-    // With a window of 90 days the inquiry joins the story.
+    // With a window and a span of 90 days the inquiry joins the story.
     ok(&[
         "stories",
         s(&input),
         "--date-field",
         "date",
         "--window-days",
+        "90",
+        "--story-max-days",
         "90",
         "--out",
         s(&run),

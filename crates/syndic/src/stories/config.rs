@@ -12,6 +12,7 @@ use crate::settings::StoriesSettings;
 pub struct StoriesConfig {
     pub(super) threshold: f64,
     pub(super) window_days: u64,
+    pub(super) max_span_days: u64,
     pub(super) name_weight: f64,
     pub(super) title_weight: f64,
     pub(super) terms_per_doc: usize,
@@ -35,6 +36,7 @@ impl StoriesConfig {
         json!({
             "story_threshold": self.threshold,
             "window_days": self.window_days,
+            "story_max_days": self.max_span_days,
             "name_weight": self.name_weight,
             "title_weight": self.title_weight,
             "story_terms_per_doc": self.terms_per_doc,
@@ -58,6 +60,12 @@ impl StoriesConfigBuilder {
     /// See `window_days`.
     pub fn window_days(mut self, value: u64) -> Self {
         self.0.window_days = value;
+        self
+    }
+
+    /// See `story_max_days`.
+    pub fn max_span_days(mut self, value: u64) -> Self {
+        self.0.story_max_days = value;
         self
     }
 
@@ -117,6 +125,7 @@ impl StoriesConfigBuilder {
         Ok(StoriesConfig {
             threshold: s.story_threshold,
             window_days: s.window_days,
+            max_span_days: s.story_max_days,
             name_weight: s.name_weight,
             title_weight: s.title_weight,
             terms_per_doc: s.story_terms_per_doc,

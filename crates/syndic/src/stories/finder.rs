@@ -182,7 +182,14 @@ impl StoryFinder {
                 }
             })
             .collect();
-        let roots = link(&vectors, &starts, &found.edges, self.config.threshold);
+        let roots = link(
+            &vectors,
+            &self.days,
+            &starts,
+            &found.edges,
+            self.config.threshold,
+            self.config.max_span_days,
+        );
         // The earliest full report: a member with at least half the own
         // text of the story's longest, dated earliest (undated last), then
         // first in corpus order.

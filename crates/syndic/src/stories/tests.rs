@@ -22,11 +22,11 @@ fn vector(weights: &[(u64, f32)]) -> Vec<Term> {
 fn issue18_one_bridging_pair_does_not_chain_two_stories() {
     let vectors = [vector(&[(1, 1.0)]), vector(&[(1, 1.0), (2, 1.0)]), vector(&[(2, 1.0)])];
     let edges = [(0, 1, FRAC_1_SQRT_2), (1, 2, FRAC_1_SQRT_2)];
-    let roots = link(&vectors, &[0, 1, 2], &edges, 0.5);
+    let roots = link(&vectors, &[None; 3], &[0, 1, 2], &edges, 0.5, 14);
     assert_eq!(roots[0], roots[1]);
     assert_ne!(roots[1], roots[2]);
     // At a threshold the mean reaches, the three are one story.
-    let roots = link(&vectors, &[0, 1, 2], &edges, 0.35);
+    let roots = link(&vectors, &[None; 3], &[0, 1, 2], &edges, 0.35, 14);
     assert!(roots[0] == roots[1] && roots[1] == roots[2]);
 }
 
@@ -42,8 +42,22 @@ fn issue18_a_story_grows_by_its_mean_not_its_weakest_pair() {
     let cos = |a: usize, b: usize| super::vector::dot(&vectors[a], &vectors[b]);
     assert!(cos(0, 2) < 0.6 && cos(1, 2) > 0.6, "{} {}", cos(0, 2), cos(1, 2));
     let edges = [(0, 1, cos(0, 1)), (1, 2, cos(1, 2))];
-    let roots = link(&vectors, &[0, 1, 2], &edges, 0.6);
+    let roots = link(&vectors, &[None; 3], &[0, 1, 2], &edges, 0.6, 14);
     assert!(roots[0] == roots[1] && roots[1] == roots[2], "mean {}", (cos(0, 2) + cos(1, 2)) / 2.0);
+}
+
+/// Identical notices every week are alike, but a story spans at most
+/// `story_max_days`: a chain of weekly groups stops there.
+#[test]
+fn issue18_a_story_spans_a_bounded_time() {
+    let vectors = vec![vector(&[(1, 1.0)]); 5];
+    let days: Vec<Option<Day>> = (0..5).map(|week| Some(7 * week)).collect();
+    let edges = [(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (3, 4, 1.0)];
+    let roots = link(&vectors, &days, &[0, 1, 2, 3, 4], &edges, 0.5, 14);
+    assert!(roots[0] == roots[1] && roots[1] == roots[2]);
+    assert!(roots[3] == roots[4] && roots[2] != roots[3]);
+    let undated = link(&vectors, &[None; 5], &[0, 1, 2, 3, 4], &edges, 0.5, 14);
+    assert!(undated.iter().all(|&r| r == undated[0]));
 }
 
 /// Reuse groups start the stories: members of one reprint cluster stay
@@ -51,7 +65,7 @@ fn issue18_a_story_grows_by_its_mean_not_its_weakest_pair() {
 #[test]
 fn issue18_reuse_groups_are_stories_from_the_start() {
     let vectors = [vector(&[(1, 1.0)]), vector(&[(2, 1.0)]), vector(&[(3, 1.0)])];
-    let roots = link(&vectors, &[0, 0, 2], &[], 0.5);
+    let roots = link(&vectors, &[None; 3], &[0, 0, 2], &[], 0.5, 14);
     assert_eq!(roots[0], roots[1]);
     assert_ne!(roots[0], roots[2]);
 }
@@ -149,7 +163,8 @@ fn issue18_the_window_keeps_distant_reports_apart() {
     let docs = corpus();
     let reuse = ReprintFinder::new(ReprintConfig::builder().build().unwrap()).run(&docs).unwrap();
     let run = |window: u64| {
-        let config = StoriesConfig::builder().window_days(window).build().unwrap();
+        let config =
+            StoriesConfig::builder().window_days(window).max_span_days(window).build().unwrap();
         let mut finder = StoryFinder::new(config).with_boilerplate(&reuse.boilerplate);
         let days = [Some(0), Some(0), Some(0), Some(30), Some(0), Some(0), Some(0)];
         finder.add_batch(&docs, &days).unwrap();
