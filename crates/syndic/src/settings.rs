@@ -160,8 +160,17 @@ settings! {
 }
 
 impl StoriesSettings {
-    /// The frozen config of the story linker; checks ranges.
+    /// The frozen config of the story linker; checks ranges, and that
+    /// `date_field` is a field path (the front end reads the dates).
     pub fn config(&self) -> Result<StoriesConfig> {
+        if let Some(field) = &self.date_field {
+            if field.is_empty() || field.split('.').any(str::is_empty) {
+                let expected = "a field path (names joined by dots)";
+                return Err(
+                    ConfigError::invalid("date_field", expected, format!("`{field}`")).into()
+                );
+            }
+        }
         StoriesConfig::builder()
             .threshold(self.story_threshold)
             .window_days(self.window_days)
@@ -434,6 +443,9 @@ mod tests {
         let too_high = MinHashSettings { threshold: 1.5, ..MinHashSettings::default() };
         let err = too_high.config(Mode::MinHash, Keep::Longest).unwrap_err();
         assert!(err.to_string().contains("threshold must be in (0, 1)"), "{err}");
+        let dotted = StoriesSettings { date_field: Some("a..b".into()), ..Default::default() };
+        let err = dotted.config().unwrap_err();
+        assert!(err.to_string().contains("date_field must be a field path"), "{err}");
         let zero = ReprintSettings { min_pieces: 0, ..ReprintSettings::default() };
         assert!(zero.config(Keep::Longest).is_err());
         assert!(ReprintSettings::default().config(Keep::Longest).is_ok());

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use serde_json::json;
 use syndic::cluster::Keep;
 use syndic::read::{Inputs, ReadOptions};
@@ -47,11 +46,6 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let bars = Bars::new(args.run.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let date_field = args.stories.settings.date_field.clone();
-    if let Some(field) = &date_field {
-        ReadOptions { text_field: field.clone(), ..opts.clone() }
-            .validate()
-            .context("--date-field is no field path")?;
-    }
     let out = OutputDir::create(&args.out, &output::overwrite(args.force, &args.input.inputs))?;
     let mut timings = Timings::default();
     timings.start();

@@ -173,4 +173,6 @@ fn issue18_an_existing_output_needs_force_and_bad_settings_name_their_flag() {
     assert!(stderr.contains("error"), "{stderr}");
     let stderr = fails(&["stories", s(&input), "--out", s(&run), "--story-threshold", "0", "-q"]);
     assert!(stderr.contains("story_threshold") && stderr.contains("--story-threshold"), "{stderr}");
+    let stderr = fails(&["stories", s(&input), "--out", s(&run), "--date-field", "a..b", "-q"]);
+    assert!(stderr.contains("date_field") && stderr.contains("--date-field"), "{stderr}");
 }
