@@ -187,7 +187,8 @@ _CORE_NAMES = {python: core for core, python in _PYTHON_NAMES.items()}
 
 
 def settings_schema() -> List[Dict[str, Any]]:
-    """Every setting of the core: ``group`` (read, dedup, minhash, reprint),
+    """Every setting of the core: ``group`` (read, dedup, minhash, reprint,
+    stories: the last not yet taken by a Python function),
     ``name`` (as Python spells it), ``doc``, ``default`` (``None``: unset)
     and ``switch`` (a flag without value on the command line)."""
     return [

@@ -103,7 +103,8 @@ def test_issue13_the_stubs_are_generated_from_the_core() -> None:
 def test_issue13_the_docs_of_settings_reach_help() -> None:
     doc = syndic.dedup.__doc__
     for entry in syndic.settings_schema():
-        assert f"    {entry['name']} (default {entry['default']!r}):" in doc
+        if entry["group"] in ("read", "dedup", "minhash", "reprint"):
+            assert f"    {entry['name']} (default {entry['default']!r}):" in doc
     # References to other settings are spelled as Python spells them.
     assert "{" not in doc.split("Settings:")[1]
     assert "(with rows; default: optimal for threshold)" in doc

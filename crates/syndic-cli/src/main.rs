@@ -26,6 +26,9 @@ enum Command {
     Dedup(cmd::dedup::Args),
     /// Find every passage shared between documents, with boilerplate labelled.
     Passages(cmd::passages::Args),
+    /// Group documents covering the same event into stories, with every
+    /// linked pair typed: copy, near copy, reprint or same story.
+    Stories(cmd::stories::Args),
     /// Write the corpus with boilerplate (and optionally repeated passages) removed.
     Clean(cmd::clean::Args),
     /// Compare clusters against gold labels (ARI, pairwise and B-cubed scores).
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dedup(args) => cmd::dedup::run(args, &cancel),
         Command::Passages(args) => cmd::passages::run(args, &cancel),
+        Command::Stories(args) => cmd::stories::run(args, &cancel),
         Command::Clean(args) => cmd::clean::run(args, &cancel),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Report(args) => cmd::report::run(args, &cancel),

@@ -129,8 +129,17 @@ impl Clustering {
     /// label, same cluster); used to build a [`Clustering`] from the output
     /// of a distributed connected-components run.
     pub fn from_roots(roots: &[u32], keep: Keep, lengths: &[u64]) -> Self {
+        assert_eq!(lengths.len(), roots.len(), "lengths of the wrong size");
+        Self::from_roots_by(roots, |d, rep| {
+            keep == Keep::Longest && lengths[d.as_usize()] > lengths[rep.as_usize()]
+        })
+    }
+
+    /// Clusters from a component labelling, as [`from_roots`](Self::from_roots),
+    /// with the representative of each cluster its first member unless a
+    /// later one is `better(later, current)`.
+    pub fn from_roots_by(roots: &[u32], better: impl Fn(DocId, DocId) -> bool) -> Self {
         let n = roots.len();
-        assert_eq!(lengths.len(), n, "lengths of the wrong size");
         let mut id_of_root = std::collections::HashMap::new();
         let mut cluster = Vec::with_capacity(n);
         let mut representative: Vec<DocId> = Vec::new();
@@ -145,7 +154,7 @@ impl Clustering {
             }
             size[id.as_usize()] += 1;
             let rep = &mut representative[id.as_usize()];
-            if keep == Keep::Longest && lengths[d] > lengths[rep.as_usize()] {
+            if better(doc, *rep) {
                 *rep = doc;
             }
             cluster.push(id);

@@ -27,6 +27,7 @@ use crate::read::ReadOptions;
 use crate::reprint::{FollowUps, ReprintConfig};
 use crate::schema::{settings, Setting, Settings};
 use crate::sketch::SketchMethod;
+use crate::stories::StoriesConfig;
 use crate::verify::VerifyMethod;
 
 settings! {
@@ -125,6 +126,64 @@ settings! {
     }
 }
 
+settings! {
+    /// Stories: documents covering the same event, in their own words or
+    /// by reuse.
+    pub struct StoriesSettings {
+        /// Mean TF-IDF cosine, over every pair across two groups of
+        /// documents, at or above which the groups are one story.
+        story_threshold: f64 = 0.2,
+        /// Dotted path of the date field, or column (`YYYY-MM-DD` or
+        /// `YYYYMMDD`, read from the start of the value); with it, only
+        /// documents within {window_days} of each other are compared, and
+        /// a story is represented by its earliest full report.
+        date_field: Option<String> = None,
+        /// Days apart two dated documents may be and still be compared.
+        window_days: u64 = 3,
+        /// Days the dated documents of one story may span at most: groups
+        /// further apart are not joined, however alike.
+        story_max_days: u64 = 14,
+        /// Weight of names (capitalised words that do not open a sentence)
+        /// over other words.
+        name_weight: f64 = 2.0,
+        /// Weight of the headline's words (the first line, when short).
+        title_weight: f64 = 1.5,
+        /// Rarest terms of each document looked up for candidates.
+        story_terms_per_doc: usize = 12,
+        /// A term found in more documents (within the window) makes no
+        /// candidates.
+        story_max_term_docs: usize = 100,
+        /// Candidates kept per document, those sharing the most weight of
+        /// its rare terms.
+        story_candidates_per_doc: usize = 30,
+    }
+}
+
+impl StoriesSettings {
+    /// The frozen config of the story linker; checks ranges, and that
+    /// `date_field` is a field path (the front end reads the dates).
+    pub fn config(&self) -> Result<StoriesConfig> {
+        if let Some(field) = &self.date_field {
+            if field.is_empty() || field.split('.').any(str::is_empty) {
+                let expected = "a field path (names joined by dots)";
+                return Err(
+                    ConfigError::invalid("date_field", expected, format!("`{field}`")).into()
+                );
+            }
+        }
+        StoriesConfig::builder()
+            .threshold(self.story_threshold)
+            .window_days(self.window_days)
+            .max_span_days(self.story_max_days)
+            .name_weight(self.name_weight)
+            .title_weight(self.title_weight)
+            .terms_per_doc(self.story_terms_per_doc)
+            .max_term_docs(self.story_max_term_docs)
+            .candidates_per_doc(self.story_candidates_per_doc)
+            .build()
+    }
+}
+
 impl MinHashSettings {
     /// The frozen config of a run in `mode` keeping `keep`; checks ranges
     /// and combinations.
@@ -180,12 +239,13 @@ impl ReprintSettings {
 
 /// Every group of the schema with its settings, for front ends that list or
 /// check them all (the Python stubs' test, `syndic --help`).
-pub fn schema() -> [(&'static str, &'static [Setting]); 4] {
+pub fn schema() -> [(&'static str, &'static [Setting]); 5] {
     [
         ("read", ReadOptions::SCHEMA),
         ("dedup", DedupSettings::SCHEMA),
         ("minhash", MinHashSettings::SCHEMA),
         ("reprint", ReprintSettings::SCHEMA),
+        ("stories", StoriesSettings::SCHEMA),
     ]
 }
 
@@ -197,9 +257,9 @@ pub fn check_used<'a>(
     given: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), ConfigError> {
     let unused: &[&[Setting]] = match mode {
-        Mode::Exact => &[MinHashSettings::SCHEMA, ReprintSettings::SCHEMA],
-        Mode::MinHash => &[ReprintSettings::SCHEMA],
-        Mode::Reprint => &[MinHashSettings::SCHEMA],
+        Mode::Exact => &[MinHashSettings::SCHEMA, ReprintSettings::SCHEMA, StoriesSettings::SCHEMA],
+        Mode::MinHash => &[ReprintSettings::SCHEMA, StoriesSettings::SCHEMA],
+        Mode::Reprint => &[MinHashSettings::SCHEMA, StoriesSettings::SCHEMA],
     };
     let is_unused = |name: &str| unused.iter().any(|group| group.iter().any(|s| s.name == name));
     match given.into_iter().find(|name| is_unused(name)) {
@@ -221,6 +281,7 @@ pub fn defaults() -> serde_json::Map<String, serde_json::Value> {
     all.extend(DedupSettings::default().to_json());
     all.extend(MinHashSettings::default().to_json());
     all.extend(ReprintSettings::default().to_json());
+    all.extend(StoriesSettings::default().to_json());
     all
 }
 
@@ -341,6 +402,8 @@ mod tests {
         let from_builder = ReprintConfig::builder().build().unwrap();
         assert_eq!(from_schema.to_json(), from_builder.to_json());
         assert_eq!(from_schema.align_memory(), from_builder.align_memory());
+        let from_schema = StoriesSettings::default().config().unwrap();
+        assert_eq!(from_schema, StoriesConfig::builder().build().unwrap());
         assert_eq!(DedupSettings::default().mode, Mode::default());
         assert_eq!(DedupSettings::default().keep, Keep::default());
     }
@@ -380,6 +443,9 @@ mod tests {
         let too_high = MinHashSettings { threshold: 1.5, ..MinHashSettings::default() };
         let err = too_high.config(Mode::MinHash, Keep::Longest).unwrap_err();
         assert!(err.to_string().contains("threshold must be in (0, 1)"), "{err}");
+        let dotted = StoriesSettings { date_field: Some("a..b".into()), ..Default::default() };
+        let err = dotted.config().unwrap_err();
+        assert!(err.to_string().contains("date_field must be a field path"), "{err}");
         let zero = ReprintSettings { min_pieces: 0, ..ReprintSettings::default() };
         assert!(zero.config(Keep::Longest).is_err());
         assert!(ReprintSettings::default().config(Keep::Longest).is_ok());

@@ -11,3 +11,4 @@ pub mod passages;
 pub mod query;
 pub mod report;
 pub mod serve;
+pub mod stories;

@@ -9,3 +9,4 @@ mod index;
 mod report;
 mod reprint;
 mod safety;
+mod stories;

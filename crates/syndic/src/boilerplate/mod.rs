@@ -95,6 +95,7 @@ pub use repeat::{
     REPEAT_MIN_WORDS,
 };
 pub use segment::{lines, Line};
+pub(crate) use types::IdBuild;
 pub use types::{
     boilerplate_spans, content_bytes, ClassifierConfig, LineClass, LineLabel, Reason, Span,
     EDGE_ZONE_BYTES, LONG_DOC_MIN_BYTES,

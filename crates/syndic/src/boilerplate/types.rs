@@ -223,12 +223,12 @@ pub(super) fn edge_zone(len: usize) -> Option<usize> {
 }
 
 /// Hash maps keyed by xxh3 hashes need no further hashing.
-pub(super) type IdBuild = BuildHasherDefault<IdHasher>;
+pub(crate) type IdBuild = BuildHasherDefault<IdHasher>;
 
 /// Passes a `u64` key through; other input is folded in, so that the type
 /// is a correct `Hasher` for any key, if a slow one.
 #[derive(Default)]
-pub(super) struct IdHasher(u64);
+pub(crate) struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {

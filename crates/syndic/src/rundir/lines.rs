@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::pairs::{DedupResult, PairKind, ScoredPair};
 use crate::reprint::{DocBoilerplate, SharedPassage};
+use crate::stories::{RelationKind, StoriesResult};
 use crate::write::OutputDir;
-use crate::write::{BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE};
+use crate::write::{BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RELATIONS_FILE};
 use crate::{DocId, Result};
 
 /// Decimals kept of every score: far below any threshold's resolution, and
@@ -218,4 +219,119 @@ pub fn to_bytes<T: Serialize>(lines: impl IntoIterator<Item = T>) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// A passage in the evidence of a reuse relation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvidencePassage {
+    /// Start of the passage in `a`.
+    pub a_start: usize,
+    /// End (exclusive) of the passage in `a`.
+    pub a_end: usize,
+    /// Start of the passage in `b`.
+    pub b_start: usize,
+    /// End (exclusive) of the passage in `b`.
+    pub b_end: usize,
+    /// Identical words aligned.
+    pub words: usize,
+}
+
+/// What a relation rests on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Evidence<'a> {
+    /// Reuse: the content passages the pair shares (none for exact copies,
+    /// which are equal as wholes).
+    Passages {
+        /// The passages, in the order of the reprint stage.
+        passages: Vec<EvidencePassage>,
+    },
+    /// Same story: the shared names and other words that weighed most.
+    Terms {
+        /// Names.
+        entities: Vec<Cow<'a, str>>,
+        /// Other words.
+        terms: Vec<Cow<'a, str>>,
+    },
+}
+
+/// A line of `relations.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelationLine<'a> {
+    /// The earlier document's id.
+    pub a: Cow<'a, str>,
+    /// The later document's id.
+    pub b: Cow<'a, str>,
+    /// The relation's type.
+    #[serde(rename = "type")]
+    pub kind: RelationKind,
+    /// Its score, rounded.
+    pub score: f64,
+    /// Its evidence.
+    pub evidence: Evidence<'a>,
+}
+
+/// The lines of `clusters.jsonl` of a stories run: similarity is the
+/// cosine to the story's representative.
+pub fn story_cluster_lines<'a>(
+    result: &'a StoriesResult,
+    id: impl Fn(DocId) -> &'a str + 'a,
+) -> impl Iterator<Item = ClusterLine<'a>> + 'a {
+    (0..result.clustering.num_docs() as u32).map(DocId::from_u32).map(move |doc| ClusterLine {
+        id: Cow::Borrowed(id(doc)),
+        cluster: result.clustering.cluster_of(doc).as_u32(),
+        representative: result.clustering.is_representative(doc),
+        similarity: round(result.similarity[doc.as_usize()]),
+    })
+}
+
+/// The lines of `relations.jsonl`; `passages` are the reprint stage's, of
+/// which the content ones are a reuse relation's evidence.
+pub fn relation_lines<'a>(
+    result: &'a StoriesResult,
+    passages: &'a [SharedPassage],
+    id: impl Fn(DocId) -> &'a str + 'a,
+) -> impl Iterator<Item = RelationLine<'a>> + 'a {
+    let mut by_pair: std::collections::HashMap<(DocId, DocId), Vec<EvidencePassage>> =
+        std::collections::HashMap::new();
+    for p in passages.iter().filter(|p| !p.boilerplate) {
+        by_pair.entry((p.a, p.b)).or_default().push(EvidencePassage {
+            a_start: p.a_range.0,
+            a_end: p.a_range.1,
+            b_start: p.b_range.0,
+            b_end: p.b_range.1,
+            words: p.words,
+        });
+    }
+    result.relations.iter().map(move |r| {
+        let evidence = match &r.shared {
+            Some(shared) => Evidence::Terms {
+                entities: shared.entities.iter().map(|s| Cow::Borrowed(s.as_str())).collect(),
+                terms: shared.terms.iter().map(|s| Cow::Borrowed(s.as_str())).collect(),
+            },
+            None => {
+                Evidence::Passages { passages: by_pair.remove(&(r.a, r.b)).unwrap_or_default() }
+            }
+        };
+        RelationLine {
+            a: Cow::Borrowed(id(r.a)),
+            b: Cow::Borrowed(id(r.b)),
+            kind: r.kind,
+            score: round(r.score),
+            evidence,
+        }
+    })
+}
+
+/// Writes `clusters.jsonl` and `relations.jsonl` of a stories run into
+/// `out`.
+pub fn write_stories<'a>(
+    out: &OutputDir,
+    result: &'a StoriesResult,
+    passages: &'a [SharedPassage],
+    id: impl Fn(DocId) -> &'a str + Copy + 'a,
+) -> Result<()> {
+    out.write_jsonl(CLUSTERS_FILE, story_cluster_lines(result, id))?;
+    out.write_jsonl(RELATIONS_FILE, relation_lines(result, passages, id))?;
+    Ok(())
 }

@@ -18,6 +18,12 @@
 //!                     "words":N,"identity":F,"boilerplate":B}
 //!                    boilerplate also marks templates (figures that differ)
 //! boilerplate.jsonl  {"id":S,"bytes":N,"spans":[{"start":N,"end":N,"reason":S}, ...]}
+//! relations.jsonl    {"a":S,"b":S,"type":"copy"|"near_copy"|"reprint"|"same_story","score":F,
+//!                     "evidence":{"passages":[{"a_start":N,"a_end":N,"b_start":N,"b_end":N,"words":N}, ...]}
+//!                               |{"entities":[S, ...],"terms":[S, ...]}}
+//!                    stories: every linked pair, sorted by (a, b) in corpus
+//!                    order; reuse with its content passages, same_story with
+//!                    the shared names and words that carried it
 //! summary.json       one pretty-printed object, keys sorted: see [`Summary`]
 //! ```
 //!
@@ -63,8 +69,9 @@ mod summary;
 mod tests;
 
 pub use lines::{
-    boilerplate_lines, cluster_lines, pair_lines, passage_lines, round, round_to, to_bytes,
-    write_dedup, write_reprint, BoilerplateLine, ClusterLine, PairLine, PassageLine, SpanLine,
+    boilerplate_lines, cluster_lines, pair_lines, passage_lines, relation_lines, round, round_to,
+    story_cluster_lines, to_bytes, write_dedup, write_reprint, write_stories, BoilerplateLine,
+    ClusterLine, Evidence, EvidencePassage, PairLine, PassageLine, RelationLine, SpanLine,
     SCORE_DECIMALS,
 };
 pub use read::{read_lines, Lines};
@@ -76,5 +83,6 @@ pub use summary::{
 // The file names are defined with the rule that recognises a run directory
 // (`write`, which must not depend on this module) and belong to the format.
 pub use crate::write::{
-    BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RUN_FILES, SUMMARY_FILE,
+    BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RELATIONS_FILE, RUN_FILES,
+    SUMMARY_FILE,
 };

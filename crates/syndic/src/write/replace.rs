@@ -32,14 +32,16 @@ pub const PAIRS_FILE: &str = "pairs.jsonl";
 pub const PASSAGES_FILE: &str = "passages.jsonl";
 /// `boilerplate.jsonl`: each document's boilerplate spans.
 pub const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
+/// `relations.jsonl`: every linked pair of a stories run, with its type.
+pub const RELATIONS_FILE: &str = "relations.jsonl";
 /// `summary.json`: the run's account of itself, by which a run directory is
 /// recognised.
 pub const SUMMARY_FILE: &str = "summary.json";
 
 /// What every run directory may hold: the files `syndic dedup`,
-/// `syndic passages` and the index's exports write.
+/// `syndic passages`, `syndic stories` and the index's exports write.
 pub const RUN_FILES: &[&str] =
-    &[SUMMARY_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, BOILERPLATE_FILE];
+    &[SUMMARY_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, BOILERPLATE_FILE, RELATIONS_FILE];
 
 /// Whether an output may replace what is at its path, and what it must
 /// never replace. Built once per run and passed to every output of it.
