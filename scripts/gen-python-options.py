@@ -22,12 +22,14 @@ GROUPS = {
     "dedup": "DedupSettings",
     "minhash": "MinHashSettings",
     "reprint": "ReprintSettings",
+    "stories": "StoriesSettings",
 }
 # Each function's options: the groups it takes.
 FUNCTIONS = {
     "DedupOptions": ("dedup", ["read", "dedup", "minhash", "reprint"]),
     "PassagesOptions": ("passages and clean", ["read", "reprint"]),
     "DedupConfigOptions": ("dedup_config", ["dedup", "minhash"]),
+    "StoriesOptions": ("stories", ["read", "stories", "reprint"]),
 }
 PYTHON_TYPES = {"X": "float", "N": "int", "NAME": "str", "TEXT": "str", "BOOL": "bool"}
 

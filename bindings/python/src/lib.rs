@@ -17,6 +17,7 @@ mod output;
 mod pipeline;
 mod settings;
 mod stages;
+mod stories;
 
 use pyo3::prelude::*;
 
@@ -27,6 +28,7 @@ fn _syndic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pipeline::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::dedup_config, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::clean, m)?)?;
+    m.add_function(wrap_pyfunction!(stories::stories, m)?)?;
     m.add_function(wrap_pyfunction!(stages::sketch, m)?)?;
     m.add_function(wrap_pyfunction!(stages::band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(stages::candidate_pairs, m)?)?;

@@ -32,7 +32,7 @@ pub struct RunArgs {
     progress: Option<Py<PyAny>>,
 }
 
-fn corpus(
+pub(crate) fn corpus(
     batches: Option<Vec<PyBatch>>,
     paths: Option<Vec<PathBuf>>,
     read: ReadOptions,

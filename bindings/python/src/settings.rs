@@ -8,7 +8,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use serde_json::Value;
 use syndic::read::ReadOptions;
 use syndic::schema::Settings;
-use syndic::settings::{schema, DedupSettings, MinHashSettings, ReprintSettings};
+use syndic::settings::{schema, DedupSettings, MinHashSettings, ReprintSettings, StoriesSettings};
 use syndic::ConfigError;
 
 use crate::errors::OrRaise;
@@ -21,6 +21,7 @@ pub enum Group {
     Dedup,
     MinHash,
     Reprint,
+    Stories,
 }
 
 impl Group {
@@ -30,6 +31,7 @@ impl Group {
             Group::Dedup => DedupSettings::SCHEMA,
             Group::MinHash => MinHashSettings::SCHEMA,
             Group::Reprint => ReprintSettings::SCHEMA,
+            Group::Stories => StoriesSettings::SCHEMA,
         };
         schema.iter().any(|setting| setting.name == name)
     }
@@ -42,6 +44,7 @@ pub struct Given {
     pub dedup: DedupSettings,
     pub minhash: MinHashSettings,
     pub reprint: ReprintSettings,
+    pub stories: StoriesSettings,
     /// The names the caller gave, in the order given.
     pub names: Vec<String>,
 }
@@ -73,6 +76,7 @@ impl Given {
                 Some(Group::Dedup) => given.dedup.set_json(&name, &value),
                 Some(Group::MinHash) => given.minhash.set_json(&name, &value),
                 Some(Group::Reprint) => given.reprint.set_json(&name, &value),
+                Some(Group::Stories) => given.stories.set_json(&name, &value),
                 None => {
                     Err(ConfigError::UnknownSetting { name: name.clone(), known: names.to_vec() })
                 }

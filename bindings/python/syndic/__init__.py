@@ -59,7 +59,7 @@ from . import _syndic
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._options import DedupConfigOptions, DedupOptions, PassagesOptions
+    from ._options import DedupConfigOptions, DedupOptions, PassagesOptions, StoriesOptions
 from ._syndic import (
     BadRecordError,
     CancelledError,
@@ -105,6 +105,8 @@ __all__ = [
     "settings_defaults",
     "settings_schema",
     "sketch",
+    "stories",
+    "StoriesResult",
     "to_jsonl",
     "verify_pairs",
 ]
@@ -163,6 +165,24 @@ class DedupResult(_DedupTuple):
         return (DedupResult, (*self, self.passages, self.boilerplate))
 
 
+class StoriesResult(NamedTuple):
+    """What :func:`stories` returns.
+
+    ``clusters``: one row per document in corpus order, as
+    :attr:`DedupResult.clusters`: ``id``, ``cluster`` (one story),
+    ``representative`` (its earliest full report), ``similarity`` (cosine
+    to it). ``relations``: every linked pair, ``a``, ``b``, ``type``
+    (``copy``, ``near_copy``, ``reprint``, ``same_story``), ``score`` and
+    ``evidence`` (the shared passages of reuse, with byte offsets; the
+    shared terms of a ``same_story`` link), as ``relations.jsonl`` holds
+    them. ``stats``: counts and parameters.
+    """
+
+    clusters: pa.Table
+    relations: pa.Table
+    stats: dict
+
+
 class PassagesResult(NamedTuple):
     """What :func:`passages` returns.
 
@@ -182,7 +202,12 @@ class PassagesResult(NamedTuple):
 # documentation and checks are the core's, and an option left out (or
 # ``None``) takes the core's default. Python names the read fields after the
 # columns they usually are; that is the only renaming.
-_PYTHON_NAMES = {"id_field": "id_column", "text_field": "text_column", "site_field": "site_column"}
+_PYTHON_NAMES = {
+    "id_field": "id_column",
+    "text_field": "text_column",
+    "site_field": "site_column",
+    "date_field": "date_column",
+}
 _CORE_NAMES = {python: core for core, python in _PYTHON_NAMES.items()}
 
 
@@ -323,6 +348,107 @@ def clean(
     with _Run("clean", threads, quiet) as run:
         cleaned = _syndic.clean(batches, paths, options=settings, drop_repeated=drop_repeated, run=run)
     return _table(cleaned)
+
+
+@_takes_settings("read", "stories", "reprint")
+def stories(
+    data: Data, *, threads: Optional[int] = None, quiet: bool = False, **options: Unpack[StoriesOptions]
+) -> StoriesResult:
+    """Stories in ``data``: documents that cover the same event, whether they
+    reuse text or report it in their own words, as ``syndic stories`` finds
+    them.
+
+    Reuse comes from the reprint stage (its settings apply); documents are
+    then linked by the TF-IDF cosine of their own text, at or above
+    ``story_threshold`` on average over every pair two groups would join.
+    With ``date_column`` (a column of the data, or a field of the files:
+    dates, timestamps, or strings starting ``YYYY-MM-DD`` or ``YYYYMMDD``),
+    only documents within ``window_days`` of each other are compared;
+    records without a date are undated. ``threads`` and ``quiet`` are as
+    for :func:`dedup`.
+    """
+    batches, paths, settings = _source(data, options)
+    dates = _date_batches(data, settings)
+    with _Run("stories", threads, quiet) as run:
+        clusters, relations, stats = _syndic.stories(batches, paths, dates, options=settings, run=run)
+    return StoriesResult(
+        pa.Table.from_pylist(clusters, schema=_STORY_CLUSTERS),
+        pa.Table.from_pylist(relations, schema=_RELATIONS),
+        stats,
+    )
+
+
+_STORY_CLUSTERS = pa.schema(
+    [("id", pa.string()), ("cluster", pa.uint32()), ("representative", pa.bool_()), ("similarity", pa.float64())]
+)
+# relations.jsonl's lines as columns: a reuse relation's evidence has
+# passages (byte offsets into a and b), a same-story one entities and terms;
+# the other fields are null.
+_EVIDENCE_PASSAGE = pa.struct([(name, pa.uint64()) for name in ("a_start", "a_end", "b_start", "b_end", "words")])
+_RELATIONS = pa.schema(
+    [
+        ("a", pa.string()),
+        ("b", pa.string()),
+        ("type", pa.string()),
+        ("score", pa.float64()),
+        (
+            "evidence",
+            pa.struct(
+                [
+                    ("passages", pa.list_(_EVIDENCE_PASSAGE)),
+                    ("entities", pa.list_(pa.string())),
+                    ("terms", pa.list_(pa.string())),
+                ]
+            ),
+        ),
+    ]
+)
+
+
+def _date_batches(data: Data, settings: Dict[str, Any]) -> Optional[list]:
+    """For in-memory ``data`` with a date column: record batches of the same
+    rows (the same ids) with the dates, as strings, for their ``text``.
+    ``None`` without a date column, and for files, whose dates the core
+    reads itself."""
+    date_column = settings.get("date_field")
+    if date_column is None:
+        return None
+    _check_str("date_column", date_column)
+    if isinstance(data, (str, os.PathLike)):
+        return None
+    if isinstance(data, (list, tuple)) and data and all(isinstance(p, os.PathLike) for p in data):
+        return None
+    id_column = settings.get("id_field", _SCHEMA["id_column"]["default"])
+    if _is(data, "polars", "DataFrame"):
+        data = data.to_arrow()
+    elif _is(data, "datasets", "Dataset") or _has_arrow_table(data):
+        data = _dataset_table(data)
+    if _is(data, "pandas", "DataFrame"):
+        _missing_columns([str(date_column)], [str(c) for c in data.columns])
+        if id_column in data.columns:
+            ids = _ids(pa.array(data[id_column], from_pandas=True), id_column)
+        else:
+            ids = _index_ids(data.index)
+        dates = _date_strings(pa.array(data[date_column], from_pandas=True))
+        return [_batch({"id": ids, "text": dates})]
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        names = data.schema.names
+        _missing_columns([date_column], names)
+        columns = {"id": _ids(data.column(id_column), id_column)} if id_column in names else {}
+        columns["text"] = _date_strings(data.column(date_column))
+        if isinstance(data, pa.Table):
+            return pa.Table.from_arrays(list(columns.values()), names=list(columns)).to_batches()
+        return [pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))]
+    raise _config_error("date_column needs data with named columns (a table or a data frame), or files")
+
+
+def _date_strings(column: Union[pa.Array, pa.ChunkedArray]) -> Union[pa.Array, pa.ChunkedArray]:
+    """Dates, timestamps and numbers (``20160101``) as the strings the core
+    reads a day from; strings as they are; nulls stay null (undated)."""
+    column = _decoded(column)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column
+    return column.cast(pa.string())
 
 
 @_takes_settings("dedup", "minhash")

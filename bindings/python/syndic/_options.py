@@ -154,6 +154,44 @@ class ReprintSettings(TypedDict, total=False):
     not depend on it. Default: 2048."""
 
 
+class StoriesSettings(TypedDict, total=False):
+    """The stories settings (``None``: the core's default)."""
+
+    story_threshold: Optional[float]
+    """Mean TF-IDF cosine, over every pair across two groups of documents, at or above
+    which the groups are one story. Default: 0.2."""
+
+    date_column: Optional[str]
+    """Dotted path of the date field, or column (`YYYY-MM-DD` or `YYYYMMDD`, read from the
+    start of the value); with it, only documents within {window_days} of each other are
+    compared, and a story is represented by its earliest full report. Default: None."""
+
+    window_days: Optional[int]
+    """Days apart two dated documents may be and still be compared. Default: 3."""
+
+    story_max_days: Optional[int]
+    """Days the dated documents of one story may span at most: groups further apart are not
+    joined, however alike. Default: 14."""
+
+    name_weight: Optional[float]
+    """Weight of names (capitalised words that do not open a sentence) over other words.
+    Default: 2.0."""
+
+    title_weight: Optional[float]
+    """Weight of the headline's words (the first line, when short). Default: 1.5."""
+
+    story_terms_per_doc: Optional[int]
+    """Rarest terms of each document looked up for candidates. Default: 12."""
+
+    story_max_term_docs: Optional[int]
+    """A term found in more documents (within the window) makes no candidates. Default:
+    100."""
+
+    story_candidates_per_doc: Optional[int]
+    """Candidates kept per document, those sharing the most weight of its rare terms.
+    Default: 30."""
+
+
 class DedupOptions(ReadOptions, DedupSettings, MinHashSettings, ReprintSettings, total=False):
     """The options of dedup."""
 
@@ -164,3 +202,7 @@ class PassagesOptions(ReadOptions, ReprintSettings, total=False):
 
 class DedupConfigOptions(DedupSettings, MinHashSettings, total=False):
     """The options of dedup_config."""
+
+
+class StoriesOptions(ReadOptions, StoriesSettings, ReprintSettings, total=False):
+    """The options of stories."""

@@ -72,6 +72,18 @@ def clean(
 ) -> pa.RecordBatch:
     """``id``, cleaned ``text`` and ``removed_bytes`` of every document."""
 
+def stories(
+    batches: Optional[Sequence[pa.RecordBatch]],
+    paths: Optional[Sequence[str]],
+    date_batches: Optional[Sequence[pa.RecordBatch]],
+    *,
+    options: Settings,
+    run: RunOptions,
+) -> Tuple[List[dict], List[dict], dict]:
+    """A stories run: the lines of ``clusters.jsonl`` and ``relations.jsonl``
+    and the counts. ``date_batches`` are the rows of ``batches`` with their
+    date as ``text`` (files are read again for their dates)."""
+
 def sketch(
     texts: List[pa.Array],
     *,
