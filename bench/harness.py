@@ -419,7 +419,12 @@ def main() -> None:
                 continue
             out = clusters_of(data.name, run.label).parent
             shutil.rmtree(out, ignore_errors=True)
-            out.mkdir(parents=True)
+            # syndic makes its own run directory: it replaces (with --force)
+            # only what it wrote, so an empty folder made here is refused.
+            # The peers' drivers expect the folder to exist.
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if run.tool != "syndic":
+                out.mkdir()
             argv = run.argv(data.path, out)
             print(f"[{dt.datetime.now():%H:%M:%S}] {data.name}: {run.label} ...", flush=True)
             record = {"dataset": data.name, "docs": data.docs, "tool": run.tool, "mode": run.mode,
