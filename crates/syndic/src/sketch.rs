@@ -11,7 +11,11 @@
 //!   the minimum per bin; empty bins borrow the value of a non-empty bin
 //!   picked by a hash sequence shared by all documents, which keeps the
 //!   agreement probability equal to the Jaccard similarity. Cost: O(shingles
-//!   + num_perm) per document instead of O(shingles × num_perm).
+//!   and num_perm) per document, not O(shingles × num_perm). A short
+//!   document fills few bins, and following the probe sequences of its many
+//!   empty ones would cost about `num_perm / filled` hashes each; a table of
+//!   where each sequence first lands, built once per sketcher, finds the
+//!   same donors by look-ups.
 //! * [`SketchMethod::MultiplyShift`]: the textbook `num_perm` independent
 //!   hash functions `h_i(x) = (a_i·x + b_i) >> 32`, kept for comparison and
 //!   for users who need signatures compatible with that scheme's statistics.
@@ -61,6 +65,54 @@ pub struct Sketcher {
     seed: u64,
     /// Multiply-shift coefficients `(a_i, b_i)`, `a_i` odd. Empty for OPH.
     coefficients: Vec<(u64, u64)>,
+    /// For OPH with at most [`PROBE_TABLE_MAX_BINS`] bins: the densification
+    /// probe sequences turned around (see [`ProbeTable`]).
+    probes: Option<std::sync::Arc<ProbeTable>>,
+}
+
+/// Bins up to which a [`ProbeTable`] is built: its size is the square.
+const PROBE_TABLE_MAX_BINS: usize = 256;
+
+/// Probes per bin a [`ProbeTable`] covers, in multiples of the bin count: a
+/// given bin is missed by this many probes with probability about
+/// `e^-16`, and then the sequence is followed on from there.
+const PROBE_TABLE_ROUNDS: u64 = 16;
+
+/// `first[i * k + j]`: the first attempt at which the densification probe
+/// sequence of bin `i` lands on bin `j`, among the first
+/// `PROBE_TABLE_ROUNDS * k` ([`NEVER`] when it does not). The sequences
+/// depend only on the seed, so the table is built once; a short document
+/// (a headline fills a handful of 128 bins) then finds each empty bin's
+/// donor by looking up its few filled bins, instead of hashing some
+/// `k / filled` probes for every empty bin. The signature is the same.
+#[derive(Debug)]
+struct ProbeTable {
+    first: Vec<u32>,
+}
+
+/// A probe that does not come within the table.
+const NEVER: u32 = u32::MAX;
+
+impl ProbeTable {
+    fn new(k: usize, seed: u64) -> Self {
+        let mut first = vec![NEVER; k * k];
+        for i in 0..k {
+            let row = &mut first[i * k..(i + 1) * k];
+            for attempt in 0..PROBE_TABLE_ROUNDS * k as u64 {
+                let j = probe(i, attempt, k as u64, seed);
+                if row[j] == NEVER {
+                    row[j] = attempt as u32;
+                }
+            }
+        }
+        ProbeTable { first }
+    }
+}
+
+/// Where attempt `attempt` of bin `i`'s densification sequence lands.
+fn probe(i: usize, attempt: u64, k: u64, seed: u64) -> usize {
+    let h = seeded((i as u64) << 32 | attempt, seed);
+    (((h >> 32) * k) >> 32) as usize
 }
 
 impl Sketcher {
@@ -75,7 +127,9 @@ impl Sketcher {
                 .map(|i| (seeded(2 * i, seed) | 1, seeded(2 * i + 1, seed)))
                 .collect(),
         };
-        Ok(Self { method, num_perm, seed, coefficients })
+        let probes = (method == SketchMethod::OnePermutation && num_perm <= PROBE_TABLE_MAX_BINS)
+            .then(|| std::sync::Arc::new(ProbeTable::new(num_perm, seed)));
+        Ok(Self { method, num_perm, seed, coefficients, probes })
     }
 
     /// The method.
@@ -137,26 +191,44 @@ impl Sketcher {
     /// both empty follow the same sequence, so they agree exactly when the
     /// bin they both land on agrees: the agreement probability stays J.
     fn densify(&self, out: &mut [u32]) {
-        let k = out.len() as u64;
-        let filled = out.iter().filter(|&&v| v != EMPTY).count();
-        if filled == out.len() {
+        let k = out.len();
+        let filled: Vec<usize> = (0..k).filter(|&i| out[i] != EMPTY).collect();
+        if filled.len() == k {
             return;
         }
         let source: Vec<u32> = out.to_vec();
+        // With few filled bins, probing costs about `k / filled` hashes per
+        // empty bin and the table `filled` look-ups; with many, the reverse.
+        let table = self.probes.as_deref().filter(|_| filled.len() * filled.len() < 4 * k);
         for (i, slot) in out.iter_mut().enumerate() {
             if *slot != EMPTY {
                 continue;
             }
-            let mut attempt = 0u64;
-            loop {
-                let probe = seeded((i as u64) << 32 | attempt, self.seed);
-                let j = (((probe >> 32) * k) >> 32) as usize;
-                if source[j] != EMPTY {
-                    *slot = source[j];
-                    break;
+            let mut attempt = 0;
+            if let Some(table) = table {
+                let row = &table.first[i * k..(i + 1) * k];
+                // Each attempt lands on one bin: the earliest is unique.
+                match filled.iter().map(|&j| (row[j], j)).min() {
+                    Some((first, j)) if first != NEVER => {
+                        *slot = source[j];
+                        continue;
+                    }
+                    _ => attempt = PROBE_TABLE_ROUNDS * k as u64,
                 }
-                attempt += 1;
             }
+            *slot = self.probe_from(i, attempt, &source);
+        }
+    }
+
+    /// The value of the first filled bin that bin `i`'s probe sequence
+    /// lands on, from attempt `attempt` on.
+    fn probe_from(&self, i: usize, mut attempt: u64, source: &[u32]) -> u32 {
+        loop {
+            let j = probe(i, attempt, source.len() as u64, self.seed);
+            if source[j] != EMPTY {
+                return source[j];
+            }
+            attempt += 1;
         }
     }
 
@@ -202,6 +274,47 @@ mod tests {
         let sa: std::collections::HashSet<_> = a.iter().collect();
         let sb: std::collections::HashSet<_> = b.iter().collect();
         sa.intersection(&sb).count() as f64 / sa.union(&sb).count() as f64
+    }
+
+    /// Densifying by following each empty bin's probe sequence, as the
+    /// definition says: the reference the table must match.
+    fn densify_by_probing(sketcher: &Sketcher, shingles: &[u64]) -> Vec<u32> {
+        let mut out = vec![EMPTY; sketcher.num_perm];
+        let k = sketcher.num_perm as u64;
+        let mix = fmix64(sketcher.seed ^ 0x5bd1_e995);
+        for &s in shingles {
+            let h = fmix64(s ^ mix);
+            let bin = (((h >> 32) * k) >> 32) as usize;
+            out[bin] = out[bin].min(h as u32);
+        }
+        if shingles.is_empty() {
+            return out;
+        }
+        let source = out.clone();
+        for (i, slot) in out.iter_mut().enumerate() {
+            if *slot == EMPTY {
+                *slot = sketcher.probe_from(i, 0, &source);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_probe_table_gives_the_signatures_of_probing() {
+        // (bins, seed): with a table, and above its size without one.
+        for (k, seed) in [(1, 3), (16, 5), (128, 42), (256, 9), (300, 1)] {
+            let sketcher = Sketcher::new(SketchMethod::OnePermutation, k, seed).unwrap();
+            assert_eq!(sketcher.probes.is_some(), k <= PROBE_TABLE_MAX_BINS);
+            for len in [0usize, 1, 2, 3, 5, 8, 13, 40, 200, 1000] {
+                let shingles: Vec<u64> =
+                    (0..len as u64).map(|x| fmix64(x * 7919 + k as u64)).collect();
+                assert_eq!(
+                    sketcher.sketch(&shingles),
+                    densify_by_probing(&sketcher, &shingles),
+                    "{k} bins, {len} shingles"
+                );
+            }
+        }
     }
 
     #[test]
