@@ -46,7 +46,7 @@ use crate::error::Result;
 use crate::fingerprint::winnow;
 use crate::hash::content_hash;
 use crate::normalize::Tokens;
-use crate::pairs::PairKind;
+use crate::pairs::{PairKind, ScoredPair};
 use crate::passes::CorpusPasses;
 use crate::reprint::{DocFreq, ReprintConfig, ReprintFinder, ReprintResult};
 
@@ -394,39 +394,7 @@ impl<F: Family> View<'_, F> {
         let mut edges = Vec::new();
         for p in result.dedup.pairs.iter().filter(|p| p.a == local || p.b == local) {
             let other = if p.a == local { p.b } else { p.a };
-            let passages = result
-                .passages
-                .iter()
-                .filter(|x| (x.a, x.b) == (p.a, p.b) && !x.boilerplate)
-                .map(|x| {
-                    let (mine, theirs) =
-                        if p.a == local { (x.a_range, x.b_range) } else { (x.b_range, x.a_range) };
-                    PassageSpan {
-                        query_start: mine.0,
-                        query_end: mine.1,
-                        doc_start: theirs.0,
-                        doc_end: theirs.1,
-                        words: x.words,
-                        identity: x.identity,
-                    }
-                })
-                .collect();
-            let [ca, cb] = match p.kind {
-                PairKind::Exact => [1.0, 1.0],
-                _ => coverage.get(&(p.a, p.b)).copied().unwrap_or([0.0, 0.0]),
-            };
-            let coverage = if p.a == local {
-                Coverage { query: ca, doc: cb }
-            } else {
-                Coverage { query: cb, doc: ca }
-            };
-            matches.push(Match {
-                id: docs[other.as_usize()].id.clone(),
-                similarity: p.similarity,
-                kind: p.kind,
-                coverage: Some(coverage),
-                passages: Some(passages),
-            });
+            matches.push(match_of(&result, &coverage, &docs, p, local, Some));
             edges.push((doc_of(other), p.similarity, p.kind));
         }
         matches.extend(inherited(&result, &coverage, &docs, local, config));
@@ -524,46 +492,59 @@ fn inherited(
         let (i, j) = (starts.get(&(start as u32))?, ends.get(&(end as u32))?);
         Some((to.tokens()[*i].start as usize, to.tokens()[*j].end as usize))
     };
-    let mut out = Vec::new();
-    for p in result.dedup.pairs.iter().filter(|p| p.kind == PairKind::Reprint) {
-        let other = match (p.a == copied, p.b == copied) {
-            (true, _) => p.b,
-            (_, true) => p.a,
-            _ => continue,
-        };
-        let passages = result
-            .passages
-            .iter()
-            .filter(|x| (x.a, x.b) == (p.a, p.b) && !x.boilerplate)
-            .filter_map(|x| {
-                let (mine, theirs) =
-                    if p.a == copied { (x.a_range, x.b_range) } else { (x.b_range, x.a_range) };
-                let mine = moved(mine)?;
-                Some(PassageSpan {
-                    query_start: mine.0,
-                    query_end: mine.1,
-                    doc_start: theirs.0,
-                    doc_end: theirs.1,
-                    words: x.words,
-                    identity: x.identity,
-                })
+    result
+        .dedup
+        .pairs
+        .iter()
+        .filter(|p| p.kind == PairKind::Reprint && (p.a == copied || p.b == copied))
+        .map(|p| match_of(result, coverage, docs, p, copied, moved))
+        .collect()
+}
+
+/// What `subject` is told of pair `p`: the other document, with the
+/// pair's passages (the subject's side of each placed by `place`, which
+/// may drop one that has no place) and its coverage both ways.
+fn match_of(
+    result: &ReprintResult,
+    coverage: &BTreeMap<(DocId, DocId), [f64; 2]>,
+    docs: &[Document],
+    p: &ScoredPair,
+    subject: DocId,
+    place: impl Fn((usize, usize)) -> Option<(usize, usize)>,
+) -> Match {
+    let forward = p.a == subject;
+    let passages = result
+        .passages
+        .iter()
+        .filter(|x| (x.a, x.b) == (p.a, p.b) && !x.boilerplate)
+        .filter_map(|x| {
+            let (mine, theirs) =
+                if forward { (x.a_range, x.b_range) } else { (x.b_range, x.a_range) };
+            let mine = place(mine)?;
+            Some(PassageSpan {
+                query_start: mine.0,
+                query_end: mine.1,
+                doc_start: theirs.0,
+                doc_end: theirs.1,
+                words: x.words,
+                identity: x.identity,
             })
-            .collect();
-        let [ca, cb] = coverage.get(&(p.a, p.b)).copied().unwrap_or([0.0, 0.0]);
-        let coverage = if p.a == copied {
-            Coverage { query: ca, doc: cb }
-        } else {
-            Coverage { query: cb, doc: ca }
-        };
-        out.push(Match {
-            id: docs[other.as_usize()].id.clone(),
-            similarity: p.similarity,
-            kind: p.kind,
-            coverage: Some(coverage),
-            passages: Some(passages),
-        });
+        })
+        .collect();
+    let [ca, cb] = match p.kind {
+        PairKind::Exact => [1.0, 1.0],
+        _ => coverage.get(&(p.a, p.b)).copied().unwrap_or([0.0, 0.0]),
+    };
+    let coverage =
+        if forward { Coverage { query: ca, doc: cb } } else { Coverage { query: cb, doc: ca } };
+    let other = if forward { p.b } else { p.a };
+    Match {
+        id: docs[other.as_usize()].id.clone(),
+        similarity: p.similarity,
+        kind: p.kind,
+        coverage: Some(coverage),
+        passages: Some(passages),
     }
-    out
 }
 
 /// The batch pipeline over every live document of the index, in `DocId`

@@ -289,6 +289,17 @@ fn together(a: &str, b: &str) -> bool {
     c.cluster_of(DocId::from_u32(0)) == c.cluster_of(DocId::from_u32(1))
 }
 
+/// That `copy`, among unrelated filler, is in the cluster of `original`,
+/// which represents it.
+fn assert_joins_and_is_represented_by(copy: &str, original: &str) {
+    let docs = with_filler(vec![Document::new("original", original), Document::new("copy", copy)]);
+    let (result, _) = run(&docs, 1 << 30);
+    let c = &result.dedup.clustering;
+    let d = DocId::from_u32;
+    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
+    assert!(c.is_representative(d(0)), "the original represents its cluster");
+}
+
 /// Issue 14, heavy abridgement: a paper keeps only the lead of a long
 /// wire story (about an eighth of it) under its own headline. It shares
 /// far less than a fifth of the original, but it shares its beginning,
@@ -297,15 +308,7 @@ fn together(a: &str, b: &str) -> bool {
 fn issue14_an_abridged_copy_keeps_the_lead_and_joins_its_original() {
     let original = story(11, 8);
     let copy = format!("Our headline on it.\n\n{}", original[0]);
-    let docs = with_filler(vec![
-        Document::new("original", original.join("\n\n")),
-        Document::new("copy", copy),
-    ]);
-    let (result, _) = run(&docs, 1 << 30);
-    let c = &result.dedup.clustering;
-    let d = DocId::from_u32;
-    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
-    assert!(c.is_representative(d(0)), "the original represents its cluster");
+    assert_joins_and_is_represented_by(&copy, &original.join("\n\n"));
 }
 
 /// Issue 14, heavy abridgement on a short page: a site keeps one sentence
@@ -330,15 +333,7 @@ fn issue14_a_short_copy_under_a_list_of_headlines_joins_its_original() {
         original[0],
         headlines.join("\n\n")
     );
-    let docs = with_filler(vec![
-        Document::new("original", original.join("\n\n")),
-        Document::new("copy", copy),
-    ]);
-    let (result, _) = run(&docs, 1 << 30);
-    let c = &result.dedup.clustering;
-    let d = DocId::from_u32;
-    assert_eq!(c.cluster_of(d(0)), c.cluster_of(d(1)));
-    assert!(c.is_representative(d(0)), "the original represents its cluster");
+    assert_joins_and_is_represented_by(&copy, &original.join("\n\n"));
 }
 
 /// Issue 14, short texts reusing a source: a note that is one paragraph
