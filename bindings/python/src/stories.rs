@@ -11,7 +11,7 @@ use syndic::cluster::Keep;
 use syndic::read::ReadOptions;
 use syndic::reprint::ReprintFinder;
 use syndic::rundir::{relation_lines, story_cluster_lines};
-use syndic::stories::{parse_day, Day, StoryFinder};
+use syndic::stories::{add_days, Day, StoryFinder};
 use syndic::DocId;
 
 use crate::arrow::PyBatch;
@@ -102,11 +102,7 @@ pub fn stories<'py>(
 fn read_days(py: Python<'_>, dates: &Corpus) -> PyResult<HashMap<String, Day>> {
     let mut days = HashMap::new();
     dates.for_each_batch(py, |docs| {
-        for doc in docs {
-            if let Some(day) = parse_day(&doc.text) {
-                days.insert(doc.id.clone(), day);
-            }
-        }
+        add_days(docs, &mut days);
         Ok(())
     })?;
     Ok(days)

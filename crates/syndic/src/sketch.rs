@@ -192,10 +192,10 @@ impl Sketcher {
     /// bin they both land on agrees: the agreement probability stays J.
     fn densify(&self, out: &mut [u32]) {
         let k = out.len();
-        let filled: Vec<usize> = (0..k).filter(|&i| out[i] != EMPTY).collect();
-        if filled.len() == k {
+        if !out.contains(&EMPTY) {
             return;
         }
+        let filled: Vec<usize> = (0..k).filter(|&i| out[i] != EMPTY).collect();
         let source: Vec<u32> = out.to_vec();
         // With few filled bins, probing costs about `k / filled` hashes per
         // empty bin and the table `filled` look-ups; with many, the reverse.

@@ -9,7 +9,7 @@ use syndic::cluster::Keep;
 use syndic::read::{Inputs, ReadOptions};
 use syndic::rundir::{self, Documents, Summary};
 use syndic::settings::{ReprintSettings, StoriesSettings};
-use syndic::stories::{parse_day, Day, StoryFinder};
+use syndic::stories::{add_days, Day, StoryFinder};
 use syndic::write::OutputDir;
 use syndic::DocId;
 
@@ -138,11 +138,7 @@ fn read_days(
     let opts = ReadOptions { text_field: field.to_owned(), skip_bad_records: true, ..opts.clone() };
     let mut days = HashMap::new();
     input::for_each_batch(inputs, &opts, bars, "dates", cancel, |batch| {
-        for doc in batch {
-            if let Some(day) = parse_day(&doc.text) {
-                days.insert(doc.id.clone(), day);
-            }
-        }
+        add_days(batch, &mut days);
         Ok(())
     })?;
     Ok(days)

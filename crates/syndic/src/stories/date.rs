@@ -10,6 +10,16 @@
 /// A day, counted from 1970-01-01.
 pub type Day = i32;
 
+/// Records the day of each of `docs` whose text is a date (the corpus read
+/// with the date field as the text), by id; the others stay undated.
+pub fn add_days(docs: &[crate::doc::Document], days: &mut std::collections::HashMap<String, Day>) {
+    for doc in docs {
+        if let Some(day) = parse_day(&doc.text) {
+            days.insert(doc.id.clone(), day);
+        }
+    }
+}
+
 /// The day a date string starts with, or `None` when it starts with no
 /// date this module reads.
 ///

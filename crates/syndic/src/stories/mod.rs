@@ -36,6 +36,6 @@ mod tests;
 mod vector;
 
 pub use config::{StoriesConfig, StoriesConfigBuilder};
-pub use date::{parse_day, Day};
+pub use date::{add_days, parse_day, Day};
 pub use finder::{StoriesResult, StoriesStats, StoryFinder};
 pub use relation::{Relation, RelationKind, SharedTerms};
