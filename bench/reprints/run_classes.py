@@ -5,6 +5,7 @@ them the same way, write the tables.
 
 Sets (see bench/README.md, "Reprints with classes"):
   tune-reuters-s1      Reuters-21578, generator seed 1: tune rules on this one
+  tune-gutenberg-s1    Gutenberg sample, seed 1: tune rules on this one too
   report-reuters-s2    Reuters-21578, seed 2: report only
   report-gutenberg-s2  Gutenberg sample, seed 2: report only (its failures were
                        read once, so seed 3 is the untouched pair)
@@ -35,6 +36,7 @@ import baselines as b  # noqa: E402
 
 SETS = {
     "tune-reuters-s1": ("reuters", "reuters21578.jsonl.gz", 1),
+    "tune-gutenberg-s1": ("gutenberg", "gutenberg-sample.jsonl.gz", 1),
     "report-reuters-s2": ("reuters", "reuters21578.jsonl.gz", 2),
     "report-gutenberg-s2": ("gutenberg", "gutenberg-sample.jsonl.gz", 2),
     "report-reuters-s3": ("reuters", "reuters21578.jsonl.gz", 3),

@@ -16,8 +16,10 @@ pub(crate) struct Features {
     pub hits: [usize; LANGUAGES],
     /// Every word of four letters or more is capitalised ("European
     /// Edition", "Communists Refuse to Go Ahead"), as in menus and titles;
-    /// figures have no case, but a line that is a quarter figures or more
-    /// is a table's row ("Revs 29.2 mln vs 29.3 mln"), not a title.
+    /// figures have no case, but a line of two figures or more that are a
+    /// quarter of its words is a table's row ("Revs 29.2 mln vs 29.3 mln"),
+    /// not a title; a title may carry one number ("Little Dorrit, Excerpt
+    /// 7"), as a row compares two.
     pub title_case: bool,
     /// The line ends like a sentence (`.`, `!`, `?`, `…`, `;`), closing
     /// quotes and brackets aside.
@@ -52,7 +54,8 @@ impl Features {
                 long_capitalised += usize::from(first.is_some_and(char::is_uppercase));
             }
         }
-        f.title_case = long > 0 && long == long_capitalised && 4 * figures < f.words;
+        f.title_case =
+            long > 0 && long == long_capitalised && (figures < 2 || 4 * figures < f.words);
         f.terminal = ends_sentence(text);
         f
     }
@@ -572,6 +575,7 @@ mod tests {
             ("Brunswick Sees Higher 1987 First Quarter", 40, 6, 0, true, false),
             ("Shr 15 cts vs 1,168,638", 23, 5, 0, false, false),
             ("Oper shr 24 cts vs 19 cts", 25, 7, 0, false, false),
+            ("Little Dorrit, Excerpt 7", 24, 4, 0, true, false),
         ];
         for (text, chars, words, en, title, terminal) in cases {
             let f = Features::of(text, &mut stop);

@@ -21,7 +21,8 @@ use crate::normalize::Tokens;
 /// moves to `Aligning` the candidates (or to `Done`, for an empty corpus).
 /// When the last window of a round is read, `Aligning` moves to `Checking`
 /// the pairs the cluster check calls for (or to `Done`, when it calls for
-/// none), and `Checking` to `Done`.
+/// none); `Checking` moves to a second round of `Checking`, for the pairs
+/// the clusters its pairs changed call for, then to `Done`.
 #[derive(Debug)]
 pub(super) enum Phase {
     /// Pass 1: documents are added.

@@ -336,6 +336,26 @@ fn issue14_a_short_copy_under_a_list_of_headlines_joins_its_original() {
     assert_joins_and_is_represented_by(&copy, &original.join("\n\n"));
 }
 
+/// Issue 14, heavy abridgement among page furniture the line classifier
+/// cannot tell from prose (here, readers' letters on other matters): the
+/// copy of the lead, two paragraphs, is well under half of its page, but
+/// it is the original's lead, in order, and the two are about the same
+/// thing.
+#[test]
+fn issue14_an_abridged_copy_among_furniture_that_reads_like_prose_joins_its_original() {
+    // Names of its own in every paragraph, as a real story has.
+    let original: Vec<String> =
+        story(14, 8).iter().map(|p| format!("{p} The Osterby ferry was late again.")).collect();
+    let letters: Vec<String> = (0..4).map(|i| sentence(77_001 + i, 36)).collect();
+    let copy = format!(
+        "{}\n\n{}\n\nLetters to the editor\n\n{}",
+        original[0],
+        original[1],
+        letters.join("\n\n")
+    );
+    assert_joins_and_is_represented_by(&copy, &original.join("\n\n"));
+}
+
 /// Issue 14, short texts reusing a source: a note that is one paragraph
 /// from the middle of a long story plus a sentence of the writer's own
 /// (about two thirds shared) is an excerpt of it, though it holds far
@@ -489,6 +509,33 @@ fn issue14_pieces_cut_from_a_source_join_it() {
     // Fewer pieces than `min_pieces` make no link.
     let two = [own[0].clone(), words[70..84].join(" "), own[1].clone(), words[0..12].join(" ")];
     assert!(!together(&source.join("\n\n"), &two.join("\n\n")));
+}
+
+/// Issue 14, composed copies among much text of the writer's own: an
+/// essay about a story quotes four pieces of it, a fifth of the essay.
+/// That is too small a share for a composed text, but four stretches of
+/// one source in a text about the same thing are quotation; the same
+/// pieces in an essay about something else make no link.
+#[test]
+fn issue14_an_essay_quoting_four_pieces_of_a_story_joins_it() {
+    let source: Vec<String> =
+        story(43, 10).iter().map(|p| format!("{p} The Osterby ferry was late again.")).collect();
+    let text = source.join(" ");
+    let words: Vec<&str> = text.split(' ').collect();
+    let essay = |own: Vec<String>| {
+        let mut parts = Vec::new();
+        for (i, paragraph) in own.into_iter().enumerate() {
+            parts.push(paragraph);
+            if i < 4 {
+                parts.push(words[100 * i..100 * i + 14].join(" "));
+            }
+        }
+        parts.join("\n\n")
+    };
+    let related =
+        story(44, 5).iter().map(|p| format!("Osterby and its ferry were news. {p}")).collect();
+    assert!(together(&source.join("\n\n"), &essay(related)));
+    assert!(!together(&source.join("\n\n"), &essay(story(44, 5))));
 }
 
 /// Issue 14 (found reading Reuters-21578's merges): announcements made
