@@ -1,10 +1,10 @@
-"""Distributed dedup on a Ray cluster, with Ray Data.
+"""Distributed dedup on a Ray cluster.
 
-``syndic.ray.dedup`` runs the exact and MinHash modes of ``syndic dedup``
-over a corpus too large for one machine, and gives the same result: the
-``clusters.jsonl`` it writes is byte for byte the CLI's for the same inputs
-and parameters. Every stage calls the ``syndic`` bindings for its
-arithmetic; Ray moves the data:
+``syndic.ray.dedup`` runs the exact, MinHash and reprint modes of ``syndic
+dedup`` over a corpus too large for one machine, and gives the same
+result: the files it writes are byte for byte the CLI's for the same
+inputs and parameters. Every stage calls the ``syndic`` bindings for its
+arithmetic; Ray moves the data. Exact and MinHash modes:
 
 1. **Read** the shards (``ray.data.read_json`` / ``read_parquet``), sorted by
    path as the CLI sorts its inputs, and number the documents in corpus
@@ -40,6 +40,24 @@ arithmetic; Ray moves the data:
    its line types, and the summary with its counts computed there), and
    optionally the deduplicated corpus (one document per cluster) as Parquet
    or JSONL with Ray Data.
+
+Reprint mode runs the core's reprint stages (``syndic::reprint::stages``)
+over the same numbered blocks, exchanging Arrow tables and the core's bytes
+through the object store:
+
+1. **Observe** each block: content hashes, passage fingerprints and the
+   block's statistics (line counts for boilerplate, token document
+   frequencies); postings split by fingerprint, hashes by hash.
+2. **Statistics** merged in a tree of tasks (they are counts).
+3. **Links** per partition: fingerprints too common to pair, and edges
+   joining the documents of each of the others; exact copies by hash.
+4. **Components** of those edges, as in step 6 above. Candidate pairs,
+   reprint edges and cluster checks never reach across them.
+5. **Find** per partition of whole components: the core's batch pipeline
+   over their texts, judged by the corpus's frozen statistics.
+6. **Boilerplate** of every block, by the same statistics; **assign**
+   numbers the clusters from the representatives found (one task); the
+   files are written as above, passages named by the range joins.
 
 See docs/ray.md for running it on a real cluster and what each stage costs.
 """
@@ -81,6 +99,7 @@ def dedup(
     out: Union[str, "os.PathLike[str]"],
     id_column: Optional[str] = None,
     text_column: Optional[str] = None,
+    site_column: Optional[str] = None,
     num_partitions: Optional[int] = None,
     write_deduped: Optional[str] = None,
     force: bool = False,
@@ -90,9 +109,11 @@ def dedup(
 
     ``data`` is JSONL (``.jsonl``, ``.json``, ``.gz``, ``.zst``) or Parquet
     shards, or a ``ray.data.Dataset`` whose row order is the corpus order.
-    The settings (``options``) are the dedup and MinHash settings of
-    :func:`syndic.dedup` (``mode`` ``exact`` or ``minhash``; verification is
-    exact), with the core's defaults. ``out`` becomes a run directory as
+    The settings (``options``) are the dedup, MinHash and reprint settings
+    of :func:`syndic.dedup` (``mode`` ``exact``, ``minhash`` or
+    ``reprint``; verification is exact), with the core's defaults; in
+    reprint mode ``site_column`` names the sites boilerplate is also
+    learned by (a row without one has no site). ``out`` becomes a run directory as
     the CLI writes it; with ``write_deduped`` (``"parquet"`` or
     ``"jsonl"``) it also gets ``deduped/``, one document per cluster with
     every column kept. ``num_partitions`` sets the width of the shuffles
@@ -108,11 +129,19 @@ def dedup(
         timings[stage] = int((now - clock[0]) * 1000)
         clock[0] = now
 
-    params = syndic.dedup_config(**options)
-    mode, keep, ngram, char_ngram = params["mode"], params["keep"], params["ngram"], params["char_ngram"]
-    if mode not in ("exact", "minhash"):
-        raise syndic._error(syndic.ConfigError, f"the Ray runner does modes exact and minhash, not `{mode}`", "config")
-    if params["verify"] != "exact":
+    if options.get("mode") == "reprint":
+        # The reprint settings are not the dedup_config's: the run's
+        # parameters are the core's reprint config.
+        settings = syndic._settings(options)
+        params = _syndic.reprint_params(options=settings)
+    else:
+        params = syndic.dedup_config(**options)
+    mode, keep = params["mode"], params["keep"]
+    if mode not in ("exact", "minhash", "reprint"):
+        raise syndic._error(
+            syndic.ConfigError, f"the Ray runner does modes exact, minhash and reprint, not `{mode}`", "config"
+        )
+    if mode == "minhash" and params["verify"] != "exact":
         raise syndic._error(syndic.ConfigError, "the Ray runner verifies candidates exactly only", "config")
     if write_deduped not in (None, "parquet", "jsonl"):
         raise syndic._error(
@@ -147,6 +176,40 @@ def dedup(
         raise syndic._error(syndic.ConfigError, "more than 2^32 documents in one run", "config")
     lap("read")
 
+    if mode == "reprint":
+        columns = _Columns(id_column, text_column, site_column)
+        found = _find_reprints(corpus, columns, settings, parts, lap)
+        with _staged_run_dir(out, force, reads) as out_tmp:
+            summary = _write_reprint_run(out_tmp, corpus, columns, found, lap)
+            deduped = None
+            if write_deduped is not None:
+                kept = _write_deduped(corpus, ray.put(found.representative), out_tmp / "deduped", write_deduped)
+                deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": kept}
+                lap("write")
+            timings["total"] = int((time.monotonic() - started) * 1000)
+            fields = {
+                "runner": "ray",
+                "mode": mode,
+                "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
+                "params": params,
+                "documents": n,
+                "deduped_output": deduped,
+                "num_partitions": parts,
+                "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
+                "timings_ms": timings,
+                **summary,
+            }
+            return _syndic.write_dedup_summary(
+                str(out_tmp),
+                fields,
+                cluster=pa.array(found.cluster, pa.uint32()),
+                representative=pa.array(found.representative, pa.uint32()),
+                similarity=pa.array(found.similarity, pa.float64()),
+                exact_duplicates=found.exact_duplicates,
+                candidate_pairs=found.candidate_pairs,
+                verified_pairs=found.verified_pairs,
+            )
+
     sketched = corpus.dataset().map_batches(
         _sketch_batch, batch_format="pyarrow", fn_kwargs=dict(text_column=text_column, params=params)
     ).materialize()
@@ -157,6 +220,7 @@ def dedup(
     exact_count = sum(ray.get([_num_rows.remote(b) for b in exact_edges]))
     lap("exact")
 
+    ngram, char_ngram = params["ngram"], params["char_ngram"]
     candidate_count, near = 0, []
     if mode == "minhash":
         entries = canon.filter(expr="doc == canonical").map_batches(_band_entries, batch_format="pyarrow")
@@ -309,6 +373,13 @@ class _Corpus:
         so that the chunks come out in order of ``a``."""
         named = self.attach(self.attach(pairs, "b", id_column, "name_b"), "a", id_column, "name_a")
         return [_pair_lines.remote(block) for block in named]
+
+    def passage_lines(self, passages: List[Any], id_column: str) -> List[Any]:
+        """Lines of ``passages.jsonl``, one chunk per corpus block, in DocId
+        order of ``(a, b)`` and the core's order within a pair (``seq``),
+        named as :meth:`pair_lines` names pairs."""
+        named = self.attach(self.attach(passages, "b", id_column, "name_b"), "a", id_column, "name_a")
+        return [_passage_lines.remote(block) for block in named]
 
 
 def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> _Corpus:
@@ -511,6 +582,10 @@ def _num_rows(block: pa.Table) -> int:
 
 @ray.remote
 def _exact_edges(block: pa.Table) -> pa.Table:
+    return _exact_edges_of(block)
+
+
+def _exact_edges_of(block: pa.Table) -> pa.Table:
     """``a`` (canonical), ``b``: each document with an earlier exact copy."""
     copies = block.filter(pc.not_equal(block.column("doc"), block.column("canonical")))
     return pa.table({"a": copies.column("canonical"), "b": copies.column("doc")})
@@ -600,6 +675,239 @@ def _member_similarity(
     return similarity
 
 
+# Reprint mode.
+
+
+class _Columns:
+    """The columns of the corpus the reprint stages read."""
+
+    def __init__(self, id_column: str, text_column: str, site_column: Optional[str]):
+        self.id, self.text, self.site = id_column, text_column, site_column
+
+    def sites(self, block: pa.Table) -> Optional[List[Any]]:
+        """The block's sites; as in the CLI, a record without the field
+        has no site."""
+        if self.site is None or self.site not in block.column_names:
+            return None
+        return block.column(self.site).cast(pa.string()).chunks
+
+
+class _Found:
+    """What the reprint stages found: per document its cluster,
+    representative and similarity; blocks of pairs and passages (DocIds);
+    per corpus block its boilerplate lines and counts; and the run's
+    counts."""
+
+    def __init__(self, **fields: Any):
+        self.__dict__.update(fields)
+
+
+def _find_reprints(corpus: _Corpus, columns: _Columns, settings: Dict[str, Any], parts: int, lap: Any) -> _Found:
+    """The reprint pipeline over the corpus blocks (see the module docs)."""
+    observed = [
+        _reprint_observe.options(num_returns=1 + 2 * parts).remote(block, columns, settings, parts)
+        for block in corpus.blocks
+    ]
+    stats = _merge_tree([o[0] for o in observed])
+    ray.wait([stats], fetch_local=False)
+    lap("observe")
+
+    links = [
+        _reprint_links.options(num_returns=2).remote(settings, *[o[1 + p] for o in observed]) for p in range(parts)
+    ]
+    exact = [_reprint_exact.remote(*[o[1 + parts + p] for o in observed]) for p in range(parts)]
+    common = ray.put(np.concatenate([np.zeros(0, np.uint64)] + ray.get([c for c, _ in links])))
+    labels = _components([e for _, e in links] + exact)
+    lap("links")
+
+    # Documents of one component meet in one task (by their root), in
+    # DocId order: the corpus blocks are routed in order, and each keeps
+    # its rows' order.
+    label = labels[0] if labels else ray.put(pa.table({"node": pa.array([], pa.uint32()), "root": pa.array([], pa.uint32())}))
+    routed = [
+        _reprint_route.options(num_returns=parts).remote(block, label, columns, parts) for block in corpus.blocks
+    ]
+    if parts == 1:
+        routed = [[r] for r in routed]
+    found = [
+        _reprint_find.options(num_returns=4).remote(stats, common, columns, settings, *[r[p] for r in routed])
+        for p in range(parts)
+    ]
+    boilerplate = [
+        _reprint_boilerplate.options(num_returns=2).remote(block, stats, columns, settings) for block in corpus.blocks
+    ]
+    counts = ray.get([f[3] for f in found])
+    cluster, representative, similarity = ray.get(_reprint_assign.remote(corpus.documents, *[f[0] for f in found]))
+    lap("find")
+    return _Found(
+        cluster=cluster,
+        representative=representative,
+        similarity=similarity,
+        pairs=[f[1] for f in found],
+        passages=[f[2] for f in found],
+        boilerplate=boilerplate,
+        candidate_pairs=sum(c["candidate_pairs"] for c in counts),
+        verified_pairs=sum(c["verified_pairs"] for c in counts),
+        exact_duplicates=sum(c["exact_duplicates"] for c in counts),
+    )
+
+
+def _merge_tree(stats: List[Any], fan_in: int = 8) -> Any:
+    """The sum of the shards' statistics, merged in a tree of tasks."""
+    while len(stats) > 1:
+        stats = [_merge_stats.remote(*stats[i : i + fan_in]) for i in range(0, len(stats), fan_in)]
+    return stats[0]
+
+
+@ray.remote
+def _merge_stats(*parts: bytes) -> bytes:
+    return _syndic.reprint_merge_stats(list(parts))
+
+
+@ray.remote
+def _reprint_observe(block: pa.Table, columns: _Columns, settings: Dict[str, Any], parts: int) -> Tuple[Any, ...]:
+    """Pass 1 of a corpus block (the core's): its statistics, then its
+    postings ``fingerprint``, ``doc`` split into ``parts`` by fingerprint,
+    then ``doc``, ``hash_hi``, ``hash_lo`` split into ``parts`` by hash."""
+    hashes, postings, stats = _syndic.reprint_observe(
+        block.column(columns.text).chunks, columns.sites(block), options=settings
+    )
+    doc = block.column(DOC).to_numpy()
+    fingerprint = postings.column("fingerprint").to_numpy()
+    owner = doc[postings.column("row").to_numpy()]
+    by_fingerprint = (fingerprint % np.uint64(parts)).astype(np.int64)
+    fingerprint_parts = [
+        pa.table({"fingerprint": fingerprint[by_fingerprint == p], "doc": owner[by_fingerprint == p]})
+        for p in range(parts)
+    ]
+    hi, lo = hashes.column("hash_hi").to_numpy(), hashes.column("hash_lo").to_numpy()
+    by_hash = (lo % np.uint64(parts)).astype(np.int64)
+    hash_parts = [
+        pa.table({"doc": doc[by_hash == p], "hash_hi": hi[by_hash == p], "hash_lo": lo[by_hash == p]})
+        for p in range(parts)
+    ]
+    return (stats, *fingerprint_parts, *hash_parts)
+
+
+@ray.remote
+def _reprint_links(settings: Dict[str, Any], *parts: pa.Table) -> Tuple[np.ndarray, pa.Table]:
+    """The common fingerprints of a partition and its edges (the core's
+    ``fingerprint_links``)."""
+    postings = pa.concat_tables(parts)
+    common, edges = _syndic.reprint_links(
+        postings.column("fingerprint").combine_chunks(), postings.column("doc").combine_chunks(), options=settings
+    )
+    return common.to_numpy(zero_copy_only=False), pa.table(edges)
+
+
+@ray.remote
+def _reprint_exact(*parts: pa.Table) -> pa.Table:
+    """Edges from each document to the first with its content hash."""
+    return _exact_edges_of(_canonicals(pa.concat_tables(parts)))
+
+
+@ray.remote
+def _reprint_route(block: pa.Table, label: pa.Table, columns: _Columns, parts: int) -> Any:
+    """The block's documents that are in a component (``doc``, text and
+    site), split into ``parts`` by the component's label."""
+    doc = block.column(DOC).to_numpy()
+    nodes, roots = label.column("node").to_numpy(), label.column("root").to_numpy()
+    at = np.minimum(np.searchsorted(nodes, doc), max(len(nodes) - 1, 0))
+    is_node = (nodes[at] == doc) if len(nodes) else np.zeros(len(doc), bool)
+    root = np.where(is_node, roots[at] if len(nodes) else doc, doc)
+    member = is_node | np.isin(doc, roots)
+    rows = block.select([DOC, columns.text])
+    if columns.site is not None:
+        # Every block with the same columns, so that they concatenate.
+        sites = columns.sites(block)
+        rows = rows.append_column(
+            columns.site, pa.chunked_array(sites, pa.string()) if sites else pa.nulls(block.num_rows, pa.string())
+        )
+    out = [rows.filter(pa.array(member & (root % parts == p))) for p in range(parts)]
+    return out if parts > 1 else out[0]
+
+
+@ray.remote
+def _reprint_find(
+    stats: bytes, common: np.ndarray, columns: _Columns, settings: Dict[str, Any], *parts: pa.Table
+) -> Tuple[pa.Table, pa.Table, pa.Table, Dict[str, int]]:
+    """The core's batch pipeline over whole components: ``doc``,
+    ``representative``, ``similarity`` of their documents; their pairs;
+    their passages; and the counts of the run."""
+    rows = pa.concat_tables(parts)
+    found = _syndic.reprint_find(
+        rows.column(DOC).combine_chunks(),
+        rows.column(columns.text).chunks,
+        columns.sites(rows),
+        stats,
+        pa.array(common, pa.uint64()),
+        options=settings,
+    )
+    counts = {k: found[k] for k in ("candidate_pairs", "verified_pairs", "exact_duplicates")}
+    pairs = _nullable(pa.table(found["pairs"]))
+    passages = _nullable(pa.table(found["passages"]))
+    # The core's order within a pair, kept through the sort by (a, b) that
+    # merges the partitions.
+    passages = passages.append_column("seq", pa.array(np.arange(passages.num_rows, dtype=np.uint64)))
+    return pa.table(found["documents"]), pairs, passages, counts
+
+
+def _nullable(table: pa.Table) -> pa.Table:
+    """``table`` with every field nullable, so that the blocks of
+    different tasks concatenate whether or not they hold a null."""
+    return table.cast(pa.schema([f.with_nullable(True) for f in table.schema]))
+
+
+@ray.remote
+def _reprint_boilerplate(
+    block: pa.Table, stats: bytes, columns: _Columns, settings: Dict[str, Any]
+) -> Tuple[bytes, int]:
+    """A block's lines of ``boilerplate.jsonl`` and its bytes of
+    boilerplate."""
+    return _syndic.reprint_boilerplate(
+        block.column(columns.id).chunks, block.column(columns.text).chunks, columns.sites(block), stats, options=settings
+    )
+
+
+@ray.remote
+def _reprint_assign(n: int, *documents: pa.Table) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each document's cluster, representative and similarity: those the
+    core found for the documents of components, and a cluster of its own
+    (similarity 1) for every other; numbered by the core's rule."""
+    representative = np.arange(n, dtype=np.uint32)
+    similarity = np.ones(n, dtype=np.float64)
+    for block in documents:
+        doc = block.column("doc").to_numpy()
+        representative[doc] = block.column("representative").to_numpy()
+        similarity[doc] = block.column("similarity").to_numpy()
+    cluster = _syndic.clusters_from_representatives(pa.array(representative)).column("cluster").to_numpy()
+    return cluster, representative, similarity
+
+
+def _write_reprint_run(out: Path, corpus: _Corpus, columns: _Columns, found: _Found, lap: Any) -> Dict[str, Any]:
+    """Writes ``clusters.jsonl``, ``pairs.jsonl``, ``passages.jsonl`` and
+    ``boilerplate.jsonl``; returns the passage and boilerplate counts of
+    the summary."""
+    cluster_ref, representative_ref, similarity_ref = (
+        ray.put(found.cluster),
+        ray.put(found.representative),
+        ray.put(found.similarity),
+    )
+    lines = [
+        _cluster_lines.remote(block, columns.id, cluster_ref, representative_ref, similarity_ref)
+        for block in corpus.blocks
+    ]
+    _write_in_order(out / "clusters.jsonl", lines)
+    _write_in_order(out / "pairs.jsonl", corpus.pair_lines(found.pairs, columns.id))
+    _write_in_order(out / "passages.jsonl", corpus.passage_lines(found.passages, columns.id))
+    _write_in_order(out / "boilerplate.jsonl", [b[0] for b in found.boilerplate])
+    passages = sum(ray.get([_num_rows.remote(p) for p in found.passages]))
+    boilerplate_bytes = sum(ray.get([b[1] for b in found.boilerplate]))
+    lap("write")
+    # The counts the CLI's summary of a reprint run adds.
+    return {"passages": passages, "boilerplate_bytes": boilerplate_bytes}
+
+
 # Writing.
 
 
@@ -643,15 +951,25 @@ def _pair_rows(block: pa.Table, kind: str) -> pa.Table:
 def _pair_lines(block: pa.Table) -> bytes:
     """Named pairs as lines of ``pairs.jsonl``, sorted by DocIds."""
     block = block.sort_by([("a", "ascending"), ("b", "ascending")])
-    rows = pa.record_batch(
-        {
-            "a": block.column("name_a").combine_chunks(),
-            "b": block.column("name_b").combine_chunks(),
-            "similarity": block.column("similarity").combine_chunks(),
-            "kind": block.column("kind").combine_chunks(),
-        }
-    )
-    return _syndic.run_lines("pairs.jsonl", rows)
+    columns = {
+        "a": block.column("name_a").combine_chunks(),
+        "b": block.column("name_b").combine_chunks(),
+        "similarity": block.column("similarity").combine_chunks(),
+        "kind": block.column("kind").combine_chunks(),
+    }
+    if "coverage" in block.column_names:
+        columns["coverage"] = block.column("coverage").combine_chunks()
+    return _syndic.run_lines("pairs.jsonl", pa.record_batch(columns))
+
+
+@ray.remote
+def _passage_lines(block: pa.Table) -> bytes:
+    """Named passages as lines of ``passages.jsonl``."""
+    block = block.sort_by([("a", "ascending"), ("b", "ascending"), ("seq", "ascending")])
+    names = {"a": "name_a", "b": "name_b"}
+    fields = ("a", "b", "a_start", "a_end", "b_start", "b_end", "words", "identity", "boilerplate")
+    rows = pa.record_batch({f: block.column(names.get(f, f)).combine_chunks() for f in fields})
+    return _syndic.run_lines("passages.jsonl", rows)
 
 
 def _write_deduped(corpus: _Corpus, representative: Any, path: Path, fmt: str) -> int:
@@ -692,11 +1010,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # The dedup and MinHash settings, from the core's schema: each flag
     # defaults to the core's default.
     kinds = {"X": float, "N": int, "NAME": str, "TEXT": str}
-    settings = [e for e in syndic.settings_schema() if e["group"] in ("dedup", "minhash")]
+    settings = [e for e in syndic.settings_schema() if e["group"] in ("dedup", "minhash", "reprint")]
     for entry in settings:
         parser.add_argument("--" + entry["name"].replace("_", "-"), type=kinds[entry["value_name"]], help=entry["doc"])
     parser.add_argument("--id-field", help="field holding the document id (default: the core's)")
     parser.add_argument("--text-field", help="field holding the text (default: the core's)")
+    parser.add_argument("--site-field", help="field holding the site (reprint mode learns boilerplate per site)")
     parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
     parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")
@@ -708,10 +1027,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out=args.out,
             id_column=args.id_field,
             text_column=args.text_field,
+            site_column=args.site_field,
             num_partitions=args.num_partitions,
             write_deduped=args.write_deduped,
             force=args.force,
-            **{e["name"]: getattr(args, e["name"]) for e in settings},
+            # Only the flags given: the reprint settings are not the other
+            # modes', and a setting not given is the core's default.
+            **{e["name"]: getattr(args, e["name"]) for e in settings if getattr(args, e["name"]) is not None},
         )
     except syndic.SyndicError as err:
         print(f"syndic-ray: error: {err}", file=sys.stderr)

@@ -16,7 +16,7 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 
 ray = pytest.importorskip("ray")
 
@@ -255,3 +255,46 @@ def test_issue12_force_replaces_only_a_run_syndic_wrote(tmp_path: Path) -> None:
     _syndic.check_run_dir(str(run), True, [str(shard)])
     with pytest.raises(syndic.OutputExistsError):
         _syndic.check_run_dir(str(run), False, [])
+
+
+def reprint_corpora(tmp_path: Path) -> Dict[str, Path]:
+    """The repository's example corpus as JSONL, with each page's site (its
+    folder), and the seeds when the shared data is there."""
+    examples = REPO / "examples" / "corpus"
+    corpora = {"examples": tmp_path / "examples.jsonl"}
+    with open(corpora["examples"], "w", encoding="utf-8") as f:
+        for page in sorted(examples.rglob("*.txt")):
+            record = {"id": str(page.relative_to(examples)), "text": page.read_text(), "site": page.parent.name}
+            f.write(json.dumps(record) + "\n")
+    return corpora
+
+
+def test_reprint_mode_matches_the_cli(
+    ray_cluster: Dict[str, str], seeds: Path, syndic_bin: Path, tmp_path: Path
+) -> None:
+    """Issue 15: reprint mode on Ray gives the CLI's run, byte for byte, over
+    three partitions: on the example corpus (boilerplate learned per site)
+    and on the seeds (one wire story reprinted by two sites; their records
+    have no site)."""
+    corpora = reprint_corpora(tmp_path)
+    corpora["seeds"] = tmp_path / "seeds.jsonl"
+    with open(corpora["seeds"], "w", encoding="utf-8") as f:
+        for page in sorted(seeds.glob("*.txt")):
+            f.write(json.dumps({"id": page.name, "text": page.read_text()}) + "\n")
+    ray_bin = str(Path(sys.executable).with_name("syndic-ray"))
+    for name, corpus in corpora.items():
+        cli, distributed = tmp_path / f"cli-{name}", tmp_path / f"ray-{name}"
+        flags = ["--mode", "reprint", "--site-field", "site"]
+        run_cli(syndic_bin, "dedup", corpus, *flags, "--out", cli, "--quiet")
+        command = [ray_bin, str(corpus), *flags, "--num-partitions", "3", "--out", str(distributed)]
+        done = subprocess.run(command, env=ray_cluster, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-5000:]
+        for file in ("clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"):
+            assert (distributed / file).read_bytes() == (cli / file).read_bytes(), (name, file)
+        summary = json.loads((distributed / "summary.json").read_text())
+        expected = json.loads((cli / "summary.json").read_text())
+        for key in ("params", "clusters", "exact_duplicates", "candidate_pairs", "verified_pairs", "passages"):
+            assert summary[key] == expected[key], (name, key)
+        assert summary["boilerplate_bytes"] == expected["boilerplate_bytes"]
+    # Reprints were found, not only singletons.
+    assert json.loads((tmp_path / "cli-seeds" / "summary.json").read_text())["duplicates_removed"] == 2
