@@ -66,7 +66,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -103,6 +106,8 @@ def dedup(
     num_partitions: Optional[int] = None,
     write_deduped: Optional[str] = None,
     force: bool = False,
+    resume: bool = False,
+    work_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     **options: Any,
 ) -> Dict[str, Any]:
     """Clusters exact copies and near-duplicates of a corpus on the Ray cluster.
@@ -119,6 +124,15 @@ def dedup(
     every column kept. ``num_partitions`` sets the width of the shuffles
     (default: twice the cluster's CPUs). Connects to the running cluster
     (``ray.init()``) unless Ray is already initialized. Returns the summary.
+
+    In reprint mode, each shard's stage outputs are kept in ``work_dir``
+    (default: ``.<out name>.work`` beside ``out``; on a multi-node cluster a
+    file system every node mounts, as for ``out``), each written whole
+    before it counts as finished, and removed once the run is written. With
+    ``resume``, a run that died is resumed: the shards an earlier run with
+    the same inputs, settings and partitions finished are reused, and the
+    output is the same. The work directory holds Python pickles: keep it
+    private.
     """
     started = time.monotonic()
     timings: Dict[str, int] = {}
@@ -141,6 +155,10 @@ def dedup(
         raise syndic._error(
             syndic.ConfigError, f"the Ray runner does modes exact, minhash and reprint, not `{mode}`", "config"
         )
+    if resume and mode != "reprint":
+        raise syndic._error(syndic.ConfigError, "only reprint mode runs can be resumed", "config")
+    if resume and isinstance(data, ray.data.Dataset):
+        raise syndic._error(syndic.ConfigError, "a run over a Dataset cannot be resumed: give paths", "config")
     if mode == "minhash" and params["verify"] != "exact":
         raise syndic._error(syndic.ConfigError, "the Ray runner verifies candidates exactly only", "config")
     if write_deduped not in (None, "parquet", "jsonl"):
@@ -178,7 +196,16 @@ def dedup(
 
     if mode == "reprint":
         columns = _Columns(id_column, text_column, site_column)
-        found = _find_reprints(corpus, columns, settings, parts, lap)
+        work = _Work.of(
+            Path(work_dir) if work_dir is not None else None,
+            out,
+            resume,
+            corpus=corpus,
+            params=params,
+            columns=columns,
+            parts=parts,
+        )
+        found = _find_reprints(corpus, columns, settings, parts, work, lap)
         with _staged_run_dir(out, force, reads) as out_tmp:
             summary = _write_reprint_run(out_tmp, corpus, columns, found, lap)
             deduped = None
@@ -199,7 +226,9 @@ def dedup(
                 "timings_ms": timings,
                 **summary,
             }
-            return _syndic.write_dedup_summary(
+            if resume:
+                fields["resumed_shards"] = work.resumed
+            written = _syndic.write_dedup_summary(
                 str(out_tmp),
                 fields,
                 cluster=pa.array(found.cluster, pa.uint32()),
@@ -209,6 +238,9 @@ def dedup(
                 candidate_pairs=found.candidate_pairs,
                 verified_pairs=found.verified_pairs,
             )
+        # The run is in place: its shards are needed no more.
+        work.remove()
+        return written
 
     sketched = corpus.dataset().map_batches(
         _sketch_batch, batch_format="pyarrow", fn_kwargs=dict(text_column=text_column, params=params)
@@ -702,11 +734,13 @@ class _Found:
         self.__dict__.update(fields)
 
 
-def _find_reprints(corpus: _Corpus, columns: _Columns, settings: Dict[str, Any], parts: int, lap: Any) -> _Found:
+def _find_reprints(
+    corpus: _Corpus, columns: _Columns, settings: Dict[str, Any], parts: int, work: "_Work", lap: Any
+) -> _Found:
     """The reprint pipeline over the corpus blocks (see the module docs)."""
     observed = [
-        _reprint_observe.options(num_returns=1 + 2 * parts).remote(block, columns, settings, parts)
-        for block in corpus.blocks
+        work.run(f"observe-{i:05}", 1 + 2 * parts, _reprint_observe, block, columns, settings, parts)
+        for i, block in enumerate(corpus.blocks)
     ]
     stats = _merge_tree([o[0] for o in observed])
     ray.wait([stats], fetch_local=False)
@@ -730,11 +764,12 @@ def _find_reprints(corpus: _Corpus, columns: _Columns, settings: Dict[str, Any],
     if parts == 1:
         routed = [[r] for r in routed]
     found = [
-        _reprint_find.options(num_returns=4).remote(stats, common, columns, settings, *[r[p] for r in routed])
+        work.run(f"find-{p:05}", 4, _reprint_find, stats, common, columns, settings, *[r[p] for r in routed])
         for p in range(parts)
     ]
     boilerplate = [
-        _reprint_boilerplate.options(num_returns=2).remote(block, stats, columns, settings) for block in corpus.blocks
+        work.run(f"boilerplate-{i:05}", 2, _reprint_boilerplate, block, stats, columns, settings)
+        for i, block in enumerate(corpus.blocks)
     ]
     counts = ray.get([f[3] for f in found])
     cluster, representative, similarity = ray.get(_reprint_assign.remote(corpus.documents, *[f[0] for f in found]))
@@ -752,6 +787,78 @@ def _find_reprints(corpus: _Corpus, columns: _Columns, settings: Dict[str, Any],
     )
 
 
+class _Work:
+    """The work directory of a reprint run: each shard's stage outputs,
+    under a key of the run's inputs (paths, sizes, modification times),
+    settings, partitions and corpus blocks, so that only a run that would
+    compute the same outputs reuses them."""
+
+    def __init__(self, root: Path, resume: bool, owned: bool):
+        self.root, self.resume = root, resume
+        # The default work directory is syndic's, removed with the run's
+        # shards once empty; one the caller named, only if this run made it.
+        self.owns_parent = owned or not root.parent.exists()
+        # Per stage, the shards reused.
+        self.resumed: Dict[str, int] = {}
+        # The test's fault injection: `stage-shard` (e.g. `find-00001`)
+        # fails before its outputs are kept, as a run dying there would.
+        self.fault = os.environ.get("SYNDIC_RAY_FAULT")
+
+    @classmethod
+    def of(cls, parent: Optional[Path], out: Path, resume: bool, **run: Any) -> "_Work":
+        corpus: _Corpus = run["corpus"]
+        columns: _Columns = run["columns"]
+        key = {
+            "inputs": [(os.path.realpath(p), os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in corpus.inputs],
+            "starts": [int(x) for x in corpus.starts],
+            "params": run["params"],
+            "columns": [columns.id, columns.text, columns.site],
+            "parts": run["parts"],
+            "version": syndic.__version__,
+        }
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+        owned = parent is None
+        parent = out.parent / f".{out.name}.work" if parent is None else parent
+        return cls(parent / digest, resume, owned)
+
+    def run(self, name: str, returns: int, function: Any, *args: Any) -> Any:
+        """``function(*args)`` in a task with ``returns`` results, its
+        outputs kept as shard ``name``; with resume, those an earlier run
+        kept instead."""
+        path = self.root / name
+        reuse = self.resume and path.exists()
+        if reuse:
+            stage = name.rsplit("-", 1)[0]
+            self.resumed[stage] = self.resumed.get(stage, 0) + 1
+        fail = self.fault == name
+        return _kept.options(num_returns=returns).remote(str(path), reuse, fail, function, *args)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self.owns_parent:
+            with contextlib.suppress(OSError):
+                self.root.parent.rmdir()
+
+
+@ray.remote
+def _kept(path: str, reuse: bool, fail: bool, function: Any, *args: Any) -> Any:
+    """``function(*args)``, kept at ``path`` (written whole, then renamed:
+    a shard is finished only once the file is there); with ``reuse``, read
+    back from ``path`` instead."""
+    if reuse:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    out = function(*args)
+    if fail:
+        raise RuntimeError(f"injected fault in {os.path.basename(path)} (SYNDIC_RAY_FAULT)")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    staged = f"{path}.tmp-{os.getpid()}"
+    with open(staged, "wb") as f:
+        pickle.dump(out, f, protocol=5)
+    os.replace(staged, path)
+    return out
+
+
 def _merge_tree(stats: List[Any], fan_in: int = 8) -> Any:
     """The sum of the shards' statistics, merged in a tree of tasks."""
     while len(stats) > 1:
@@ -764,7 +871,6 @@ def _merge_stats(*parts: bytes) -> bytes:
     return _syndic.reprint_merge_stats(list(parts))
 
 
-@ray.remote
 def _reprint_observe(block: pa.Table, columns: _Columns, settings: Dict[str, Any], parts: int) -> Tuple[Any, ...]:
     """Pass 1 of a corpus block (the core's): its statistics, then its
     postings ``fingerprint``, ``doc`` split into ``parts`` by fingerprint,
@@ -827,7 +933,6 @@ def _reprint_route(block: pa.Table, label: pa.Table, columns: _Columns, parts: i
     return out if parts > 1 else out[0]
 
 
-@ray.remote
 def _reprint_find(
     stats: bytes, common: np.ndarray, columns: _Columns, settings: Dict[str, Any], *parts: pa.Table
 ) -> Tuple[pa.Table, pa.Table, pa.Table, Dict[str, int]]:
@@ -858,7 +963,6 @@ def _nullable(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema([f.with_nullable(True) for f in table.schema]))
 
 
-@ray.remote
 def _reprint_boilerplate(
     block: pa.Table, stats: bytes, columns: _Columns, settings: Dict[str, Any]
 ) -> Tuple[bytes, int]:
@@ -1018,9 +1122,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--site-field", help="field holding the site (reprint mode learns boilerplate per site)")
     parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
     parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
+    parser.add_argument(
+        "--resume", action="store_true", help="reuse the shards a run that died finished (reprint mode)"
+    )
+    parser.add_argument("--work-dir", help="where shards are kept until the run is written (default: beside --out)")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")
     args = parser.parse_args(argv)
-    ray.init(address=args.address)
+    if not ray.is_initialized():
+        ray.init(address=args.address)
     try:
         summary = dedup(
             args.inputs,
@@ -1031,6 +1140,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             num_partitions=args.num_partitions,
             write_deduped=args.write_deduped,
             force=args.force,
+            resume=args.resume,
+            work_dir=args.work_dir,
             # Only the flags given: the reprint settings are not the other
             # modes', and a setting not given is the core's default.
             **{e["name"]: getattr(args, e["name"]) for e in settings if getattr(args, e["name"]) is not None},
