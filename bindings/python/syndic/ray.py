@@ -11,15 +11,17 @@ arithmetic; Ray moves the data. Exact and MinHash modes:
    order: block sizes are counted, and each block gets its offset. The
    numbered blocks stay where they are; each holds a contiguous range of
    DocIds.
-2. **Sketch** in ``map_batches``: content hashes, signatures and band keys
-   (``uint64`` arrays), and text lengths.
-3. **Exact copies**: grouped by content hash (``groupby``); each document's
-   canonical is the first document with its hash, by the core's rule
+2. **Sketch**, a task per corpus block: content hashes, signatures and
+   band keys (``uint64`` arrays), and text lengths; the rows are split
+   into ``num_partitions`` parts by content hash, an exchange through
+   the object store (no Ray Data group-by, which cost two thirds of a run).
+3. **Exact copies**, a task per partition: each document's canonical is the
+   first document with its hash, by the core's rule
    (``syndic.exact_canonicals``).
-4. **Candidates**: band entries of canonical documents grouped by band key;
-   in each bucket, documents in DocId order are paired with at most
-   ``bucket_window`` followers, the rule of ``LshParams::candidates``
-   (``syndic.candidate_pairs``).
+4. **Candidates**: band entries of canonical documents split by band key,
+   a task per partition; in each bucket, documents in DocId order are
+   paired with at most ``bucket_window`` followers, the rule of
+   ``LshParams::candidates`` (``syndic.candidate_pairs``).
 5. **Verify**: each candidate pair is routed to the corpus block holding
    its first document, which drops the pair's repeats from other bands and
    attaches that text, then to the block of the second (a range join: the
@@ -242,27 +244,33 @@ def dedup(
         work.remove()
         return written
 
-    sketched = corpus.dataset().map_batches(
-        _sketch_batch, batch_format="pyarrow", fn_kwargs=dict(text_column=text_column, params=params)
-    ).materialize()
+    # Each corpus block's sketches: its lengths, then its hashes and band
+    # keys split into `parts` by content hash.
+    sketched = [
+        _sketch_block.options(num_returns=1 + parts).remote(block, text_column, params, parts)
+        for block in corpus.blocks
+    ]
+    ray.wait([s[0] for s in sketched], num_returns=len(sketched), fetch_local=False)
     lap("sketch")
 
-    canon = _shuffle(sketched, "hash_lo", parts).map_groups(_canonicals, batch_format="pyarrow").materialize()
-    exact_edges = [_exact_edges.remote(block) for block in canon.to_arrow_refs()]
+    canon = [_canonical_part.remote(*[s[1 + p] for s in sketched]) for p in range(parts)]
+    exact_edges = [_exact_edges.remote(block) for block in canon]
     exact_count = sum(ray.get([_num_rows.remote(b) for b in exact_edges]))
     lap("exact")
 
     ngram, char_ngram = params["ngram"], params["char_ngram"]
     candidate_count, near = 0, []
     if mode == "minhash":
-        entries = canon.filter(expr="doc == canonical").map_batches(_band_entries, batch_format="pyarrow")
-        candidates = _shuffle(entries, "key", parts).map_groups(
-            _bucket_pairs, batch_format="pyarrow", fn_kwargs=dict(window=params["bucket_window"])
-        )
-        candidates = candidates.materialize()
+        entries = [_band_parts.options(num_returns=parts).remote(block, parts) for block in canon]
+        if parts == 1:
+            entries = [[e] for e in entries]
+        candidates = [
+            _bucket_part.remote(params["bucket_window"], *[e[p] for e in entries]) for p in range(parts)
+        ]
+        ray.wait(candidates, num_returns=len(candidates), fetch_local=False)
         lap("candidates")
         measured = corpus.similarities(
-            candidates.to_arrow_refs(), text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
+            candidates, text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
         )
         candidate_count = sum(ray.get([_num_rows.remote(b) for b in measured]))
         near = [_at_least.remote(block, float(params["threshold"])) for block in measured]
@@ -272,7 +280,7 @@ def dedup(
     labels = _components(exact_edges + near)
     lap("components")
 
-    assigned = _assign.remote(n, keep, canon.to_arrow_refs(), sketched.to_arrow_refs(), labels)
+    assigned = _assign.remote(n, keep, canon, [s[0] for s in sketched], labels)
     cluster, representative, canonical, unique_pairs = ray.get(assigned)
     measured = []
     if unique_pairs.num_rows:
@@ -368,9 +376,6 @@ class _Corpus:
         self.starts = starts
         self.inputs = inputs
         self.documents = int(starts[-1])
-
-    def dataset(self) -> ray.data.Dataset:
-        return ray.data.from_arrow_refs(self.blocks)
 
     def attach(self, rows: List[Any], key: str, source: str, name: str, distinct: bool = False) -> List[Any]:
         """``rows`` (blocks with a DocId column ``key``) with column
@@ -503,17 +508,38 @@ def _sketch_batch(batch: pa.Table, text_column: str, params: Dict[str, Any]) -> 
     return pa.table(columns)
 
 
-def _shuffle(ds: ray.data.Dataset, column: str, parts: int) -> Any:
-    """``ds`` grouped into ``parts`` groups by a uint64 hash column; rows
-    with equal values of the column land in the same group."""
+@ray.remote
+def _sketch_block(block: pa.Table, text_column: str, params: Dict[str, Any], parts: int) -> Tuple[pa.Table, ...]:
+    """A corpus block's ``doc`` and ``length``, then its sketches split into
+    ``parts`` by content hash: the exchange through the object store that
+    the group-by of exact copies was."""
+    sketch = _sketch_batch(block, text_column, params)
+    lengths = sketch.select(["doc", "length"])
+    by_hash = (sketch.column("hash_lo").to_numpy() % np.uint64(parts)).astype(np.int64)
+    split = [sketch.filter(pa.array(by_hash == p)) for p in range(parts)]
+    return (lengths, *split)
 
-    def tag(batch: pa.Table) -> pa.Table:
-        values = batch.column(column).to_numpy()
-        return batch.append_column("part", pa.array((values % np.uint64(parts)).astype(np.uint32)))
 
-    # Without num_partitions, Ray Data shuffles into its default 200
-    # partitions whatever `parts` says.
-    return ds.map_batches(tag, batch_format="pyarrow").groupby("part", num_partitions=parts)
+@ray.remote
+def _canonical_part(*parts: pa.Table) -> pa.Table:
+    """Each document's canonical, over one partition by content hash."""
+    return _canonicals(pa.concat_tables(parts))
+
+
+@ray.remote
+def _band_parts(canon: pa.Table, parts: int) -> Any:
+    """The band entries of the canonical documents of ``canon``, split into
+    ``parts`` by band key."""
+    entries = _band_entries(canon.filter(pc.equal(canon.column("doc"), canon.column("canonical"))))
+    by_key = (entries.column("key").to_numpy() % np.uint64(parts)).astype(np.int64)
+    split = [entries.filter(pa.array(by_key == p)) for p in range(parts)]
+    return split if parts > 1 else split[0]
+
+
+@ray.remote
+def _bucket_part(window: int, *parts: pa.Table) -> pa.Table:
+    """Candidate pairs of the buckets of one partition by band key."""
+    return _bucket_pairs(pa.concat_tables(parts), window)
 
 
 def _canonicals(group: pa.Table) -> pa.Table:
