@@ -753,8 +753,8 @@ class _Columns:
 class _Found:
     """What the reprint stages found: per document its cluster,
     representative and similarity; blocks of pairs and passages (DocIds);
-    per corpus block its boilerplate lines and counts; and the run's
-    counts."""
+    per corpus block its lines of ``boilerplate.jsonl`` and bytes of
+    boilerplate; and the run's counts."""
 
     def __init__(self, **fields: Any):
         self.__dict__.update(fields)
@@ -783,7 +783,9 @@ def _find_reprints(
     # Documents of one component meet in one task (by their root), in
     # DocId order: the corpus blocks are routed in order, and each keeps
     # its rows' order.
-    label = labels[0] if labels else ray.put(pa.table({"node": pa.array([], pa.uint32()), "root": pa.array([], pa.uint32())}))
+    # One table of (node, root): the edge blocks are never none (one per
+    # partition), so the tree of star forests ends in one.
+    (label,) = labels
     routed = [
         _reprint_route.options(num_returns=parts).remote(block, label, columns, parts) for block in corpus.blocks
     ]
@@ -994,9 +996,8 @@ def _reprint_boilerplate(
 ) -> Tuple[bytes, int]:
     """A block's lines of ``boilerplate.jsonl`` and its bytes of
     boilerplate."""
-    return _syndic.reprint_boilerplate(
-        block.column(columns.id).chunks, block.column(columns.text).chunks, columns.sites(block), stats, options=settings
-    )
+    ids, texts = block.column(columns.id).chunks, block.column(columns.text).chunks
+    return _syndic.reprint_boilerplate(ids, texts, columns.sites(block), stats, options=settings)
 
 
 @ray.remote
