@@ -7,13 +7,14 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, UInt32Type};
+use arrow_array::types::{Float64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, ArrayRef};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use syndic::pairs::PairKind;
 use syndic::rundir::{
-    round, to_bytes, ClusterCounts, ClusterLine, PairLine, Summary, CLUSTERS_FILE, PAIRS_FILE,
+    round, to_bytes, ClusterCounts, ClusterLine, PairLine, PassageLine, Summary, CLUSTERS_FILE,
+    PAIRS_FILE, PASSAGES_FILE,
 };
 use syndic::write::Overwrite;
 
@@ -32,8 +33,10 @@ pub fn check_run_dir(path: PathBuf, force: bool, reads: Vec<PathBuf>) -> PyResul
 
 /// The rows of `batch` as lines of the run file `file` (`clusters.jsonl`:
 /// columns `id`, `cluster`, `representative`, `similarity`; `pairs.jsonl`:
-/// `a`, `b`, `similarity`, `kind` and optionally `coverage`), scores
-/// rounded as the CLI rounds them.
+/// `a`, `b`, `similarity`, `kind` and optionally `coverage`;
+/// `passages.jsonl`: `a`, `b`, `a_start`, `a_end`, `b_start`, `b_end`,
+/// `words` (uint64), `identity`, `boilerplate`), scores rounded as the CLI
+/// rounds them.
 #[pyfunction]
 pub fn run_lines<'py>(
     py: Python<'py>,
@@ -105,9 +108,52 @@ pub fn run_lines<'py>(
             }
             py.detach(|| to_bytes(&lines))
         }
+        PASSAGES_FILE => {
+            let (a, b) = (strings("a")?, strings("b")?);
+            let identity = floats("identity")?;
+            let offsets = |name: &str| -> PyResult<Vec<u64>> {
+                let array = column(name)?.as_primitive_opt::<UInt64Type>().ok_or_else(|| {
+                    config_error(format!("{file}: column `{name}` must be uint64"))
+                })?;
+                (0..n)
+                    .map(|row| {
+                        array.is_valid(row).then(|| array.value(row)).ok_or_else(|| null(name, row))
+                    })
+                    .collect()
+            };
+            let [a_start, a_end, b_start, b_end, words] =
+                ["a_start", "a_end", "b_start", "b_end", "words"].map(offsets);
+            let (a_start, a_end, b_start, b_end, words) =
+                (a_start?, a_end?, b_start?, b_end?, words?);
+            let boilerplate = column("boilerplate")?.as_boolean_opt().ok_or_else(|| {
+                config_error(format!("{file}: column `boilerplate` must be bool"))
+            })?;
+            let mut lines = Vec::with_capacity(n);
+            for row in 0..n {
+                if boilerplate.is_null(row) {
+                    return Err(null("boilerplate", row));
+                }
+                let size = |v: u64| {
+                    usize::try_from(v)
+                        .map_err(|_| config_error(format!("{file}: {v} is too large")))
+                };
+                lines.push(PassageLine {
+                    a: Cow::Borrowed(a.get(row).ok_or_else(|| null("a", row))?),
+                    b: Cow::Borrowed(b.get(row).ok_or_else(|| null("b", row))?),
+                    a_start: size(a_start[row])?,
+                    a_end: size(a_end[row])?,
+                    b_start: size(b_start[row])?,
+                    b_end: size(b_end[row])?,
+                    words: size(words[row])?,
+                    identity: round(identity[row].ok_or_else(|| null("identity", row))?),
+                    boilerplate: boilerplate.value(row),
+                });
+            }
+            py.detach(|| to_bytes(&lines))
+        }
         _ => {
             return Err(config_error(format!(
-                "run_lines writes {CLUSTERS_FILE} and {PAIRS_FILE}, not {file}"
+                "run_lines writes {CLUSTERS_FILE}, {PAIRS_FILE} and {PASSAGES_FILE}, not {file}"
             )))
         }
     };

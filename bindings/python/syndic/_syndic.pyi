@@ -134,8 +134,8 @@ def settings_schema() -> List[Dict[str, Any]]:
 
 def check_run_dir(path: str, force: bool, reads: Sequence[str]) -> None: ...
 def run_lines(file: str, batch: pa.RecordBatch) -> bytes:
-    """Rows as lines of the run file ``clusters.jsonl`` or ``pairs.jsonl``,
-    through the core's line types."""
+    """Rows as lines of the run file ``clusters.jsonl``, ``pairs.jsonl`` or
+    ``passages.jsonl``, through the core's line types."""
 def write_dedup_summary(
     dir: str,
     fields: Dict[str, Any],
@@ -149,3 +149,44 @@ def write_dedup_summary(
 ) -> Dict[str, Any]:
     """Writes ``summary.json`` of a dedup run into ``dir`` with the core's
     counts of the clustering, and returns it."""
+
+# Reprint mode's stages over shards (syndic::reprint::stages), for the Ray
+# runner; statistics travel as the core's bytes.
+
+def reprint_params(*, options: Settings) -> Dict[str, Any]:
+    """The parameters of a reprint run, as its summary records them."""
+
+def reprint_observe(
+    texts: List[pa.Array], sites: Optional[List[pa.Array]], *, options: Settings
+) -> Tuple[pa.RecordBatch, pa.RecordBatch, bytes]:
+    """Pass 1 of a shard: ``hash_hi``, ``hash_lo`` per document; postings
+    ``row``, ``fingerprint``; the shard's statistics."""
+
+def reprint_merge_stats(parts: List[bytes]) -> bytes:
+    """The sum of shards' statistics."""
+
+def reprint_links(
+    fingerprint: pa.UInt64Array, doc: pa.UInt32Array, *, options: Settings
+) -> Tuple[pa.UInt64Array, pa.RecordBatch]:
+    """The fingerprints too common to pair, and edges ``a``, ``b`` whose
+    components hold the candidate pairs."""
+
+def reprint_find(
+    doc: pa.UInt32Array,
+    texts: List[pa.Array],
+    sites: Optional[List[pa.Array]],
+    stats: bytes,
+    common: pa.UInt64Array,
+    *,
+    options: Settings,
+) -> Dict[str, Any]:
+    """The batch pipeline over whole components: ``documents``, ``pairs``,
+    ``passages`` (record batches in DocIds) and the run's counts."""
+
+def reprint_boilerplate(
+    ids: List[pa.Array], texts: List[pa.Array], sites: Optional[List[pa.Array]], stats: bytes, *, options: Settings
+) -> Tuple[bytes, int]:
+    """A shard's lines of ``boilerplate.jsonl`` and its bytes of boilerplate."""
+
+def clusters_from_representatives(representative: pa.UInt32Array) -> pa.RecordBatch:
+    """``cluster`` of each document, from its representative."""

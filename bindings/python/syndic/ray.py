@@ -1,25 +1,27 @@
-"""Distributed dedup on a Ray cluster, with Ray Data.
+"""Distributed dedup on a Ray cluster.
 
-``syndic.ray.dedup`` runs the exact and MinHash modes of ``syndic dedup``
-over a corpus too large for one machine, and gives the same result: the
-``clusters.jsonl`` it writes is byte for byte the CLI's for the same inputs
-and parameters. Every stage calls the ``syndic`` bindings for its
-arithmetic; Ray moves the data:
+``syndic.ray.dedup`` runs the exact, MinHash and reprint modes of ``syndic
+dedup`` over a corpus too large for one machine, and gives the same
+result: the files it writes are byte for byte the CLI's for the same
+inputs and parameters. Every stage calls the ``syndic`` bindings for its
+arithmetic; Ray moves the data. Exact and MinHash modes:
 
 1. **Read** the shards (``ray.data.read_json`` / ``read_parquet``), sorted by
    path as the CLI sorts its inputs, and number the documents in corpus
    order: block sizes are counted, and each block gets its offset. The
    numbered blocks stay where they are; each holds a contiguous range of
    DocIds.
-2. **Sketch** in ``map_batches``: content hashes, signatures and band keys
-   (``uint64`` arrays), and text lengths.
-3. **Exact copies**: grouped by content hash (``groupby``); each document's
-   canonical is the first document with its hash, by the core's rule
+2. **Sketch**, a task per corpus block: content hashes, signatures and
+   band keys (``uint64`` arrays), and text lengths; the rows are split
+   into ``num_partitions`` parts by content hash, an exchange through
+   the object store (no Ray Data group-by, which cost two thirds of a run).
+3. **Exact copies**, a task per partition: each document's canonical is the
+   first document with its hash, by the core's rule
    (``syndic.exact_canonicals``).
-4. **Candidates**: band entries of canonical documents grouped by band key;
-   in each bucket, documents in DocId order are paired with at most
-   ``bucket_window`` followers, the rule of ``LshParams::candidates``
-   (``syndic.candidate_pairs``).
+4. **Candidates**: band entries of canonical documents split by band key,
+   a task per partition; in each bucket, documents in DocId order are
+   paired with at most ``bucket_window`` followers, the rule of
+   ``LshParams::candidates`` (``syndic.candidate_pairs``).
 5. **Verify**: each candidate pair is routed to the corpus block holding
    its first document, which drops the pair's repeats from other bands and
    attaches that text, then to the block of the second (a range join: the
@@ -41,6 +43,24 @@ arithmetic; Ray moves the data:
    optionally the deduplicated corpus (one document per cluster) as Parquet
    or JSONL with Ray Data.
 
+Reprint mode runs the core's reprint stages (``syndic::reprint::stages``)
+over the same numbered blocks, exchanging Arrow tables and the core's bytes
+through the object store:
+
+1. **Observe** each block: content hashes, passage fingerprints and the
+   block's statistics (line counts for boilerplate, token document
+   frequencies); postings split by fingerprint, hashes by hash.
+2. **Statistics** merged in a tree of tasks (they are counts).
+3. **Links** per partition: fingerprints too common to pair, and edges
+   joining the documents of each of the others; exact copies by hash.
+4. **Components** of those edges, as in step 6 above. Candidate pairs,
+   reprint edges and cluster checks never reach across them.
+5. **Find** per partition of whole components: the core's batch pipeline
+   over their texts, judged by the corpus's frozen statistics.
+6. **Boilerplate** of every block, by the same statistics; **assign**
+   numbers the clusters from the representatives found (one task); the
+   files are written as above, passages named by the range joins.
+
 See docs/ray.md for running it on a real cluster and what each stage costs.
 """
 
@@ -48,7 +68,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -81,23 +104,37 @@ def dedup(
     out: Union[str, "os.PathLike[str]"],
     id_column: Optional[str] = None,
     text_column: Optional[str] = None,
+    site_column: Optional[str] = None,
     num_partitions: Optional[int] = None,
     write_deduped: Optional[str] = None,
     force: bool = False,
+    resume: bool = False,
+    work_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     **options: Any,
 ) -> Dict[str, Any]:
     """Clusters exact copies and near-duplicates of a corpus on the Ray cluster.
 
     ``data`` is JSONL (``.jsonl``, ``.json``, ``.gz``, ``.zst``) or Parquet
     shards, or a ``ray.data.Dataset`` whose row order is the corpus order.
-    The settings (``options``) are the dedup and MinHash settings of
-    :func:`syndic.dedup` (``mode`` ``exact`` or ``minhash``; verification is
-    exact), with the core's defaults. ``out`` becomes a run directory as
+    The settings (``options``) are the dedup, MinHash and reprint settings
+    of :func:`syndic.dedup` (``mode`` ``exact``, ``minhash`` or
+    ``reprint``; verification is exact), with the core's defaults; in
+    reprint mode ``site_column`` names the sites boilerplate is also
+    learned by (a row without one has no site). ``out`` becomes a run directory as
     the CLI writes it; with ``write_deduped`` (``"parquet"`` or
     ``"jsonl"``) it also gets ``deduped/``, one document per cluster with
     every column kept. ``num_partitions`` sets the width of the shuffles
     (default: twice the cluster's CPUs). Connects to the running cluster
     (``ray.init()``) unless Ray is already initialized. Returns the summary.
+
+    In reprint mode, each shard's stage outputs are kept in ``work_dir``
+    (default: ``.<out name>.work`` beside ``out``; on a multi-node cluster a
+    file system every node mounts, as for ``out``), each written whole
+    before it counts as finished, and removed once the run is written. With
+    ``resume``, a run that died is resumed: the shards an earlier run with
+    the same inputs, settings and partitions finished are reused, and the
+    output is the same. The work directory holds Python pickles: keep it
+    private.
     """
     started = time.monotonic()
     timings: Dict[str, int] = {}
@@ -108,11 +145,23 @@ def dedup(
         timings[stage] = int((now - clock[0]) * 1000)
         clock[0] = now
 
-    params = syndic.dedup_config(**options)
-    mode, keep, ngram, char_ngram = params["mode"], params["keep"], params["ngram"], params["char_ngram"]
-    if mode not in ("exact", "minhash"):
-        raise syndic._error(syndic.ConfigError, f"the Ray runner does modes exact and minhash, not `{mode}`", "config")
-    if params["verify"] != "exact":
+    if options.get("mode") == "reprint":
+        # The reprint settings are not the dedup_config's: the run's
+        # parameters are the core's reprint config.
+        settings = syndic._settings(options)
+        params = _syndic.reprint_params(options=settings)
+    else:
+        params = syndic.dedup_config(**options)
+    mode, keep = params["mode"], params["keep"]
+    if mode not in ("exact", "minhash", "reprint"):
+        raise syndic._error(
+            syndic.ConfigError, f"the Ray runner does modes exact, minhash and reprint, not `{mode}`", "config"
+        )
+    if resume and mode != "reprint":
+        raise syndic._error(syndic.ConfigError, "only reprint mode runs can be resumed", "config")
+    if resume and isinstance(data, ray.data.Dataset):
+        raise syndic._error(syndic.ConfigError, "a run over a Dataset cannot be resumed: give paths", "config")
+    if mode == "minhash" and params["verify"] != "exact":
         raise syndic._error(syndic.ConfigError, "the Ray runner verifies candidates exactly only", "config")
     if write_deduped not in (None, "parquet", "jsonl"):
         raise syndic._error(
@@ -147,26 +196,81 @@ def dedup(
         raise syndic._error(syndic.ConfigError, "more than 2^32 documents in one run", "config")
     lap("read")
 
-    sketched = corpus.dataset().map_batches(
-        _sketch_batch, batch_format="pyarrow", fn_kwargs=dict(text_column=text_column, params=params)
-    ).materialize()
+    if mode == "reprint":
+        columns = _Columns(id_column, text_column, site_column)
+        work = _Work.of(
+            Path(work_dir) if work_dir is not None else None,
+            out,
+            resume,
+            corpus=corpus,
+            params=params,
+            columns=columns,
+            parts=parts,
+        )
+        found = _find_reprints(corpus, columns, settings, parts, work, lap)
+        with _staged_run_dir(out, force, reads) as out_tmp:
+            summary = _write_reprint_run(out_tmp, corpus, columns, found, lap)
+            deduped = None
+            if write_deduped is not None:
+                kept = _write_deduped(corpus, ray.put(found.representative), out_tmp / "deduped", write_deduped)
+                deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": kept}
+                lap("write")
+            timings["total"] = int((time.monotonic() - started) * 1000)
+            fields = {
+                "runner": "ray",
+                "mode": mode,
+                "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
+                "params": params,
+                "documents": n,
+                "deduped_output": deduped,
+                "num_partitions": parts,
+                "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
+                "timings_ms": timings,
+                **summary,
+            }
+            if resume:
+                fields["resumed_shards"] = work.resumed
+            written = _syndic.write_dedup_summary(
+                str(out_tmp),
+                fields,
+                cluster=pa.array(found.cluster, pa.uint32()),
+                representative=pa.array(found.representative, pa.uint32()),
+                similarity=pa.array(found.similarity, pa.float64()),
+                exact_duplicates=found.exact_duplicates,
+                candidate_pairs=found.candidate_pairs,
+                verified_pairs=found.verified_pairs,
+            )
+        # The run is in place: its shards are needed no more.
+        work.remove()
+        return written
+
+    # Each corpus block's sketches: its lengths, then its hashes and band
+    # keys split into `parts` by content hash.
+    sketched = [
+        _sketch_block.options(num_returns=1 + parts).remote(block, text_column, params, parts)
+        for block in corpus.blocks
+    ]
+    ray.wait([s[0] for s in sketched], num_returns=len(sketched), fetch_local=False)
     lap("sketch")
 
-    canon = _shuffle(sketched, "hash_lo", parts).map_groups(_canonicals, batch_format="pyarrow").materialize()
-    exact_edges = [_exact_edges.remote(block) for block in canon.to_arrow_refs()]
+    canon = [_canonical_part.remote(*[s[1 + p] for s in sketched]) for p in range(parts)]
+    exact_edges = [_exact_edges.remote(block) for block in canon]
     exact_count = sum(ray.get([_num_rows.remote(b) for b in exact_edges]))
     lap("exact")
 
+    ngram, char_ngram = params["ngram"], params["char_ngram"]
     candidate_count, near = 0, []
     if mode == "minhash":
-        entries = canon.filter(expr="doc == canonical").map_batches(_band_entries, batch_format="pyarrow")
-        candidates = _shuffle(entries, "key", parts).map_groups(
-            _bucket_pairs, batch_format="pyarrow", fn_kwargs=dict(window=params["bucket_window"])
-        )
-        candidates = candidates.materialize()
+        entries = [_band_parts.options(num_returns=parts).remote(block, parts) for block in canon]
+        if parts == 1:
+            entries = [[e] for e in entries]
+        candidates = [
+            _bucket_part.remote(params["bucket_window"], *[e[p] for e in entries]) for p in range(parts)
+        ]
+        ray.wait(candidates, num_returns=len(candidates), fetch_local=False)
         lap("candidates")
         measured = corpus.similarities(
-            candidates.to_arrow_refs(), text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
+            candidates, text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
         )
         candidate_count = sum(ray.get([_num_rows.remote(b) for b in measured]))
         near = [_at_least.remote(block, float(params["threshold"])) for block in measured]
@@ -176,7 +280,7 @@ def dedup(
     labels = _components(exact_edges + near)
     lap("components")
 
-    assigned = _assign.remote(n, keep, canon.to_arrow_refs(), sketched.to_arrow_refs(), labels)
+    assigned = _assign.remote(n, keep, canon, [s[0] for s in sketched], labels)
     cluster, representative, canonical, unique_pairs = ray.get(assigned)
     measured = []
     if unique_pairs.num_rows:
@@ -273,9 +377,6 @@ class _Corpus:
         self.inputs = inputs
         self.documents = int(starts[-1])
 
-    def dataset(self) -> ray.data.Dataset:
-        return ray.data.from_arrow_refs(self.blocks)
-
     def attach(self, rows: List[Any], key: str, source: str, name: str, distinct: bool = False) -> List[Any]:
         """``rows`` (blocks with a DocId column ``key``) with column
         ``source`` of document ``key`` attached as ``name``; one output block
@@ -309,6 +410,13 @@ class _Corpus:
         so that the chunks come out in order of ``a``."""
         named = self.attach(self.attach(pairs, "b", id_column, "name_b"), "a", id_column, "name_a")
         return [_pair_lines.remote(block) for block in named]
+
+    def passage_lines(self, passages: List[Any], id_column: str) -> List[Any]:
+        """Lines of ``passages.jsonl``, one chunk per corpus block, in DocId
+        order of ``(a, b)`` and the core's order within a pair (``seq``),
+        named as :meth:`pair_lines` names pairs."""
+        named = self.attach(self.attach(passages, "b", id_column, "name_b"), "a", id_column, "name_a")
+        return [_passage_lines.remote(block) for block in named]
 
 
 def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> _Corpus:
@@ -400,17 +508,38 @@ def _sketch_batch(batch: pa.Table, text_column: str, params: Dict[str, Any]) -> 
     return pa.table(columns)
 
 
-def _shuffle(ds: ray.data.Dataset, column: str, parts: int) -> Any:
-    """``ds`` grouped into ``parts`` groups by a uint64 hash column; rows
-    with equal values of the column land in the same group."""
+@ray.remote
+def _sketch_block(block: pa.Table, text_column: str, params: Dict[str, Any], parts: int) -> Tuple[pa.Table, ...]:
+    """A corpus block's ``doc`` and ``length``, then its sketches split into
+    ``parts`` by content hash: the exchange through the object store that
+    the group-by of exact copies was."""
+    sketch = _sketch_batch(block, text_column, params)
+    lengths = sketch.select(["doc", "length"])
+    by_hash = (sketch.column("hash_lo").to_numpy() % np.uint64(parts)).astype(np.int64)
+    split = [sketch.filter(pa.array(by_hash == p)) for p in range(parts)]
+    return (lengths, *split)
 
-    def tag(batch: pa.Table) -> pa.Table:
-        values = batch.column(column).to_numpy()
-        return batch.append_column("part", pa.array((values % np.uint64(parts)).astype(np.uint32)))
 
-    # Without num_partitions, Ray Data shuffles into its default 200
-    # partitions whatever `parts` says.
-    return ds.map_batches(tag, batch_format="pyarrow").groupby("part", num_partitions=parts)
+@ray.remote
+def _canonical_part(*parts: pa.Table) -> pa.Table:
+    """Each document's canonical, over one partition by content hash."""
+    return _canonicals(pa.concat_tables(parts))
+
+
+@ray.remote
+def _band_parts(canon: pa.Table, parts: int) -> Any:
+    """The band entries of the canonical documents of ``canon``, split into
+    ``parts`` by band key."""
+    entries = _band_entries(canon.filter(pc.equal(canon.column("doc"), canon.column("canonical"))))
+    by_key = (entries.column("key").to_numpy() % np.uint64(parts)).astype(np.int64)
+    split = [entries.filter(pa.array(by_key == p)) for p in range(parts)]
+    return split if parts > 1 else split[0]
+
+
+@ray.remote
+def _bucket_part(window: int, *parts: pa.Table) -> pa.Table:
+    """Candidate pairs of the buckets of one partition by band key."""
+    return _bucket_pairs(pa.concat_tables(parts), window)
 
 
 def _canonicals(group: pa.Table) -> pa.Table:
@@ -511,6 +640,10 @@ def _num_rows(block: pa.Table) -> int:
 
 @ray.remote
 def _exact_edges(block: pa.Table) -> pa.Table:
+    return _exact_edges_of(block)
+
+
+def _exact_edges_of(block: pa.Table) -> pa.Table:
     """``a`` (canonical), ``b``: each document with an earlier exact copy."""
     copies = block.filter(pc.not_equal(block.column("doc"), block.column("canonical")))
     return pa.table({"a": copies.column("canonical"), "b": copies.column("doc")})
@@ -600,6 +733,312 @@ def _member_similarity(
     return similarity
 
 
+# Reprint mode.
+
+
+class _Columns:
+    """The columns of the corpus the reprint stages read."""
+
+    def __init__(self, id_column: str, text_column: str, site_column: Optional[str]):
+        self.id, self.text, self.site = id_column, text_column, site_column
+
+    def sites(self, block: pa.Table) -> Optional[List[Any]]:
+        """The block's sites; as in the CLI, a record without the field
+        has no site."""
+        if self.site is None or self.site not in block.column_names:
+            return None
+        return block.column(self.site).cast(pa.string()).chunks
+
+
+class _Found:
+    """What the reprint stages found: per document its cluster,
+    representative and similarity; blocks of pairs and passages (DocIds);
+    per corpus block its lines of ``boilerplate.jsonl`` and bytes of
+    boilerplate; and the run's counts."""
+
+    def __init__(self, **fields: Any):
+        self.__dict__.update(fields)
+
+
+def _find_reprints(
+    corpus: _Corpus, columns: _Columns, settings: Dict[str, Any], parts: int, work: "_Work", lap: Any
+) -> _Found:
+    """The reprint pipeline over the corpus blocks (see the module docs)."""
+    observed = [
+        work.run(f"observe-{i:05}", 1 + 2 * parts, _reprint_observe, block, columns, settings, parts)
+        for i, block in enumerate(corpus.blocks)
+    ]
+    stats = _merge_tree([o[0] for o in observed])
+    ray.wait([stats], fetch_local=False)
+    lap("observe")
+
+    links = [
+        _reprint_links.options(num_returns=2).remote(settings, *[o[1 + p] for o in observed]) for p in range(parts)
+    ]
+    exact = [_reprint_exact.remote(*[o[1 + parts + p] for o in observed]) for p in range(parts)]
+    common = ray.put(np.concatenate([np.zeros(0, np.uint64)] + ray.get([c for c, _ in links])))
+    labels = _components([e for _, e in links] + exact)
+    lap("links")
+
+    # Documents of one component meet in one task (by their root), in
+    # DocId order: the corpus blocks are routed in order, and each keeps
+    # its rows' order.
+    # One table of (node, root): the edge blocks are never none (one per
+    # partition), so the tree of star forests ends in one.
+    (label,) = labels
+    routed = [
+        _reprint_route.options(num_returns=parts).remote(block, label, columns, parts) for block in corpus.blocks
+    ]
+    if parts == 1:
+        routed = [[r] for r in routed]
+    found = [
+        work.run(f"find-{p:05}", 4, _reprint_find, stats, common, columns, settings, *[r[p] for r in routed])
+        for p in range(parts)
+    ]
+    boilerplate = [
+        work.run(f"boilerplate-{i:05}", 2, _reprint_boilerplate, block, stats, columns, settings)
+        for i, block in enumerate(corpus.blocks)
+    ]
+    counts = ray.get([f[3] for f in found])
+    cluster, representative, similarity = ray.get(_reprint_assign.remote(corpus.documents, *[f[0] for f in found]))
+    lap("find")
+    return _Found(
+        cluster=cluster,
+        representative=representative,
+        similarity=similarity,
+        pairs=[f[1] for f in found],
+        passages=[f[2] for f in found],
+        boilerplate=boilerplate,
+        candidate_pairs=sum(c["candidate_pairs"] for c in counts),
+        verified_pairs=sum(c["verified_pairs"] for c in counts),
+        exact_duplicates=sum(c["exact_duplicates"] for c in counts),
+    )
+
+
+class _Work:
+    """The work directory of a reprint run: each shard's stage outputs,
+    under a key of the run's inputs (paths, sizes, modification times),
+    settings, partitions and corpus blocks, so that only a run that would
+    compute the same outputs reuses them."""
+
+    def __init__(self, root: Path, resume: bool, owned: bool):
+        self.root, self.resume = root, resume
+        # The default work directory is syndic's, removed with the run's
+        # shards once empty; one the caller named, only if this run made it.
+        self.owns_parent = owned or not root.parent.exists()
+        # Per stage, the shards reused.
+        self.resumed: Dict[str, int] = {}
+        # The test's fault injection: `stage-shard` (e.g. `find-00001`)
+        # fails before its outputs are kept, as a run dying there would.
+        self.fault = os.environ.get("SYNDIC_RAY_FAULT")
+
+    @classmethod
+    def of(cls, parent: Optional[Path], out: Path, resume: bool, **run: Any) -> "_Work":
+        corpus: _Corpus = run["corpus"]
+        columns: _Columns = run["columns"]
+        key = {
+            "inputs": [(os.path.realpath(p), os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in corpus.inputs],
+            "starts": [int(x) for x in corpus.starts],
+            "params": run["params"],
+            "columns": [columns.id, columns.text, columns.site],
+            "parts": run["parts"],
+            "version": syndic.__version__,
+        }
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+        owned = parent is None
+        parent = out.parent / f".{out.name}.work" if parent is None else parent
+        return cls(parent / digest, resume, owned)
+
+    def run(self, name: str, returns: int, function: Any, *args: Any) -> Any:
+        """``function(*args)`` in a task with ``returns`` results, its
+        outputs kept as shard ``name``; with resume, those an earlier run
+        kept instead."""
+        path = self.root / name
+        reuse = self.resume and path.exists()
+        if reuse:
+            stage = name.rsplit("-", 1)[0]
+            self.resumed[stage] = self.resumed.get(stage, 0) + 1
+        fail = self.fault == name
+        return _kept.options(num_returns=returns).remote(str(path), reuse, fail, function, *args)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self.owns_parent:
+            with contextlib.suppress(OSError):
+                self.root.parent.rmdir()
+
+
+@ray.remote
+def _kept(path: str, reuse: bool, fail: bool, function: Any, *args: Any) -> Any:
+    """``function(*args)``, kept at ``path`` (written whole, then renamed:
+    a shard is finished only once the file is there); with ``reuse``, read
+    back from ``path`` instead."""
+    if reuse:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    out = function(*args)
+    if fail:
+        raise RuntimeError(f"injected fault in {os.path.basename(path)} (SYNDIC_RAY_FAULT)")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    staged = f"{path}.tmp-{os.getpid()}"
+    with open(staged, "wb") as f:
+        pickle.dump(out, f, protocol=5)
+    os.replace(staged, path)
+    return out
+
+
+def _merge_tree(stats: List[Any], fan_in: int = 8) -> Any:
+    """The sum of the shards' statistics, merged in a tree of tasks."""
+    while len(stats) > 1:
+        stats = [_merge_stats.remote(*stats[i : i + fan_in]) for i in range(0, len(stats), fan_in)]
+    return stats[0]
+
+
+@ray.remote
+def _merge_stats(*parts: bytes) -> bytes:
+    return _syndic.reprint_merge_stats(list(parts))
+
+
+def _reprint_observe(block: pa.Table, columns: _Columns, settings: Dict[str, Any], parts: int) -> Tuple[Any, ...]:
+    """Pass 1 of a corpus block (the core's): its statistics, then its
+    postings ``fingerprint``, ``doc`` split into ``parts`` by fingerprint,
+    then ``doc``, ``hash_hi``, ``hash_lo`` split into ``parts`` by hash."""
+    hashes, postings, stats = _syndic.reprint_observe(
+        block.column(columns.text).chunks, columns.sites(block), options=settings
+    )
+    doc = block.column(DOC).to_numpy()
+    fingerprint = postings.column("fingerprint").to_numpy()
+    owner = doc[postings.column("row").to_numpy()]
+    by_fingerprint = (fingerprint % np.uint64(parts)).astype(np.int64)
+    fingerprint_parts = [
+        pa.table({"fingerprint": fingerprint[by_fingerprint == p], "doc": owner[by_fingerprint == p]})
+        for p in range(parts)
+    ]
+    hi, lo = hashes.column("hash_hi").to_numpy(), hashes.column("hash_lo").to_numpy()
+    by_hash = (lo % np.uint64(parts)).astype(np.int64)
+    hash_parts = [
+        pa.table({"doc": doc[by_hash == p], "hash_hi": hi[by_hash == p], "hash_lo": lo[by_hash == p]})
+        for p in range(parts)
+    ]
+    return (stats, *fingerprint_parts, *hash_parts)
+
+
+@ray.remote
+def _reprint_links(settings: Dict[str, Any], *parts: pa.Table) -> Tuple[np.ndarray, pa.Table]:
+    """The common fingerprints of a partition and its edges (the core's
+    ``fingerprint_links``)."""
+    postings = pa.concat_tables(parts)
+    common, edges = _syndic.reprint_links(
+        postings.column("fingerprint").combine_chunks(), postings.column("doc").combine_chunks(), options=settings
+    )
+    return common.to_numpy(zero_copy_only=False), pa.table(edges)
+
+
+@ray.remote
+def _reprint_exact(*parts: pa.Table) -> pa.Table:
+    """Edges from each document to the first with its content hash."""
+    return _exact_edges_of(_canonicals(pa.concat_tables(parts)))
+
+
+@ray.remote
+def _reprint_route(block: pa.Table, label: pa.Table, columns: _Columns, parts: int) -> Any:
+    """The block's documents that are in a component (``doc``, text and
+    site), split into ``parts`` by the component's label."""
+    doc = block.column(DOC).to_numpy()
+    nodes, roots = label.column("node").to_numpy(), label.column("root").to_numpy()
+    at = np.minimum(np.searchsorted(nodes, doc), max(len(nodes) - 1, 0))
+    is_node = (nodes[at] == doc) if len(nodes) else np.zeros(len(doc), bool)
+    root = np.where(is_node, roots[at] if len(nodes) else doc, doc)
+    member = is_node | np.isin(doc, roots)
+    rows = block.select([DOC, columns.text])
+    if columns.site is not None:
+        # Every block with the same columns, so that they concatenate.
+        sites = columns.sites(block)
+        rows = rows.append_column(
+            columns.site, pa.chunked_array(sites, pa.string()) if sites else pa.nulls(block.num_rows, pa.string())
+        )
+    out = [rows.filter(pa.array(member & (root % parts == p))) for p in range(parts)]
+    return out if parts > 1 else out[0]
+
+
+def _reprint_find(
+    stats: bytes, common: np.ndarray, columns: _Columns, settings: Dict[str, Any], *parts: pa.Table
+) -> Tuple[pa.Table, pa.Table, pa.Table, Dict[str, int]]:
+    """The core's batch pipeline over whole components: ``doc``,
+    ``representative``, ``similarity`` of their documents; their pairs;
+    their passages; and the counts of the run."""
+    rows = pa.concat_tables(parts)
+    found = _syndic.reprint_find(
+        rows.column(DOC).combine_chunks(),
+        rows.column(columns.text).chunks,
+        columns.sites(rows),
+        stats,
+        pa.array(common, pa.uint64()),
+        options=settings,
+    )
+    counts = {k: found[k] for k in ("candidate_pairs", "verified_pairs", "exact_duplicates")}
+    pairs = _nullable(pa.table(found["pairs"]))
+    passages = _nullable(pa.table(found["passages"]))
+    # The core's order within a pair, kept through the sort by (a, b) that
+    # merges the partitions.
+    passages = passages.append_column("seq", pa.array(np.arange(passages.num_rows, dtype=np.uint64)))
+    return pa.table(found["documents"]), pairs, passages, counts
+
+
+def _nullable(table: pa.Table) -> pa.Table:
+    """``table`` with every field nullable, so that the blocks of
+    different tasks concatenate whether or not they hold a null."""
+    return table.cast(pa.schema([f.with_nullable(True) for f in table.schema]))
+
+
+def _reprint_boilerplate(
+    block: pa.Table, stats: bytes, columns: _Columns, settings: Dict[str, Any]
+) -> Tuple[bytes, int]:
+    """A block's lines of ``boilerplate.jsonl`` and its bytes of
+    boilerplate."""
+    ids, texts = block.column(columns.id).chunks, block.column(columns.text).chunks
+    return _syndic.reprint_boilerplate(ids, texts, columns.sites(block), stats, options=settings)
+
+
+@ray.remote
+def _reprint_assign(n: int, *documents: pa.Table) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each document's cluster, representative and similarity: those the
+    core found for the documents of components, and a cluster of its own
+    (similarity 1) for every other; numbered by the core's rule."""
+    representative = np.arange(n, dtype=np.uint32)
+    similarity = np.ones(n, dtype=np.float64)
+    for block in documents:
+        doc = block.column("doc").to_numpy()
+        representative[doc] = block.column("representative").to_numpy()
+        similarity[doc] = block.column("similarity").to_numpy()
+    cluster = _syndic.clusters_from_representatives(pa.array(representative)).column("cluster").to_numpy()
+    return cluster, representative, similarity
+
+
+def _write_reprint_run(out: Path, corpus: _Corpus, columns: _Columns, found: _Found, lap: Any) -> Dict[str, Any]:
+    """Writes ``clusters.jsonl``, ``pairs.jsonl``, ``passages.jsonl`` and
+    ``boilerplate.jsonl``; returns the passage and boilerplate counts of
+    the summary."""
+    cluster_ref, representative_ref, similarity_ref = (
+        ray.put(found.cluster),
+        ray.put(found.representative),
+        ray.put(found.similarity),
+    )
+    lines = [
+        _cluster_lines.remote(block, columns.id, cluster_ref, representative_ref, similarity_ref)
+        for block in corpus.blocks
+    ]
+    _write_in_order(out / "clusters.jsonl", lines)
+    _write_in_order(out / "pairs.jsonl", corpus.pair_lines(found.pairs, columns.id))
+    _write_in_order(out / "passages.jsonl", corpus.passage_lines(found.passages, columns.id))
+    _write_in_order(out / "boilerplate.jsonl", [b[0] for b in found.boilerplate])
+    passages = sum(ray.get([_num_rows.remote(p) for p in found.passages]))
+    boilerplate_bytes = sum(ray.get([b[1] for b in found.boilerplate]))
+    lap("write")
+    # The counts the CLI's summary of a reprint run adds.
+    return {"passages": passages, "boilerplate_bytes": boilerplate_bytes}
+
+
 # Writing.
 
 
@@ -643,15 +1082,25 @@ def _pair_rows(block: pa.Table, kind: str) -> pa.Table:
 def _pair_lines(block: pa.Table) -> bytes:
     """Named pairs as lines of ``pairs.jsonl``, sorted by DocIds."""
     block = block.sort_by([("a", "ascending"), ("b", "ascending")])
-    rows = pa.record_batch(
-        {
-            "a": block.column("name_a").combine_chunks(),
-            "b": block.column("name_b").combine_chunks(),
-            "similarity": block.column("similarity").combine_chunks(),
-            "kind": block.column("kind").combine_chunks(),
-        }
-    )
-    return _syndic.run_lines("pairs.jsonl", rows)
+    columns = {
+        "a": block.column("name_a").combine_chunks(),
+        "b": block.column("name_b").combine_chunks(),
+        "similarity": block.column("similarity").combine_chunks(),
+        "kind": block.column("kind").combine_chunks(),
+    }
+    if "coverage" in block.column_names:
+        columns["coverage"] = block.column("coverage").combine_chunks()
+    return _syndic.run_lines("pairs.jsonl", pa.record_batch(columns))
+
+
+@ray.remote
+def _passage_lines(block: pa.Table) -> bytes:
+    """Named passages as lines of ``passages.jsonl``."""
+    block = block.sort_by([("a", "ascending"), ("b", "ascending"), ("seq", "ascending")])
+    names = {"a": "name_a", "b": "name_b"}
+    fields = ("a", "b", "a_start", "a_end", "b_start", "b_end", "words", "identity", "boilerplate")
+    rows = pa.record_batch({f: block.column(names.get(f, f)).combine_chunks() for f in fields})
+    return _syndic.run_lines("passages.jsonl", rows)
 
 
 def _write_deduped(corpus: _Corpus, representative: Any, path: Path, fmt: str) -> int:
@@ -692,26 +1141,37 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # The dedup and MinHash settings, from the core's schema: each flag
     # defaults to the core's default.
     kinds = {"X": float, "N": int, "NAME": str, "TEXT": str}
-    settings = [e for e in syndic.settings_schema() if e["group"] in ("dedup", "minhash")]
+    settings = [e for e in syndic.settings_schema() if e["group"] in ("dedup", "minhash", "reprint")]
     for entry in settings:
         parser.add_argument("--" + entry["name"].replace("_", "-"), type=kinds[entry["value_name"]], help=entry["doc"])
     parser.add_argument("--id-field", help="field holding the document id (default: the core's)")
     parser.add_argument("--text-field", help="field holding the text (default: the core's)")
+    parser.add_argument("--site-field", help="field holding the site (reprint mode learns boilerplate per site)")
     parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
     parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
+    parser.add_argument(
+        "--resume", action="store_true", help="reuse the shards a run that died finished (reprint mode)"
+    )
+    parser.add_argument("--work-dir", help="where shards are kept until the run is written (default: beside --out)")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")
     args = parser.parse_args(argv)
-    ray.init(address=args.address)
+    if not ray.is_initialized():
+        ray.init(address=args.address)
     try:
         summary = dedup(
             args.inputs,
             out=args.out,
             id_column=args.id_field,
             text_column=args.text_field,
+            site_column=args.site_field,
             num_partitions=args.num_partitions,
             write_deduped=args.write_deduped,
             force=args.force,
-            **{e["name"]: getattr(args, e["name"]) for e in settings},
+            resume=args.resume,
+            work_dir=args.work_dir,
+            # Only the flags given: the reprint settings are not the other
+            # modes', and a setting not given is the core's default.
+            **{e["name"]: getattr(args, e["name"]) for e in settings if getattr(args, e["name"]) is not None},
         )
     except syndic.SyndicError as err:
         print(f"syndic-ray: error: {err}", file=sys.stderr)

@@ -371,7 +371,10 @@ def test_ray_refusals_have_kinds(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     import syndic.ray
 
-    for options in (dict(mode="reprint"), dict(write_deduped="csv")):
+    # Issue 15: reprint mode runs on Ray; its settings are checked by the
+    # core, and only its runs can be resumed.
+    refused = (dict(mode="reprint", min_coverage=2.0), dict(resume=True), dict(write_deduped="csv"))
+    for options in refused:
         with pytest.raises(syndic.ConfigError) as err:
             syndic.ray.dedup([tmp_path / "c.jsonl"], out=tmp_path / "run", **options)
         assert err.value.kind == "config" and err.value.path is None

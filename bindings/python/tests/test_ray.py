@@ -16,7 +16,7 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 
 ray = pytest.importorskip("ray")
 
@@ -255,3 +255,78 @@ def test_issue12_force_replaces_only_a_run_syndic_wrote(tmp_path: Path) -> None:
     _syndic.check_run_dir(str(run), True, [str(shard)])
     with pytest.raises(syndic.OutputExistsError):
         _syndic.check_run_dir(str(run), False, [])
+
+
+def test_reprint_mode_matches_the_cli_and_resumes(
+    ray_cluster: Dict[str, str], seeds: Path, syndic_bin: Path, tmp_path: Path
+) -> None:
+    """Issue 15: reprint mode on Ray gives the CLI's run, byte for byte, over
+    three partitions: on the seeds (one wire story reprinted by two sites)
+    and on the repository's example corpus (boilerplate learned per site),
+    whose run dies in one partition of its find stage and is resumed from
+    the shards it finished."""
+    examples = REPO / "examples" / "corpus"
+    corpora = {"seeds": tmp_path / "seeds.jsonl", "examples": tmp_path / "examples.jsonl"}
+    with open(corpora["seeds"], "w", encoding="utf-8") as f:
+        for page in sorted(seeds.glob("*.txt")):
+            f.write(json.dumps({"id": page.name, "text": page.read_text()}) + "\n")
+    with open(corpora["examples"], "w", encoding="utf-8") as f:
+        for page in sorted(examples.rglob("*.txt")):
+            record = {"id": str(page.relative_to(examples)), "text": page.read_text(), "site": page.parent.name}
+            f.write(json.dumps(record) + "\n")
+    flags = ["--mode", "reprint", "--site-field", "site"]
+    out, work = tmp_path / "ray-examples", tmp_path / ".ray-examples.work"
+    # The three runs of `syndic-ray` in one driver, which connects once
+    # (seconds saved on every run).
+    runs = [
+        ([str(corpora["seeds"]), "--out", str(tmp_path / "ray-seeds")], ""),
+        ([str(corpora["examples"]), "--out", str(out)], "find-00001"),
+        ([str(corpora["examples"]), "--out", str(out), "--resume"], ""),
+    ]
+    # Per run: how it ended, whether `--out` exists, and the shards kept in
+    # the work directory.
+    script = """if True:
+        import json, os, sys
+        from pathlib import Path
+        import syndic.ray
+        for argv, fault, out, work in json.loads(sys.argv[1]):
+            os.environ["SYNDIC_RAY_FAULT"] = fault
+            try:
+                ended = f"exit {syndic.ray.main(argv)}"
+            except Exception as err:
+                ended = f"died: {err}"
+            kept = sorted(p.name for p in Path(work).rglob("*-0*"))
+            print(json.dumps([ended, os.path.exists(out), kept]), flush=True)
+    """
+    argv = [[[*args, *flags, "--num-partitions", "3"], fault, str(out), str(work)] for args, fault in runs]
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(argv)], env=ray_cluster, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    seeds_run, died, resumed = [json.loads(line) for line in done.stdout.splitlines()]
+    assert seeds_run[0] == "exit 0" and resumed[0] == "exit 0", done.stdout + done.stderr[-5000:]
+    assert "injected fault in find-00001" in died[0], died
+    # The run that died wrote no output and kept its finished shards; the
+    # resumed one wrote the run and removed them.
+    assert not died[1] and "observe-00000" in died[2] and "find-00001" not in died[2], died
+    assert resumed[1] and resumed[2] == [] and not work.exists(), resumed
+
+    def same_as_cli(name: str, distributed: Path) -> dict:
+        cli = tmp_path / f"cli-{name}"
+        run_cli(syndic_bin, "dedup", corpora[name], *flags, "--out", cli, "--quiet")
+        for file in ("clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"):
+            assert (distributed / file).read_bytes() == (cli / file).read_bytes(), (name, file)
+        summary = json.loads((distributed / "summary.json").read_text())
+        expected = json.loads((cli / "summary.json").read_text())
+        for key in ("params", "clusters", "exact_duplicates", "candidate_pairs", "verified_pairs", "passages"):
+            assert summary[key] == expected[key], (name, key)
+        assert summary["boilerplate_bytes"] == expected["boilerplate_bytes"]
+        return summary
+
+    # Reprints were found, not only singletons.
+    assert same_as_cli("seeds", tmp_path / "ray-seeds")["duplicates_removed"] == 2
+    shards = same_as_cli("examples", out)["resumed_shards"]
+    # Every block was observed before the find stage began; the other find
+    # partitions may have finished after the fault, and are reused if so.
+    assert shards["observe"] == sum(name.startswith("observe-") for name in died[2]) >= 1, shards
+    assert shards.get("find", 0) <= 2, shards

@@ -162,6 +162,14 @@ impl Clustering {
         Self { cluster, representative, size }
     }
 
+    /// Clusters from each document's representative (`representatives[d]`
+    /// is a member of `d`'s cluster that is its own representative),
+    /// numbered as every clustering is: in order of first member. Joins
+    /// the clusterings of disjoint sets of documents into one.
+    pub fn from_representatives(representatives: &[u32]) -> Self {
+        Self::from_roots_by(representatives, |d, _| representatives[d.as_usize()] == d.as_u32())
+    }
+
     /// Number of documents.
     pub fn num_docs(&self) -> usize {
         self.cluster.len()

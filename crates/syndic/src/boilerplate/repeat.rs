@@ -365,6 +365,61 @@ impl LineStats {
         self.placements = into;
     }
 
+    /// The counts as bytes, for a runner that counts shards on several
+    /// machines and merges them ([`merge`](Self::merge)) elsewhere:
+    /// `docs:u32`, then the global counts, the sites and the placements,
+    /// each a `len:u64` and its entries, little-endian (a site is
+    /// `site:u64 docs:u32` and its counts; a count `key:u64 n:u32`; a
+    /// placement `key:u64 edge_docs:u32 middle_docs:u32 docset:u64`).
+    pub fn encode(&self) -> Vec<u8> {
+        fn counts(out: &mut Vec<u8>, map: &HashMap<u64, u32, IdBuild>) {
+            out.extend_from_slice(&(map.len() as u64).to_le_bytes());
+            for (&key, &n) in map {
+                out.extend_from_slice(&key.to_le_bytes());
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        let mut out = Vec::with_capacity(32 + 12 * self.global.len() + 24 * self.placements.len());
+        out.extend_from_slice(&self.docs.to_le_bytes());
+        counts(&mut out, &self.global);
+        out.extend_from_slice(&(self.sites.len() as u64).to_le_bytes());
+        for (&site, stats) in &self.sites {
+            out.extend_from_slice(&site.to_le_bytes());
+            out.extend_from_slice(&stats.docs.to_le_bytes());
+            counts(&mut out, &stats.lines);
+        }
+        out.extend_from_slice(&(self.placements.len() as u64).to_le_bytes());
+        for (&key, p) in &self.placements {
+            out.extend_from_slice(&key.to_le_bytes());
+            out.extend_from_slice(&p.edge_docs.to_le_bytes());
+            out.extend_from_slice(&p.middle_docs.to_le_bytes());
+            out.extend_from_slice(&p.docset.to_le_bytes());
+        }
+        out
+    }
+
+    /// Decodes [`encode`](Self::encode); `None` for bytes it did not write.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut reader = Reader(bytes);
+        let mut stats = LineStats { docs: reader.u32()?, ..Default::default() };
+        stats.global = reader.counts()?;
+        for _ in 0..reader.u64()? {
+            let site = reader.u64()?;
+            let docs = reader.u32()?;
+            stats.sites.insert(site, SiteStats { docs, lines: reader.counts()? });
+        }
+        for _ in 0..reader.u64()? {
+            let key = reader.u64()?;
+            let placement = Placement {
+                edge_docs: reader.u32()?,
+                middle_docs: reader.u32()?,
+                docset: reader.u64()?,
+            };
+            stats.placements.insert(key, placement);
+        }
+        reader.0.is_empty().then_some(stats)
+    }
+
     /// Documents observed.
     pub fn docs(&self) -> u32 {
         self.docs
@@ -503,6 +558,40 @@ fn level(n: u32, (recurring, repeated): (u32, u32)) -> Option<Level> {
         Some(Level::Repeated)
     } else {
         (n >= recurring).then_some(Level::Recurring)
+    }
+}
+
+/// Little-endian numbers off the front of a byte slice.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, tail) = self.0.split_at_checked(N)?;
+        self.0 = tail;
+        head.try_into().ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take().map(u64::from_le_bytes)
+    }
+
+    fn counts(&mut self) -> Option<HashMap<u64, u32, IdBuild>> {
+        let len = self.u64()?;
+        // Bounded by the bytes left, so that a bad length cannot reserve
+        // memory it does not describe.
+        let mut map = HashMap::with_capacity_and_hasher(
+            (len as usize).min(self.0.len() / 12),
+            IdBuild::default(),
+        );
+        for _ in 0..len {
+            let key = self.u64()?;
+            map.insert(key, self.u32()?);
+        }
+        Some(map)
     }
 }
 

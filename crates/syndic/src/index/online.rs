@@ -43,11 +43,10 @@ use super::view::{encode_text, Family, Prepared, View};
 use crate::boilerplate::{DocKeys, LineStats, RepeatedLines};
 use crate::doc::{DocId, Document};
 use crate::error::Result;
-use crate::fingerprint::winnow;
-use crate::hash::content_hash;
 use crate::normalize::Tokens;
 use crate::pairs::{PairKind, ScoredPair};
 use crate::passes::CorpusPasses;
+use crate::reprint::stages::{fingerprints_of, run_with_model};
 use crate::reprint::{DocFreq, ReprintConfig, ReprintFinder, ReprintResult};
 
 /// Most documents the walk over stored matches brings into one answer
@@ -96,16 +95,6 @@ pub(crate) fn prepare(
             },
         )
         .collect()
-}
-
-/// The content hash and distinct fingerprints of tokenized text, as the
-/// batch pipeline's pass 1 computes them.
-fn fingerprints_of(tokens: &Tokens, config: &ReprintConfig) -> (u128, Vec<u64>) {
-    let mut fingerprints: Vec<u64> =
-        winnow(tokens.hashes(), config.fingerprint()).iter().map(|f| f.hash).collect();
-    fingerprints.sort_unstable();
-    fingerprints.dedup();
-    (content_hash(tokens.normalized().as_bytes()), fingerprints)
 }
 
 /// The statistics learned from every document added, as the batch
@@ -426,16 +415,10 @@ fn run(
     docs: &[Document],
     common: Vec<u64>,
 ) -> Result<(ReprintResult, BTreeMap<(DocId, DocId), [f64; 2]>)> {
-    let mut finder =
-        ReprintFinder::with_model(config.clone(), model.repeated.clone(), model.doc_freq.clone());
     // The subject's fingerprints that the whole index holds too often make
     // no pairs, as in batch mode (among a few documents they would).
-    finder.exclude_fingerprints(common);
-    finder.add_batch(docs)?;
-    finder.plan();
-    while finder.pending_passes() > 0 {
-        finder.second_pass_batch(docs)?;
-    }
+    let finder =
+        run_with_model(docs, model.repeated.clone(), model.doc_freq.clone(), common, config)?;
     let mut coverage = BTreeMap::new();
     let result = finder_result(finder, &mut coverage)?;
     Ok((result, coverage))

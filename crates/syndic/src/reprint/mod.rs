@@ -100,7 +100,8 @@
 //! is a reprint, `relate` the whole-text relatedness (document frequencies
 //! and TF-IDF profiles), `chain` the cluster check, `schedule` the phases and the
 //! memory windows of pass 2, `finder` the [`ReprintFinder`] that drives
-//! them, and `result` what it returns.
+//! them, `result` what it returns, and `stages` the pipeline cut into stages over
+//! shards for a distributed runner.
 
 mod chain;
 mod config;
@@ -109,6 +110,7 @@ mod relate;
 mod result;
 mod schedule;
 mod score;
+pub mod stages;
 
 pub use config::{
     FollowUps, ReprintConfig, ReprintConfigBuilder, DEFAULT_MIN_PIECES, DEFAULT_MIN_PIECE_COVERAGE,

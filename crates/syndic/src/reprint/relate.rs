@@ -46,6 +46,44 @@ impl DocFreq {
         self.docs += 1;
     }
 
+    /// Adds `other`'s counts to these.
+    pub(crate) fn merge(&mut self, other: &DocFreq) {
+        if other.counts.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts = vec![0; BUCKETS];
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        self.docs += other.docs;
+    }
+
+    /// The counts as bytes: `docs:u32`, then a `u32` per bucket when any
+    /// document was counted, little-endian.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + 4 * self.counts.len());
+        out.extend_from_slice(&self.docs.to_le_bytes());
+        for n in &self.counts {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        out
+    }
+
+    /// Decodes [`encode`](Self::encode); `None` for bytes it did not write.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
+        let (docs, rest) = bytes.split_at_checked(4)?;
+        if !(rest.is_empty() || rest.len() == 4 * BUCKETS) {
+            return None;
+        }
+        let counts = rest
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+        Some(DocFreq { counts, docs: u32::from_le_bytes(docs.try_into().ok()?) })
+    }
+
     /// Smoothed inverse document frequency of a bucket,
     /// `ln((1 + n) / (1 + df))`: a word in every document weighs nothing
     /// (scikit-learn adds 1, so that stop words still count; relatedness

@@ -128,6 +128,10 @@ pub struct Summary {
     /// Ray: the CPUs of the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_cpus: Option<u64>,
+    /// Ray, resumed: per stage, the shards whose outputs an earlier run
+    /// had finished, reused from the work directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_shards: Option<BTreeMap<String, u64>>,
     /// Milliseconds per stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timings_ms: Option<BTreeMap<String, u64>>,
