@@ -52,7 +52,7 @@ use crate::pairs::{
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
-use crate::spill::{LazySpillDir, Partition, Sorter};
+use crate::spill::{LazySpillDir, Partition, Progress, Sorter};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
 /// What counts as a duplicate.
@@ -461,6 +461,16 @@ impl Deduper {
         &self.config
     }
 
+    /// Has the passes over spilled runs (merging them in
+    /// [`plan`](Self::plan), verifying spilled pairs in
+    /// [`finish`](Self::finish)) report their progress; nothing is reported
+    /// without a memory bound.
+    pub fn set_progress(&mut self, progress: Progress) {
+        if let Some(spill) = &mut self.spill {
+            spill.progress = Some(progress);
+        }
+    }
+
     /// The documents added so far: ids, origins, lengths.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
@@ -605,7 +615,8 @@ impl Deduper {
                 if let Some(e) = spill.failed.take() {
                     return Err(e);
                 }
-                spill.candidates.take().map(|pairs| (pairs, spill.chunk_pairs()))
+                let progress = spill.progress.clone();
+                spill.candidates.take().map(|pairs| (pairs, spill.chunk_pairs(), progress))
             }
             None => None,
         };
@@ -613,11 +624,13 @@ impl Deduper {
             check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
         }
         let mut near = self.verify(&self.candidates);
-        if let Some((pairs, chunk_pairs)) = spilled {
+        if let Some((pairs, chunk_pairs, progress)) = spilled {
             // Read back in chunks, each verified in parallel: the pairs' order
             // is kept, and only verified pairs stay in memory.
             let mut chunk = Vec::with_capacity(chunk_pairs);
-            for pair in pairs.merge()? {
+            let total = self.num_candidates as u64;
+            for (done, pair) in (1..).zip(pairs.merge()?) {
+                Progress::tick(progress.as_ref(), "verify", done, total);
                 chunk.push(unpack_pair(pair?));
                 if chunk.len() == chunk_pairs {
                     near.extend(self.verify(&chunk));
@@ -735,6 +748,7 @@ struct OutOfCore {
     candidates: Option<Partition<u64>>,
     /// An error of `plan`, returned by `finish`.
     failed: Option<crate::Error>,
+    progress: Option<Progress>,
 }
 
 impl OutOfCore {
@@ -754,6 +768,7 @@ impl OutOfCore {
             bands: (band_bytes > 0).then(|| Sorter::new("bands", PARTITIONS, memory - hash_share)),
             candidates: None,
             failed: None,
+            progress: None,
         }
     }
 
@@ -778,10 +793,15 @@ impl OutOfCore {
     /// of candidate pairs in `needed` (when it is not empty).
     fn plan(&mut self, n: usize, config: &DedupConfig, needed: &mut [bool]) -> Result<Planned> {
         let hashes = self.hashes.take().expect("plan once");
+        let progress = self.progress.clone();
+        let tick = |pass, done, total| Progress::tick(progress.as_ref(), pass, done, total);
         let mut canonical: Vec<DocId> = (0..n as u32).map(DocId::from_u32).collect();
+        let (total, mut done) = (hashes.len(), 0);
         for partition in hashes.into_partitions(&mut self.dir)? {
             let mut first: Option<(u128, u32)> = None;
             for record in partition.merge()? {
+                done += 1;
+                tick("hashes", done, total);
                 let (hash, doc) = record?;
                 match first {
                     Some((h, earliest)) if h == hash => {
@@ -800,9 +820,12 @@ impl OutOfCore {
         // the partitions in order give every pair in order.
         let range = |a: u32| (a as u64 * PARTITIONS as u64 / n.max(1) as u64) as usize;
         let mut earlier: std::collections::VecDeque<u32> = Default::default();
+        let (total, mut done) = (bands.len(), 0);
         for partition in bands.into_partitions(&mut self.dir)? {
             let mut bucket = None;
             for record in partition.merge()? {
+                done += 1;
+                tick("bands", done, total);
                 let (band, key, doc) = record?;
                 if canonical[doc as usize].as_u32() != doc {
                     continue;
@@ -823,6 +846,7 @@ impl OutOfCore {
             }
         }
         let spilled = pairs.spilled();
+        let (total, mut done) = (pairs.len(), 0);
         let partitions = pairs.into_partitions(&mut self.dir)?;
         // The pairs written once more, deduplicated, take at most as much.
         let spilled_bytes = partitions.iter().map(Partition::spilled_bytes).sum::<Result<u64>>()?;
@@ -836,6 +860,8 @@ impl OutOfCore {
         // The same pair from several bands comes once.
         let mut unique = std::iter::from_fn(move || loop {
             let pair = deduped.next()?;
+            done += 1;
+            tick("pairs", done, total);
             match (&pair, deduped.peek()) {
                 (Ok(p), Some(Ok(next))) if p == next => continue,
                 _ => return Some(pair),
@@ -1097,6 +1123,11 @@ mod tests {
         let config = DedupConfig::builder().threshold(0.7).memory(Some(512)).build().unwrap();
         let mut deduper =
             Deduper::with_spill_dir(config, LazySpillDir::new(parent.path())).unwrap();
+        let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = reports.clone();
+        deduper.set_progress(Progress(std::sync::Arc::new(move |pass, done, total| {
+            sink.lock().unwrap().push((pass, done, total))
+        })));
         deduper.add_batch(&docs).unwrap();
         assert!(files_under(parent.path()) > 64 * PARTITIONS, "more runs than one merge takes");
         let expected =
@@ -1108,6 +1139,10 @@ mod tests {
             deduper.second_pass_batch(&docs).unwrap();
         }
         same_results(&deduper.finish().unwrap(), &expected, "512 B");
+        // Every pass over the runs reports its end, in order.
+        let ends: Vec<&str> =
+            reports.lock().unwrap().iter().filter(|(_, d, t)| d == t).map(|r| r.0).collect();
+        assert_eq!(ends, ["hashes", "bands", "pairs", "verify"]);
         assert_eq!(files_under(parent.path()), 0);
     }
 

@@ -394,6 +394,32 @@ impl<R: Record> RunReader<R> {
     }
 }
 
+/// Told how far a pass over spilled runs is: the pass (`hashes`, `bands`,
+/// `pairs`, `verify`), records done, records in all. Called from the
+/// thread that drives the deduper.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(&'static str, u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+impl Progress {
+    /// Reports every this many records, and at the end.
+    const EVERY: u64 = 1 << 16;
+
+    /// Reports `done` of `total` when it is a multiple of a step or the end.
+    pub(crate) fn tick(progress: Option<&Progress>, pass: &'static str, done: u64, total: u64) {
+        if let Some(p) = progress {
+            if done % Self::EVERY == 0 || done == total {
+                (p.0)(pass, done, total);
+            }
+        }
+    }
+}
+
 /// Records pushed in any order, read back sorted partition by partition;
 /// spilled as runs whenever more than `capacity` are held.
 #[derive(Debug)]
@@ -403,6 +429,7 @@ pub(crate) struct Sorter<R> {
     runs: Vec<Vec<PathBuf>>,
     held: usize,
     capacity: usize,
+    pushed: u64,
 }
 
 impl<R: Record> Sorter<R> {
@@ -414,8 +441,14 @@ impl<R: Record> Sorter<R> {
             buffers: vec![Vec::new(); partitions],
             runs: vec![Vec::new(); partitions],
             held: 0,
+            pushed: 0,
             capacity: (memory / std::mem::size_of::<R>()).max(1),
         }
+    }
+
+    /// Records pushed.
+    pub(crate) fn len(&self) -> u64 {
+        self.pushed
     }
 
     /// Whether any run was written.
@@ -433,6 +466,7 @@ impl<R: Record> Sorter<R> {
     ) -> Result<()> {
         self.buffers[partition].push(record);
         self.held += 1;
+        self.pushed += 1;
         if self.held >= self.capacity {
             self.spill(dir.get()?)?;
         }

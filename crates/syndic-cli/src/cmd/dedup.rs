@@ -3,12 +3,15 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
+use std::sync::{Arc, Mutex};
 use syndic::dedup::{DedupConfig, Deduper, Mode};
 use syndic::pairs::DedupResult;
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
-use syndic::spill::LazySpillDir;
+
+use indicatif::ProgressBar;
+use syndic::spill::{LazySpillDir, Progress};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{DocId, Origin};
 
@@ -217,6 +220,26 @@ fn spill_parent(
     Ok(dir)
 }
 
+/// One bar per pass over spilled runs, over its records.
+fn spill_progress(bars: Bars) -> Progress {
+    let current: Mutex<Option<(&'static str, ProgressBar)>> = Mutex::new(None);
+    Progress(Arc::new(move |pass, done, total| {
+        let mut current = current.lock().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_none_or(|(name, _)| *name != pass) {
+            if let Some((_, bar)) = current.take() {
+                bar.finish_and_clear();
+            }
+            let label = if pass == "verify" { pass.to_owned() } else { format!("merge {pass}") };
+            *current = Some((pass, bars.items(&label, total)));
+        }
+        let (_, bar) = current.as_ref().expect("set above");
+        bar.set_position(done);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    }))
+}
+
 fn run_minhash(
     config: DedupConfig,
     spill_dir: LazySpillDir,
@@ -225,6 +248,7 @@ fn run_minhash(
 ) -> anyhow::Result<Run> {
     let params = config.to_json();
     let mut deduper = Deduper::with_spill_dir(config, spill_dir)?;
+    deduper.set_progress(spill_progress(*feed.bars));
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let read = input::drive(&mut deduper, names, feed, Some(timings))?;
