@@ -413,7 +413,7 @@ impl Progress {
     /// Reports `done` of `total` when it is a multiple of a step or the end.
     pub(crate) fn tick(progress: Option<&Progress>, pass: &'static str, done: u64, total: u64) {
         if let Some(p) = progress {
-            if done % Self::EVERY == 0 || done == total {
+            if done.is_multiple_of(Self::EVERY) || done == total {
                 (p.0)(pass, done, total);
             }
         }
