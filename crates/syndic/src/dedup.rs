@@ -815,7 +815,10 @@ impl OutOfCore {
             return Ok(Planned { canonical, candidates: Vec::new(), num_candidates: 0 });
         };
         let window = config.lsh.bucket_window();
-        let mut pairs = Sorter::<u64>::new("pairs", PARTITIONS, self.memory);
+        // Band keys that never spilled stay in memory while they are read:
+        // the pairs then get what is left of the bound.
+        let pairs_memory = if bands.spilled() { self.memory } else { self.memory / 2 };
+        let mut pairs = Sorter::<u64>::new("pairs", PARTITIONS, pairs_memory);
         // Pairs are partitioned by ranges of their first document, so that
         // the partitions in order give every pair in order.
         let range = |a: u32| (a as u64 * PARTITIONS as u64 / n.max(1) as u64) as usize;
