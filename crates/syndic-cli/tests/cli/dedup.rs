@@ -258,3 +258,54 @@ fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
     after.sort();
     assert_eq!(after, entries, "nothing left beside the run");
 }
+
+/// Issue 16: Ctrl-C while runs are being spilled stops the run and
+/// removes them.
+#[test]
+fn issue16_ctrl_c_removes_spilled_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("docs.jsonl");
+    let lines: Vec<String> = (0..400_000)
+        .map(|i| {
+            format!(r#"{{"id": "d{i}", "text": "item {i} about storms {} and rivers"}}"#, i * 7)
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = dir.path().join("run");
+    let mut child = command(&["dedup", s(&input), "--out", s(&out), "--memory-mb", "1"])
+        .args(["--tmp-dir", s(&tmp), "-q", "--threads", "1"])
+        .spawn()
+        .unwrap();
+    let runs = |dir: &std::path::Path| -> usize {
+        walk(dir).iter().filter(|p| p.extension().is_some_and(|e| e == "run")).count()
+    };
+    let started = std::time::Instant::now();
+    while runs(&tmp) == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "still running when runs appear");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "runs appear");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    signal(&child, "-INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!out.exists());
+    assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "spilled runs removed");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .map(|e| e.unwrap().path())
+        .flat_map(|p| {
+            if p.is_dir() {
+                let mut v = walk(&p);
+                v.push(p);
+                v
+            } else {
+                vec![p]
+            }
+        })
+        .collect()
+}
