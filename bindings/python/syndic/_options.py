@@ -98,6 +98,11 @@ class MinHashSettings(TypedDict, total=False):
     """Memory (MiB) for shingle sets kept from the first pass for exact verification;
     larger corpora are read a second time instead. Default: 1024."""
 
+    memory_mb: Optional[int]
+    """Memory (MiB) for content hashes, band keys and candidate pairs; past it they are
+    sorted on disk, in a temporary directory, and merged back. Results do not depend on
+    it. Default: no bound. Default: None."""
+
 
 class ReprintSettings(TypedDict, total=False):
     """The reprint settings (``None``: the core's default)."""

@@ -40,6 +40,24 @@ def test_dedup_of_a_list_of_texts() -> None:
     assert stats["params"] == syndic.dedup_config(threshold=0.5, keep="first")
 
 
+def test_issue16_memory_mb_spills_and_gives_the_same_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20,000 short texts spill their hashes and band keys at 1 MiB; the
+    # runs go to the system temporary directory and are removed.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    texts = [
+        f"report {i % 997} on markets and rates said officials on monday after talks"
+        if i % 3 else f"item {i} about storms {i * 7} and rivers {i * 13} with nothing in common"
+        for i in range(20_000)
+    ]
+    in_memory = syndic.dedup(texts, quiet=True)
+    bounded = syndic.dedup(texts, quiet=True, memory_mb=1, threads=2)
+    assert in_memory.stats["exact_duplicates"] > 10_000
+    assert bounded.clusters.equals(in_memory.clusters) and bounded.pairs.equals(in_memory.pairs)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(syndic.ConfigError, match="memory_mb"):
+        syndic.dedup(texts[:3], memory_mb=0)
+
+
 def test_tables_batches_and_lists_agree() -> None:
     # Integer ids become strings; chunked columns with different chunk
     # boundaries are read without copying.

@@ -6,8 +6,9 @@
 //! `Error::Cancelled`, and temporary outputs are removed as they drop.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,6 +22,9 @@ pub struct Cancel {
     /// leaves nothing behind since no output exists yet and the spool file
     /// has no name.
     at_once: Arc<AtomicBool>,
+    /// Temporary directories that an exit at once removes first (they
+    /// are removed as they drop otherwise).
+    temporary: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Cancel {
@@ -31,6 +35,11 @@ impl Cancel {
         } else {
             Ok(())
         }
+    }
+
+    /// Has `dir` removed should a second Ctrl-C exit at once.
+    pub fn remove_on_exit(&self, dir: &Path) {
+        self.temporary.lock().unwrap_or_else(|e| e.into_inner()).push(dir.to_owned());
     }
 
     /// Runs `work`, which checks no flag and may block (on a slow standard
@@ -47,6 +56,7 @@ impl Cancel {
 pub fn install_ctrlc_handler() -> Cancel {
     let cancel = Cancel::default();
     let (pressed, at_once) = (cancel.pressed.clone(), cancel.at_once.clone());
+    let temporary = cancel.temporary.clone();
     // Failing to install (a handler already set, in tests) only costs the
     // clean stop; it is not worth refusing to run.
     let _ = ctrlc::set_handler(move || {
@@ -54,6 +64,11 @@ pub fn install_ctrlc_handler() -> Cancel {
         // so printing and exiting are safe here.
         if pressed.swap(true, Ordering::SeqCst) || at_once.load(Ordering::SeqCst) {
             eprintln!("syndic: cancelled");
+            // A merge of spilled runs checks no flag between its steps, so
+            // a second Ctrl-C may come while its files exist.
+            for dir in temporary.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
             std::process::exit(130);
         }
     });

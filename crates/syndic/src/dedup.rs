@@ -52,6 +52,7 @@ use crate::pairs::{
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
+use crate::spill::{LazySpillDir, Partition, Progress, Sorter};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
 /// What counts as a duplicate.
@@ -85,6 +86,7 @@ pub struct DedupConfig {
     verify: VerifyMethod,
     keep: Keep,
     set_memory: usize,
+    memory: Option<usize>,
 }
 
 impl DedupConfig {
@@ -139,6 +141,12 @@ impl DedupConfig {
         self.set_memory
     }
 
+    /// Bytes for content hashes, band keys and candidate pairs; past it they
+    /// are sorted on disk ([`crate::spill`]). `None`: no bound, all in memory.
+    pub fn memory(&self) -> Option<usize> {
+        self.memory
+    }
+
     /// Fails with [`ConfigError::UnknownChoice`] for `setting` in reprint
     /// mode, which only [`crate::reprint::ReprintFinder`] runs.
     pub(crate) fn check_not_reprint(&self, setting: &'static str) -> Result<(), ConfigError> {
@@ -187,6 +195,7 @@ pub struct DedupConfigBuilder {
     verify: VerifyMethod,
     keep: Keep,
     set_memory: usize,
+    memory: Option<usize>,
 }
 
 impl Default for DedupConfigBuilder {
@@ -211,6 +220,7 @@ impl Default for DedupConfigBuilder {
             verify: VerifyMethod::Exact,
             keep: Keep::Longest,
             set_memory: 1 << 30,
+            memory: None,
         }
     }
 }
@@ -286,6 +296,13 @@ impl DedupConfigBuilder {
         self
     }
 
+    /// Memory bound, in bytes, for content hashes, band keys and candidate
+    /// pairs (default none: all kept in memory). Results do not depend on it.
+    pub fn memory(mut self, bytes: Option<usize>) -> Self {
+        self.memory = bytes;
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(self) -> Result<DedupConfig> {
         let shingler = Shingler::new(self.shingle)?;
@@ -308,6 +325,9 @@ impl DedupConfigBuilder {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ConfigError::invalid("threshold", "in (0, 1]", self.threshold).into());
         }
+        if self.memory == Some(0) {
+            return Err(ConfigError::invalid("memory bound", "at least 1 byte", 0).into());
+        }
         Ok(DedupConfig {
             mode: self.mode,
             shingle: self.shingle,
@@ -318,6 +338,7 @@ impl DedupConfigBuilder {
             verify: self.verify,
             keep: self.keep,
             set_memory: self.set_memory,
+            memory: self.memory,
         })
     }
 }
@@ -382,7 +403,12 @@ pub struct Deduper {
     signatures: Vec<u32>,
     /// For each document, the first document with the same normalized text.
     canonical: Vec<DocId>,
+    /// Candidate pairs held in memory: all of them, unless spilled.
     candidates: Vec<(DocId, DocId)>,
+    num_candidates: usize,
+    /// Under a memory bound, what replaces `hashes`, `band_keys` and
+    /// perhaps `candidates`.
+    spill: Option<OutOfCore>,
     /// Shingle sets gathered in pass 2, for documents in candidate pairs.
     sets: HashMap<DocId, Vec<u64>>,
     needed: Vec<bool>,
@@ -399,7 +425,17 @@ impl Deduper {
     /// A deduper for this configuration. Reprint mode is refused: it is
     /// driven by [`crate::reprint::ReprintFinder`] instead, and a deduper
     /// would find only its exact copies.
+    ///
+    /// Under a memory bound, runs are spilled into a new directory inside
+    /// the system's temporary directory; [`Deduper::with_spill_dir`] picks
+    /// another place.
     pub fn new(config: DedupConfig) -> Result<Self> {
+        Self::with_spill_dir(config, LazySpillDir::new(std::env::temp_dir()))
+    }
+
+    /// A deduper that spills, under a memory bound, into `spill_dir` (made
+    /// only if something is spilled, removed with the deduper).
+    pub fn with_spill_dir(config: DedupConfig, spill_dir: LazySpillDir) -> Result<Self> {
         config.check_not_reprint("dedup mode")?;
         Ok(Self {
             catalog: Catalog::default(),
@@ -408,6 +444,8 @@ impl Deduper {
             signatures: Vec::new(),
             canonical: Vec::new(),
             candidates: Vec::new(),
+            num_candidates: 0,
+            spill: config.memory.map(|memory| OutOfCore::new(&config, memory, spill_dir)),
             sets: HashMap::new(),
             needed: Vec::new(),
             second_pass_cursor: 0,
@@ -423,6 +461,16 @@ impl Deduper {
         &self.config
     }
 
+    /// Has the passes over spilled runs (merging them in
+    /// [`plan`](Self::plan), verifying spilled pairs in
+    /// [`finish`](Self::finish)) report their progress; nothing is reported
+    /// without a memory bound.
+    pub fn set_progress(&mut self, progress: Progress) {
+        if let Some(spill) = &mut self.spill {
+            spill.progress = Some(progress);
+        }
+    }
+
     /// The documents added so far: ids, origins, lengths.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
@@ -435,7 +483,7 @@ impl Deduper {
         let keep_sets = self.kept_sets.is_some();
         let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
             sketch_batch_with_sets(docs, &self.config, keep_sets).into_iter().unzip();
-        self.add_sketches(docs, sketches);
+        self.add_sketches(docs, sketches)?;
         if let Some(kept) = &mut self.kept_sets {
             self.kept_set_bytes += sets.iter().map(|s| 8 * s.len() + 24).sum::<usize>();
             if self.kept_set_bytes > self.config.set_memory {
@@ -448,10 +496,19 @@ impl Deduper {
     }
 
     /// Pass 1 with sketches computed elsewhere (by [`sketch_batch`] on
-    /// another worker, say).
-    pub fn add_sketches(&mut self, docs: &[Document], sketches: Vec<DocSketch>) {
+    /// another worker, say). Fails only when spilling does.
+    pub fn add_sketches(&mut self, docs: &[Document], sketches: Vec<DocSketch>) -> Result<()> {
         assert_eq!(docs.len(), sketches.len(), "one sketch per document");
         for (doc, sketch) in docs.iter().zip(sketches) {
+            if let Some(spill) = &mut self.spill {
+                let id = self.catalog.len() as u32;
+                self.catalog.push(doc);
+                spill.add(id, &sketch, &self.config)?;
+                if self.config.verify == VerifyMethod::Signature {
+                    self.signatures.extend_from_slice(&sketch.signature);
+                }
+                continue;
+            }
             self.catalog.push(doc);
             self.hashes.push(sketch.content_hash);
             if self.config.mode != Mode::Exact {
@@ -461,6 +518,7 @@ impl Deduper {
                 }
             }
         }
+        Ok(())
     }
 
     /// Groups exact copies and generates LSH candidate pairs. Returns the
@@ -468,15 +526,35 @@ impl Deduper {
     pub fn plan(&mut self) -> usize {
         assert!(!self.planned, "plan called twice");
         self.planned = true;
-        self.canonical = exact_canonicals(&self.hashes);
-        if self.config.mode != Mode::Exact {
-            let skip: Vec<bool> =
-                self.canonical.iter().enumerate().map(|(d, c)| c.as_usize() != d).collect();
-            self.candidates = self.config.lsh.candidates(&self.band_keys, &skip);
-            self.band_keys = Vec::new();
-        }
         if config_verifies_exactly(&self.config) {
             self.needed = vec![false; self.catalog.len()];
+        }
+        if let Some(mut spill) = self.spill.take() {
+            match spill.plan(self.catalog.len(), &self.config, &mut self.needed) {
+                Ok(planned) => {
+                    self.canonical = planned.canonical;
+                    self.candidates = planned.candidates;
+                    self.num_candidates = planned.num_candidates;
+                }
+                // `plan` cannot fail in the passes protocol: the error waits
+                // for `finish`, and no second pass is asked for meanwhile.
+                Err(e) => spill.failed = Some(e),
+            }
+            self.spill = Some(spill);
+            if self.spill.as_ref().is_some_and(|s| s.failed.is_some()) {
+                return 0;
+            }
+        } else {
+            self.canonical = exact_canonicals(&self.hashes);
+            if self.config.mode != Mode::Exact {
+                let skip: Vec<bool> =
+                    self.canonical.iter().enumerate().map(|(d, c)| c.as_usize() != d).collect();
+                self.candidates = self.config.lsh.candidates(&self.band_keys, &skip);
+                self.band_keys = Vec::new();
+            }
+            self.num_candidates = self.candidates.len();
+        }
+        if config_verifies_exactly(&self.config) {
             for &(a, b) in &self.candidates {
                 self.needed[a.as_usize()] = true;
                 self.needed[b.as_usize()] = true;
@@ -492,7 +570,7 @@ impl Deduper {
                 self.second_pass_cursor = self.catalog.len();
             }
         }
-        self.candidates.len()
+        self.num_candidates
     }
 
     /// How many more times pass 2 must be read: 1 or 0 (see
@@ -504,7 +582,7 @@ impl Deduper {
     /// Whether [`second_pass_batch`](Self::second_pass_batch) must be fed.
     pub fn needs_second_pass(&self) -> bool {
         config_verifies_exactly(&self.config)
-            && !self.candidates.is_empty()
+            && self.num_candidates > 0
             && self.second_pass_cursor < self.catalog.len()
     }
 
@@ -530,26 +608,37 @@ impl Deduper {
 
     /// Verifies candidates, clusters, and measures each member against its
     /// representative.
-    pub fn finish(self) -> Result<DedupResult> {
+    pub fn finish(mut self) -> Result<DedupResult> {
         assert!(self.planned, "finish before plan");
-        if config_verifies_exactly(&self.config) && !self.candidates.is_empty() {
+        let spilled = match &mut self.spill {
+            Some(spill) => {
+                if let Some(e) = spill.failed.take() {
+                    return Err(e);
+                }
+                let progress = spill.progress.clone();
+                spill.candidates.take().map(|pairs| (pairs, spill.chunk_pairs(), progress))
+            }
+            None => None,
+        };
+        if config_verifies_exactly(&self.config) && self.num_candidates > 0 {
             check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
         }
-        let threshold = self.config.threshold;
-        let near: Vec<ScoredPair> = self
-            .candidates
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                let similarity = self.similarity(a, b);
-                (similarity >= threshold).then_some(ScoredPair {
-                    a,
-                    b,
-                    similarity,
-                    kind: PairKind::Near,
-                    coverage: None,
-                })
-            })
-            .collect();
+        let mut near = self.verify(&self.candidates);
+        if let Some((pairs, chunk_pairs, progress)) = spilled {
+            // Read back in chunks, each verified in parallel: the pairs' order
+            // is kept, and only verified pairs stay in memory.
+            let mut chunk = Vec::with_capacity(chunk_pairs);
+            let total = self.num_candidates as u64;
+            for (done, pair) in (1..).zip(pairs.merge()?) {
+                Progress::tick(progress.as_ref(), "verify", done, total);
+                chunk.push(unpack_pair(pair?));
+                if chunk.len() == chunk_pairs {
+                    near.extend(self.verify(&chunk));
+                    chunk.clear();
+                }
+            }
+            near.extend(self.verify(&chunk));
+        }
         let verified_pairs = near.len();
         let pairs = with_exact_pairs(&self.canonical, near);
         let exact_duplicates = pairs.len() - verified_pairs;
@@ -572,10 +661,28 @@ impl Deduper {
             self.catalog.len(),
             exact_duplicates,
             clustering.num_clusters(),
-            self.candidates.len(),
+            self.num_candidates,
             verified_pairs,
         );
         Ok(DedupResult { clustering, similarity, pairs, stats })
+    }
+
+    /// The candidate pairs at or above the threshold, in their order.
+    fn verify(&self, candidates: &[(DocId, DocId)]) -> Vec<ScoredPair> {
+        let threshold = self.config.threshold;
+        candidates
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let similarity = self.similarity(a, b);
+                (similarity >= threshold).then_some(ScoredPair {
+                    a,
+                    b,
+                    similarity,
+                    kind: PairKind::Near,
+                    coverage: None,
+                })
+            })
+            .collect()
     }
 
     /// Similarity of two documents by the configured measure; exact copies
@@ -604,6 +711,194 @@ impl Deduper {
 
 fn config_verifies_exactly(config: &DedupConfig) -> bool {
     config.mode == Mode::MinHash && config.verify == VerifyMethod::Exact
+}
+
+/// Partitions of spilled records: enough that one partition's buckets or
+/// pairs are a small share of the whole, few enough that each spill writes
+/// a handful of files.
+const PARTITIONS: usize = 16;
+
+fn unpack_pair(pair: u64) -> (DocId, DocId) {
+    (DocId::from_u32((pair >> 32) as u32), DocId::from_u32(pair as u32))
+}
+
+/// What [`OutOfCore::plan`] gives back to the deduper.
+struct Planned {
+    canonical: Vec<DocId>,
+    /// The candidate pairs when they fit in memory (empty when spilled).
+    candidates: Vec<(DocId, DocId)>,
+    num_candidates: usize,
+}
+
+/// Pass 1 under a memory bound: content hashes and band keys go into
+/// sorters, which spill sorted runs past their share of the bound, and
+/// [`plan`](Self::plan) merges them back. The result is the in-memory
+/// path's, pair for pair: exact copies are grouped by sorting (hash, doc),
+/// whose first member is the earliest document, and LSH buckets are the
+/// runs of equal (band, key) in (band, key, doc) order, each member paired
+/// with at most `bucket_window` followers, exactly as
+/// [`LshParams::candidates`] does band by band.
+#[derive(Debug)]
+struct OutOfCore {
+    dir: LazySpillDir,
+    memory: usize,
+    hashes: Option<Sorter<(u128, u32)>>,
+    bands: Option<Sorter<(u32, u64, u32)>>,
+    /// Candidate pairs read back in `finish`, when they did not fit.
+    candidates: Option<Partition<u64>>,
+    /// An error of `plan`, returned by `finish`.
+    failed: Option<crate::Error>,
+    progress: Option<Progress>,
+}
+
+impl OutOfCore {
+    fn new(config: &DedupConfig, memory: usize, dir: LazySpillDir) -> Self {
+        // Shares of the bound in proportion to what each holds per document.
+        let band_bytes = if config.mode == Mode::Exact {
+            0
+        } else {
+            config.lsh.bands() * std::mem::size_of::<(u32, u64, u32)>()
+        };
+        let hash_bytes = std::mem::size_of::<(u128, u32)>();
+        let hash_share = memory * hash_bytes / (hash_bytes + band_bytes);
+        Self {
+            dir,
+            memory,
+            hashes: Some(Sorter::new("hashes", PARTITIONS, hash_share)),
+            bands: (band_bytes > 0).then(|| Sorter::new("bands", PARTITIONS, memory - hash_share)),
+            candidates: None,
+            failed: None,
+            progress: None,
+        }
+    }
+
+    fn add(&mut self, doc: u32, sketch: &DocSketch, config: &DedupConfig) -> Result<()> {
+        let hash = sketch.content_hash;
+        let hashes = self.hashes.as_mut().expect("pass 1 before plan");
+        hashes.push((hash >> 124) as usize, (hash, doc), &mut self.dir)?;
+        if let Some(bands) = &mut self.bands {
+            for (band, key) in config.lsh.band_keys(&sketch.signature).enumerate() {
+                bands.push((key >> 60) as usize, (band as u32, key, doc), &mut self.dir)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pairs verified at once when read back from disk.
+    fn chunk_pairs(&self) -> usize {
+        (self.memory / 16).max(1)
+    }
+
+    /// Exact groups and candidate pairs from the runs; marks the documents
+    /// of candidate pairs in `needed` (when it is not empty).
+    fn plan(&mut self, n: usize, config: &DedupConfig, needed: &mut [bool]) -> Result<Planned> {
+        let hashes = self.hashes.take().expect("plan once");
+        let progress = self.progress.clone();
+        let tick = |pass, done, total| Progress::tick(progress.as_ref(), pass, done, total);
+        let mut canonical: Vec<DocId> = (0..n as u32).map(DocId::from_u32).collect();
+        let (total, mut done) = (hashes.len(), 0);
+        for partition in hashes.into_partitions(&mut self.dir)? {
+            let mut first: Option<(u128, u32)> = None;
+            for record in partition.merge()? {
+                done += 1;
+                tick("hashes", done, total);
+                let (hash, doc) = record?;
+                match first {
+                    Some((h, earliest)) if h == hash => {
+                        canonical[doc as usize] = DocId::from_u32(earliest)
+                    }
+                    _ => first = Some((hash, doc)),
+                }
+            }
+        }
+        let Some(bands) = self.bands.take() else {
+            return Ok(Planned { canonical, candidates: Vec::new(), num_candidates: 0 });
+        };
+        let window = config.lsh.bucket_window();
+        // Band keys that never spilled stay in memory while they are read:
+        // the pairs then get what is left of the bound.
+        let pairs_memory = if bands.spilled() { self.memory } else { self.memory / 2 };
+        let mut pairs = Sorter::<u64>::new("pairs", PARTITIONS, pairs_memory);
+        // Pairs are partitioned by ranges of their first document, so that
+        // the partitions in order give every pair in order.
+        let range = |a: u32| (a as u64 * PARTITIONS as u64 / n.max(1) as u64) as usize;
+        let mut earlier: std::collections::VecDeque<u32> = Default::default();
+        let (total, mut done) = (bands.len(), 0);
+        for partition in bands.into_partitions(&mut self.dir)? {
+            let mut bucket = None;
+            for record in partition.merge()? {
+                done += 1;
+                tick("bands", done, total);
+                let (band, key, doc) = record?;
+                if canonical[doc as usize].as_u32() != doc {
+                    continue;
+                }
+                if bucket != Some((band, key)) {
+                    bucket = Some((band, key));
+                    earlier.clear();
+                }
+                // Pairing each member with the `window` members before it
+                // makes the same pairs as pairing it with the `window` after.
+                for &a in &earlier {
+                    pairs.push(range(a), (a as u64) << 32 | doc as u64, &mut self.dir)?;
+                }
+                if earlier.len() == window {
+                    earlier.pop_front();
+                }
+                earlier.push_back(doc);
+            }
+        }
+        let spilled = pairs.spilled();
+        let (total, mut done) = (pairs.len(), 0);
+        let partitions = pairs.into_partitions(&mut self.dir)?;
+        // The pairs written once more, deduplicated, take at most as much.
+        let spilled_bytes = partitions.iter().map(Partition::spilled_bytes).sum::<Result<u64>>()?;
+        let mut deduped = partitions
+            .into_iter()
+            .map(Partition::merge)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .peekable();
+        // The same pair from several bands comes once.
+        let mut unique = std::iter::from_fn(move || loop {
+            let pair = deduped.next()?;
+            done += 1;
+            tick("pairs", done, total);
+            match (&pair, deduped.peek()) {
+                (Ok(p), Some(Ok(next))) if p == next => continue,
+                _ => return Some(pair),
+            }
+        });
+        let mut mark = |pair: u64| {
+            if !needed.is_empty() {
+                needed[(pair >> 32) as usize] = true;
+                needed[pair as u32 as usize] = true;
+            }
+        };
+        if !spilled {
+            let candidates: Vec<(DocId, DocId)> = unique
+                .by_ref()
+                .map(|p| {
+                    p.map(|p| {
+                        mark(p);
+                        unpack_pair(p)
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let num_candidates = candidates.len();
+            return Ok(Planned { canonical, candidates, num_candidates });
+        }
+        let dir = self.dir.get()?;
+        let (path, count) = crate::spill::write_sorted(
+            dir,
+            "candidates",
+            spilled_bytes,
+            unique.map(|p| p.inspect(|&p| mark(p))),
+        )?;
+        self.candidates = Some(Partition::of_run(path));
+        Ok(Planned { canonical, candidates: Vec::new(), num_candidates: count as usize })
+    }
 }
 
 crate::passes::by_inherent_methods!(Deduper, DedupResult);
@@ -728,5 +1023,154 @@ mod tests {
         for mode in [Mode::Exact, Mode::MinHash] {
             assert!(Deduper::new(DedupConfig::builder().mode(mode).build().unwrap()).is_ok());
         }
+    }
+
+    /// A corpus with exact copies, near-copies and big buckets: news-like
+    /// sentences from a few templates, some copied, some with a word changed.
+    fn spill_corpus(n: usize) -> Vec<Document> {
+        let words = ["markets", "rates", "bank", "storm", "river", "court", "vote", "oil"];
+        (0..n)
+            .map(|i| {
+                let t = i % 37;
+                let w = |k: usize| words[(t * 7 + k * 3 + i / 97) % words.len()];
+                let text = match i % 5 {
+                    0 | 1 => format!(
+                        "report {t} on the {} and the {} said officials in the capital on monday after {} talks",
+                        w(1), w(2), w(3)
+                    ),
+                    2 => format!("report {t} on the {} and the {} said officials in the capital on monday", w(1), w(2)),
+                    _ => format!("item {i} about {} {} {} with nothing else in common {}", w(1), w(4), w(5), i * 31),
+                };
+                Document::new(format!("d{i}"), text)
+            })
+            .collect()
+    }
+
+    fn run_in(
+        docs: &[Document],
+        builder: DedupConfigBuilder,
+        dir: LazySpillDir,
+    ) -> Result<DedupResult> {
+        let mut deduper = Deduper::with_spill_dir(builder.build()?, dir)?;
+        for chunk in docs.chunks(50) {
+            deduper.add_batch(chunk)?;
+        }
+        deduper.plan();
+        while deduper.needs_second_pass() {
+            for chunk in docs.chunks(70) {
+                deduper.second_pass_batch(chunk)?;
+            }
+        }
+        deduper.finish()
+    }
+
+    fn same_results(a: &DedupResult, b: &DedupResult, what: &str) {
+        assert_eq!(a.pairs, b.pairs, "{what}: pairs");
+        assert_eq!(a.similarity, b.similarity, "{what}: similarities");
+        assert_eq!(a.clustering, b.clustering, "{what}: clusters");
+        assert_eq!(a.stats, b.stats, "{what}: stats");
+    }
+
+    fn files_under(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    files_under(&path)
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+
+    /// Issue 16: under any memory bound and any thread count, the spilled
+    /// path gives the in-memory path's pairs, clusters and similarities.
+    #[test]
+    fn issue16_spilled_runs_give_the_in_memory_results() {
+        let docs = spill_corpus(400);
+        let minhash = DedupConfig::builder().threshold(0.7).bucket_window(3);
+        // (what, config, memory bound, threads): 2 KiB forces dozens of runs
+        // per partition, 64 MiB none.
+        let cases = [
+            ("minhash", minhash.clone(), 2 << 10, 1),
+            ("minhash", minhash.clone(), 16 << 10, 3),
+            ("minhash", minhash.clone(), 64 << 20, 2),
+            ("exact", DedupConfig::builder().mode(Mode::Exact), 1 << 10, 2),
+            ("signature", minhash.clone().verify(VerifyMethod::Signature), 8 << 10, 3),
+            ("two passes", minhash.clone().set_memory(0), 4 << 10, 1),
+        ];
+        for (what, builder, memory, threads) in cases {
+            let parent = tempfile::tempdir().unwrap();
+            let expected =
+                run_in(&docs, builder.clone(), LazySpillDir::new(parent.path())).unwrap();
+            assert!(expected.stats.exact_duplicates > 0, "{what}: the corpus has copies");
+            if what != "exact" {
+                assert!(expected.stats.near_duplicates > 0, "{what}: and near-copies");
+            }
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let dir = LazySpillDir::new(parent.path());
+            let got = pool.install(|| run_in(&docs, builder.memory(Some(memory)), dir)).unwrap();
+            same_results(&got, &expected, &format!("{what}, {memory} B, {threads} threads"));
+            assert_eq!(files_under(parent.path()), 0, "{what}: temporary files removed");
+        }
+    }
+
+    /// Issue 16: the runs are really written, the fan-in merge really runs,
+    /// and all of it is gone once the deduper is.
+    #[test]
+    fn issue16_a_tiny_bound_spills_runs_that_are_removed_after() {
+        let docs = spill_corpus(250);
+        let parent = tempfile::tempdir().unwrap();
+        let config = DedupConfig::builder().threshold(0.7).memory(Some(512)).build().unwrap();
+        let mut deduper =
+            Deduper::with_spill_dir(config, LazySpillDir::new(parent.path())).unwrap();
+        let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = reports.clone();
+        deduper.set_progress(Progress(std::sync::Arc::new(move |pass, done, total| {
+            sink.lock().unwrap().push((pass, done, total))
+        })));
+        deduper.add_batch(&docs).unwrap();
+        assert!(files_under(parent.path()) > 64 * PARTITIONS, "more runs than one merge takes");
+        let expected =
+            run_in(&docs, DedupConfig::builder().threshold(0.7), LazySpillDir::new(parent.path()))
+                .unwrap();
+        deduper.plan();
+        assert!(files_under(parent.path()) > 0, "candidate pairs on disk");
+        while deduper.needs_second_pass() {
+            deduper.second_pass_batch(&docs).unwrap();
+        }
+        same_results(&deduper.finish().unwrap(), &expected, "512 B");
+        // Every pass over the runs reports its end, in order.
+        let ends: Vec<&str> =
+            reports.lock().unwrap().iter().filter(|(_, d, t)| d == t).map(|r| r.0).collect();
+        assert_eq!(ends, ["hashes", "bands", "pairs", "verify"]);
+        assert_eq!(files_under(parent.path()), 0);
+    }
+
+    /// Issue 16: a temporary directory that fills up is a clean spill
+    /// error, in pass 1 or while merging, and leaves nothing behind.
+    #[test]
+    fn issue16_a_full_temporary_directory_is_a_clean_error() {
+        let docs = spill_corpus(300);
+        for quota in [100, 20_000, 60_000, 120_000] {
+            let parent = tempfile::tempdir().unwrap();
+            let builder = DedupConfig::builder().threshold(0.7).memory(Some(2048));
+            let err = run_in(&docs, builder, LazySpillDir::new(parent.path()).with_quota(quota))
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Spill(crate::spill::SpillError::Full { .. })),
+                "quota {quota}: {err}"
+            );
+            assert_eq!(err.kind(), "spill");
+            assert_eq!(files_under(parent.path()), 0, "quota {quota}: nothing left");
+        }
+    }
+
+    #[test]
+    fn issue16_a_zero_memory_bound_is_refused() {
+        let err = DedupConfig::builder().memory(Some(0)).build().unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::Invalid { .. })), "{err}");
     }
 }

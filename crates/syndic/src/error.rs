@@ -383,6 +383,9 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// Temporary run files could not be written or read back.
+    #[error(transparent)]
+    Spill(#[from] crate::spill::SpillError),
     /// The run was cancelled (Ctrl-C).
     #[error("cancelled")]
     Cancelled,
@@ -417,6 +420,7 @@ impl Error {
             Error::Index { .. } => "index",
             Error::IndexFormat { .. } => "index_format",
             Error::RunFile { .. } => "run_file",
+            Error::Spill(_) => "spill",
             Error::Cancelled => "cancelled",
         }
     }

@@ -79,6 +79,7 @@ pub mod schema;
 pub mod settings;
 pub mod shingle;
 pub mod sketch;
+pub mod spill;
 pub mod stories;
 pub mod verify;
 pub mod write;

@@ -78,6 +78,10 @@ settings! {
         /// Memory (MiB) for shingle sets kept from the first pass for exact
         /// verification; larger corpora are read a second time instead.
         verify_memory_mb: usize = 1024,
+        /// Memory (MiB) for content hashes, band keys and candidate pairs;
+        /// past it they are sorted on disk, in a temporary directory, and
+        /// merged back. Results do not depend on it. Default: no bound.
+        memory_mb: Option<usize> = None,
     }
 }
 
@@ -200,7 +204,11 @@ impl MinHashSettings {
             .verify(self.verify)
             .seed(self.seed)
             .set_memory(self.verify_memory_mb << 20)
+            .memory(self.memory_mb.map(|mb| mb << 20))
             .keep(keep);
+        if self.memory_mb == Some(0) {
+            return Err(ConfigError::invalid("memory_mb", "at least 1", 0).into());
+        }
         match (self.bands, self.rows) {
             (Some(bands), Some(rows)) => builder = builder.bands_rows(bands, rows),
             (None, None) => {}
@@ -261,7 +269,12 @@ pub fn check_used<'a>(
         Mode::MinHash => &[ReprintSettings::SCHEMA, StoriesSettings::SCHEMA],
         Mode::Reprint => &[MinHashSettings::SCHEMA, StoriesSettings::SCHEMA],
     };
-    let is_unused = |name: &str| unused.iter().any(|group| group.iter().any(|s| s.name == name));
+    // The memory bound of the MinHash group also bounds the exact mode's
+    // content hashes.
+    let exempt = |name: &str| mode == Mode::Exact && name == "memory_mb";
+    let is_unused = |name: &str| {
+        !exempt(name) && unused.iter().any(|group| group.iter().any(|s| s.name == name))
+    };
     match given.into_iter().find(|name| is_unused(name)) {
         Some(name) => {
             Err(ConfigError::Unused { name: name.to_owned(), mode: crate::choice::name(mode) })
@@ -414,6 +427,11 @@ mod tests {
             (Mode::Exact, &["keep", "id_field"][..], None),
             (Mode::Exact, &["keep", "threshold"][..], Some("threshold")),
             (Mode::Exact, &["min_coverage"][..], Some("min_coverage")),
+            // Issue 16: the memory bound also holds for exact groups.
+            (Mode::Exact, &["memory_mb"][..], None),
+            (Mode::Exact, &["memory_mb", "verify_memory_mb"][..], Some("verify_memory_mb")),
+            (Mode::MinHash, &["memory_mb"][..], None),
+            (Mode::Reprint, &["memory_mb"][..], Some("memory_mb")),
             (Mode::MinHash, &["threshold", "bucket_window"][..], None),
             (Mode::MinHash, &["max_df"][..], Some("max_df")),
             (Mode::Reprint, &["max_df", "follow_ups"][..], None),

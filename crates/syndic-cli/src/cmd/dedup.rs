@@ -3,11 +3,15 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
+use std::sync::{Arc, Mutex};
 use syndic::dedup::{DedupConfig, Deduper, Mode};
 use syndic::pairs::DedupResult;
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
+
+use indicatif::ProgressBar;
+use syndic::spill::{LazySpillDir, Progress};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{DocId, Origin};
 
@@ -39,6 +43,11 @@ pub struct Args {
     /// .jsonl.zst, .parquet).
     #[arg(long, value_name = "PATH")]
     pub write_deduped: Option<PathBuf>,
+    /// Where temporary files go when --memory-mb is exceeded (a directory
+    /// of their own is made inside it and removed at the end) [default: the
+    /// parent of --out].
+    #[arg(long, value_name = "DIR")]
+    pub tmp_dir: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -82,7 +91,14 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
     let run = match config {
         Config::Reprint(config) => run_reprint(config, &feed, &mut timings)?,
-        Config::MinHash(config) => run_minhash(config, &feed, &mut timings)?,
+        Config::MinHash(config) => {
+            let tmp = match config.memory() {
+                Some(_) => Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?),
+                None => None,
+            };
+            let spill_dir = LazySpillDir::new(tmp.as_ref().map_or(Path::new("."), |t| t.path()));
+            run_minhash(config, spill_dir, &feed, &mut timings)?
+        }
     };
     let id = |d: DocId| run.ids[d.as_usize()].as_str();
     rundir::write_dedup(&out, &run.result, id)?;
@@ -181,9 +197,58 @@ pub struct Run {
     pub params: serde_json::Value,
 }
 
-fn run_minhash(config: DedupConfig, feed: &Feed<'_>, timings: &mut Timings) -> anyhow::Result<Run> {
+/// A directory of this run's own inside `--tmp-dir` (or beside `--out`),
+/// removed when it drops and, should a second Ctrl-C exit at once, by the
+/// handler.
+fn spill_parent(
+    tmp_dir: Option<&Path>,
+    out: &Path,
+    cancel: &Cancel,
+) -> anyhow::Result<tempfile::TempDir> {
+    let parent = match tmp_dir {
+        Some(dir) => dir.to_owned(),
+        None => match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        },
+    };
+    let dir = tempfile::Builder::new()
+        .prefix(".syndic-tmp-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot make a temporary directory in {}", parent.display()))?;
+    cancel.remove_on_exit(dir.path());
+    Ok(dir)
+}
+
+/// One bar per pass over spilled runs, over its records.
+fn spill_progress(bars: Bars) -> Progress {
+    let current: Mutex<Option<(&'static str, ProgressBar)>> = Mutex::new(None);
+    Progress(Arc::new(move |pass, done, total| {
+        let mut current = current.lock().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_none_or(|(name, _)| *name != pass) {
+            if let Some((_, bar)) = current.take() {
+                bar.finish_and_clear();
+            }
+            let label = if pass == "verify" { pass.to_owned() } else { format!("merge {pass}") };
+            *current = Some((pass, bars.items(&label, total)));
+        }
+        let (_, bar) = current.as_ref().expect("set above");
+        bar.set_position(done);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    }))
+}
+
+fn run_minhash(
+    config: DedupConfig,
+    spill_dir: LazySpillDir,
+    feed: &Feed<'_>,
+    timings: &mut Timings,
+) -> anyhow::Result<Run> {
     let params = config.to_json();
-    let mut deduper = Deduper::new(config)?;
+    let mut deduper = Deduper::with_spill_dir(config, spill_dir)?;
+    deduper.set_progress(spill_progress(*feed.bars));
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let read = input::drive(&mut deduper, names, feed, Some(timings))?;

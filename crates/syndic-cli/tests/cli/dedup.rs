@@ -186,3 +186,126 @@ fn output_independent_of_threads_and_input_order() {
         );
     }
 }
+
+/// Issue 16: `--memory-mb` small enough to spill gives the bytes of the
+/// in-memory run, for any thread count, and leaves no temporary files.
+#[test]
+fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // 24,000 short documents: at 1 MiB, their hashes and band keys spill
+    // several runs per partition. Every fifth is a copy, every fifth a
+    // near-copy of a template.
+    let lines: Vec<String> = (0..24_000)
+        .map(|i| {
+            let t = i % 997;
+            let text = match i % 5 {
+                0 | 1 => {
+                    format!("report {t} on markets and rates said officials on monday after talks")
+                }
+                2 => format!(
+                    "report {t} on markets and rates said officials on monday after long talks"
+                ),
+                _ => format!(
+                    "item {i} about storms {} and rivers {} with nothing in common",
+                    i * 7,
+                    i * 13
+                ),
+            };
+            serde_json::json!({"id": format!("d{i}"), "text": text}).to_string()
+        })
+        .collect();
+    let input = dir.path().join("docs.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["dedup", s(&input), "--out", s(&out), "-q"];
+        args.extend(extra);
+        ok(&args);
+        let mut summary = json(out.join("summary.json"));
+        for field in ["timings_ms", "peak_rss_bytes", "threads"] {
+            summary.as_object_mut().unwrap().remove(field);
+        }
+        (read(out.join("clusters.jsonl")), read(out.join("pairs.jsonl")), summary)
+    };
+    for mode in ["minhash", "exact"] {
+        let reference = run(&format!("{mode}-memory"), &["--mode", mode]);
+        assert!(reference.1.lines().count() > 1000, "{mode}: copies to find");
+        for threads in ["1", "2"] {
+            let bounded = run(
+                &format!("{mode}-bounded-{threads}"),
+                &["--mode", mode, "--memory-mb", "1", "--threads", threads, "--tmp-dir", s(&tmp)],
+            );
+            assert_eq!(bounded, reference, "{mode}, {threads} threads");
+            assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "temporary files removed");
+        }
+    }
+    // Without --tmp-dir the files go beside --out, and are removed too.
+    let mut entries: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    let beside = run("beside", &["--memory-mb", "1"]);
+    assert_eq!(beside.1, run("minhash-again", &[]).1);
+    entries.extend(["beside".to_owned(), "minhash-again".to_owned()]);
+    entries.sort();
+    let mut after: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    after.sort();
+    assert_eq!(after, entries, "nothing left beside the run");
+}
+
+/// Issue 16: Ctrl-C while runs are being spilled stops the run and
+/// removes them.
+#[test]
+fn issue16_ctrl_c_removes_spilled_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("docs.jsonl");
+    let lines: Vec<String> = (0..400_000)
+        .map(|i| {
+            format!(r#"{{"id": "d{i}", "text": "item {i} about storms {} and rivers"}}"#, i * 7)
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = dir.path().join("run");
+    let mut child = command(&["dedup", s(&input), "--out", s(&out), "--memory-mb", "1"])
+        .args(["--tmp-dir", s(&tmp), "-q", "--threads", "1"])
+        .spawn()
+        .unwrap();
+    let runs = |dir: &std::path::Path| -> usize {
+        walk(dir).iter().filter(|p| p.extension().is_some_and(|e| e == "run")).count()
+    };
+    let started = std::time::Instant::now();
+    while runs(&tmp) == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "still running when runs appear");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "runs appear");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    signal(&child, "-INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!out.exists());
+    assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "spilled runs removed");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .map(|e| e.unwrap().path())
+        .flat_map(|p| {
+            if p.is_dir() {
+                let mut v = walk(&p);
+                v.push(p);
+                v
+            } else {
+                vec![p]
+            }
+        })
+        .collect()
+}

@@ -174,6 +174,15 @@ impl Index {
     /// directory that already holds one.
     pub fn create(dir: impl AsRef<Path>, config: DedupConfig) -> Result<Index> {
         config.check_not_reprint("index mode")?;
+        if config.memory().is_some() {
+            // The store already keeps its band keys on disk; a bound would
+            // be accepted and do nothing.
+            return Err(ConfigError::Conflict(
+                "a memory bound is for batch runs; an index keeps its band keys in its store"
+                    .into(),
+            )
+            .into());
+        }
         Self::create_with(dir.as_ref(), StoredConfig::of(&config), config, None)
     }
 

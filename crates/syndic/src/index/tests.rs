@@ -373,3 +373,14 @@ fn texts_are_stored_raw_or_compressed_whichever_is_smaller() {
         })
         .unwrap();
 }
+
+/// Issue 16: a memory bound does nothing for an index, whose band keys are
+/// in its store, so it is refused rather than ignored.
+#[test]
+fn issue16_an_index_refuses_a_memory_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DedupConfig::builder().memory(Some(1 << 20)).build().unwrap();
+    let err = Index::create(dir.path().join("idx"), config).unwrap_err();
+    assert!(matches!(&err, Error::Config(_)) && err.to_string().contains("memory bound"), "{err}");
+    assert!(!dir.path().join("idx").exists());
+}
