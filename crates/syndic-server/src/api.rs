@@ -312,7 +312,7 @@ async fn add_batch(
         .await?
         .into_iter()
         .map(|outcome| match outcome {
-            AddOutcome::Added(DocReport { id, matches, cluster }) => BatchItem {
+            AddOutcome::Added(DocReport { id, matches, cluster, .. }) => BatchItem {
                 id,
                 status: AddStatus::Added,
                 matches: Some(matches),
@@ -368,7 +368,7 @@ async fn query(
     align.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
     let index = state.index.clone();
     blocking(move || {
-        let QueryReport { matches, clusters } = index.query(&request.text)?;
+        let QueryReport { matches, clusters, .. } = index.query(&request.text)?;
         let matches = matches
             .into_iter()
             .map(|m| {

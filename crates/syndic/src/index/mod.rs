@@ -83,17 +83,20 @@ mod online;
 mod report;
 mod staged;
 mod store;
+mod stories;
 mod view;
 
 #[cfg(test)]
 mod online_tests;
+#[cfg(test)]
+mod stories_tests;
 #[cfg(test)]
 mod tests;
 
 pub use format::{FORMAT_VERSION, INDEX_FILE};
 pub use report::{
     AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan,
-    QueryReport,
+    QueryReport, StoryInfo, StoryMatch,
 };
 pub use staged::StagedIndex;
 pub use store::{Index, PreparedBatch};
