@@ -80,9 +80,11 @@ pub struct StoryInfo {
     /// External id of the story's first document: a stable name (when
     /// stories merge, the merged one keeps the earlier name). `None` for a
     /// query text that joins no story.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// External id of its earliest full report; `None` when that is the
     /// query text itself, or as `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub representative: Option<String>,
     /// Members, the document or query text counted.
     pub size: u64,
