@@ -538,10 +538,65 @@ mod tests {
                 Learned { site: None, keys: vec![], terms: vec![] }.encode(),
                 vec![0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0],
             ),
+            (
+                "story entry",
+                StoryEntry {
+                    doc: StoryDoc {
+                        terms: vec![RawTerm { hash: 7, tf: 1.0, flags: 1 }],
+                        own_tokens: 2,
+                        day: Some(-1),
+                        spellings: vec![(7, "ab".into())],
+                    },
+                    reuse: vec![ReuseLink {
+                        doc: DocId::from_u32(3),
+                        kind: RelationKind::Reprint,
+                        score: 0.5,
+                    }],
+                }
+                .encode(),
+                [
+                    &[1, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0][..],
+                    &[1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3f, 1],
+                    &[1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, b'a', b'b'],
+                    &[1, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f],
+                ]
+                .concat(),
+            ),
+            (
+                "story entry, undated, no terms",
+                StoryEntry {
+                    doc: StoryDoc { terms: vec![], own_tokens: 0, day: None, spellings: vec![] },
+                    reuse: vec![],
+                }
+                .encode(),
+                vec![0; 21],
+            ),
         ];
         for (name, got, expected) in cases {
             assert_eq!(got, expected, "{name}");
         }
+    }
+
+    #[test]
+    fn story_entries_round_trip_and_refuse_other_bytes() {
+        let entry = StoryEntry {
+            doc: StoryDoc {
+                terms: vec![RawTerm { hash: u64::MAX, tf: 2.5, flags: 0 }],
+                own_tokens: 9,
+                day: Some(19_000),
+                spellings: vec![(u64::MAX, "één".into())],
+            },
+            reuse: vec![ReuseLink {
+                doc: DocId::from_u32(1),
+                kind: RelationKind::Copy,
+                score: 1.0,
+            }],
+        };
+        let bytes = entry.encode();
+        assert_eq!(StoryEntry::decode(&bytes), Some(entry));
+        assert_eq!(StoryEntry::decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(StoryEntry::decode(&[bytes.as_slice(), &[0]].concat()), None);
+        assert_eq!(StoryEntry::decode(&[[2].as_slice(), &bytes[1..]].concat()), None);
     }
 
     #[test]
