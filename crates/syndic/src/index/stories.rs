@@ -82,8 +82,8 @@ pub(crate) fn reuse_links<F: Family>(
 ) -> Result<Vec<ReuseLink>> {
     let mut links = Vec::with_capacity(answer.edges.len());
     for &(other, similarity, kind) in &answer.edges {
-        let other_bytes = view.record(other)?.bytes;
-        let id = view.record(other)?.id;
+        let record = view.record(other)?;
+        let (other_bytes, id) = (record.bytes, record.id);
         // The coverage of the shorter, as the batch pair holds it.
         let coverage = answer
             .matches

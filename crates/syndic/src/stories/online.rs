@@ -278,6 +278,12 @@ impl OnlineStories {
                     indexed.entry(e).or_insert_with(|| indexed_terms(&vector(e), &self.df, k));
                 if let Some(term) = terms.iter().find(|x| x.hash == t.hash) {
                     docs.push((e, term.weight));
+                    // Listed by more documents than `max_term_docs` (the
+                    // subject counted), the term is passed over whatever
+                    // the rest: no need to judge them.
+                    if docs.len() + 1 > self.config.max_term_docs {
+                        break;
+                    }
                 }
             }
             // The subject lists the term too, as in batch.
@@ -292,12 +298,20 @@ impl OnlineStories {
             .collect();
         edges.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
 
-        let group_of = |s: u32, vector: &mut dyn FnMut(u32) -> Vec<Term>| -> Group {
-            let mut group = Group::default();
-            for &m in &self.members[&s] {
-                group = group.join(&Group::of(&vector(m), self.docs[m as usize].day));
-            }
-            group
+        // Each story weighed, once per decision (other stories do not
+        // change while the subject's group grows).
+        let mut groups: HashMap<u32, Group> = HashMap::new();
+        let mut group_of = |s: u32, vector: &mut dyn FnMut(u32) -> Vec<Term>| -> Group {
+            groups
+                .entry(s)
+                .or_insert_with(|| {
+                    let mut group = Group::default();
+                    for &m in &self.members[&s] {
+                        group = group.join(&Group::of(&vector(m), self.docs[m as usize].day));
+                    }
+                    group
+                })
+                .clone()
         };
         let mut group = Group::of(&v, subject.day);
         let mut joined = BTreeSet::new();
