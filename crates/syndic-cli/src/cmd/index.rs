@@ -438,15 +438,11 @@ fn write_export(
     }
     summary.documents = Some(Documents::Count(result.stats.documents as u64));
     summary.set_clusters(&ClusterCounts::of(result));
-    if let (Some((stories, _)), Some(settings)) = (&export.stories, index.stories_settings()) {
-        summary.extra.insert(
-            "stories".to_owned(),
-            serde_json::json!({
-                "stories": stories.num_clusters(),
-                "params": settings.config()?.to_json(),
-                "date_field": settings.date_field,
-            }),
-        );
+    if let Some((stories, _)) = &export.stories {
+        // The settings are in `params.stories`.
+        summary
+            .extra
+            .insert("stories".to_owned(), serde_json::json!({"stories": stories.num_clusters()}));
     }
     summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
     summary.peak_rss_bytes = Some(input::peak_rss_bytes());

@@ -443,6 +443,8 @@ fn issue18_index_with_stories_answers_which_story() {
         serde_json::from_str(&std::fs::read_to_string(d.join("all/summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["stories"]["stories"], 4, "{summary}");
+    assert_eq!(summary["params"]["stories"]["date_field"], "date", "{summary}");
+    assert_eq!(summary["params"]["stories"]["story_threshold"], 0.2, "{summary}");
     std::fs::write(d.join("q.txt"), own_words.replace("Divers", "Rescuers")).unwrap();
     let query = |date: &str| -> Value {
         let out = ok(d, &["query", "idx", "q.txt", "--json", "--date", date]);

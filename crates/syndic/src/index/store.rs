@@ -346,12 +346,21 @@ impl Index {
 
     /// The parameters as JSON, for `summary.json`, stats and the service:
     /// those of [`Index::config`], or in a reprint index those of its
-    /// [`ReprintConfig`] (what `syndic dedup --mode reprint` records).
+    /// [`ReprintConfig`] (what `syndic dedup --mode reprint` records), with
+    /// the stories settings of an index with stories.
     pub fn params_json(&self) -> serde_json::Value {
-        match &self.online {
+        let mut params = match &self.online {
             Some(online) => online.config.to_json(),
             None => self.config.to_json(),
+        };
+        // An index with stories: its stories settings under `stories`, as
+        // `syndic stories` records them.
+        if let (Some(stories), Some(object)) = (&self.stories, params.as_object_mut()) {
+            let mut json = stories.config.to_json();
+            json["date_field"] = serde_json::json!(stories.settings.date_field);
+            object.insert("stories".to_owned(), json);
         }
+        params
     }
 
     /// The per-document work of an add or a query, in parallel.

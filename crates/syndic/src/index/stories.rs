@@ -32,7 +32,7 @@ use crate::stories::{reuse_kind, Day, OnlineStories, ReuseLink, StoriesConfig, S
 #[derive(Debug)]
 pub(crate) struct Stories {
     pub(crate) settings: StoriesSettings,
-    config: StoriesConfig,
+    pub(crate) config: StoriesConfig,
     /// `None` until loaded, and after a write that failed (the next use
     /// reloads it from the last commit). Held by a write from its first
     /// answer until its commit, so that readers see only committed
