@@ -72,12 +72,12 @@ fn refuse_unused_flags(cli: &Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     match &cli.command {
         Command::Dedup(args) => {
             let dedup = matches.subcommand_matches("dedup").expect("the dedup subcommand");
-            cmd::flags::refuse_unused(args.dedup.settings.mode, dedup)
+            cmd::flags::refuse_unused(args.dedup.settings.mode, false, dedup)
         }
         Command::Index(args) => match (args.create_mode(), matches.subcommand_matches("index")) {
             (Some(mode), Some(index)) => {
                 let create = index.subcommand_matches("create").expect("index create");
-                cmd::flags::refuse_unused(mode, create)
+                cmd::flags::refuse_unused(mode, args.creates_stories(), create)
             }
             _ => Ok(()),
         },

@@ -15,8 +15,10 @@ use syndic::align::AlignConfig;
 use syndic::doc::MAX_ID_BYTES;
 use syndic::index::{
     AddOutcome, ClusterInfo, Coverage, DocReport, IndexStats, Match, PassageSpan, QueryReport,
+    StoryInfo,
 };
 use syndic::pairs::PairKind;
+use syndic::stories::{parse_day, Day};
 use syndic::Document;
 
 use crate::error::ApiError;
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/batch/documents", post(add_batch))
         .route("/v1/query", post(query))
         .route("/v1/batch/query", post(query_batch))
+        .route("/v1/story", post(story))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/health", get(health))
@@ -127,6 +130,19 @@ struct NewDocument {
     /// Its site; reprint indexes learn boilerplate per site too.
     #[serde(default)]
     site: Option<String>,
+    /// Its date (`YYYY-MM-DD` or `YYYYMMDD` at the start); an index with
+    /// stories compares documents within its window.
+    #[serde(default)]
+    date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoryRequest {
+    text: String,
+    /// Its date, as a new document's.
+    #[serde(default)]
+    date: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +184,8 @@ struct BatchItem {
     matches: Option<Vec<Match>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<ClusterInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<StoryInfo>,
 }
 
 #[derive(Serialize)]
@@ -229,7 +247,18 @@ fn check_batch(len: usize, state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn document(doc: NewDocument, state: &AppState) -> Result<Document, ApiError> {
+/// The day of a `date` field; a date that is not one is refused, not read
+/// as undated.
+fn day(date: Option<&str>) -> Result<Option<Day>, ApiError> {
+    date.map(|date| {
+        parse_day(date).ok_or_else(|| {
+            ApiError::bad_request(format!("date `{date}` is not YYYY-MM-DD or YYYYMMDD"))
+        })
+    })
+    .transpose()
+}
+
+fn document(doc: NewDocument, state: &AppState) -> Result<(Document, Option<Day>), ApiError> {
     // The core's rule, which the batch readers apply too: an id the CLI
     // accepts can always be addressed here, and the other way round.
     if let Err(problem) = syndic::doc::check_id(&doc.id) {
@@ -238,9 +267,10 @@ fn document(doc: NewDocument, state: &AppState) -> Result<Document, ApiError> {
         )));
     }
     check_text(&doc.text, &format!("document `{}`", doc.id), state)?;
+    let day = day(doc.date.as_deref())?;
     let mut document = Document::new(doc.id, doc.text);
     document.site = doc.site;
-    Ok(document)
+    Ok((document, day))
 }
 
 fn duplicate(id: &str) -> ApiError {
@@ -284,10 +314,10 @@ async fn add_one(
     State(state): State<AppState>,
     JsonBody(doc): JsonBody<NewDocument>,
 ) -> Result<Response, ApiError> {
-    let doc = document(doc, &state)?;
+    let (doc, day) = document(doc, &state)?;
     let id = doc.id.clone();
     let index = state.index.clone();
-    let batch = blocking(move || index.prepare(vec![doc])).await?;
+    let batch = blocking(move || index.prepare_dated(vec![doc], vec![day])).await?;
     match state.writer.add(batch).await?.pop() {
         Some(AddOutcome::Added(report)) => Ok((StatusCode::CREATED, Json(report)).into_response()),
         _ => Err(duplicate(&id)),
@@ -299,28 +329,35 @@ async fn add_batch(
     JsonBody(batch): JsonBody<NewDocuments>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     check_batch(batch.documents.len(), &state)?;
-    let docs = batch
+    let (docs, days): (Vec<_>, Vec<_>) = batch
         .documents
         .into_iter()
         .map(|doc| document(doc, &state))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
     let index = state.index.clone();
-    let batch = blocking(move || index.prepare(docs)).await?;
+    let batch = blocking(move || index.prepare_dated(docs, days)).await?;
     let items: Vec<BatchItem> = state
         .writer
         .add(batch)
         .await?
         .into_iter()
         .map(|outcome| match outcome {
-            AddOutcome::Added(DocReport { id, matches, cluster }) => BatchItem {
+            AddOutcome::Added(DocReport { id, matches, cluster, story }) => BatchItem {
                 id,
                 status: AddStatus::Added,
                 matches: Some(matches),
                 cluster: Some(cluster),
+                story,
             },
-            AddOutcome::DuplicateId(id) => {
-                BatchItem { id, status: AddStatus::DuplicateId, matches: None, cluster: None }
-            }
+            AddOutcome::DuplicateId(id) => BatchItem {
+                id,
+                status: AddStatus::DuplicateId,
+                matches: None,
+                cluster: None,
+                story: None,
+            },
         })
         .collect();
     Ok(Json(serde_json::json!({ "results": items })))
@@ -368,7 +405,7 @@ async fn query(
     align.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
     let index = state.index.clone();
     blocking(move || {
-        let QueryReport { matches, clusters } = index.query(&request.text)?;
+        let QueryReport { matches, clusters, .. } = index.query(&request.text)?;
         let matches = matches
             .into_iter()
             .map(|m| {
@@ -411,4 +448,23 @@ async fn query_batch(
     })
     .await?;
     Ok(Json(serde_json::json!({ "results": reports })))
+}
+
+/// `POST /v1/story`: the story a text would join, without adding it (an
+/// index with stories only).
+async fn story(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<StoryRequest>,
+) -> Result<Json<StoryInfo>, ApiError> {
+    check_text(&request.text, "the text", &state)?;
+    let day = day(request.date.as_deref())?;
+    if state.index.stories_settings().is_none() {
+        return Err(ApiError::bad_request("this index was created without stories"));
+    }
+    let index = state.index.clone();
+    let report = blocking(move || {
+        index.query_batch_dated(&[&request.text], &[day]).map(|mut r| r.remove(0))
+    })
+    .await?;
+    report.story.map(Json).ok_or_else(|| ApiError::internal("an index with stories told none"))
 }

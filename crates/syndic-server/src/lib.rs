@@ -12,12 +12,18 @@
 //! | `GET /health` | whether the index can be read and written, no token needed |
 //! | `GET /openapi.json` | this API's OpenAPI description, no token needed |
 //! | `GET /v1/stats` | counts and parameters of the index |
-//! | `POST /v1/documents` | add one document; its matches and cluster |
+//! | `POST /v1/documents` | add one document; its matches and cluster (and story) |
 //! | `GET /v1/documents/{id}` | a document's matches and cluster |
 //! | `DELETE /v1/documents/{id}` | delete a document |
 //! | `POST /v1/query` | what a text matches, without adding it |
 //! | `POST /v1/batch/documents` | add many in one transaction |
 //! | `POST /v1/batch/query` | many queries against one snapshot |
+//! | `POST /v1/story` | which story a text would join, without adding it |
+//!
+//! An index created with stories (`Index::create_stories`) answers each add
+//! with the story the document joined (`story`: its id, representative and
+//! the links that carried it); documents may carry a `date`, compared within
+//! the story window.
 //!
 //! How it holds up:
 //!
@@ -26,8 +32,11 @@
 //!   data is fsync'd. A `kill -9` loses nothing that was acknowledged (a
 //!   test kills the real binary mid-stream and checks).
 //! * **Concurrency.** Reads run on the blocking pool against MVCC snapshots
-//!   and never wait for writes. Writes go to one writer thread, which
-//!   gathers whatever adds are queued into one transaction (group commit):
+//!   and never wait for writes, except the story of a query in an index
+//!   with stories: the online story state is one, held by a write until it
+//!   commits, so that a story answer never counts an uncommitted document.
+//!   Writes go to one writer thread, which gathers whatever adds are
+//!   queued into one transaction (group commit):
 //!   fifty clients adding one document each pay for one fsync, not fifty.
 //! * **Security.** It listens on 127.0.0.1 unless told otherwise, and
 //!   refuses a non-loopback address without a token. With a token, every

@@ -216,7 +216,7 @@ fn every_route_of_the_spec_is_served() {
             served += 1;
         }
     }
-    assert_eq!(served, 9);
+    assert_eq!(served, 10);
 }
 
 #[test]
@@ -470,4 +470,91 @@ fn issue15_reprint_index_answers_follow_the_spec() {
         conforms(&spec, method, path, status, &value);
         assert!(holds(&value), "{method} {path}: {value}");
     }
+}
+
+/// Issue 18: an index with stories over HTTP. Each add (acknowledged once
+/// committed) says which story the document joined, with the links that
+/// carried it; `POST /v1/story` answers the same without adding; every
+/// response follows the spec.
+#[test]
+fn issue18_story_answers_follow_the_spec() {
+    let spec = spec();
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::create_stories(
+        dir.path().join("idx"),
+        syndic::settings::ReprintSettings::default(),
+        Some(syndic::settings::StoriesSettings::default()),
+        syndic::cluster::Keep::Longest,
+    )
+    .unwrap();
+    let stories = router(AppState::new(index, None, Limits::default()));
+    let wire = "Ferry Sinks Off Osterby\n\nThe passenger ferry Marisol sank off the harbour of \
+        Osterby on Tuesday night after striking the Kettle Rocks in a gale, and coastguard crews \
+        from Hallvik pulled forty-one people from the water, the harbour master Ingrid Vasska said.";
+    let own_words = "Divers search for the Marisol crew\n\nRescue divers from Hallvik returned to \
+        the Kettle Rocks near Osterby to look for two sailors of the Marisol, the ferry that went \
+        down in the storm. Harbour master Ingrid Vasska said the survivors were in hospital.";
+    let others = [
+        "Council budget rises\n\nThe county council of Lindmark approved a budget that rises by \
+         four percent, with more money for schools and roads, after a long debate on Thursday.",
+        "New school opens in Dalby\n\nPupils in Dalby moved into a new primary school on Monday \
+         after two years of building work, the head teacher Per Holm said.",
+    ];
+    type Check = fn(&Value) -> bool;
+    let cases: Vec<(&str, &str, Option<Value>, u16, Check)> = vec![
+        (
+            "POST",
+            "/v1/batch/documents",
+            Some(json!({"documents": [
+                {"id": "budget", "text": others[0], "date": "2024-03-04"},
+                {"id": "school", "text": others[1], "date": "2024-03-04"},
+            ]})),
+            200,
+            |b| {
+                b["results"][1]["story"]
+                    == json!({"id": "school", "representative": "school", "size": 1, "links": []})
+            },
+        ),
+        (
+            "POST",
+            "/v1/documents",
+            Some(json!({"id": "wire", "text": wire, "date": "2024-03-05"})),
+            201,
+            |b| b["story"]["id"] == "wire",
+        ),
+        ("POST", "/v1/story", Some(json!({"text": own_words, "date": "2024-03-06"})), 200, |b| {
+            b["id"] == "wire" && b["size"] == 2 && b["links"][0]["kind"] == "same_story"
+        }),
+        ("POST", "/v1/story", Some(json!({"text": own_words, "date": "2026-03-06"})), 200, |b| {
+            b.get("id").is_none() && b["size"] == 1
+        }),
+        (
+            "POST",
+            "/v1/documents",
+            Some(json!({"id": "own-words", "text": own_words, "date": "2024-03-06"})),
+            201,
+            |b| {
+                let link = &b["story"]["links"][0];
+                b["story"]["id"] == "wire"
+                    && b["story"]["representative"] == "wire"
+                    && link["id"] == "wire"
+                    && link["entities"].as_array().is_some_and(|e| e.contains(&json!("marisol")))
+            },
+        ),
+        ("POST", "/v1/story", Some(json!({"text": wire, "date": "March"})), 400, |b| {
+            b["error"].as_str().is_some_and(|m| m.contains("March"))
+        }),
+    ];
+    for (method, path, body, status, holds) in cases {
+        let (got, value) = call(&rt, &stories, method, path, body);
+        assert_eq!(got, status, "{method} {path}: {value}");
+        conforms(&spec, method, path, status, &value);
+        assert!(holds(&value), "{method} {path}: {value}");
+    }
+    // An index without stories says so.
+    let (_dir, plain) = app(None, Limits::default());
+    let (got, value) = call(&rt, &plain, "POST", "/v1/story", Some(json!({"text": wire})));
+    assert_eq!(got, 400, "{value}");
+    conforms(&spec, "POST", "/v1/story", 400, &value);
 }

@@ -11,6 +11,7 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use syndic::dedup::Mode;
 use syndic::schema::{Setting, Settings};
+use syndic::settings::StoriesSettings;
 use syndic::ConfigError;
 
 /// The flags of one group of settings; `settings` holds the defaults with
@@ -95,13 +96,16 @@ impl<S: Settings> clap::FromArgMatches for SettingsFlags<S> {
 }
 
 /// Refuses flags given on the command line that `mode` does not use
-/// (`--mode exact --threshold 0.5`), by the core's rule. `matches` are the
-/// subcommand's.
-pub fn refuse_unused(mode: Mode, matches: &ArgMatches) -> anyhow::Result<()> {
+/// (`--mode exact --threshold 0.5`), by the core's rule; with `stories`
+/// (`index create --stories`), the stories settings are used. `matches`
+/// are the subcommand's.
+pub fn refuse_unused(mode: Mode, stories: bool, matches: &ArgMatches) -> anyhow::Result<()> {
+    let is_story = |id: &str| StoriesSettings::SCHEMA.iter().any(|s| s.name == id);
     let given = matches
         .ids()
         .map(|id| id.as_str())
-        .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
+        .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+        .filter(|id| !(stories && is_story(id)));
     match syndic::settings::check_used(mode, given) {
         Err(ConfigError::Unused { name, mode }) => anyhow::bail!(
             "--{} does nothing in the {mode} mode; leave it out, or choose the mode that uses it",

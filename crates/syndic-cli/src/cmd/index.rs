@@ -6,6 +6,7 @@
 //! for them; `export` writes the same files for the whole index, identical
 //! to what `syndic dedup` writes for the same documents in the same order.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -15,13 +16,15 @@ use syndic::dedup::Mode;
 use syndic::index::{AddOutcome, Export, Index, StagedIndex};
 use syndic::read::ReadOptions;
 use syndic::rundir::{self, ClusterCounts, ClusterLine, Documents, PairLine, Summary};
-use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
+use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings, StoriesSettings};
+use syndic::stories::Day;
 use syndic::write::OutputDir;
 use syndic::DocId;
 
 use super::flags::{RunFlags, SettingsFlags};
 use super::input::{self, InputArgs};
 use super::output;
+use super::stories::read_days;
 use crate::progress::{Bars, Cancel};
 
 /// Flags of `syndic index`.
@@ -59,6 +62,12 @@ struct CreateArgs {
     minhash: SettingsFlags<MinHashSettings>,
     #[command(flatten)]
     reprint: SettingsFlags<ReprintSettings>,
+    /// Also tell each document added which story it belongs to (with
+    /// --mode reprint; the story settings below, dates from --date-field).
+    #[arg(long)]
+    stories: bool,
+    #[command(flatten)]
+    story: SettingsFlags<StoriesSettings>,
     /// Also write clusters.jsonl, pairs.jsonl and summary.json of the corpus here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -119,6 +128,11 @@ impl Args {
             _ => None,
         }
     }
+
+    /// Whether `index create` was given `--stories`.
+    pub fn creates_stories(&self) -> bool {
+        matches!(&self.command, Command::Create(create) if create.stories)
+    }
 }
 
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
@@ -170,6 +184,23 @@ fn add_inputs(
         Ok(resolved) => resolved,
         Err(err) => return Err((err, stopped)),
     };
+    // An index with stories compares documents by their days: the corpus
+    // read once more with the date field as the text, as `syndic stories`
+    // reads it.
+    let date_field = index.stories_settings().and_then(|s| s.date_field.clone());
+    let days = match &date_field {
+        Some(_) if input_args.inputs.iter().any(|i| i.as_os_str() == "-") => {
+            let err = anyhow::anyhow!(
+                "the index reads dates from a second reading of the input: give files, not `-`"
+            );
+            return Err((err, stopped));
+        }
+        Some(field) => match read_days(&inputs, &opts, field, &adding.bars, adding.cancel) {
+            Ok(days) => days,
+            Err(err) => return Err((err, stopped)),
+        },
+        None => HashMap::new(),
+    };
     let read =
         input::for_each_batch(&inputs, &opts, &adding.bars, "index", adding.cancel, |batch| {
             if !adding.skip_existing {
@@ -184,7 +215,9 @@ fn add_inputs(
                     }
                 }
             }
-            for (doc, outcome) in batch.iter().zip(index.add_batch(batch)?) {
+            let batch_days: Vec<Option<Day>> =
+                batch.iter().map(|d| days.get(&d.id).copied()).collect();
+            for (doc, outcome) in batch.iter().zip(index.add_batch_dated(batch, &batch_days)?) {
                 match outcome {
                     AddOutcome::Added(_) => {
                         stopped.added += 1;
@@ -212,6 +245,13 @@ fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
         }
         _ => Some(args.minhash.settings.config(mode, keep)?),
     };
+    if args.stories && mode != Mode::Reprint {
+        bail!("--stories needs --mode reprint (a reprint is the same story)");
+    }
+    let stories = args.stories.then(|| args.story.settings.clone());
+    if let Some(stories) = &stories {
+        stories.config()?;
+    }
     let overwrite = output::overwrite(args.force, args.from.iter().chain([&args.index]));
     let out = args.out.as_ref().map(|path| OutputDir::create(path, &overwrite)).transpose()?;
     let started = Instant::now();
@@ -219,7 +259,9 @@ fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     // no index behind, so running the command again just works.
     let staged = match config {
         Some(config) => StagedIndex::create(&args.index, config)?,
-        None => StagedIndex::create_reprint(&args.index, args.reprint.settings.clone(), keep)?,
+        None => {
+            StagedIndex::create_stories(&args.index, args.reprint.settings.clone(), stories, keep)?
+        }
     };
     let added = if args.from.is_empty() {
         Added::default()
@@ -286,10 +328,20 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
     let new_docs: Vec<DocId> =
         (0..export.ids.len() as u32).map(DocId::from_u32).filter(|&d| is_new(d)).collect();
     let id = |d: DocId| export.ids[d.as_usize()].as_str();
+    let id_of: HashMap<&str, DocId> = export
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(d, id)| (id.as_str(), DocId::from_u32(d as u32)))
+        .collect();
     out.write_jsonl(
         rundir::CLUSTERS_FILE,
         new_docs.iter().map(|&d| ClusterLine::of(result, d, id(d))),
     )?;
+    if let Some((stories, similarity)) = &export.stories {
+        let lines = rundir::clustering_lines(stories, similarity, id);
+        out.write_jsonl(rundir::STORIES_FILE, lines.filter(|l| is_new(id_of[l.id.as_ref()])))?;
+    }
     let new_pairs = result.pairs.iter().filter(|p| is_new(p.b));
     out.write_jsonl(
         rundir::PAIRS_FILE,
@@ -373,6 +425,9 @@ fn write_export(
     if let Some(reprint) = &export.reprint {
         rundir::write_reprint(out, &reprint.passages, &reprint.boilerplate, id)?;
     }
+    if let Some((stories, similarity)) = &export.stories {
+        out.write_jsonl(rundir::STORIES_FILE, rundir::clustering_lines(stories, similarity, id))?;
+    }
     let mut summary = Summary::new(command);
     summary.index = Some(index.path().display().to_string());
     summary.set_mode(index.config().mode());
@@ -383,6 +438,12 @@ fn write_export(
     }
     summary.documents = Some(Documents::Count(result.stats.documents as u64));
     summary.set_clusters(&ClusterCounts::of(result));
+    if let Some((stories, _)) = &export.stories {
+        // The settings are in `params.stories`.
+        summary
+            .extra
+            .insert("stories".to_owned(), serde_json::json!({"stories": stories.num_clusters()}));
+    }
     summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
     summary.peak_rss_bytes = Some(input::peak_rss_bytes());
     summary.write(out.path())?;

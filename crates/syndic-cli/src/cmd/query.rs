@@ -27,6 +27,10 @@ pub struct Args {
     /// whose passages follow its own settings).
     #[arg(long, default_value_t = ReprintSettings::default().min_passage_words)]
     pub min_passage_words: usize,
+    /// The text's date (`YYYY-MM-DD` or `YYYYMMDD`), in an index with
+    /// stories: it is compared with documents within the window.
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -51,7 +55,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let align = AlignConfig { min_tokens: args.min_passage_words, ..AlignConfig::default() };
     align.validate()?;
     let index = Index::open(&args.index)?;
-    let report = index.query(&text)?;
+    let day = match &args.date {
+        Some(date) => Some(
+            syndic::stories::parse_day(date)
+                .with_context(|| format!("--date {date:?} is not YYYY-MM-DD or YYYYMMDD"))?,
+        ),
+        None => None,
+    };
+    let report = index.query_batch_dated(&[&text], &[day])?.remove(0);
     let mut matches = Vec::with_capacity(report.matches.len());
     for m in report.matches {
         let passages = match m.passages {
@@ -70,7 +81,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // went away (`syndic query ... | head`).
     let mut out = std::io::stdout().lock();
     if args.json {
-        let json = serde_json::json!({"matches": matches, "clusters": report.clusters});
+        let mut json = serde_json::json!({"matches": matches, "clusters": report.clusters});
+        if let Some(story) = &report.story {
+            json["story"] = serde_json::to_value(story).context("query serialize")?;
+        }
         writeln!(out, "{}", serde_json::to_string_pretty(&json).context("query serialize")?)?;
         return Ok(());
     }

@@ -128,7 +128,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
 /// The day of every record whose date field holds a date, by id: the
 /// corpus read with the date field as the text, records without it passed
 /// over (they are undated, not bad).
-fn read_days(
+pub(crate) fn read_days(
     inputs: &Inputs,
     opts: &ReadOptions,
     field: &str,

@@ -396,3 +396,66 @@ fn issue15_query_a_reprint_index_of_the_seeds() {
     }
     assert_eq!(answer["clusters"][0]["size"], 3, "{answer}");
 }
+
+/// Issue 18: an index with stories, created from the first reports and
+/// grown by the rest, dated by `--date-field`: the report of the sinking in
+/// its own words joins the wire story in the export and in the add's
+/// `stories.jsonl`; a query says which story a text would join, and a text
+/// dated far from it joins none.
+#[test]
+fn issue18_index_with_stories_answers_which_story() {
+    let wire = "Ferry Sinks Off Osterby\n\nThe passenger ferry Marisol sank off the harbour of \
+        Osterby on Tuesday night after striking the Kettle Rocks in a gale, and coastguard crews \
+        from Hallvik pulled forty-one people from the water, the harbour master Ingrid Vasska \
+        said. Two crew members are still missing and divers will resume the search at first \
+        light.";
+    let own_words = "Divers search for missing crew of the Marisol\n\nRescue divers from Hallvik \
+        returned to the Kettle Rocks near Osterby on Wednesday to look for two sailors of the \
+        Marisol, the ferry that went down in Tuesday's storm. Harbour master Ingrid Vasska told \
+        reporters that the survivors were recovering in Osterby hospital.";
+    let first = [
+        ("quarry", "Osterby quarry to close\n\nThe granite quarry at Carrow, the largest employer near Osterby, will close in the spring with the loss of ninety jobs, its owner Brannic Stone announced on Monday."),
+        ("budget", "Council budget rises\n\nThe county council of Lindmark approved a budget that rises by four percent, with more money for schools and roads, after a long debate on Thursday."),
+        ("school", "New school opens in Dalby\n\nPupils in Dalby moved into a new primary school on Monday after two years of building work, the head teacher Per Holm said."),
+        ("wire", wire),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dated = |docs: &[(&str, &str)]| -> Vec<Value> {
+        docs.iter()
+            .map(|(id, text)| json!({"id": id, "text": text, "date": "2024-03-05"}))
+            .collect()
+    };
+    write_jsonl(&d.join("first.jsonl"), &dated(&first));
+    write_jsonl(&d.join("more.jsonl"), &dated(&[("own-words", own_words)]));
+    let create = ["index", "create", "idx", "--mode", "reprint", "--stories", "--date-field"];
+    ok(d, &[&create[..], &["date", "--from", "first.jsonl", "-q"]].concat());
+    ok(d, &["index", "add", "idx", "more.jsonl", "--out", "added", "-q"]);
+    let added = lines(&d.join("added/stories.jsonl"));
+    assert_eq!(added.len(), 1, "{added:?}");
+    ok(d, &["index", "export", "idx", "--out", "all"]);
+    let stories = lines(&d.join("all/stories.jsonl"));
+    let story = |id: &str| stories.iter().find(|l| l["id"] == id).unwrap()["cluster"].clone();
+    assert_eq!(story("own-words"), story("wire"), "{stories:?}");
+    assert_eq!(added[0]["cluster"], story("wire"));
+    assert_ne!(story("quarry"), story("wire"));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("all/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["stories"]["stories"], 4, "{summary}");
+    assert_eq!(summary["params"]["stories"]["date_field"], "date", "{summary}");
+    assert_eq!(summary["params"]["stories"]["story_threshold"], 0.2, "{summary}");
+    std::fs::write(d.join("q.txt"), own_words.replace("Divers", "Rescuers")).unwrap();
+    let query = |date: &str| -> Value {
+        let out = ok(d, &["query", "idx", "q.txt", "--json", "--date", date]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let near = query("2024-03-06");
+    assert_eq!(near["story"]["id"], "wire", "{near}");
+    assert_eq!(near["story"]["size"], 3, "{near}");
+    assert_eq!(query("2025-03-06")["story"]["id"], Value::Null);
+    // Stories need a reprint index.
+    let out = syndic(d, &["index", "create", "other", "--stories"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mode reprint"));
+}

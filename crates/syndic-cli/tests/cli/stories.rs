@@ -176,3 +176,45 @@ fn issue18_an_existing_output_needs_force_and_bad_settings_name_their_flag() {
     let stderr = fails(&["stories", s(&input), "--out", s(&run), "--date-field", "a..b", "-q"]);
     assert!(stderr.contains("date_field") && stderr.contains("--date-field"), "{stderr}");
 }
+
+/// BASIL online (issue 18): an index with stories built from the first 120
+/// articles, the last 30 added, exported. Learned online (document
+/// frequencies of the articles seen so far, one decision per article in
+/// order), its stories stay within bounds of the batch run's: ARI 0.930
+/// against the labels (batch: 0.993) and 0.936 against the batch run
+/// (bench/results/2026-12-02/stories-online.md).
+#[test]
+fn issue18_basil_online_stays_close_to_batch() {
+    let Some(data) = shared_data() else { return };
+    let corpus = data.join("basil-stories-dev.jsonl.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name);
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&corpus).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    std::fs::write(d("gold.jsonl"), &text).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(d("first.jsonl"), lines[..120].join("\n") + "\n").unwrap();
+    std::fs::write(d("rest.jsonl"), lines[120..].join("\n") + "\n").unwrap();
+    ok(&["stories", s(&corpus), "--date-field", "date", "--out", s(&d("batch")), "-q"]);
+    let idx = d("idx");
+    let create = ["index", "create", s(&idx), "--mode", "reprint", "--stories", "--date-field"];
+    ok(&[&create[..], &["date", "--from", s(&d("first.jsonl")), "-q"]].concat());
+    ok(&["index", "add", s(&idx), s(&d("rest.jsonl")), "--out", s(&d("added")), "-q"]);
+    ok(&["index", "export", s(&idx), "--out", s(&d("export"))]);
+    let ari = |gold: &[&str], pred: &std::path::Path| -> f64 {
+        let args = [&["eval", "--gold"], gold, &["--pred", s(pred), "--json"]].concat();
+        let out = syndic(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["ari"].as_f64().unwrap()
+    };
+    let (gold, batch, online) =
+        (d("gold.jsonl"), d("batch/clusters.jsonl"), d("export/stories.jsonl"));
+    let labels = [s(&gold), "--gold-label-field", "story"];
+    let against_batch = [s(&batch)];
+    assert!(ari(&labels, &batch) >= 0.99);
+    let (truth, agreement) = (ari(&labels, &online), ari(&against_batch, &online));
+    assert!(truth >= 0.92 && agreement >= 0.92, "online ARI {truth}, against batch {agreement}");
+    assert_eq!(jsonl(d("added/stories.jsonl")).len(), 30);
+}

@@ -17,18 +17,23 @@ use redb::{ReadableTable, TableDefinition};
 use crate::doc::DocId;
 use crate::error::{Error, Result};
 use crate::pairs::PairKind;
+use crate::stories::{RawTerm, RelationKind, ReuseLink, StoryDoc};
 
 /// Bumped whenever the layout of any table changes; an index of an older
 /// version this syndic can upgrade (`MIGRATABLE_VERSIONS`) is upgraded on
 /// open, any other is refused.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Versions upgraded in place on open. Version 2 added the `postings` and
 /// `learned` tables (reprint mode; empty in the other modes), the reprint
 /// kind of `edges` and the optional `reprint` member of `meta/config`, so
 /// a version 1 index (exact or minhash) reads the same once its new,
-/// empty tables exist.
-pub(crate) const MIGRATABLE_VERSIONS: [u32; 1] = [1];
+/// empty tables exist. Version 3 added the `stories` table and the
+/// optional `stories` member of `meta/config` (a reprint index with
+/// stories); an index of version 1 or 2 has no stories, and reads the same
+/// once its new, empty table exists. A syndic that knows only version 2
+/// refuses a version 3 index instead of misreading it.
+pub(crate) const MIGRATABLE_VERSIONS: [u32; 2] = [1, 2];
 
 /// Identifies a syndic index in the `meta` table.
 pub(crate) const MAGIC: &[u8] = b"syndic-index";
@@ -59,6 +64,9 @@ pub(crate) const POSTINGS: TableDefinition<[u8; 12], ()> = TableDefinition::new(
 /// `DocId` → [`Learned`]: what boilerplate detection and relatedness learn
 /// from the document (reprint mode only).
 pub(crate) const LEARNED: TableDefinition<u32, &[u8]> = TableDefinition::new("learned");
+/// `DocId` → [`StoryEntry`]: what the online story linker keeps of the
+/// document (reprint mode with stories only).
+pub(crate) const STORIES: TableDefinition<u32, &[u8]> = TableDefinition::new("stories");
 /// `DocId` → parent `DocId` in the union-find forest; roots are absent.
 pub(crate) const PARENTS: TableDefinition<u32, u32> = TableDefinition::new("parents");
 /// Root `DocId` → [`RootRecord`], one per live cluster.
@@ -164,6 +172,110 @@ impl Learned {
         }
         let terms = terms.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         Some(Learned { site, keys: keys.to_vec(), terms: terms.collect() })
+    }
+}
+
+/// What the online story linker keeps of a document, and its reuse pairs
+/// with earlier documents, in `stories`:
+///
+/// ```text
+/// entry    := dated:u8 day:i32 LE own_tokens:u32 LE
+///             n:u32 LE term{n} m:u32 LE spelling{m} r:u32 LE reuse{r}
+/// term     := hash:u64 LE tf:f32 LE flags:u8
+/// spelling := hash:u64 LE len:u32 LE UTF-8{len}
+/// reuse    := doc:u32 LE kind:u8 score:f64 LE
+/// ```
+///
+/// `dated` is 1 when `day` (days since 1970-01-01) holds the document's
+/// day, else 0 and `day` is 0; `kind` is 0 copy, 1 near-copy, 2 reprint.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StoryEntry {
+    pub(crate) doc: StoryDoc,
+    pub(crate) reuse: Vec<ReuseLink>,
+}
+
+impl StoryEntry {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let doc = &self.doc;
+        let mut out = Vec::with_capacity(24 + 21 * doc.terms.len() + 13 * self.reuse.len());
+        out.push(u8::from(doc.day.is_some()));
+        out.extend_from_slice(&doc.day.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&doc.own_tokens.to_le_bytes());
+        out.extend_from_slice(&(doc.terms.len() as u32).to_le_bytes());
+        for t in &doc.terms {
+            out.extend_from_slice(&t.hash.to_le_bytes());
+            out.extend_from_slice(&t.tf.to_le_bytes());
+            out.push(t.flags);
+        }
+        out.extend_from_slice(&(doc.spellings.len() as u32).to_le_bytes());
+        for (hash, word) in &doc.spellings {
+            out.extend_from_slice(&hash.to_le_bytes());
+            out.extend_from_slice(&(word.len() as u32).to_le_bytes());
+            out.extend_from_slice(word.as_bytes());
+        }
+        out.extend_from_slice(&(self.reuse.len() as u32).to_le_bytes());
+        for r in &self.reuse {
+            out.extend_from_slice(&r.doc.as_u32().to_le_bytes());
+            out.push(match r.kind {
+                RelationKind::Copy => 0,
+                RelationKind::NearCopy => 1,
+                _ => 2,
+            });
+            out.extend_from_slice(&r.score.to_le_bytes());
+        }
+        out
+    }
+
+    /// `None` when the bytes are not a value of this format version.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<StoryEntry> {
+        fn take<const N: usize>(rest: &mut &[u8]) -> Option<[u8; N]> {
+            let (head, tail) = rest.split_at_checked(N)?;
+            *rest = tail;
+            head.try_into().ok()
+        }
+        let mut rest = bytes;
+        let dated = take::<1>(&mut rest)?[0];
+        let day = i32::from_le_bytes(take(&mut rest)?);
+        let day = match dated {
+            0 => None,
+            1 => Some(day),
+            _ => return None,
+        };
+        let own_tokens = u32::from_le_bytes(take(&mut rest)?);
+        let n = u32::from_le_bytes(take(&mut rest)?);
+        let mut terms = Vec::new();
+        for _ in 0..n {
+            let hash = u64::from_le_bytes(take(&mut rest)?);
+            let tf = f32::from_le_bytes(take(&mut rest)?);
+            let flags = take::<1>(&mut rest)?[0];
+            terms.push(RawTerm { hash, tf, flags });
+        }
+        let m = u32::from_le_bytes(take(&mut rest)?);
+        let mut spellings = Vec::new();
+        for _ in 0..m {
+            let hash = u64::from_le_bytes(take(&mut rest)?);
+            let len = u32::from_le_bytes(take(&mut rest)?) as usize;
+            let (word, tail) = rest.split_at_checked(len)?;
+            rest = tail;
+            spellings.push((hash, String::from_utf8(word.to_vec()).ok()?));
+        }
+        let r = u32::from_le_bytes(take(&mut rest)?);
+        let mut reuse = Vec::new();
+        for _ in 0..r {
+            let doc = DocId::from_u32(u32::from_le_bytes(take(&mut rest)?));
+            let kind = match take::<1>(&mut rest)?[0] {
+                0 => RelationKind::Copy,
+                1 => RelationKind::NearCopy,
+                2 => RelationKind::Reprint,
+                _ => return None,
+            };
+            let score = f64::from_le_bytes(take(&mut rest)?);
+            reuse.push(ReuseLink { doc, kind, score });
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        Some(StoryEntry { doc: StoryDoc { terms, own_tokens, day, spellings }, reuse })
     }
 }
 
@@ -426,10 +538,65 @@ mod tests {
                 Learned { site: None, keys: vec![], terms: vec![] }.encode(),
                 vec![0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0],
             ),
+            (
+                "story entry",
+                StoryEntry {
+                    doc: StoryDoc {
+                        terms: vec![RawTerm { hash: 7, tf: 1.0, flags: 1 }],
+                        own_tokens: 2,
+                        day: Some(-1),
+                        spellings: vec![(7, "ab".into())],
+                    },
+                    reuse: vec![ReuseLink {
+                        doc: DocId::from_u32(3),
+                        kind: RelationKind::Reprint,
+                        score: 0.5,
+                    }],
+                }
+                .encode(),
+                [
+                    &[1, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0][..],
+                    &[1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3f, 1],
+                    &[1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, b'a', b'b'],
+                    &[1, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f],
+                ]
+                .concat(),
+            ),
+            (
+                "story entry, undated, no terms",
+                StoryEntry {
+                    doc: StoryDoc { terms: vec![], own_tokens: 0, day: None, spellings: vec![] },
+                    reuse: vec![],
+                }
+                .encode(),
+                vec![0; 21],
+            ),
         ];
         for (name, got, expected) in cases {
             assert_eq!(got, expected, "{name}");
         }
+    }
+
+    #[test]
+    fn story_entries_round_trip_and_refuse_other_bytes() {
+        let entry = StoryEntry {
+            doc: StoryDoc {
+                terms: vec![RawTerm { hash: u64::MAX, tf: 2.5, flags: 0 }],
+                own_tokens: 9,
+                day: Some(19_000),
+                spellings: vec![(u64::MAX, "één".into())],
+            },
+            reuse: vec![ReuseLink {
+                doc: DocId::from_u32(1),
+                kind: RelationKind::Copy,
+                score: 1.0,
+            }],
+        };
+        let bytes = entry.encode();
+        assert_eq!(StoryEntry::decode(&bytes), Some(entry));
+        assert_eq!(StoryEntry::decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(StoryEntry::decode(&[bytes.as_slice(), &[0]].concat()), None);
+        assert_eq!(StoryEntry::decode(&[[2].as_slice(), &bytes[1..]].concat()), None);
     }
 
     #[test]

@@ -58,6 +58,13 @@
 //! change as boilerplate is learned. Documents cannot be deleted from a
 //! reprint index.
 //!
+//! **Stories** ([`Index::create_stories`]): a reprint index may also tell
+//! each document added which story it belongs to ([`DocReport::story`]),
+//! and a query which story a text would join, by
+//! [`crate::stories::OnlineStories`] (the batch rules of
+//! [`crate::stories`], learned online); see the `stories` module for what
+//! is stored and ARCHITECTURE.md for how earlier answers can change.
+//!
 //! ```
 //! use syndic::dedup::DedupConfig;
 //! use syndic::index::{AddOutcome, Index};
@@ -83,17 +90,20 @@ mod online;
 mod report;
 mod staged;
 mod store;
+mod stories;
 mod view;
 
 #[cfg(test)]
 mod online_tests;
+#[cfg(test)]
+mod stories_tests;
 #[cfg(test)]
 mod tests;
 
 pub use format::{FORMAT_VERSION, INDEX_FILE};
 pub use report::{
     AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan,
-    QueryReport,
+    QueryReport, StoryInfo, StoryMatch,
 };
 pub use staged::StagedIndex;
 pub use store::{Index, PreparedBatch};

@@ -256,6 +256,8 @@ pub(crate) struct Answer {
     pub(crate) edges: Vec<(DocId, f64, PairKind)>,
     /// Documents it shares enough fingerprints with.
     pub(crate) candidates: usize,
+    /// The subject's boilerplate, byte ranges (sorted, not overlapping).
+    pub(crate) boilerplate: Vec<(usize, usize)>,
 }
 
 /// The id a query text stands under in an answer's run (ids of stored
@@ -401,7 +403,13 @@ impl<F: Family> View<'_, F> {
                 similarity: result.dedup.similarity[s],
             }
         });
-        Ok(Answer { matches, cluster: info, edges, candidates: candidates.len() })
+        let boilerplate = result
+            .boilerplate
+            .iter()
+            .find(|b| b.doc == local)
+            .map(|b| b.spans.iter().map(|x| (x.start, x.end)).collect())
+            .unwrap_or_default();
+        Ok(Answer { matches, cluster: info, edges, candidates: candidates.len(), boilerplate })
     }
 }
 

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::Clustering;
 use crate::doc::DocId;
 use crate::pairs::{DedupResult, PairKind};
 use crate::reprint::ReprintResult;
+use crate::stories::RelationKind;
 
 /// A verified match of a document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +68,45 @@ pub struct DocReport {
     pub matches: Vec<Match>,
     /// Its cluster.
     pub cluster: ClusterInfo,
+    /// Its story, when added to an index with stories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<StoryInfo>,
+}
+
+/// The story a document belongs to (or a query text would join), in an
+/// index with stories.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoryInfo {
+    /// External id of the story's first document: a stable name (when
+    /// stories merge, the merged one keeps the earlier name). `None` for a
+    /// query text that joins no story.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// External id of its earliest full report; `None` when that is the
+    /// query text itself, or as `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<String>,
+    /// Members, the document or query text counted.
+    pub size: u64,
+    /// Its links to members: reuse, or the same story with the evidence.
+    pub links: Vec<StoryMatch>,
+}
+
+/// A link to a member of the story.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoryMatch {
+    /// External id of the member.
+    pub id: String,
+    /// `copy`, `near_copy`, `reprint` or `same_story`.
+    pub kind: RelationKind,
+    /// Reuse: the reprint similarity; same story: the TF-IDF cosine.
+    pub score: f64,
+    /// Same story: the shared names that carried the link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entities: Option<Vec<String>>,
+    /// Same story: the other shared words that carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<Vec<String>>,
 }
 
 /// What a text would match, were it added.
@@ -76,6 +117,9 @@ pub struct QueryReport {
     /// The distinct clusters of those matches (which adding it would merge),
     /// with the text's similarity to each representative.
     pub clusters: Vec<ClusterInfo>,
+    /// The story it would join, in an index with stories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<StoryInfo>,
 }
 
 /// The outcome of adding one document.
@@ -126,6 +170,10 @@ pub struct Export {
     /// A reprint index's whole batch result (passages and boilerplate
     /// too), of which `result` is the pairs and clusters.
     pub reprint: Option<ReprintResult>,
+    /// An index with stories: the story of each exported document, each
+    /// represented by its earliest full report, with each document's cosine
+    /// to it.
+    pub stories: Option<(Clustering, Vec<f64>)>,
 }
 
 /// A passage shared by a query text and an indexed document, in byte

@@ -18,7 +18,7 @@ use super::store::Index;
 use crate::cluster::Keep;
 use crate::dedup::DedupConfig;
 use crate::error::{Error, Result};
-use crate::settings::ReprintSettings;
+use crate::settings::{ReprintSettings, StoriesSettings};
 
 /// An index being built aside; [`StagedIndex::commit`] moves it into place,
 /// and dropping it deletes it.
@@ -44,6 +44,17 @@ impl StagedIndex {
         keep: Keep,
     ) -> Result<StagedIndex> {
         Self::stage(dir.as_ref(), |path| Index::create_reprint(path, settings, keep))
+    }
+
+    /// [`StagedIndex::create`] for a reprint index with stories
+    /// ([`Index::create_stories`]).
+    pub fn create_stories(
+        dir: impl AsRef<Path>,
+        settings: ReprintSettings,
+        stories: Option<StoriesSettings>,
+        keep: Keep,
+    ) -> Result<StagedIndex> {
+        Self::stage(dir.as_ref(), |path| Index::create_stories(path, settings, stories, keep))
     }
 
     fn stage(dir: &Path, make: impl FnOnce(&Path) -> Result<Index>) -> Result<StagedIndex> {

@@ -19,6 +19,7 @@ use super::online::{self, Online, Subject};
 use super::report::{
     AddOutcome, ClusterInfo, DocReport, Export, IndexStats, PassageSpan, QueryReport,
 };
+use super::stories::{self, Stories};
 use super::view::{self, Prepared, Read, ReadTables, View, WriteTables};
 use crate::align::{align, AlignConfig};
 use crate::cluster::{Clustering, Keep};
@@ -28,8 +29,9 @@ use crate::error::{ConfigError, Error, Result};
 use crate::normalize::Tokens;
 use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
 use crate::reprint::ReprintConfig;
-use crate::settings::{MinHashSettings, ReprintSettings};
+use crate::settings::{MinHashSettings, ReprintSettings, StoriesSettings};
 use crate::sketch::SketchMethod;
+use crate::stories::Day;
 use crate::verify::VerifyMethod;
 
 /// Documents with the per-document work of an add done; see
@@ -38,6 +40,8 @@ use crate::verify::VerifyMethod;
 pub struct PreparedBatch {
     docs: Vec<Document>,
     prepared: Vec<Prepared>,
+    /// Each document's day, for an index with stories.
+    days: Vec<Option<Day>>,
 }
 
 impl PreparedBatch {
@@ -55,6 +59,7 @@ impl PreparedBatch {
     pub fn append(&mut self, mut other: PreparedBatch) {
         self.docs.append(&mut other.docs);
         self.prepared.append(&mut other.prepared);
+        self.days.append(&mut other.days);
     }
 }
 
@@ -78,6 +83,10 @@ struct StoredConfig {
     /// absent in other modes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reprint: Option<ReprintSettings>,
+    /// The stories settings of a reprint index with stories (format
+    /// version 3 on; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stories: Option<StoriesSettings>,
 }
 
 impl StoredConfig {
@@ -97,6 +106,7 @@ impl StoredConfig {
             keep: config.keep(),
             char_script_share: config.shingle().normalizer.char_script_share,
             reprint: None,
+            stories: None,
         }
     }
 
@@ -119,7 +129,11 @@ impl StoredConfig {
         let config = settings.config(self.mode, self.keep)?;
         // The builder offers no normalizer settings: an index written by a
         // build that did would tokenize differently here.
-        let rebuilt = StoredConfig { reprint: self.reprint.clone(), ..StoredConfig::of(&config) };
+        let rebuilt = StoredConfig {
+            reprint: self.reprint.clone(),
+            stories: self.stories.clone(),
+            ..StoredConfig::of(&config)
+        };
         if rebuilt != *self {
             return Err(ConfigError::Conflict(format!(
                 "parameters {self:?} cannot be reproduced by this version of syndic"
@@ -167,6 +181,8 @@ pub struct Index {
     config: DedupConfig,
     /// The reprint mode's state; `None` in the other modes.
     online: Option<Online>,
+    /// The stories of a reprint index with stories.
+    stories: Option<Stories>,
 }
 
 impl Index {
@@ -194,9 +210,27 @@ impl Index {
         settings: ReprintSettings,
         keep: Keep,
     ) -> Result<Index> {
+        Self::create_stories(dir, settings, None, keep)
+    }
+
+    /// [`Index::create_reprint`], and with `stories` every document added
+    /// is also told which story it belongs to, by the rules of
+    /// [`crate::stories`] with these settings, learned online (see
+    /// [`crate::stories::OnlineStories`]). Days come with the documents
+    /// ([`Index::add_batch_dated`]); `date_field` is recorded for the front
+    /// ends that read them.
+    pub fn create_stories(
+        dir: impl AsRef<Path>,
+        settings: ReprintSettings,
+        stories: Option<StoriesSettings>,
+        keep: Keep,
+    ) -> Result<Index> {
         let reprint = settings.config(keep)?;
+        if let Some(stories) = &stories {
+            stories.config()?;
+        }
         let config = MinHashSettings::default().config(Mode::Reprint, keep)?;
-        let stored = StoredConfig { reprint: Some(settings), ..StoredConfig::of(&config) };
+        let stored = StoredConfig { reprint: Some(settings), stories, ..StoredConfig::of(&config) };
         Self::create_with(dir.as_ref(), stored, config, Some(reprint))
     }
 
@@ -233,7 +267,9 @@ impl Index {
         }
         view::create_tables(&txn, &dir)?;
         txn.commit().map_err(|e| store_error(&dir, e))?;
-        Ok(Index { db: RwLock::new(Some(db)), dir, config, online: reprint.map(Online::new) })
+        let stories = stored.stories.map(Stories::new).transpose()?;
+        let online = reprint.map(Online::new);
+        Ok(Index { db: RwLock::new(Some(db)), dir, config, online, stories })
     }
 
     /// Opens the index in `dir` with the parameters it was built with.
@@ -270,7 +306,17 @@ impl Index {
                 ))
             }
         };
-        Ok(Index { db: RwLock::new(Some(db)), dir, config, online: reprint.map(Online::new) })
+        let stories = match stored.stories {
+            Some(_) if reprint.is_none() => {
+                return Err(unusable(
+                    ConfigError::Conflict("stories need a reprint index".to_owned()).into(),
+                ))
+            }
+            Some(settings) => Some(Stories::new(settings).map_err(unusable)?),
+            None => None,
+        };
+        let online = reprint.map(Online::new);
+        Ok(Index { db: RwLock::new(Some(db)), dir, config, online, stories })
     }
 
     /// Opens the index in `dir`, refusing it unless it was built with
@@ -297,6 +343,11 @@ impl Index {
         &self.config
     }
 
+    /// The stories settings of an index with stories.
+    pub fn stories_settings(&self) -> Option<&StoriesSettings> {
+        self.stories.as_ref().map(|s| &s.settings)
+    }
+
     /// The reprint config of a reprint index.
     pub fn reprint_config(&self) -> Option<&ReprintConfig> {
         self.online.as_ref().map(|o| &o.config)
@@ -304,12 +355,21 @@ impl Index {
 
     /// The parameters as JSON, for `summary.json`, stats and the service:
     /// those of [`Index::config`], or in a reprint index those of its
-    /// [`ReprintConfig`] (what `syndic dedup --mode reprint` records).
+    /// [`ReprintConfig`] (what `syndic dedup --mode reprint` records), with
+    /// the stories settings of an index with stories.
     pub fn params_json(&self) -> serde_json::Value {
-        match &self.online {
+        let mut params = match &self.online {
             Some(online) => online.config.to_json(),
             None => self.config.to_json(),
+        };
+        // An index with stories: its stories settings under `stories`, as
+        // `syndic stories` records them.
+        if let (Some(stories), Some(object)) = (&self.stories, params.as_object_mut()) {
+            let mut json = stories.config.to_json();
+            json["date_field"] = serde_json::json!(stories.settings.date_field);
+            object.insert("stories".to_owned(), json);
         }
+        params
     }
 
     /// The per-document work of an add or a query, in parallel.
@@ -331,30 +391,62 @@ impl Index {
     /// document whose id a live document has is not added. When this
     /// returns `Ok`, every added document is on disk.
     pub fn add_batch(&self, docs: &[Document]) -> Result<Vec<AddOutcome>> {
+        self.add_batch_dated(docs, &vec![None; docs.len()])
+    }
+
+    /// [`Index::add_batch`] with the day of each document (see
+    /// [`crate::stories::parse_day`]), which an index with stories compares
+    /// within its window; other indexes ignore it.
+    pub fn add_batch_dated(
+        &self,
+        docs: &[Document],
+        days: &[Option<Day>],
+    ) -> Result<Vec<AddOutcome>> {
+        check_days(docs.len(), days)?;
         let prepared = self.prepare_docs(docs, true)?;
-        self.commit_adds(docs, prepared)
+        self.commit_adds(docs, prepared, days)
     }
 
     /// Does the per-document work of an add (normalizing, sketching,
     /// compressing) without touching the index, so that it can run in
     /// parallel, outside the one write transaction at a time.
     pub fn prepare(&self, docs: Vec<Document>) -> Result<PreparedBatch> {
+        let days = vec![None; docs.len()];
+        self.prepare_dated(docs, days)
+    }
+
+    /// [`Index::prepare`] with the day of each document, as
+    /// [`Index::add_batch_dated`] takes them.
+    pub fn prepare_dated(
+        &self,
+        docs: Vec<Document>,
+        days: Vec<Option<Day>>,
+    ) -> Result<PreparedBatch> {
+        check_days(docs.len(), &days)?;
         let prepared = self.prepare_docs(&docs, true)?;
-        Ok(PreparedBatch { docs, prepared })
+        Ok(PreparedBatch { docs, prepared, days })
     }
 
     /// [`Index::add_batch`] for documents prepared by [`Index::prepare`].
     pub fn add_prepared(&self, batch: PreparedBatch) -> Result<Vec<AddOutcome>> {
-        self.commit_adds(&batch.docs, batch.prepared)
+        self.commit_adds(&batch.docs, batch.prepared, &batch.days)
     }
 
-    fn commit_adds(&self, docs: &[Document], prepared: Vec<Prepared>) -> Result<Vec<AddOutcome>> {
+    fn commit_adds(
+        &self,
+        docs: &[Document],
+        prepared: Vec<Prepared>,
+        days: &[Option<Day>],
+    ) -> Result<Vec<AddOutcome>> {
         match &self.online {
             Some(online) => {
                 let outcomes =
-                    self.write(|db| self.commit_reprint_adds(db, online, docs, &prepared));
+                    self.write(|db| self.commit_reprint_adds(db, online, docs, &prepared, days));
                 if outcomes.is_err() {
                     online.forget();
+                    if let Some(stories) = &self.stories {
+                        stories.forget();
+                    }
                 }
                 outcomes
             }
@@ -372,8 +464,11 @@ impl Index {
         online: &Online,
         docs: &[Document],
         prepared: &[Prepared],
+        days: &[Option<Day>],
     ) -> Result<Vec<AddOutcome>> {
         let txn = db.begin_write().map_err(|e| store_error(&self.dir, e))?;
+        // Held until the commit: readers see only committed stories.
+        let mut linker = None;
         let (outcomes, model) = {
             let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
             let mut counters = view.counters()?;
@@ -388,8 +483,11 @@ impl Index {
                 }
             }
             let model = online.learn_batch(&view, &learning)?;
+            if let Some(stories) = &self.stories {
+                linker = Some(stories.lock(&view)?);
+            }
             let mut outcomes = Vec::with_capacity(docs.len());
-            for (doc, prep) in docs.iter().zip(prepared) {
+            for ((doc, prep), &day) in docs.iter().zip(prepared).zip(days) {
                 let Some(d) = view.store_reprint(doc, prep, &mut counters)? else {
                     outcomes.push(AddOutcome::DuplicateId(doc.id.clone()));
                     continue;
@@ -404,10 +502,28 @@ impl Index {
                 };
                 let answer = view.reprint_answer(&subject, &model, &online.config)?;
                 view.link_reprint(d, &answer, &mut counters)?;
+                let story = match linker.as_mut() {
+                    Some(guard) => {
+                        let linker = guard.as_mut().expect("loaded when locked");
+                        if linker.len() != d.as_usize() {
+                            return Err(view.corrupt(format!(
+                                "{} story entries for document {d}",
+                                linker.len()
+                            )));
+                        }
+                        let reuse = stories::reuse_links(&view, &answer, prep.bytes)?;
+                        let entry = stories::entry_of(linker, &doc.text, &answer, day, reuse);
+                        view.store_story(d, &entry)?;
+                        let found = linker.add(entry.doc, &entry.reuse);
+                        Some(stories::story_info(&view, found, (Some(d), &doc.id))?)
+                    }
+                    None => None,
+                };
                 outcomes.push(AddOutcome::Added(DocReport {
                     id: doc.id.clone(),
                     matches: answer.matches,
                     cluster: answer.cluster.expect("a stored document has a cluster"),
+                    story,
                 }));
             }
             view.save_counters(counters)?;
@@ -415,6 +531,7 @@ impl Index {
         };
         txn.commit().map_err(|e| store_error(&self.dir, e))?;
         online.publish(model);
+        drop(linker);
         Ok(outcomes)
     }
 
@@ -454,15 +571,32 @@ impl Index {
 
     /// [`Index::query`] for many texts, against one snapshot.
     pub fn query_batch(&self, texts: &[&str]) -> Result<Vec<QueryReport>> {
+        self.query_batch_dated(texts, &vec![None; texts.len()])
+    }
+
+    /// [`Index::query_batch`] with the day of each text (see
+    /// [`Index::add_batch_dated`]); an index with stories also answers the
+    /// story each would join.
+    pub fn query_batch_dated(
+        &self,
+        texts: &[&str],
+        days: &[Option<Day>],
+    ) -> Result<Vec<QueryReport>> {
+        check_days(texts.len(), days)?;
         let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
         let prepared = self.prepare_docs(&docs, false)?;
         if let Some(online) = &self.online {
             return self.read(|mut view| {
                 let model = online.model(&view)?;
+                let mut linker = match &self.stories {
+                    Some(stories) => Some(stories.lock(&view)?),
+                    None => None,
+                };
                 prepared
                     .iter()
                     .zip(texts)
-                    .map(|(prep, text)| {
+                    .zip(days)
+                    .map(|((prep, text), &day)| {
                         let online_prep = prep.online.as_ref().expect("prepared for reprints");
                         let subject = Subject {
                             doc: None,
@@ -472,8 +606,18 @@ impl Index {
                             fingerprints: online_prep.fingerprints(),
                         };
                         let answer = view.reprint_answer(&subject, &model, &online.config)?;
+                        let story = match linker.as_mut() {
+                            Some(guard) => {
+                                let linker = guard.as_mut().expect("loaded when locked");
+                                let reuse = stories::reuse_links(&view, &answer, prep.bytes)?;
+                                let entry = stories::entry_of(linker, text, &answer, day, reuse);
+                                let found = linker.query(&entry.doc, &entry.reuse);
+                                Some(stories::story_info(&view, found, (None, ""))?)
+                            }
+                            None => None,
+                        };
                         let clusters: Vec<ClusterInfo> = answer.cluster.into_iter().collect();
-                        Ok(QueryReport { matches: answer.matches, clusters })
+                        Ok(QueryReport { matches: answer.matches, clusters, story })
                     })
                     .collect()
             });
@@ -505,6 +649,7 @@ impl Index {
                     id: id.to_owned(),
                     matches: answer.matches,
                     cluster: answer.cluster.expect("a stored document has a cluster"),
+                    story: None,
                 }))
             });
         }
@@ -607,7 +752,16 @@ impl Index {
         if let Some(online) = &self.online {
             let reprint = online::export_run(&mut view, &online.config, &index_ids)?;
             let result = reprint.dedup.clone();
-            return Ok(Export { ids, index_ids, result, reprint: Some(reprint) });
+            // No document of a reprint index is ever deleted: the export's
+            // documents are the linker's, in the same order.
+            let stories = match &self.stories {
+                Some(stories) => {
+                    let linker = stories.lock(&view)?;
+                    Some(linker.as_ref().expect("loaded when locked").clustering())
+                }
+                None => None,
+            };
+            return Ok(Export { ids, index_ids, result, reprint: Some(reprint), stories });
         }
         let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
         let clustering = Clustering::from_edges(ids.len(), &edges, self.config.keep(), &lengths);
@@ -630,6 +784,7 @@ impl Index {
             index_ids,
             result: DedupResult { clustering, similarity, pairs, stats },
             reprint: None,
+            stories: None,
         })
     }
 
@@ -730,6 +885,17 @@ fn undamaged<T>(dir: &Path, op: impl FnOnce() -> Result<T>) -> Result<T> {
             ),
         })
     })
+}
+
+/// Refuses a number of days that is not one per document.
+fn check_days(documents: usize, days: &[Option<Day>]) -> Result<()> {
+    if days.len() != documents {
+        return Err(Error::Protocol(format!(
+            "{} days given for {documents} documents",
+            days.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Reads and checks `meta`: magic, then the format version (`None` when

@@ -216,7 +216,7 @@ fn reports_queries_and_duplicate_ids() {
     assert_eq!(query.clusters[0].similarity, added.cluster.similarity);
     assert_eq!(
         index.query("nothing like it at all").unwrap(),
-        QueryReport { matches: vec![], clusters: vec![] }
+        QueryReport { matches: vec![], clusters: vec![], story: None }
     );
 
     // A live id is refused; the batch's other documents go in.

@@ -135,6 +135,7 @@ pub(crate) struct Tables<F: Family> {
     pub(crate) roots: F::Table<u32, [u8; 16]>,
     pub(crate) postings: F::Table<[u8; 12], ()>,
     pub(crate) learned: F::Table<u32, &'static [u8]>,
+    pub(crate) stories: F::Table<u32, &'static [u8]>,
 }
 
 pub(crate) type ReadTables = Tables<Read>;
@@ -158,6 +159,7 @@ macro_rules! open_tables {
             roots: $txn.open_table(format::ROOTS).map_err(err)?,
             postings: $txn.open_table(format::POSTINGS).map_err(err)?,
             learned: $txn.open_table(format::LEARNED).map_err(err)?,
+            stories: $txn.open_table(format::STORIES).map_err(err)?,
         })
     }};
 }
@@ -430,7 +432,7 @@ impl<'a, F: Family> View<'a, F> {
             }
         }
         self.forget(q);
-        Ok(QueryReport { matches, clusters })
+        Ok(QueryReport { matches, clusters, story: None })
     }
 
     pub(super) fn full(&self) -> Error {
@@ -498,6 +500,7 @@ impl<'a, F: Family> View<'a, F> {
             id: self.record(d)?.id,
             matches: self.matches(&edges)?,
             cluster: self.cluster_info(d, root)?,
+            story: None,
         })
     }
 

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::Clustering;
 use crate::pairs::{DedupResult, PairKind, ScoredPair};
 use crate::reprint::{DocBoilerplate, SharedPassage};
 use crate::stories::{RelationKind, StoriesResult};
@@ -277,11 +278,21 @@ pub fn story_cluster_lines<'a>(
     result: &'a StoriesResult,
     id: impl Fn(DocId) -> &'a str + 'a,
 ) -> impl Iterator<Item = ClusterLine<'a>> + 'a {
-    (0..result.clustering.num_docs() as u32).map(DocId::from_u32).map(move |doc| ClusterLine {
+    clustering_lines(&result.clustering, &result.similarity, id)
+}
+
+/// The lines of a clustering made elsewhere (an index's stories), with
+/// each document's similarity to its representative, in corpus order.
+pub fn clustering_lines<'a>(
+    clustering: &'a Clustering,
+    similarity: &'a [f64],
+    id: impl Fn(DocId) -> &'a str + 'a,
+) -> impl Iterator<Item = ClusterLine<'a>> + 'a {
+    (0..clustering.num_docs() as u32).map(DocId::from_u32).map(move |doc| ClusterLine {
         id: Cow::Borrowed(id(doc)),
-        cluster: result.clustering.cluster_of(doc).as_u32(),
-        representative: result.clustering.is_representative(doc),
-        similarity: round(result.similarity[doc.as_usize()]),
+        cluster: clustering.cluster_of(doc).as_u32(),
+        representative: clustering.is_representative(doc),
+        similarity: round(similarity[doc.as_usize()]),
     })
 }
 

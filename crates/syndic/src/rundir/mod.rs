@@ -69,10 +69,10 @@ mod summary;
 mod tests;
 
 pub use lines::{
-    boilerplate_lines, cluster_lines, pair_lines, passage_lines, relation_lines, round, round_to,
-    story_cluster_lines, to_bytes, write_dedup, write_reprint, write_stories, BoilerplateLine,
-    ClusterLine, Evidence, EvidencePassage, PairLine, PassageLine, RelationLine, SpanLine,
-    SCORE_DECIMALS,
+    boilerplate_lines, cluster_lines, clustering_lines, pair_lines, passage_lines, relation_lines,
+    round, round_to, story_cluster_lines, to_bytes, write_dedup, write_reprint, write_stories,
+    BoilerplateLine, ClusterLine, Evidence, EvidencePassage, PairLine, PassageLine, RelationLine,
+    SpanLine, SCORE_DECIMALS,
 };
 pub use read::{read_lines, Lines};
 pub use summary::{
@@ -84,5 +84,5 @@ pub use summary::{
 // (`write`, which must not depend on this module) and belong to the format.
 pub use crate::write::{
     BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RELATIONS_FILE, RUN_FILES,
-    SUMMARY_FILE,
+    STORIES_FILE, SUMMARY_FILE,
 };

@@ -48,15 +48,8 @@ pub(super) fn candidates(
 ) -> Candidates {
     // Each document's indexed terms: its heaviest ones that another
     // document has too (ties by hash, for the same choice every run).
-    let indexed: Vec<Vec<Term>> = vectors
-        .par_iter()
-        .map(|v| {
-            let mut terms: Vec<Term> = v.iter().filter(|t| df.df(t.hash) >= 2).copied().collect();
-            terms.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.hash.cmp(&b.hash)));
-            terms.truncate(config.terms_per_doc);
-            terms
-        })
-        .collect();
+    let indexed: Vec<Vec<Term>> =
+        vectors.par_iter().map(|v| indexed_terms(v, df, config.terms_per_doc)).collect();
     let mut index: HashMap<u64, Postings, IdBuild> = HashMap::default();
     for (doc, terms) in indexed.iter().enumerate() {
         for t in terms {
@@ -75,8 +68,7 @@ pub(super) fn candidates(
         .par_iter()
         .enumerate()
         .map(|(doc, terms)| {
-            let mut scores: Vec<(u32, f32)> = Vec::new();
-            for t in terms {
+            let listed = terms.iter().map(|t| {
                 let postings = &index[&t.hash];
                 let dated = match days[doc] {
                     Some(day) => {
@@ -90,24 +82,10 @@ pub(super) fn candidates(
                     }
                     None => &postings.dated[..],
                 };
-                if dated.len() + postings.undated.len() > config.max_term_docs {
-                    continue;
-                }
-                let listed =
-                    dated.iter().map(|p| (p.1, p.2)).chain(postings.undated.iter().copied());
-                for (other, weight) in listed {
-                    if other != doc as u32 {
-                        scores.push((other, weight * t.weight));
-                    }
-                }
-            }
-            scores.sort_unstable_by_key(|s| s.0);
-            let mut summed: Vec<(u32, f32)> = Vec::new();
-            for run in scores.chunk_by(|a, b| a.0 == b.0) {
-                summed.push((run[0].0, run.iter().map(|s| s.1).sum()));
-            }
-            summed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            summed.truncate(config.candidates_per_doc);
+                let docs = dated.iter().map(|p| (p.1, p.2)).chain(postings.undated.iter().copied());
+                (t.weight, dated.len() + postings.undated.len(), docs)
+            });
+            let summed = pick(doc as u32, listed, config);
             let doc = doc as u32;
             summed.into_iter().map(|(other, _)| (doc.min(other), doc.max(other))).collect()
         })
@@ -122,4 +100,47 @@ pub(super) fn candidates(
         .collect();
     edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
     Candidates { measured: pairs.len(), edges }
+}
+
+/// The terms a document is indexed and looked up under: its heaviest ones
+/// that another document has too (ties by hash, for the same choice every
+/// run).
+pub(super) fn indexed_terms(vector: &[Term], df: &DocFreq, terms_per_doc: usize) -> Vec<Term> {
+    let mut terms: Vec<Term> = vector.iter().filter(|t| df.df(t.hash) >= 2).copied().collect();
+    terms.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.hash.cmp(&b.hash)));
+    terms.truncate(terms_per_doc);
+    terms
+}
+
+/// The candidates of `doc`: for each of its indexed terms, its weight, how
+/// many documents list the term within the window, and those documents
+/// with the term's weight in each. A term listed more than `max_term_docs`
+/// times is passed over; the others score each document by the weight the
+/// term carries in both, and the `candidates_per_doc` best are kept (ties
+/// by document). The batch search and the index's online one both pick by
+/// it.
+pub(super) fn pick<I: Iterator<Item = (u32, f32)>>(
+    doc: u32,
+    listed: impl Iterator<Item = (f32, usize, I)>,
+    config: &super::StoriesConfig,
+) -> Vec<(u32, f32)> {
+    let mut scores: Vec<(u32, f32)> = Vec::new();
+    for (weight, count, docs) in listed {
+        if count > config.max_term_docs {
+            continue;
+        }
+        for (other, w) in docs {
+            if other != doc {
+                scores.push((other, w * weight));
+            }
+        }
+    }
+    scores.sort_unstable_by_key(|s| s.0);
+    let mut summed: Vec<(u32, f32)> = Vec::new();
+    for run in scores.chunk_by(|a, b| a.0 == b.0) {
+        summed.push((run[0].0, run.iter().map(|s| s.1).sum()));
+    }
+    summed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    summed.truncate(config.candidates_per_doc);
+    summed
 }

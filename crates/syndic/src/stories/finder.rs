@@ -7,7 +7,7 @@ use super::candidates::candidates;
 use super::date::Day;
 use super::link::link;
 use super::relation::{Relation, RelationKind, SharedTerms};
-use super::vector::{shared, DocFreq, Extractor, RawTerm, NAME};
+use super::vector::{shared, DocFreq, Extractor, RawTerm, Term, NAME};
 use super::StoriesConfig;
 use crate::cluster::Clustering;
 use crate::doc::{Catalog, DocId, Document};
@@ -197,11 +197,14 @@ impl StoryFinder {
         for (d, &root) in roots.iter().enumerate() {
             longest[root as usize] = longest[root as usize].max(self.own_tokens[d]);
         }
-        let full =
-            |d: DocId| 2 * self.own_tokens[d.as_usize()] >= longest[roots[d.as_usize()] as usize];
-        let when = |d: DocId| (self.days[d.as_usize()].is_none(), self.days[d.as_usize()]);
         let clustering = Clustering::from_roots_by(&roots, |d, rep| {
-            full(d) && (!full(rep) || when(d) < when(rep))
+            let longest = longest[roots[d.as_usize()] as usize];
+            let (d, rep) = (d.as_usize(), rep.as_usize());
+            better_report(
+                (self.own_tokens[d], self.days[d]),
+                (self.own_tokens[rep], self.days[rep]),
+                longest,
+            )
         });
         let similarity: Vec<f64> = (0..n as u32)
             .into_par_iter()
@@ -222,19 +225,8 @@ impl StoryFinder {
             .iter()
             .filter(|p| roots[p.a.as_usize()] == roots[p.b.as_usize()])
             .map(|p| {
-                let kind = match p.kind {
-                    PairKind::Exact => RelationKind::Copy,
-                    PairKind::Near => RelationKind::NearCopy,
-                    PairKind::Reprint => {
-                        let (la, lb) = (lengths[p.a.as_usize()], lengths[p.b.as_usize()]);
-                        let ratio = la.min(lb) as f64 / la.max(lb).max(1) as f64;
-                        if p.coverage.unwrap_or(p.similarity) >= NEAR_COPY && ratio >= NEAR_COPY {
-                            RelationKind::NearCopy
-                        } else {
-                            RelationKind::Reprint
-                        }
-                    }
-                };
+                let lengths = (lengths[p.a.as_usize()], lengths[p.b.as_usize()]);
+                let kind = reuse_kind(p.kind, p.coverage.unwrap_or(p.similarity), lengths);
                 Relation { a: p.a, b: p.b, kind, score: p.similarity, shared: None }
             })
             .collect();
@@ -247,17 +239,7 @@ impl StoryFinder {
             .map(|&(a, b, cosine)| (DocId::from_u32(a), DocId::from_u32(b), cosine))
             .filter(|&(a, b, _)| reused.binary_search(&(a, b)).is_err())
             .map(|(a, b, cosine)| {
-                let mut evidence = SharedTerms::default();
-                for (term, _) in shared(&vectors[a.as_usize()], &vectors[b.as_usize()])
-                    .into_iter()
-                    .take(EVIDENCE_TERMS)
-                {
-                    let word = self.df.spelling(term.hash).to_owned();
-                    match term.flags & NAME {
-                        0 => evidence.terms.push(word),
-                        _ => evidence.entities.push(word),
-                    }
-                }
+                let evidence = evidence(&vectors[a.as_usize()], &vectors[b.as_usize()], &self.df);
                 Relation {
                     a,
                     b,
@@ -287,4 +269,47 @@ impl StoryFinder {
         };
         Ok(StoriesResult { clustering, similarity, relations, stats })
     }
+}
+
+/// Whether `d` (its count of own tokens and its day) is a better
+/// representative of its story than `rep`, the story's longest member
+/// having `longest` own tokens: the earliest full report, a member with at
+/// least half the own text of the longest, dated earliest (undated last).
+pub(super) fn better_report(d: (u32, Option<Day>), rep: (u32, Option<Day>), longest: u32) -> bool {
+    let full = |own: u32| 2 * own >= longest;
+    let when = |day: Option<Day>| (day.is_none(), day);
+    full(d.0) && (!full(rep.0) || when(d.1) < when(rep.1))
+}
+
+/// The relation a reuse pair of the reprint stage makes: a reprint covering
+/// nearly all of the shorter text, between texts of nearly equal lengths
+/// (in bytes), is a near-copy.
+pub(crate) fn reuse_kind(kind: PairKind, coverage: f64, lengths: (u64, u64)) -> RelationKind {
+    match kind {
+        PairKind::Exact => RelationKind::Copy,
+        PairKind::Near => RelationKind::NearCopy,
+        PairKind::Reprint => {
+            let (la, lb) = lengths;
+            let ratio = la.min(lb) as f64 / la.max(lb).max(1) as f64;
+            if coverage >= NEAR_COPY && ratio >= NEAR_COPY {
+                RelationKind::NearCopy
+            } else {
+                RelationKind::Reprint
+            }
+        }
+    }
+}
+
+/// The evidence of a `same_story` link: the shared terms contributing most
+/// to the cosine of `a` and `b`, names apart.
+pub(super) fn evidence(a: &[Term], b: &[Term], df: &DocFreq) -> SharedTerms {
+    let mut evidence = SharedTerms::default();
+    for (term, _) in shared(a, b).into_iter().take(EVIDENCE_TERMS) {
+        let word = df.spelling(term.hash).to_owned();
+        match term.flags & NAME {
+            0 => evidence.terms.push(word),
+            _ => evidence.entities.push(word),
+        }
+    }
+    evidence
 }

@@ -23,6 +23,53 @@ use super::date::Day;
 use super::vector::{add, dot, Term};
 use crate::cluster::UnionFind;
 
+/// What the chaining rule knows of a group: the sum of its members' unit
+/// vectors, their count, and the first and last day of its dated members.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Group {
+    pub(super) sum: Vec<Term>,
+    pub(super) size: u32,
+    pub(super) span: Option<(Day, Day)>,
+}
+
+impl Group {
+    /// A group of one document.
+    pub(super) fn of(vector: &[Term], day: Option<Day>) -> Group {
+        Group { sum: vector.to_vec(), size: 1, span: day.map(|d| (d, d)) }
+    }
+
+    /// The two groups as one.
+    pub(super) fn join(&self, other: &Group) -> Group {
+        Group {
+            sum: add(&self.sum, &other.sum),
+            size: self.size + other.size,
+            span: widen(self.span, other.span),
+        }
+    }
+
+    /// The rule: two groups are one story when their dated members
+    /// together span at most `max_span_days` and the mean cosine over
+    /// every pair across them reaches `threshold`. The batch linker and the
+    /// index's online one both decide by it.
+    pub(super) fn may_join(&self, other: &Group, threshold: f64, max_span_days: u64) -> bool {
+        let max_span = i64::try_from(max_span_days).unwrap_or(i64::MAX);
+        if widen(self.span, other.span)
+            .is_some_and(|(first, last)| i64::from(last) - i64::from(first) > max_span)
+        {
+            return false;
+        }
+        let mean = dot(&self.sum, &other.sum) / (f64::from(self.size) * f64::from(other.size));
+        mean >= threshold
+    }
+}
+
+fn widen(a: Option<(Day, Day)>, b: Option<(Day, Day)>) -> Option<(Day, Day)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The root of each document's group after linking. `reuse` holds the
 /// starting groups (documents with equal roots start together), `edges`
 /// the candidate pairs in decision order, `days` each document's day.
@@ -39,41 +86,24 @@ pub(super) fn link(
     for (doc, &root) in reuse.iter().enumerate() {
         sets.union(doc as u32, root);
     }
-    let mut sums: Vec<Vec<Term>> = vec![Vec::new(); n];
-    let mut sizes: Vec<u32> = vec![0; n];
-    // The first and last day of each group's dated members.
-    let mut spans: Vec<Option<(Day, Day)>> = vec![None; n];
-    let widen = |a: Option<(Day, Day)>, b: Option<(Day, Day)>| match (a, b) {
-        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
-        (a, b) => a.or(b),
-    };
+    let mut groups: Vec<Group> = vec![Group::default(); n];
     for (doc, vector) in vectors.iter().enumerate() {
         let root = sets.find(doc as u32) as usize;
-        sums[root] = add(&sums[root], vector);
-        sizes[root] += 1;
-        spans[root] = widen(spans[root], days[doc].map(|d| (d, d)));
+        groups[root] = groups[root].join(&Group::of(vector, days[doc]));
     }
-    let max_span = i64::try_from(max_span_days).unwrap_or(i64::MAX);
     for &(a, b, _) in edges {
         let (ra, rb) = (sets.find(a), sets.find(b));
         if ra == rb {
             continue;
         }
         let (ra, rb) = (ra as usize, rb as usize);
-        let span = widen(spans[ra], spans[rb]);
-        if span.is_some_and(|(first, last)| i64::from(last) - i64::from(first) > max_span) {
-            continue;
-        }
-        let mean = dot(&sums[ra], &sums[rb]) / (f64::from(sizes[ra]) * f64::from(sizes[rb]));
-        if mean >= threshold {
+        if groups[ra].may_join(&groups[rb], threshold, max_span_days) {
             sets.union(ra as u32, rb as u32);
             let root = sets.find(ra as u32) as usize;
-            let (other, size) = (if root == ra { rb } else { ra }, sizes[ra] + sizes[rb]);
-            let sum = add(&sums[ra], &sums[rb]);
-            sums[other] = Vec::new();
-            sums[root] = sum;
-            sizes[root] = size;
-            spans[root] = span;
+            let other = if root == ra { rb } else { ra };
+            let joined = groups[ra].join(&groups[rb]);
+            groups[other] = Group::default();
+            groups[root] = joined;
         }
     }
     (0..n as u32).map(|d| sets.find(d)).collect()

@@ -22,20 +22,27 @@
 //! [`StoryFinder::finish`] takes that stage's result. Results depend only
 //! on the documents and the config, never on the thread count.
 //!
+//! [`OnlineStories`] answers the same question for one document at a time,
+//! by the same rules (`online`; the index's stories).
+//!
 //! Where the code is: `config` (the frozen [`StoriesConfig`]), `date`,
-//! `vector`, `candidates`, `link`, `relation` and `finder`.
+//! `vector`, `candidates`, `link`, `relation`, `finder` and `online`.
 
 mod candidates;
 mod config;
 mod date;
 mod finder;
 mod link;
+mod online;
 mod relation;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod vector;
 
 pub use config::{StoriesConfig, StoriesConfigBuilder};
 pub use date::{add_days, parse_day, Day};
+pub(crate) use finder::reuse_kind;
 pub use finder::{StoriesResult, StoriesStats, StoryFinder};
+pub use online::{OnlineStories, ReuseLink, StoryAnswer, StoryDoc, StoryLink};
 pub use relation::{Relation, RelationKind, SharedTerms};
+pub(crate) use vector::RawTerm;

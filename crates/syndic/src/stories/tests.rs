@@ -77,7 +77,7 @@ const WIRE: &str = "Ferry Sinks Off Osterby\n\nThe passenger ferry Marisol sank 
     at first light. The Marisol had left Osterby for the island of Skarholm with a full load of \
     lorries and passengers when her engines failed in heavy seas.";
 
-fn corpus() -> Vec<Document> {
+pub(crate) fn corpus() -> Vec<Document> {
     let docs = [
         ("wire", WIRE.to_owned()),
         // The wire story again, in another site's furniture: a near-copy.
@@ -225,4 +225,91 @@ fn issue18_settings_out_of_range_name_the_setting() {
     let docs = corpus();
     let mut finder = StoryFinder::new(StoriesConfig::builder().build().unwrap());
     assert!(matches!(finder.add_batch(&docs, &[]), Err(crate::Error::Protocol(_))));
+}
+
+/// The online linker with `docs` added one by one, each with no reuse.
+fn online(docs: &[Document]) -> (OnlineStories, Vec<StoryAnswer>) {
+    let mut linker = OnlineStories::new(StoriesConfig::builder().build().unwrap());
+    let answers = docs
+        .iter()
+        .map(|doc| {
+            let extracted = linker.extract(&doc.text, &[], None);
+            linker.add(extracted, &[])
+        })
+        .collect();
+    (linker, answers)
+}
+
+/// Added one at a time, each report of the sinking joins the story of the
+/// first (named by it), with the names that carried the link; the other
+/// events start stories of their own. The stories are the batch run's.
+#[test]
+fn issue18_online_articles_join_their_story_as_they_arrive() {
+    // The other events first: with two documents every shared word is in
+    // all of them, and weighs nothing (see the module notes of `online`).
+    let mut docs = corpus();
+    docs.rotate_left(4);
+    let (linker, answers) = online(&docs);
+    let id = DocId::from_u32;
+    for (d, answer) in answers.iter().enumerate() {
+        let expected = if d < 3 { d as u32 } else { 3 };
+        assert_eq!(answer.story, Some(id(expected)), "{d}: {answer:?}");
+    }
+    let own_words = &answers[6];
+    assert_eq!((own_words.size, own_words.representative), (4, Some(id(3))));
+    let link = own_words.links.iter().find(|l| l.doc == id(3)).expect("linked to the wire");
+    assert_eq!(link.kind, RelationKind::SameStory);
+    let shared = link.shared.as_ref().unwrap();
+    assert!(["marisol", "osterby"].iter().all(|n| shared.entities.iter().any(|e| e == n)));
+    assert_eq!(answers[1].links, vec![]);
+    let batch = stories(&docs, StoriesConfig::builder().build().unwrap());
+    assert_eq!(linker.clustering().0, batch.clustering);
+}
+
+/// A query is answered as an add would be, and adds nothing; a text of no
+/// story joins none.
+#[test]
+fn issue18_online_query_answers_without_adding() {
+    let mut docs = corpus();
+    docs.rotate_left(4);
+    let (mut linker, _) = online(&docs[..6]);
+    let own_words = linker.extract(&docs[6].text, &[], None);
+    let asked = linker.query(&own_words, &[]);
+    assert_eq!(asked.story, Some(DocId::from_u32(3)));
+    assert_eq!(linker.len(), 6);
+    let cake = linker.extract("A recipe for lemon cake with sugar and butter", &[], None);
+    let alone = linker.query(&cake, &[]);
+    assert_eq!((alone.story, alone.representative, alone.size), (None, None, 1));
+    assert_eq!(linker.add(own_words, &[]), asked);
+}
+
+/// Stories merge when a new document links both, and the merged story
+/// keeps the smaller id: an id once answered names the same story or the
+/// one it merged into.
+#[test]
+fn issue18_online_stories_merge_under_the_smaller_id() {
+    let docs = corpus();
+    let (mut linker, answers) = online(&[docs[4].clone(), docs[5].clone(), docs[6].clone()]);
+    assert_eq!(answers[1].story, Some(DocId::from_u32(1)));
+    // A digest reprinting the budget and the school reports is reuse of
+    // both.
+    let digest = linker.extract(&format!("{}\n{}", docs[5].text, docs[6].text), &[], None);
+    let reuse = [1, 2].map(|d| ReuseLink {
+        doc: DocId::from_u32(d),
+        kind: RelationKind::Reprint,
+        score: 0.5,
+    });
+    let answer = linker.add(digest, &reuse);
+    assert_eq!((answer.story, answer.size), (Some(DocId::from_u32(1)), 3));
+    assert_eq!(answer.links.len(), 2);
+    let (clustering, _) = linker.clustering();
+    let story = |d: u32| clustering.cluster_of(DocId::from_u32(d));
+    assert!(story(1) == story(2) && story(2) == story(3) && story(0) != story(1));
+    // Reuse outside the window is no story.
+    let mut dated = OnlineStories::new(StoriesConfig::builder().build().unwrap());
+    let first = dated.extract(&docs[5].text, &[], Some(0));
+    dated.add(first, &[]);
+    let late = dated.extract(&docs[5].text, &[], Some(400));
+    let copy = ReuseLink { doc: DocId::from_u32(0), kind: RelationKind::Copy, score: 1.0 };
+    assert_eq!(dated.add(late, &[copy]).story, Some(DocId::from_u32(1)));
 }

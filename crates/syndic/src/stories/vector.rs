@@ -33,11 +33,11 @@ const MAX_TITLE_TOKENS: usize = 30;
 
 /// A term of one document before document frequencies are known.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct RawTerm {
-    pub(super) hash: u64,
+pub(crate) struct RawTerm {
+    pub(crate) hash: u64,
     /// `boost · (1 + ln tf)`.
-    pub(super) tf: f32,
-    pub(super) flags: u8,
+    pub(crate) tf: f32,
+    pub(crate) flags: u8,
 }
 
 /// A term of a unit vector.
@@ -168,6 +168,20 @@ impl DocFreq {
     /// Keeps the first spelling seen of a term.
     pub(super) fn spell(&mut self, hash: u64, word: &str) {
         self.spellings.entry(hash).or_insert_with(|| word.into());
+    }
+
+    /// Takes back what [`DocFreq::add`] counted of `terms` (a query's
+    /// terms, counted only while it is answered).
+    pub(super) fn remove(&mut self, terms: &[RawTerm]) {
+        for t in terms {
+            if let std::collections::hash_map::Entry::Occupied(mut e) = self.counts.entry(t.hash) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
+        }
+        self.docs -= 1;
     }
 
     pub(super) fn spelling(&self, hash: u64) -> &str {

@@ -48,5 +48,5 @@ pub use atomic::{create_writer, write_jsonl, AtomicFile, OutputDir};
 pub use corpus::{write_deduped, write_rewritten, KeptRecords, Rewrite, WriteStats};
 pub use replace::{
     Overwrite, BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RELATIONS_FILE,
-    RUN_FILES, SUMMARY_FILE,
+    RUN_FILES, STORIES_FILE, SUMMARY_FILE,
 };

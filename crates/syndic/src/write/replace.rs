@@ -34,14 +34,24 @@ pub const PASSAGES_FILE: &str = "passages.jsonl";
 pub const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
 /// `relations.jsonl`: every linked pair of a stories run, with its type.
 pub const RELATIONS_FILE: &str = "relations.jsonl";
+/// `stories.jsonl`: each document's story, exported from an index with
+/// stories (the lines of a stories run's `clusters.jsonl`).
+pub const STORIES_FILE: &str = "stories.jsonl";
 /// `summary.json`: the run's account of itself, by which a run directory is
 /// recognised.
 pub const SUMMARY_FILE: &str = "summary.json";
 
 /// What every run directory may hold: the files `syndic dedup`,
 /// `syndic passages`, `syndic stories` and the index's exports write.
-pub const RUN_FILES: &[&str] =
-    &[SUMMARY_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, BOILERPLATE_FILE, RELATIONS_FILE];
+pub const RUN_FILES: &[&str] = &[
+    SUMMARY_FILE,
+    CLUSTERS_FILE,
+    PAIRS_FILE,
+    PASSAGES_FILE,
+    BOILERPLATE_FILE,
+    RELATIONS_FILE,
+    STORIES_FILE,
+];
 
 /// Whether an output may replace what is at its path, and what it must
 /// never replace. Built once per run and passed to every output of it.
