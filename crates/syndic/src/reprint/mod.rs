@@ -58,7 +58,12 @@
 //! * in at least `min_pieces` stretches apart (passages touching in both
 //!   documents are one), at least `min_piece_coverage` of
 //!   both documents' content, or half of `min_coverage` of `shorter`'s: a
-//!   text composed of pieces of the other.
+//!   text composed of pieces of the other; or
+//! * with the two texts related as wholes (see `relate`), less than the
+//!   floors above where the shape says copy: `longer`'s lead in one
+//!   stretch of two passage lengths or more, on a page whose furniture the
+//!   classifier missed; or pieces in one stretch more than `min_pieces`,
+//!   quoted in a text of the writer's own.
 //!
 //! ## Clusters that do not chain
 //!
@@ -84,7 +89,7 @@
 //! a member whose covered part lies mostly (more than half) outside the
 //! anchor's is taken out with the others, **unless the two are parts of
 //! one story**: their own texts are related as wholes (a TF-IDF cosine of
-//! at least 0.05 over their non-boilerplate tokens, document frequencies
+//! at least 0.02 over their non-boilerplate tokens, document frequencies
 //! from pass 1; see `relate`), as an abridged copy of a source's lead and
 //! an excerpt from its middle are, sharing its names, and two unrelated
 //! stories are not. Copies abridged from the bottom all cover the top of
