@@ -2,11 +2,11 @@
 //! by hash, and merged back in order.
 //!
 //! [`crate::dedup::Deduper`] under a memory bound pushes its content hashes
-//! and band keys into [`Sorter`]s instead of vectors. A sorter holds records
+//! and band keys into `Sorter`s instead of vectors. A sorter holds records
 //! in one buffer per partition; when the buffers reach its share of the
 //! bound, each is sorted and written as a **run file**. Reading back, the
 //! runs of one partition (and what is still buffered) are merged into one
-//! sorted stream ([`Partition::merge`]); partitions are disjoint by key, so
+//! sorted stream (`Partition::merge`); partitions are disjoint by key, so
 //! a bucket of equal keys never spans two. Candidate pairs are spilled the
 //! same way, partitioned by the range of their first document so that the
 //! partitions read one after another give every pair in `(a, b)` order.
