@@ -1,4 +1,4 @@
-//! The tables of format version 2 and the byte encodings of their keys and
+//! The tables of format version 4 and the byte encodings of their keys and
 //! values. `docs/index-format.md` gives the same layout as a grammar; a test
 //! below pins every encoding to bytes, so the two cannot drift apart
 //! silently.
@@ -22,7 +22,7 @@ use crate::stories::{RawTerm, RelationKind, ReuseLink, StoryDoc};
 /// Bumped whenever the layout of any table changes; an index of an older
 /// version this syndic can upgrade (`MIGRATABLE_VERSIONS`) is upgraded on
 /// open, any other is refused.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Versions upgraded in place on open. Version 2 added the `postings` and
 /// `learned` tables (reprint mode; empty in the other modes), the reprint
@@ -32,8 +32,12 @@ pub const FORMAT_VERSION: u32 = 3;
 /// optional `stories` member of `meta/config` (a reprint index with
 /// stories); an index of version 1 or 2 has no stories, and reads the same
 /// once its new, empty table exists. A syndic that knows only version 2
-/// refuses a version 3 index instead of misreading it.
-pub(crate) const MIGRATABLE_VERSIONS: [u32; 2] = [1, 2];
+/// refuses a version 3 index instead of misreading it. Version 4 added the
+/// `story_joins` table (each document's story decision, so that opening
+/// no longer decides every story again): a version 3 index with stories
+/// is upgraded by deciding them once more, as version 3 did on every
+/// open, and storing the decisions (`index::stories::record_joins`).
+pub(crate) const MIGRATABLE_VERSIONS: [u32; 3] = [1, 2, 3];
 
 /// Identifies a syndic index in the `meta` table.
 pub(crate) const MAGIC: &[u8] = b"syndic-index";
@@ -67,6 +71,9 @@ pub(crate) const LEARNED: TableDefinition<u32, &[u8]> = TableDefinition::new("le
 /// `DocId` → [`StoryEntry`]: what the online story linker keeps of the
 /// document (reprint mode with stories only).
 pub(crate) const STORIES: TableDefinition<u32, &[u8]> = TableDefinition::new("stories");
+/// `DocId` → [`encode_joins`]: the stories the document joined when it was
+/// added (reprint mode with stories only).
+pub(crate) const STORY_JOINS: TableDefinition<u32, &[u8]> = TableDefinition::new("story_joins");
 /// `DocId` → parent `DocId` in the union-find forest; roots are absent.
 pub(crate) const PARENTS: TableDefinition<u32, u32> = TableDefinition::new("parents");
 /// Root `DocId` → [`RootRecord`], one per live cluster.
@@ -277,6 +284,22 @@ impl StoryEntry {
         }
         Some(StoryEntry { doc: StoryDoc { terms, own_tokens, day, spellings }, reuse })
     }
+}
+
+/// `story:u32 LE *`: the ids of the stories a document joined when it was
+/// added, ascending; none when it started its own.
+pub(crate) fn encode_joins(joined: &[DocId]) -> Vec<u8> {
+    joined.iter().flat_map(|s| s.as_u32().to_le_bytes()).collect()
+}
+
+/// Decodes [`encode_joins`]; `None` when the length is no multiple of 4
+/// (the order is the linker's to check).
+pub(crate) fn decode_joins(bytes: &[u8]) -> Option<Vec<DocId>> {
+    let chunks = bytes.chunks_exact(4);
+    if !chunks.remainder().is_empty() {
+        return None;
+    }
+    Some(chunks.map(|c| DocId::from_u32(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect())
 }
 
 /// `a:u32 BE | b:u32 BE`.
@@ -571,6 +594,12 @@ mod tests {
                 .encode(),
                 vec![0; 21],
             ),
+            (
+                "story joins",
+                encode_joins(&[DocId::from_u32(1), DocId::from_u32(0x0102)]),
+                vec![1, 0, 0, 0, 2, 1, 0, 0],
+            ),
+            ("story joins, none", encode_joins(&[]), vec![]),
         ];
         for (name, got, expected) in cases {
             assert_eq!(got, expected, "{name}");
@@ -597,6 +626,14 @@ mod tests {
         assert_eq!(StoryEntry::decode(&bytes[..bytes.len() - 1]), None);
         assert_eq!(StoryEntry::decode(&[bytes.as_slice(), &[0]].concat()), None);
         assert_eq!(StoryEntry::decode(&[[2].as_slice(), &bytes[1..]].concat()), None);
+    }
+
+    #[test]
+    fn story_joins_round_trip_and_refuse_other_lengths() {
+        let joined = vec![DocId::from_u32(0), DocId::from_u32(u32::MAX)];
+        let bytes = encode_joins(&joined);
+        assert_eq!(decode_joins(&bytes), Some(joined));
+        assert_eq!(decode_joins(&bytes[..7]), None);
     }
 
     #[test]

@@ -287,7 +287,7 @@ impl Index {
         let (db, stored) = undamaged(&dir, || {
             let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
             let (version, stored) = read_meta(&db, &dir)?;
-            check_version(&db, &dir, version)?;
+            check_version(&db, &dir, version, &stored)?;
             Ok((db, stored))
         })?;
         let unusable = |e: Error| Error::Index {
@@ -515,6 +515,7 @@ impl Index {
                         let entry = stories::entry_of(linker, &doc.text, &answer, day, reuse);
                         view.store_story(d, &entry)?;
                         let found = linker.add(entry.doc, &entry.reuse);
+                        view.store_joins(d, &found.joined)?;
                         Some(stories::story_info(&view, found, (Some(d), &doc.id))?)
                     }
                     None => None,
@@ -936,9 +937,15 @@ fn read_meta(db: &Database, dir: &Path) -> Result<(Option<u32>, StoredConfig)> {
 }
 
 /// Checks the format version, upgrading an index of a version in
-/// [`MIGRATABLE_VERSIONS`] in one transaction (see `docs/index-format.md`,
-/// "Versioning"); any other is an [`Error::IndexFormat`].
-fn check_version(db: &Database, dir: &Path, version: Option<u32>) -> Result<()> {
+/// [`MIGRATABLE_VERSIONS`] (its parameters `stored`) in one transaction
+/// (see `docs/index-format.md`, "Versioning"); any other is an
+/// [`Error::IndexFormat`].
+fn check_version(
+    db: &Database,
+    dir: &Path,
+    version: Option<u32>,
+    stored: &StoredConfig,
+) -> Result<()> {
     match version {
         Some(FORMAT_VERSION) => Ok(()),
         Some(old) if MIGRATABLE_VERSIONS.contains(&old) => {
@@ -948,8 +955,15 @@ fn check_version(db: &Database, dir: &Path, version: Option<u32>) -> Result<()> 
                 meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
                     .map_err(|e| store_error(dir, e))?;
             }
-            // Creates the tables version 2 added, empty.
+            // Creates the tables later versions added, empty.
             view::create_tables(&txn, dir)?;
+            // Only version 3 can have stories; their decisions are stored
+            // from version 4 on, in the same transaction as the version.
+            if let Some(settings) = &stored.stories {
+                let config = stored.build()?;
+                let mut view = View::new(WriteTables::open(&txn, dir)?, dir, &config);
+                stories::record_joins(&mut view, settings.config()?)?;
+            }
             txn.commit().map_err(|e| store_error(dir, e))
         }
         found => Err(Error::IndexFormat {

@@ -4,21 +4,25 @@
 //! module for how online answers differ from a batch run's and how story
 //! ids stay stable).
 //!
-//! **Stored per document** (`stories`, see [`StoryEntry`]): its terms and
-//! their counts (boosted, before document frequencies), its count of own
-//! tokens, its day, one spelling per term, and its reuse pairs with
-//! earlier documents as its reprint answer found them. **Nothing else**: the
-//! document frequencies and the stories are rebuilt when first needed after
-//! the index is opened, by adding the stored entries again in `DocId`
-//! order, which gives the same state (the linker is a function of its
-//! documents in order). Opening an index of `n` documents costs one online
-//! decision per document.
+//! **Stored per document**, in the transaction that stores the document:
+//! its `stories` entry (see [`StoryEntry`]: its terms and their counts,
+//! boosted, before document frequencies; its count of own tokens, its day,
+//! one spelling per term, and its reuse pairs with earlier documents as its
+//! reprint answer found them), and in `story_joins` the stories its add
+//! joined ([`StoryAnswer::joined`]). The linker is loaded when first needed
+//! after the index is opened, by [`OnlineStories::restore`] of every entry
+//! with its joins in `DocId` order: the document frequencies are counted
+//! again (cheap) and the stories merged as recorded, with no decision taken
+//! again, which gives the state the adds left (the linker is a function of
+//! its documents in order, and the joins are its decisions). An index of
+//! format version 3 had no joins: [`record_joins`] decides them once, when
+//! it is upgraded.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use redb::ReadableTable;
 
-use super::format::{store_error, StoryEntry};
+use super::format::{decode_joins, encode_joins, store_error, StoryEntry};
 use super::online::Answer;
 use super::report::{Match, StoryInfo, StoryMatch};
 use super::view::{Family, View, Write};
@@ -46,7 +50,7 @@ impl Stories {
         Ok(Stories { settings, config, linker: Mutex::new(None) })
     }
 
-    /// The linker, loaded from the stored entries when needed.
+    /// The linker, loaded from the stored entries and joins when needed.
     pub(crate) fn lock<F: Family>(
         &self,
         view: &View<'_, F>,
@@ -55,9 +59,14 @@ impl Stories {
         if linker.is_none() {
             let mut loaded = OnlineStories::new(self.config.clone());
             let stored = view.counters()?.next_doc;
-            for d in 0..stored {
-                let entry = view.story_entry(DocId::from_u32(d as u32))?;
-                loaded.add(entry.doc, &entry.reuse);
+            for d in (0..stored).map(|d| DocId::from_u32(d as u32)) {
+                let entry = view.story_entry(d)?;
+                let joined = view.story_joins(d)?;
+                loaded.restore(entry.doc, &joined).map_err(|s| {
+                    view.corrupt(format!(
+                        "story joins of document {d} (story {s} out of order, or no story then)"
+                    ))
+                })?;
             }
             *linker = Some(loaded);
         }
@@ -145,12 +154,35 @@ pub(crate) fn entry_of(
     StoryEntry { doc: linker.extract(text, &answer.boilerplate, day), reuse }
 }
 
+/// Upgrades the stories of a version 3 index (entries, no joins): adds
+/// every entry again in `DocId` order, deciding each story as version 3
+/// did on every open, and stores each decision in `story_joins`, in the
+/// caller's transaction (the one that writes the new version).
+pub(crate) fn record_joins(view: &mut View<'_, Write<'_>>, config: StoriesConfig) -> Result<()> {
+    let mut linker = OnlineStories::new(config);
+    let stored = view.counters()?.next_doc;
+    for d in (0..stored).map(|d| DocId::from_u32(d as u32)) {
+        let entry = view.story_entry(d)?;
+        let answer = linker.add(entry.doc, &entry.reuse);
+        view.store_joins(d, &answer.joined)?;
+    }
+    Ok(())
+}
+
 impl<F: Family> View<'_, F> {
-    fn story_entry(&self, d: DocId) -> Result<StoryEntry> {
+    pub(super) fn story_entry(&self, d: DocId) -> Result<StoryEntry> {
         let found = self.tables().stories.get(d.as_u32()).map_err(self.store())?;
         found
             .and_then(|v| StoryEntry::decode(v.value()))
             .ok_or_else(|| self.corrupt(format!("story entry of document {d}")))
+    }
+
+    /// The stories document `d` joined when it was added.
+    pub(super) fn story_joins(&self, d: DocId) -> Result<Vec<DocId>> {
+        let found = self.tables().story_joins.get(d.as_u32()).map_err(self.store())?;
+        found
+            .and_then(|v| decode_joins(v.value()))
+            .ok_or_else(|| self.corrupt(format!("story joins of document {d}")))
     }
 }
 
@@ -161,6 +193,16 @@ impl<'t> View<'_, Write<'t>> {
         self.tables_mut()
             .stories
             .insert(d.as_u32(), entry.encode().as_slice())
+            .map_err(|e| store_error(&dir, e))?;
+        Ok(())
+    }
+
+    /// Stores the stories document `d` joined when it was added.
+    pub(crate) fn store_joins(&mut self, d: DocId, joined: &[DocId]) -> Result<()> {
+        let dir = self.dir().to_owned();
+        self.tables_mut()
+            .story_joins
+            .insert(d.as_u32(), encode_joins(joined).as_slice())
             .map_err(|e| store_error(&dir, e))?;
         Ok(())
     }

@@ -136,6 +136,7 @@ pub(crate) struct Tables<F: Family> {
     pub(crate) postings: F::Table<[u8; 12], ()>,
     pub(crate) learned: F::Table<u32, &'static [u8]>,
     pub(crate) stories: F::Table<u32, &'static [u8]>,
+    pub(crate) story_joins: F::Table<u32, &'static [u8]>,
 }
 
 pub(crate) type ReadTables = Tables<Read>;
@@ -160,6 +161,7 @@ macro_rules! open_tables {
             postings: $txn.open_table(format::POSTINGS).map_err(err)?,
             learned: $txn.open_table(format::LEARNED).map_err(err)?,
             stories: $txn.open_table(format::STORIES).map_err(err)?,
+            story_joins: $txn.open_table(format::STORY_JOINS).map_err(err)?,
         })
     }};
 }

@@ -107,8 +107,15 @@ pub(super) fn candidates(
 /// run).
 pub(super) fn indexed_terms(vector: &[Term], df: &DocFreq, terms_per_doc: usize) -> Vec<Term> {
     let mut terms: Vec<Term> = vector.iter().filter(|t| df.df(t.hash) >= 2).copied().collect();
-    terms.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.hash.cmp(&b.hash)));
+    let order = |a: &Term, b: &Term| b.weight.total_cmp(&a.weight).then(a.hash.cmp(&b.hash));
+    // The online linker asks this of every document holding a rare term,
+    // at each decision: select the heaviest before sorting them (the
+    // hashes are distinct, so the order is total and the choice the same).
+    if terms_per_doc > 0 && terms.len() > terms_per_doc {
+        terms.select_nth_unstable_by(terms_per_doc - 1, order);
+    }
     terms.truncate(terms_per_doc);
+    terms.sort_by(order);
     terms
 }
 

@@ -32,8 +32,11 @@
 //! batch) can change as members arrive.
 //!
 //! **A pure function of the documents in order**: given the same documents
-//! (terms, days and reuse links) in the same order, the state is the same;
-//! the index rebuilds it on open by adding its stored documents again.
+//! (terms, days and reuse links) in the same order, the state is the same.
+//! Only the decisions are costly, and each is recorded in its answer
+//! ([`StoryAnswer::joined`]): the index stores them beside the documents
+//! and rebuilds the state on open by [`OnlineStories::restore`], which
+//! redoes each add without deciding.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -100,6 +103,10 @@ pub struct StoryAnswer {
     /// The subject's links to members, by score (largest first), then
     /// member.
     pub links: Vec<StoryLink>,
+    /// The stories the subject joins, by their ids before it arrived
+    /// (ascending; empty when it starts its own): what
+    /// [`OnlineStories::restore`] needs to redo the add without deciding.
+    pub joined: Vec<DocId>,
 }
 
 /// The state of the online linker: every document added, their document
@@ -116,13 +123,6 @@ pub struct OnlineStories {
     story: Vec<u32>,
     /// Story → members, in order.
     members: HashMap<u32, Vec<u32>>,
-}
-
-/// What a decision found, before it is applied.
-struct Decision {
-    answer: StoryAnswer,
-    /// The stories the subject joins.
-    joined: BTreeSet<u32>,
 }
 
 impl OnlineStories {
@@ -173,38 +173,68 @@ impl OnlineStories {
     /// answers its story.
     pub fn add(&mut self, doc: StoryDoc, reuse: &[ReuseLink]) -> StoryAnswer {
         let d = self.docs.len() as u32;
+        self.count(&doc);
+        let mut answer = self.decide(&doc, reuse);
+        self.apply(doc, &answer.joined);
+        answer.story.get_or_insert(DocId::from_u32(d));
+        answer.representative.get_or_insert(DocId::from_u32(d));
+        answer
+    }
+
+    /// Adds `doc` as the next document as [`add`](Self::add) did when it
+    /// answered `joined` ([`StoryAnswer::joined`]), without deciding again:
+    /// the same state, at the cost of counting its terms. `Err` names an
+    /// id of `joined` that is no story now or is out of order (the record
+    /// is not this linker's), and nothing is added.
+    pub fn restore(&mut self, doc: StoryDoc, joined: &[DocId]) -> Result<(), DocId> {
+        let mut previous = None;
+        for &s in joined {
+            if previous.is_some_and(|p| p >= s) || !self.members.contains_key(&s.as_u32()) {
+                return Err(s);
+            }
+            previous = Some(s);
+        }
+        self.count(&doc);
+        self.apply(doc, joined);
+        Ok(())
+    }
+
+    /// Counts `doc`'s terms in the frequencies and keeps their spellings.
+    fn count(&mut self, doc: &StoryDoc) {
         self.df.add(&doc.terms);
         for (hash, word) in &doc.spellings {
             self.df.spell(*hash, word);
         }
-        let decision = self.decide(&doc, reuse);
+    }
+
+    /// Stores `doc`, counted already, as the next document, and merges it
+    /// with the stories `joined` (current story ids, ascending, each once)
+    /// into one named by the smallest.
+    fn apply(&mut self, doc: StoryDoc, joined: &[DocId]) {
+        let d = self.docs.len() as u32;
+        let mut members = vec![d];
+        for s in joined {
+            members.extend(self.members.remove(&s.as_u32()).unwrap_or_default());
+        }
         for t in &doc.terms {
             self.postings.entry(t.hash).or_default().push(d);
         }
         self.docs.push(doc);
-        let story = decision.joined.first().copied().unwrap_or(d);
-        let mut members = vec![d];
-        for s in &decision.joined {
-            members.extend(self.members.remove(s).unwrap_or_default());
-        }
+        let story = joined.first().map_or(d, |s| s.as_u32());
         members.sort_unstable();
         for &m in &members {
             self.story.resize(self.story.len().max(m as usize + 1), 0);
             self.story[m as usize] = story;
         }
         self.members.insert(story, members);
-        let mut answer = decision.answer;
-        answer.story.get_or_insert(DocId::from_u32(d));
-        answer.representative.get_or_insert(DocId::from_u32(d));
-        answer
     }
 
     /// The story `doc` would join were it added; changes nothing.
     pub fn query(&mut self, doc: &StoryDoc, reuse: &[ReuseLink]) -> StoryAnswer {
         self.df.add(&doc.terms);
-        let decision = self.decide(doc, reuse);
+        let answer = self.decide(doc, reuse);
         self.df.remove(&doc.terms);
-        decision.answer
+        answer
     }
 
     /// The stories of every document: each represented by its earliest
@@ -256,7 +286,7 @@ impl OnlineStories {
 
     /// The story of `subject`, the next document, its terms counted in the
     /// frequencies already.
-    fn decide(&self, subject: &StoryDoc, reuse: &[ReuseLink]) -> Decision {
+    fn decide(&self, subject: &StoryDoc, reuse: &[ReuseLink]) -> StoryAnswer {
         let d = self.docs.len() as u32;
         let k = self.config.terms_per_doc;
         let v = self.df.vector(&subject.terms);
@@ -305,11 +335,9 @@ impl OnlineStories {
             groups
                 .entry(s)
                 .or_insert_with(|| {
-                    let mut group = Group::default();
-                    for &m in &self.members[&s] {
-                        group = group.join(&Group::of(&vector(m), self.docs[m as usize].day));
-                    }
-                    group
+                    Group::of_all(
+                        self.members[&s].iter().map(|&m| (vector(m), self.docs[m as usize].day)),
+                    )
                 })
                 .clone()
         };
@@ -373,12 +401,12 @@ impl OnlineStories {
             }
         }
         let story = joined.first().copied();
-        let answer = StoryAnswer {
+        StoryAnswer {
             story: story.map(DocId::from_u32),
             representative: story.map(|_| rep).filter(|&r| r != d).map(DocId::from_u32),
             size: members.len(),
             links,
-        };
-        Decision { answer, joined }
+            joined: joined.into_iter().map(DocId::from_u32).collect(),
+        }
     }
 }
