@@ -37,9 +37,9 @@
 //!   commits, so that a story answer never counts an uncommitted document.
 //!   Answers (queries, `GET /v1/documents/{id}`, stories) are computed at
 //!   most one per core at once, first come first served, each on one
-//!   thread; the others wait their turn (fifty at once, on eighty-odd
-//!   threads, otherwise queued in rayon's pool at every stage, and the
-//!   slowest 1 % took over four times the median:
+//!   thread; the others wait their turn (fifty at once, on seventy to
+//!   ninety threads, otherwise queued in rayon's pool at every stage, and
+//!   the slowest 1 % took four times the median:
 //!   `bench/results/2026-12-02/index-reprint-load.md`).
 //!   Writes go to one writer thread, which gathers whatever adds are
 //!   queued into one transaction (group commit):
