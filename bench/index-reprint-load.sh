@@ -2,8 +2,9 @@
 # Load benchmark of `syndic serve` over a reprint index (issue 15): 50
 # concurrent clients on loopback against a reprint index of Reuters-21578
 # (80 % indexed at creation), first querying, then adding the other 20 %.
-# Not a timed test: figures for the record (bench/results/2026-12-01/
-# index-reprint-load.md). Prints the commands it runs and their output.
+# Not a timed test: figures for the record (bench/results/2026-12-01/ and
+# 2026-12-02/index-reprint-load.md). Prints the commands it runs and their
+# output.
 #
 #   bench/index-reprint-load.sh [WORKDIR]
 #

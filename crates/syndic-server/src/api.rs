@@ -1,6 +1,8 @@
 //! Routes, request and response bodies, and handlers. `openapi.json`
 //! specifies the same; `tests/api.rs` checks that they agree.
 
+use std::cell::OnceCell;
+
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
@@ -223,6 +225,57 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+thread_local! {
+    /// A one-thread rayon pool per blocking thread that computes answers.
+    static ONE_THREAD: OnceCell<rayon::ThreadPool> = const { OnceCell::new() };
+}
+
+/// Runs the computation of an answer (a query, a `get`, a story) on the
+/// blocking pool, at most [`AppState`]'s `answering` permits at once (one
+/// per core, granted first come, first served), each on one thread.
+///
+/// Why (issue 15): an answer runs the batch pipeline, whose stages are
+/// rayon parallel loops. Fifty queries at once on the blocking pool each
+/// handed every stage to rayon's global pool and waited: a query queued
+/// behind the others' stages once per stage, and fifty threads took turns
+/// on the cores, so a query with many stages or documents finished last.
+/// Under load one query per core, each on its own thread, uses the cores as
+/// fully with none of that queueing; answers are the same (the pipeline's
+/// results never depend on its thread count). Measured in
+/// `bench/results/2026-12-02/index-reprint-load.md`.
+async fn answer<T: Send + 'static>(
+    state: &AppState,
+    op: impl FnOnce() -> syndic::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = state
+        .answering
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("the server is not answering queries"))?;
+    let run = move || {
+        // Held until the computation ends, even if the client goes away.
+        let _permit = permit;
+        ONE_THREAD.with(|pool| {
+            let pool = match pool.get() {
+                Some(pool) => pool,
+                None => {
+                    let built =
+                        rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| {
+                            ApiError::internal(format!("cannot start a thread to answer: {e}"))
+                        })?;
+                    pool.get_or_init(|| built)
+                }
+            };
+            pool.install(op).map_err(|e| ApiError::from(&e))
+        })
+    };
+    match tokio::task::spawn_blocking(run).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::internal("the index read failed unexpectedly")),
+    }
+}
+
 fn check_text(text: &str, what: &str, state: &AppState) -> Result<(), ApiError> {
     if text.len() > state.limits.max_doc_bytes {
         return Err(ApiError::too_large(format!(
@@ -375,7 +428,7 @@ async fn get_document(
     let id = path_id(id)?;
     let index = state.index.clone();
     let wanted = id.clone();
-    match blocking(move || index.get(&wanted)).await? {
+    match answer(&state, move || index.get(&wanted)).await? {
         Some(report) => Ok(Json(report)),
         None => Err(ApiError::not_found(format!("no document with id `{id}`"))),
     }
@@ -404,7 +457,7 @@ async fn query(
     };
     align.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
     let index = state.index.clone();
-    blocking(move || {
+    answer(&state, move || {
         let QueryReport { matches, clusters, .. } = index.query(&request.text)?;
         let matches = matches
             .into_iter()
@@ -442,7 +495,7 @@ async fn query_batch(
         check_text(text, &format!("text {i}"), &state)?;
     }
     let index = state.index.clone();
-    let reports = blocking(move || {
+    let reports = answer(&state, move || {
         let texts: Vec<&str> = request.texts.iter().map(String::as_str).collect();
         index.query_batch(&texts)
     })
@@ -462,7 +515,7 @@ async fn story(
         return Err(ApiError::bad_request("this index was created without stories"));
     }
     let index = state.index.clone();
-    let report = blocking(move || {
+    let report = answer(&state, move || {
         index.query_batch_dated(&[&request.text], &[day]).map(|mut r| r.remove(0))
     })
     .await?;

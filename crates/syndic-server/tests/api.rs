@@ -472,6 +472,72 @@ fn issue15_reprint_index_answers_follow_the_spec() {
     }
 }
 
+/// Issue 15: queries sent at once, more than the cores that compute them
+/// (the rest wait their turn), each get the answer they get alone; so do
+/// `get`s among them.
+#[test]
+fn issue15_queries_at_once_answer_as_alone() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::create_reprint(
+        dir.path().join("idx"),
+        syndic::settings::ReprintSettings::default(),
+        syndic::cluster::Keep::Longest,
+    )
+    .unwrap();
+    let app = router(AppState::new(index, None, Limits::default()));
+    let story: Vec<String> = (0..6).map(|p| paragraph(100 + p, 40)).collect();
+    let documents: Vec<Value> = (0..4)
+        .map(|i| json!({"id": format!("d{i}"), "text": story[i..i + 3].join("\n\n")}))
+        .chain([json!({"id": "other", "text": paragraph(9_000, 150)})])
+        .collect();
+    let (status, _) =
+        call(&rt, &app, "POST", "/v1/batch/documents", Some(json!({"documents": documents})));
+    assert_eq!(status, 200);
+    let mut requests: Vec<(&str, String, Option<Value>)> = (0..24)
+        .map(|i| {
+            let text = match i % 3 {
+                0 => story[i % 4..i % 4 + 2].join("\n\n"),
+                1 => format!("{}\n\n{}", story[i % 5], paragraph(i as u64, 60)),
+                _ => paragraph(9_000 + i as u64 % 2, 150),
+            };
+            ("POST", "/v1/query".to_owned(), Some(json!({"text": text})))
+        })
+        .collect();
+    requests.extend((0..4).map(|i| ("GET", format!("/v1/documents/d{i}"), None)));
+    let alone: Vec<(u16, Value)> =
+        requests.iter().map(|(m, p, b)| call(&rt, &app, m, p, b.clone())).collect();
+    assert!(alone.iter().all(|(status, _)| *status == 200), "{alone:?}");
+    let matched = alone.iter().filter(|(_, b)| b["matches"] != json!([])).count();
+    // Most answers have matches, passages and clusters to get wrong.
+    assert!(matched * 2 > alone.len(), "{matched} of the answers match something: {alone:?}");
+    let together: Vec<(u16, Value)> = rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, (method, path, body)) in requests.iter().cloned().enumerate() {
+            let app = app.clone();
+            tasks.spawn(async move {
+                let mut request = Request::builder().method(method).uri(path);
+                if body.is_some() {
+                    request = request.header("content-type", "application/json");
+                }
+                let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
+                let response = app.oneshot(request.body(Body::from(bytes)).unwrap()).await.unwrap();
+                let status = response.status().as_u16();
+                let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+                (i, (status, serde_json::from_slice::<Value>(&body).unwrap()))
+            });
+        }
+        let mut answers = tasks.join_all().await;
+        answers.sort_by_key(|(i, _)| *i);
+        answers.into_iter().map(|(_, answer)| answer).collect()
+    });
+    assert_eq!(together, alone);
+}
+
 /// Issue 18: an index with stories over HTTP. Each add (acknowledged once
 /// committed) says which story the document joined, with the links that
 /// carried it; `POST /v1/story` answers the same without adding; every
