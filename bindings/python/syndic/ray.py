@@ -1073,9 +1073,10 @@ def _pair_rows(block: pa.Table, kind: str) -> pa.Table:
     verified pairs."""
     n = block.num_rows
     similarity = block.column("similarity") if "similarity" in block.column_names else pa.array(np.ones(n))
-    return pa.table(
-        {"a": block.column("a"), "b": block.column("b"), "similarity": similarity, "kind": pa.array([kind] * n)}
-    )
+    # Typed even when empty: an empty column of type null would not
+    # concatenate with the other blocks' pairs.
+    kinds = pa.array([kind] * n, pa.string())
+    return pa.table({"a": block.column("a"), "b": block.column("b"), "similarity": similarity, "kind": kinds})
 
 
 @ray.remote

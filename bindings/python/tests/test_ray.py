@@ -330,3 +330,17 @@ def test_reprint_mode_matches_the_cli_and_resumes(
     # partitions may have finished after the fault, and are reused if so.
     assert shards["observe"] == sum(name.startswith("observe-") for name in died[2]) >= 1, shards
     assert shards.get("find", 0) <= 2, shards
+
+
+def test_issue15_a_block_without_pairs_keeps_its_columns_typed() -> None:
+    """Found running the Ray speed benchmark on the Gutenberg sample in 8
+    shards: a corpus block with no pairs gave a ``kind`` column of type
+    null, and joining it with the other blocks' pairs failed."""
+    import pyarrow as pa
+
+    from syndic import ray as syndic_ray
+
+    empty = pa.table({"a": pa.array([], pa.uint32()), "b": pa.array([], pa.uint32())})
+    rows = syndic_ray._pair_rows._function(empty, "exact")
+    assert rows.schema.field("kind").type == pa.string()
+    assert rows.num_rows == 0
