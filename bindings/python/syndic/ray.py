@@ -604,7 +604,13 @@ def _bucket_pairs(group: pa.Table, window: int) -> pa.Table:
 def _route(rows: pa.Table, key: str, starts: np.ndarray) -> List[pa.Table]:
     """``rows`` split by the corpus block holding document ``key``."""
     where = np.searchsorted(starts, rows.column(key).to_numpy(), side="right") - 1
-    parts = [rows.filter(pa.array(where == i)) for i in range(len(starts) - 1)]
+    # One stable sort and a slice per block, not a filter per block: that
+    # was rows x blocks, minutes on the Gutenberg sample. Rows keep their
+    # order within a block, as the filters kept it.
+    order = np.argsort(where, kind="stable")
+    bounds = np.searchsorted(where[order], np.arange(len(starts)))
+    ordered = rows.take(pa.array(order))
+    parts = [ordered.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(len(starts) - 1)]
     return parts if len(parts) > 1 else parts[0]
 
 
