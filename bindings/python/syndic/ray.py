@@ -216,18 +216,7 @@ def dedup(
                 deduped = {"path": str(out / "deduped"), "format": write_deduped, "records": kept}
                 lap("write")
             timings["total"] = int((time.monotonic() - started) * 1000)
-            fields = {
-                "runner": "ray",
-                "mode": mode,
-                "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
-                "params": params,
-                "documents": n,
-                "deduped_output": deduped,
-                "num_partitions": parts,
-                "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
-                "timings_ms": timings,
-                **summary,
-            }
+            fields = {**_run_fields(mode, corpus, params, n, deduped, parts, timings), **summary}
             if resume:
                 fields["resumed_shards"] = work.resumed
             written = _syndic.write_dedup_summary(
@@ -306,17 +295,7 @@ def dedup(
         lap("write")
 
         timings["total"] = int((time.monotonic() - started) * 1000)
-        fields = {
-            "runner": "ray",
-            "mode": mode,
-            "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
-            "params": params,
-            "documents": n,
-            "deduped_output": deduped,
-            "num_partitions": parts,
-            "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
-            "timings_ms": timings,
-        }
+        fields = _run_fields(mode, corpus, params, n, deduped, parts, timings)
         # The counts, histograms and `files` (what a later run with force
         # may replace) are the core's, as in the CLI's summaries.
         summary = _syndic.write_dedup_summary(
@@ -598,6 +577,23 @@ def _bucket_pairs(group: pa.Table, window: int) -> pa.Table:
 
 
 # Joins by DocId and verification.
+
+
+def _run_fields(
+    mode: str, corpus: Any, params: Dict[str, Any], n: int, deduped: Any, parts: int, timings: Dict[str, int]
+) -> Dict[str, Any]:
+    """The Ray run's own fields of ``summary.json``, in either mode."""
+    return {
+        "runner": "ray",
+        "mode": mode,
+        "inputs": sorted(os.path.realpath(p) for p in corpus.inputs),
+        "params": params,
+        "documents": n,
+        "deduped_output": deduped,
+        "num_partitions": parts,
+        "cluster_cpus": int(ray.cluster_resources().get("CPU", 0)),
+        "timings_ms": timings,
+    }
 
 
 @ray.remote
