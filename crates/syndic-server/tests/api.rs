@@ -387,6 +387,17 @@ fn paragraph(seed: u64, words: usize) -> String {
     format!("{}.", out.join(" "))
 }
 
+/// The service over a new reprint index with default settings in `dir`.
+fn reprint_app(dir: &std::path::Path) -> axum::Router {
+    let index = Index::create_reprint(
+        dir.join("idx"),
+        syndic::settings::ReprintSettings::default(),
+        syndic::cluster::Keep::Longest,
+    )
+    .unwrap();
+    router(AppState::new(index, None, Limits::default()))
+}
+
 /// Issue 15: a reprint index over HTTP. Adds (one and in batches) answer
 /// with reprint matches, their passages and coverage, and the cluster
 /// whose representative is the source; queries the same without adding;
@@ -396,13 +407,7 @@ fn issue15_reprint_index_answers_follow_the_spec() {
     let spec = spec();
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::create_reprint(
-        dir.path().join("idx"),
-        syndic::settings::ReprintSettings::default(),
-        syndic::cluster::Keep::Longest,
-    )
-    .unwrap();
-    let app = router(AppState::new(index, None, Limits::default()));
+    let app = reprint_app(dir.path());
     let story: Vec<String> = (0..6).map(|p| paragraph(100 + p, 40)).collect();
     let source = story.join("\n\n");
     let abridged = format!("Home | News\n\n{}\n\nShare this story", story[..4].join("\n\n"));
@@ -483,13 +488,7 @@ fn issue15_queries_at_once_answer_as_alone() {
 
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::create_reprint(
-        dir.path().join("idx"),
-        syndic::settings::ReprintSettings::default(),
-        syndic::cluster::Keep::Longest,
-    )
-    .unwrap();
-    let app = router(AppState::new(index, None, Limits::default()));
+    let app = reprint_app(dir.path());
     let story: Vec<String> = (0..6).map(|p| paragraph(100 + p, 40)).collect();
     let documents: Vec<Value> = (0..4)
         .map(|i| json!({"id": format!("d{i}"), "text": story[i..i + 3].join("\n\n")}))
