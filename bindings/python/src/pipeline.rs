@@ -16,7 +16,7 @@ use syndic::pairs::DedupResult;
 use syndic::read::ReadOptions;
 use syndic::reprint::{DocBoilerplate, ReprintConfig, ReprintFinder, SharedPassage};
 use syndic::settings::{check_used, DedupSettings};
-use syndic::DocId;
+use syndic::{Catalog, DocId};
 
 use crate::arrow::{batch, string_array, PyBatch};
 use crate::corpus::{Corpus, ReadReport};
@@ -82,7 +82,7 @@ pub fn dedup<'py>(
     let params = config.to_json();
     let mut deduper = Deduper::new(config).or_raise()?;
     let report = corpus.drive(py, &mut deduper)?;
-    let ids = deduper.catalog().ids().to_vec();
+    let ids = deduper.catalog().clone();
     let result = corpus.run(py, || deduper.finish())?.or_raise()?;
     let stats = stats(&result, &report, params, None);
     Ok((clusters(&result, &ids)?, pairs(&result, &ids)?, None, None, json_to_py(py, &stats)?))
@@ -96,7 +96,7 @@ fn run_reprint<'py>(
     let params = config.to_json();
     let mut finder = ReprintFinder::new(config);
     let report = corpus.drive(py, &mut finder)?;
-    let ids = finder.catalog().ids().to_vec();
+    let ids = finder.catalog().clone();
     let result = corpus.run(py, || finder.finish())?.or_raise()?;
     let extra = serde_json::json!({
         "passages": result.passages.len(),
@@ -164,11 +164,11 @@ fn stats(
     stats
 }
 
-fn clusters(result: &DedupResult, ids: &[String]) -> PyResult<PyBatch> {
+fn clusters(result: &DedupResult, ids: &Catalog) -> PyResult<PyBatch> {
     let c = &result.clustering;
     let docs = || (0..c.num_docs() as u32).map(DocId::from_u32);
     batch(vec![
-        ("id", string_array(ids.iter().map(String::as_str))),
+        ("id", string_array(ids.ids())),
         (
             "cluster",
             Arc::new(UInt32Array::from_iter_values(docs().map(|d| c.cluster_of(d).as_u32())))
@@ -182,8 +182,8 @@ fn clusters(result: &DedupResult, ids: &[String]) -> PyResult<PyBatch> {
     ])
 }
 
-fn pairs(result: &DedupResult, ids: &[String]) -> PyResult<PyBatch> {
-    let id = |d: DocId| ids[d.as_usize()].as_str();
+fn pairs(result: &DedupResult, ids: &Catalog) -> PyResult<PyBatch> {
+    let id = |d: DocId| ids.id(d);
     let kind = |k| match serde_json::to_value(k) {
         Ok(serde_json::Value::String(s)) => s,
         _ => unreachable!("pair kinds serialize as strings"),
@@ -202,8 +202,8 @@ fn pairs(result: &DedupResult, ids: &[String]) -> PyResult<PyBatch> {
     ])
 }
 
-fn passage_batch(passages: &[SharedPassage], ids: &[String]) -> PyResult<PyBatch> {
-    let id = |d: DocId| ids[d.as_usize()].as_str();
+fn passage_batch(passages: &[SharedPassage], ids: &Catalog) -> PyResult<PyBatch> {
+    let id = |d: DocId| ids.id(d);
     let offsets = |f: fn(&SharedPassage) -> usize| -> ArrayRef {
         Arc::new(UInt64Array::from_iter_values(passages.iter().map(|p| f(p) as u64)))
     };
@@ -224,11 +224,9 @@ fn passage_batch(passages: &[SharedPassage], ids: &[String]) -> PyResult<PyBatch
 }
 
 /// One row per boilerplate span.
-fn boilerplate_batch(docs: &[DocBoilerplate], ids: &[String]) -> PyResult<PyBatch> {
-    let spans: Vec<(&str, &boilerplate::Span)> = docs
-        .iter()
-        .flat_map(|d| d.spans.iter().map(move |s| (ids[d.doc.as_usize()].as_str(), s)))
-        .collect();
+fn boilerplate_batch(docs: &[DocBoilerplate], ids: &Catalog) -> PyResult<PyBatch> {
+    let spans: Vec<(&str, &boilerplate::Span)> =
+        docs.iter().flat_map(|d| d.spans.iter().map(move |s| (ids.id(d.doc), s))).collect();
     batch(vec![
         ("id", string_array(spans.iter().map(|s| s.0))),
         (

@@ -58,7 +58,7 @@ pub fn stories<'py>(
     let corpus = corpus(batches, paths, given.read, run)?;
     let mut reprints = ReprintFinder::new(reprint_config.clone());
     corpus.drive(py, &mut reprints)?;
-    let ids = reprints.catalog().ids().to_vec();
+    let ids = reprints.catalog().clone();
     let reuse = corpus.run(py, || reprints.finish())?.or_raise()?;
     let mut finder = StoryFinder::new(stories_config.clone()).with_boilerplate(&reuse.boilerplate);
     let mut undated = 0u64;
@@ -68,7 +68,7 @@ pub fn stories<'py>(
         finder.add_batch(docs, &batch_days)
     })?;
     let result = corpus.run(py, || finder.finish(&reuse.dedup))?.or_raise()?;
-    let id = |d: DocId| ids[d.as_usize()].as_str();
+    let id = |d: DocId| ids.id(d);
     let clusters: Vec<_> = story_cluster_lines(&result, id).collect();
     let relations: Vec<_> = relation_lines(&result, &reuse.passages, id).collect();
     let stats = &result.stats;

@@ -131,7 +131,7 @@ impl Cleaner {
         match &mut self.mode {
             Mode::DropRepeated(finder) => finder.second_pass_batch(docs),
             Mode::Boilerplate(b) => {
-                check_second_pass(b.catalog.ids(), b.cuts.len(), docs)?;
+                check_second_pass(&b.catalog, b.cuts.len(), docs)?;
                 let spans = boilerplate::batch_spans(docs, &b.repeated, b.config.classifier());
                 let batch = spans.iter().map(|s| s.iter().map(|s| (s.start, s.end)).collect());
                 b.cuts.extend(batch);

@@ -36,8 +36,6 @@
 //! assert_eq!(result.stats.exact_duplicates, 1);
 //! ```
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::cluster::{Clustering, Keep};
@@ -52,7 +50,7 @@ use crate::pairs::{
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
-use crate::spill::{LazySpillDir, Partition, Progress, Sorter};
+use crate::spill::{LazySpillDir, Partition, Progress, SetStore, Sorter};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
 /// What counts as a duplicate.
@@ -409,8 +407,9 @@ pub struct Deduper {
     /// Under a memory bound, what replaces `hashes`, `band_keys` and
     /// perhaps `candidates`.
     spill: Option<OutOfCore>,
-    /// Shingle sets gathered in pass 2, for documents in candidate pairs.
-    sets: HashMap<DocId, Vec<u64>>,
+    /// Shingle sets gathered in pass 2, for documents in candidate pairs;
+    /// under a memory bound, those past it are in a file.
+    sets: SetStore,
     needed: Vec<bool>,
     second_pass_cursor: usize,
     planned: bool,
@@ -446,11 +445,11 @@ impl Deduper {
             candidates: Vec::new(),
             num_candidates: 0,
             spill: config.memory.map(|memory| OutOfCore::new(&config, memory, spill_dir)),
-            sets: HashMap::new(),
+            sets: SetStore::new(set_bound(&config)),
             needed: Vec::new(),
             second_pass_cursor: 0,
             planned: false,
-            kept_sets: (config_verifies_exactly(&config) && config.set_memory > 0).then(Vec::new),
+            kept_sets: (config_verifies_exactly(&config) && set_bound(&config) > 0).then(Vec::new),
             kept_set_bytes: 0,
             config,
         })
@@ -486,7 +485,7 @@ impl Deduper {
         self.add_sketches(docs, sketches)?;
         if let Some(kept) = &mut self.kept_sets {
             self.kept_set_bytes += sets.iter().map(|s| 8 * s.len() + 24).sum::<usize>();
-            if self.kept_set_bytes > self.config.set_memory {
+            if self.kept_set_bytes > set_bound(&self.config) {
                 self.kept_sets = None;
             } else {
                 kept.extend(sets);
@@ -561,12 +560,13 @@ impl Deduper {
             }
             if let Some(kept) = self.kept_sets.take() {
                 let needed = &self.needed;
-                self.sets = kept
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(d, _)| needed[*d])
-                    .map(|(d, set)| (DocId::from_u32(d as u32), set))
-                    .collect();
+                self.sets = SetStore::in_memory(
+                    kept.into_iter()
+                        .enumerate()
+                        .filter(|(d, _)| needed[*d])
+                        .map(|(d, set)| (DocId::from_u32(d as u32), set))
+                        .collect(),
+                );
                 self.second_pass_cursor = self.catalog.len();
             }
         }
@@ -590,7 +590,7 @@ impl Deduper {
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(self.planned, "second_pass_batch before plan");
         let start = self.second_pass_cursor;
-        check_second_pass(self.catalog.ids(), start, docs)?;
+        check_second_pass(&self.catalog, start, docs)?;
         let shingler = &self.config.shingler;
         let needed = &self.needed;
         let sets: Vec<(DocId, Vec<u64>)> = docs
@@ -601,7 +601,10 @@ impl Deduper {
                 (DocId::from_u32((start + offset) as u32), shingler.shingle_set(&doc.text, tokens))
             })
             .collect();
-        self.sets.extend(sets);
+        let mut dir = self.spill.as_mut().map(|s| &mut s.dir);
+        for (doc, set) in sets {
+            self.sets.insert(doc, set, dir.as_deref_mut())?;
+        }
         self.second_pass_cursor += docs.len();
         Ok(())
     }
@@ -623,7 +626,8 @@ impl Deduper {
         if config_verifies_exactly(&self.config) && self.num_candidates > 0 {
             check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
         }
-        let mut near = self.verify(&self.candidates);
+        self.sets.seal()?;
+        let mut near = self.verify(&self.candidates)?;
         if let Some((pairs, chunk_pairs, progress)) = spilled {
             // Read back in chunks, each verified in parallel: the pairs' order
             // is kept, and only verified pairs stay in memory.
@@ -633,11 +637,11 @@ impl Deduper {
                 Progress::tick(progress.as_ref(), "verify", done, total);
                 chunk.push(unpack_pair(pair?));
                 if chunk.len() == chunk_pairs {
-                    near.extend(self.verify(&chunk));
+                    near.extend(self.verify(&chunk)?);
                     chunk.clear();
                 }
             }
-            near.extend(self.verify(&chunk));
+            near.extend(self.verify(&chunk)?);
         }
         let verified_pairs = near.len();
         let pairs = with_exact_pairs(&self.canonical, near);
@@ -656,7 +660,7 @@ impl Deduper {
                 let rep = clustering.representative(clustering.cluster_of(doc));
                 self.similarity(doc, rep)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let stats = DedupStats::new(
             self.catalog.len(),
             exact_duplicates,
@@ -668,45 +672,52 @@ impl Deduper {
     }
 
     /// The candidate pairs at or above the threshold, in their order.
-    fn verify(&self, candidates: &[(DocId, DocId)]) -> Vec<ScoredPair> {
+    fn verify(&self, candidates: &[(DocId, DocId)]) -> Result<Vec<ScoredPair>> {
         let threshold = self.config.threshold;
-        candidates
+        let scored: Vec<Option<ScoredPair>> = candidates
             .par_iter()
-            .filter_map(|&(a, b)| {
-                let similarity = self.similarity(a, b);
-                (similarity >= threshold).then_some(ScoredPair {
+            .map(|&(a, b)| {
+                let similarity = self.similarity(a, b)?;
+                Ok((similarity >= threshold).then_some(ScoredPair {
                     a,
                     b,
                     similarity,
                     kind: PairKind::Near,
                     coverage: None,
-                })
+                }))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok(scored.into_iter().flatten().collect())
     }
 
     /// Similarity of two documents by the configured measure; exact copies
     /// score 1.
-    fn similarity(&self, a: DocId, b: DocId) -> f64 {
+    fn similarity(&self, a: DocId, b: DocId) -> Result<f64> {
         let (ca, cb) = (self.canonical[a.as_usize()], self.canonical[b.as_usize()]);
         if ca == cb {
-            return 1.0;
+            return Ok(1.0);
         }
-        match (self.config.mode, self.config.verify) {
+        Ok(match (self.config.mode, self.config.verify) {
             (Mode::Exact, _) => 0.0,
             (_, VerifyMethod::Signature) => {
                 let k = self.config.sketcher.num_perm();
                 let sig = |d: DocId| &self.signatures[d.as_usize() * k..(d.as_usize() + 1) * k];
                 estimate_jaccard(sig(ca), sig(cb))
             }
-            (_, VerifyMethod::Exact) => match (self.sets.get(&ca), self.sets.get(&cb)) {
-                (Some(x), Some(y)) => jaccard_sorted(x, y),
+            (_, VerifyMethod::Exact) => match (self.sets.get(ca)?, self.sets.get(cb)?) {
+                (Some(x), Some(y)) => jaccard_sorted(&x, &y),
                 // Not in any candidate pair: never compared, so not similar
                 // enough to matter.
                 _ => 0.0,
             },
-        }
+        })
     }
+}
+
+/// Bytes of shingle sets held in memory: the verification bound, and under
+/// a memory bound no more than it (the rest go to a file).
+fn set_bound(config: &DedupConfig) -> usize {
+    config.memory.map_or(config.set_memory, |memory| memory.min(config.set_memory))
 }
 
 fn config_verifies_exactly(config: &DedupConfig) -> bool {

@@ -9,6 +9,7 @@
 //! thread count.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The longest external id, in bytes. An id is also a name in URLs of the
 /// HTTP service and a cell of line-oriented outputs; longer ones are typos
@@ -140,62 +141,132 @@ impl Document {
 
 /// What a pipeline keeps of every document it has seen, in corpus order:
 /// the id, where it came from and its length. Indexed by [`DocId`].
+///
+/// It is the one per-document record every run keeps in memory to its
+/// end, so it is packed: the ids end to end in one string, and origins as
+/// record ordinals plus the runs of documents each input gave. That is the
+/// id's bytes and 24 more per document, where a `String` and an `Origin`
+/// each took 40 with the allocator's overhead besides.
+///
+/// Cloning is cheap: the entries are shared (an `Arc`), so a front end
+/// keeps the catalog of a finished pipeline without copying it. A push to
+/// a shared catalog copies the entries first, so clones never see each
+/// other's pushes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Catalog {
-    ids: Vec<String>,
-    origins: Vec<Origin>,
+pub struct Catalog(Arc<Entries>);
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Entries {
+    /// Every id, end to end.
+    id_bytes: String,
+    /// Where each id ends in `id_bytes` (`u64`: the ids of a crawl's
+    /// hundreds of millions of URLs pass 4 GiB).
+    id_ends: Vec<u64>,
+    /// Each document's record ordinal inside its input.
+    records: Vec<u64>,
+    /// Runs of consecutive documents from one input: the first document of
+    /// each run and the input, in corpus order.
+    inputs: Vec<(u32, u32)>,
     lengths: Vec<u64>,
 }
 
 impl Catalog {
     /// Records `doc` and returns its id.
     pub fn push(&mut self, doc: &Document) -> DocId {
-        let id = DocId(self.ids.len() as u32);
-        self.ids.push(doc.id.clone());
-        self.origins.push(doc.origin);
-        self.lengths.push(doc.text.len() as u64);
+        let entries = Arc::make_mut(&mut self.0);
+        let id = DocId(entries.id_ends.len() as u32);
+        entries.id_bytes.push_str(&doc.id);
+        entries.id_ends.push(entries.id_bytes.len() as u64);
+        entries.records.push(doc.origin.record);
+        if entries.inputs.last().is_none_or(|&(_, input)| input != doc.origin.input) {
+            entries.inputs.push((id.0, doc.origin.input));
+        }
+        entries.lengths.push(doc.text.len() as u64);
         id
     }
 
     /// Number of documents.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.0.id_ends.len()
     }
 
     /// Whether no document was recorded.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.0.id_ends.is_empty()
     }
 
     /// External ids, in corpus order.
-    pub fn ids(&self) -> &[String] {
-        &self.ids
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.id_at(i))
     }
 
     /// Origins, in corpus order.
-    pub fn origins(&self) -> &[Origin] {
-        &self.origins
+    pub fn origins(&self) -> impl ExactSizeIterator<Item = Origin> + '_ {
+        (0..self.len()).map(|i| self.origin_at(i))
     }
 
     /// Text lengths in bytes, in corpus order.
     pub fn lengths(&self) -> &[u64] {
-        &self.lengths
+        &self.0.lengths
     }
 
     /// The external id of a document.
     pub fn id(&self, doc: DocId) -> &str {
-        &self.ids[doc.as_usize()]
+        self.id_at(doc.as_usize())
     }
 
     /// The origin of a document.
     pub fn origin(&self, doc: DocId) -> Origin {
-        self.origins[doc.as_usize()]
+        self.origin_at(doc.as_usize())
+    }
+
+    fn id_at(&self, i: usize) -> &str {
+        let end = self.0.id_ends[i] as usize;
+        let start = if i == 0 { 0 } else { self.0.id_ends[i - 1] as usize };
+        &self.0.id_bytes[start..end]
+    }
+
+    fn origin_at(&self, i: usize) -> Origin {
+        let record = self.0.records[i];
+        let run = self.0.inputs.partition_point(|&(first, _)| first as usize <= i);
+        Origin { input: self.0.inputs[run - 1].1, record }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_gives_back_what_was_pushed() {
+        // Inputs interleaved and repeated, empty and multi-byte ids' bytes
+        // end to end: each document's id and origin come back as pushed.
+        let pushed = [
+            ("a", 0, 0, ""),
+            ("é/☃", 0, 2, "text"),
+            ("b", 1, 0, "xy"),
+            ("c", 0, 5, "z"),
+            ("c2", 2, 7, "éé"),
+            ("d", 2, 8, ""),
+        ];
+        let mut catalog = Catalog::default();
+        for (i, &(id, input, record, text)) in pushed.iter().enumerate() {
+            let doc = Document { origin: Origin { input, record }, ..Document::new(id, text) };
+            assert_eq!(catalog.push(&doc), DocId::from_u32(i as u32));
+        }
+        let shared = catalog.clone();
+        catalog.push(&Document::new("late", ""));
+        assert_eq!(shared.len(), pushed.len(), "a clone does not see later pushes");
+        for (i, &(id, input, record, text)) in pushed.iter().enumerate() {
+            let doc = DocId::from_u32(i as u32);
+            assert_eq!(shared.id(doc), id);
+            assert_eq!(shared.origin(doc), Origin { input, record });
+            assert_eq!(shared.lengths()[i], text.len() as u64);
+        }
+        assert!(shared.ids().eq(pushed.iter().map(|p| p.0)));
+        assert_eq!(catalog.id(DocId::from_u32(6)), "late");
+        assert_eq!(catalog.origin(DocId::from_u32(6)), Origin::default());
+    }
 
     #[test]
     fn ids_are_checked_for_length() {

@@ -38,7 +38,7 @@
 //! [`ReprintFinder`]: crate::reprint::ReprintFinder
 //! [`Cleaner`]: crate::clean::Cleaner
 
-use crate::doc::{DocId, Document};
+use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, InputChange, Result};
 
 /// A stage fed a whole corpus in batches, over one pass and then as many
@@ -79,15 +79,16 @@ pub trait CorpusPasses {
 
 /// Fails unless `docs` are the documents `start..` of the first pass, by id:
 /// a second pass over inputs that changed in between would mix documents.
-pub(crate) fn check_second_pass(ids: &[String], start: usize, docs: &[Document]) -> Result<()> {
-    if start + docs.len() > ids.len() {
-        return Err(Error::InputChanged(InputChange::MoreDocuments { first_pass: ids.len() }));
+pub(crate) fn check_second_pass(catalog: &Catalog, start: usize, docs: &[Document]) -> Result<()> {
+    if start + docs.len() > catalog.len() {
+        return Err(Error::InputChanged(InputChange::MoreDocuments { first_pass: catalog.len() }));
     }
-    for (offset, doc) in docs.iter().enumerate() {
-        if doc.id != ids[start + offset] {
+    for (index, doc) in (start..).zip(docs) {
+        let was = catalog.id(DocId::from_u32(index as u32));
+        if doc.id != was {
             return Err(Error::InputChanged(InputChange::OtherDocument {
-                index: start + offset,
-                was: ids[start + offset].clone(),
+                index,
+                was: was.to_owned(),
                 now: doc.id.clone(),
             }));
         }

@@ -51,13 +51,8 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::drive(&mut cleaner, names, &feed, None)?;
     let cuts = cleaner.finish()?;
     // Records are rewritten in input order, found by where they came from.
-    let docs: HashMap<Origin, DocId> = cuts
-        .catalog()
-        .origins()
-        .iter()
-        .enumerate()
-        .map(|(i, &o)| (o, DocId::from_u32(i as u32)))
-        .collect();
+    let docs: HashMap<Origin, DocId> =
+        cuts.catalog().origins().enumerate().map(|(i, o)| (o, DocId::from_u32(i as u32))).collect();
     let bar = bars.items("write", 0);
     let (mut documents, mut removed_total) = (0u64, 0u64);
     let stats = write_rewritten(&inputs, &opts, &args.out, &overwrite, |origin, text| {

@@ -13,7 +13,7 @@ use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 use indicatif::ProgressBar;
 use syndic::spill::{LazySpillDir, Progress};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
-use syndic::{DocId, Origin};
+use syndic::{Catalog, DocId};
 
 use super::flags::{RunFlags, SettingsFlags};
 use super::input::{self, Feed, InputArgs, PassNames, ReadReport};
@@ -100,7 +100,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
             run_minhash(config, spill_dir, &feed, &mut timings)?
         }
     };
-    let id = |d: DocId| run.ids[d.as_usize()].as_str();
+    let id = |d: DocId| run.catalog.id(d);
     rundir::write_dedup(&out, &run.result, id)?;
     if let Some(extra) = &run.reprint {
         rundir::write_reprint(&out, &extra.passages, &extra.boilerplate, id)?;
@@ -108,10 +108,10 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let deduped = match &deduped_path {
         Some(path) => {
             cancel.check()?;
-            let kept: KeptRecords = (0..run.ids.len() as u32)
+            let kept: KeptRecords = (0..run.catalog.len() as u32)
                 .map(DocId::from_u32)
                 .filter(|&d| run.result.clustering.is_representative(d))
-                .map(|d| run.origins[d.as_usize()])
+                .map(|d| run.catalog.origin(d))
                 .collect();
             let (target, overwrite) = match path {
                 // Written into the run directory before it is committed, so
@@ -189,8 +189,8 @@ pub struct ReprintOutputs {
 
 /// A finished run, whatever the mode.
 pub struct Run {
-    pub ids: Vec<String>,
-    pub origins: Vec<Origin>,
+    /// The documents' ids and origins, shared with the finished pipeline.
+    pub catalog: Catalog,
     pub result: DedupResult,
     pub reprint: Option<ReprintOutputs>,
     pub read: ReadReport,
@@ -252,10 +252,10 @@ fn run_minhash(
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let read = input::drive(&mut deduper, names, feed, Some(timings))?;
-    let (ids, origins) = (deduper.catalog().ids().to_vec(), deduper.catalog().origins().to_vec());
+    let catalog = deduper.catalog().clone();
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");
-    Ok(Run { ids, origins, result, reprint: None, read, params })
+    Ok(Run { catalog, result, reprint: None, read, params })
 }
 
 pub fn run_reprint(
@@ -270,9 +270,9 @@ pub fn run_reprint(
         second: ("align", "boilerplate_and_align"),
     };
     let read = input::drive(&mut finder, names, feed, Some(timings))?;
-    let (ids, origins) = (finder.catalog().ids().to_vec(), finder.catalog().origins().to_vec());
+    let catalog = finder.catalog().clone();
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
     timings.stop("cluster");
     let reprint = ReprintOutputs { passages, boilerplate, boilerplate_bytes };
-    Ok(Run { ids, origins, result: dedup, reprint: Some(reprint), read, params })
+    Ok(Run { catalog, result: dedup, reprint: Some(reprint), read, params })
 }

@@ -44,7 +44,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
     let run = run_reprint(config, &feed, &mut timings)?;
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
-    let id = |d: DocId| run.ids[d.as_usize()].as_str();
+    let id = |d: DocId| run.catalog.id(d);
     rundir::write_reprint(&out, &extra.passages, &extra.boilerplate, id)?;
     timings.stop("write");
     let mut summary = Summary::new("passages");
@@ -61,7 +61,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     if !args.run.quiet {
         eprintln!(
             "syndic: {} documents, {} shared passages ({} in boilerplate), written to {}",
-            run.ids.len(),
+            run.catalog.len(),
             extra.passages.len(),
             summary.boilerplate_passages.unwrap_or_default(),
             args.out.display()

@@ -65,18 +65,18 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         Ok(finder.add_batch(batch, &batch_days)?)
     })?;
     timings.stop("read_and_vectorize");
-    if finder.catalog().ids() != reuse.ids.as_slice() {
+    if !finder.catalog().ids().eq(reuse.catalog.ids()) {
         anyhow::bail!("the inputs changed between two readings; run again on inputs that stay put");
     }
     // One call of the library with no steps to count: a ticking bar shows
     // it is working (on a terminal only).
     let bar = bars.items("link", 0);
-    bar.set_message(format!("{} documents: candidates and average links", reuse.ids.len()));
+    bar.set_message(format!("{} documents: candidates and average links", reuse.catalog.len()));
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let result = finder.finish(&reuse.result)?;
     bar.finish_and_clear();
     timings.stop("link");
-    let id = |d: DocId| reuse.ids[d.as_usize()].as_str();
+    let id = |d: DocId| reuse.catalog.id(d);
     rundir::write_stories(&out, &result, &extra.passages, id)?;
     timings.stop("write");
     let stats = &result.stats;

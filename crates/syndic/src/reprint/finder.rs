@@ -244,7 +244,7 @@ impl ReprintFinder {
             }
         };
         let start = round.cursor;
-        check_second_pass(self.catalog.ids(), start, docs)?;
+        check_second_pass(&self.catalog, start, docs)?;
         if aligning && round.window == 0 {
             let labelled = boilerplate::batch_spans(docs, &self.repeated, self.config.classifier());
             for (offset, spans) in labelled.into_iter().enumerate() {

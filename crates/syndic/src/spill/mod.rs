@@ -42,6 +42,9 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
 
+mod sets;
+pub(crate) use sets::SetStore;
+
 /// The first bytes of every run file.
 pub const RUN_MAGIC: [u8; 8] = *b"SYNDRUN\n";
 /// The version of the run file format written and read.
@@ -186,9 +189,9 @@ impl SpillDir {
         }
     }
 
-    fn new_path(&self, name: &str) -> PathBuf {
+    fn new_path(&self, name: &str, extension: &str) -> PathBuf {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.path().join(format!("{name}-{n:06}.run"))
+        self.path().join(format!("{name}-{n:06}.{extension}"))
     }
 
     /// Writes sorted `records` as a new run file named after `name`.
@@ -232,6 +235,7 @@ fn available_bytes(_path: &Path) -> Option<u64> {
 }
 
 /// A writer that fails as a full disk would once its quota is spent.
+#[derive(Debug)]
 struct Quota<W> {
     inner: W,
     left: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
@@ -269,7 +273,7 @@ struct RunWriter<R> {
 
 impl<R: Record> RunWriter<R> {
     fn create(dir: &SpillDir, name: &str) -> Result<Self> {
-        let path = dir.new_path(name);
+        let path = dir.new_path(name, "run");
         let file = File::create(&path).map_err(|e| write_error(&path, e))?;
         let out =
             BufWriter::with_capacity(READ_BUFFER, Quota { inner: file, left: dir.quota.clone() });
