@@ -612,7 +612,7 @@ class Index:
         days = [None] * len(texts) if dates is None else [_date(d) for d in dates]
         return self._native.query_many(texts, days, passages, min_passage_words)
 
-    def story(self, text: str, *, date: Optional[Date] = None) -> StoryInfo:
+    def story(self, text: str, date: Optional[Date] = None) -> StoryInfo:
         """The story ``text`` would join, without adding it (an index created
         with ``stories=True``; ``ConfigError`` otherwise): ``id`` (its first
         document; absent when it would start a story of its own),
@@ -642,7 +642,7 @@ class Index:
         ``params`` the index was created with."""
         return self._native.stats()
 
-    def export(self, out_dir: Union[str, "os.PathLike[str]"], *, force: bool = False) -> Dict[str, Any]:
+    def export(self, out_dir: Union[str, "os.PathLike[str]"], force: bool = False) -> Dict[str, Any]:
         """Writes the files ``syndic index export`` writes into the run
         directory ``out_dir`` (``clusters.jsonl``, ``pairs.jsonl``; in
         reprint mode ``passages.jsonl`` and ``boilerplate.jsonl``; with
