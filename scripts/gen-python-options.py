@@ -30,6 +30,7 @@ FUNCTIONS = {
     "PassagesOptions": ("passages and clean", ["read", "reprint"]),
     "DedupConfigOptions": ("dedup_config", ["dedup", "minhash"]),
     "StoriesOptions": ("stories", ["read", "stories", "reprint"]),
+    "IndexOptions": ("Index.create", ["dedup", "minhash", "reprint", "stories"]),
 }
 PYTHON_TYPES = {"X": "float", "N": "int", "NAME": "str", "TEXT": "str", "BOOL": "bool"}
 

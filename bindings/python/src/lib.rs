@@ -12,6 +12,7 @@
 mod arrow;
 mod corpus;
 mod errors;
+mod index;
 mod jsonl;
 mod output;
 mod pipeline;
@@ -26,6 +27,7 @@ use pyo3::prelude::*;
 fn _syndic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    m.add_class::<index::PyIndex>()?;
     m.add_function(wrap_pyfunction!(pipeline::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::dedup_config, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::clean, m)?)?;

@@ -45,12 +45,13 @@ and, where known, ``path``, ``line`` and ``record``.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import time
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Union
 
 import pyarrow as pa
 
@@ -59,7 +60,8 @@ from . import _syndic
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._options import DedupConfigOptions, DedupOptions, PassagesOptions, StoriesOptions
+    from ._options import DedupConfigOptions, DedupOptions, IndexOptions, PassagesOptions, StoriesOptions
+    from ._syndic import AddedItem, DocReport, NewDocument, QueryReport, StoryInfo
 from ._syndic import (
     BadRecordError,
     CancelledError,
@@ -82,6 +84,7 @@ __all__ = [
     "ConfigError",
     "CorruptParquetError",
     "DedupResult",
+    "Index",
     "IndexUnusableError",
     "InputError",
     "IoError",
@@ -460,6 +463,205 @@ def dedup_config(**options: Unpack[DedupConfigOptions]) -> dict:
     settings, values of the wrong type and values the core rejects.
     """
     return _syndic.dedup_config(_settings(options))
+
+
+# The persistent index.
+
+Date = Union[str, datetime.date]
+
+
+class Index:
+    """A persistent index: documents that arrive one by one, each answered
+    with what it matches among everything indexed before, as ``syndic
+    index``, ``syndic query`` and the HTTP service answer (ARCHITECTURE.md,
+    "``index``"). Made by :meth:`create` or :meth:`open`, never directly.
+
+    Answers are the service's bodies as dicts (typed in ``syndic._syndic``:
+    ``DocReport``, ``QueryReport``, ``StoryInfo``). An add returns once its
+    transaction committed: the document is on disk. The core runs with the
+    GIL released; one index may be shared by threads (reads run at once,
+    adds one at a time). One process at a time may hold an index open (a
+    second gets ``IndexUnusableError``): close it, or use it as a context
+    manager, to let another in.
+    """
+
+    def __init__(self, native: _syndic.Index) -> None:
+        self._native = native
+
+    @classmethod
+    @_takes_settings("dedup", "minhash", "reprint", "stories")
+    def create(
+        cls, path: Union[str, "os.PathLike[str]"], *, stories: bool = False, **settings: Unpack[IndexOptions]
+    ) -> "Index":
+        """Creates an empty index at ``path``, with the settings of ``syndic
+        index create``: ``mode`` is ``exact``, ``minhash`` (with the MinHash
+        settings) or ``reprint`` (with the reprint settings; ``stories=True``
+        also tells each document its story, with the stories settings). A
+        setting the mode does not use is refused (``ConfigError``).
+
+        ``path`` must be new or an empty directory: an index is never
+        replaced, and nothing else is deleted to make room for one
+        (``IndexUnusableError``); remove an old index yourself.
+        """
+        _check_bool("stories", stories)
+        return cls(_syndic.Index.create(os.fspath(path), stories, _settings(settings)))
+
+    @classmethod
+    def open(cls, path: Union[str, "os.PathLike[str]"]) -> "Index":
+        """Opens the index at ``path`` with the settings it was created with.
+        No index there, or one of a format this version does not read, raises
+        ``IndexUnusableError`` (``kind`` ``index`` or ``index_format``)."""
+        return cls(_syndic.Index.open(os.fspath(path)))
+
+    @property
+    def path(self) -> str:
+        """The index directory."""
+        return os.fspath(self._native.path)
+
+    @property
+    def closed(self) -> bool:
+        return self._native.closed
+
+    def close(self) -> None:
+        """Releases the index (and its file lock); later calls raise
+        ``IndexUnusableError``. Every add was committed already."""
+        self._native.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"syndic.Index({self.path!r}{', closed' if self.closed else ''})"
+
+    def add(self, id: str, text: str, site: Optional[str] = None, date: Optional[Date] = None) -> DocReport:
+        """Adds a document and returns its report as committed: ``id``,
+        ``matches`` (each ``id``, ``similarity``, ``kind``; in reprint mode
+        ``coverage`` and ``passages`` with byte offsets into both texts),
+        ``cluster`` (``id``, ``representative``, ``size``, ``similarity``)
+        and, in an index with stories, ``story``. ``site`` lets boilerplate
+        be learned per site; ``date`` (``YYYY-MM-DD`` or ``YYYYMMDD`` at the
+        start of a string, or a ``datetime.date``) places it in the stories'
+        window. An id already indexed raises ``BadRecordError`` (``kind``
+        ``duplicate_id``); an invalid id or an empty text ``BadRecordError``
+        too."""
+        _check_str("id", id)
+        _check_str("text", text)
+        if site is not None:
+            _check_str("site", site)
+        return self._native.add(id, text, site, _date(date))
+
+    def add_many(self, documents: Iterable[NewDocument]) -> List[AddedItem]:
+        """Adds documents in one transaction, in order, each answered against
+        the index and the documents before it. ``documents`` are dicts with
+        ``id``, ``text`` and optionally ``site`` and ``date``, as the
+        service's batch takes them. Returns one item per document: ``id``,
+        ``status`` (``added``, or ``duplicate_id`` for an id indexed already,
+        which adds nothing), and when added what :meth:`add` returns."""
+        rows = []
+        for i, doc in enumerate(documents):
+            if not isinstance(doc, dict):
+                raise _config_error(f"document {i} must be a dict with id and text, got {type(doc).__name__}")
+            unknown = set(doc) - {"id", "text", "site", "date"}
+            if unknown:
+                raise _config_error(f"document {i} has unknown keys {sorted(unknown)} (expected id, text, site, date)")
+            _missing_columns(["id", "text"], list(doc))
+            _check_str("id", doc["id"])
+            _check_str("text", doc["text"])
+            if doc.get("site") is not None:
+                _check_str("site", doc["site"])
+            rows.append((doc["id"], doc["text"], doc.get("site"), _date(doc.get("date"))))
+        return self._native.add_many(rows)
+
+    def query(
+        self,
+        text: str,
+        *,
+        date: Optional[Date] = None,
+        passages: bool = False,
+        min_passage_words: Optional[int] = None,
+    ) -> QueryReport:
+        """What ``text`` would match, were it added; adds nothing. Returns
+        ``matches`` (as :meth:`add`'s), ``clusters`` (the distinct clusters
+        of the matches, which adding it would merge, with its similarity to
+        each representative) and, with stories, ``story``. A reprint index
+        gives the shared passages of every match; another aligns them with
+        ``passages=True``, of at least ``min_passage_words`` words (``None``:
+        the core's default), as ``syndic query`` does."""
+        return self.query_many([text], dates=[date], passages=passages, min_passage_words=min_passage_words)[0]
+
+    def query_many(
+        self,
+        texts: Sequence[str],
+        *,
+        dates: Optional[Sequence[Optional[Date]]] = None,
+        passages: bool = False,
+        min_passage_words: Optional[int] = None,
+    ) -> List[QueryReport]:
+        """:meth:`query` for many texts, against one snapshot of the index;
+        ``dates`` has one date (or ``None``) per text."""
+        if isinstance(texts, str):
+            raise _config_error("texts must be a sequence of strings, not one string (use query)")
+        texts = list(texts)
+        for text in texts:
+            _check_str("text", text)
+        _check_bool("passages", passages)
+        _check_int("min_passage_words", min_passage_words, optional=True)
+        days = [None] * len(texts) if dates is None else [_date(d) for d in dates]
+        return self._native.query_many(texts, days, passages, min_passage_words)
+
+    def story(self, text: str, date: Optional[Date] = None) -> StoryInfo:
+        """The story ``text`` would join, without adding it (an index created
+        with ``stories=True``; ``ConfigError`` otherwise): ``id`` (its first
+        document; absent when it would start a story of its own),
+        ``representative``, ``size`` (the text counted) and ``links`` (each
+        ``id``, ``kind``, ``score``; ``same_story`` links with the shared
+        ``entities`` and ``terms``)."""
+        _check_str("text", text)
+        return self._native.story(text, _date(date))
+
+    def get(self, id: str) -> Optional[DocReport]:
+        """The matches and cluster of the document ``id`` as they are now
+        (in reprint mode they may differ from its add's answer as
+        boilerplate is learned; no ``story``); ``None`` when not indexed."""
+        _check_str("id", id)
+        return self._native.get(id)
+
+    def __contains__(self, id: object) -> bool:
+        return isinstance(id, str) and self._native.contains(id)
+
+    def __len__(self) -> int:
+        """The documents indexed."""
+        return int(self.stats()["documents"])
+
+    def stats(self) -> Dict[str, Any]:
+        """The counts ``syndic index stats`` and the service report
+        (``documents``, ``clusters``, ``exact_duplicates``, ...) and the
+        ``params`` the index was created with."""
+        return self._native.stats()
+
+    def export(self, out_dir: Union[str, "os.PathLike[str]"], force: bool = False) -> Dict[str, Any]:
+        """Writes the files ``syndic index export`` writes into the run
+        directory ``out_dir`` (``clusters.jsonl``, ``pairs.jsonl``; in
+        reprint mode ``passages.jsonl`` and ``boilerplate.jsonl``; with
+        stories ``stories.jsonl``; ``summary.json``), atomically, and returns
+        the summary. An existing ``out_dir`` raises ``OutputExistsError``;
+        with ``force`` only a run directory syndic wrote is replaced, never
+        the index or anything else (``OutputNotReplaceableError``)."""
+        _check_bool("force", force)
+        return self._native.export(os.fspath(out_dir), force)
+
+
+def _date(date: Optional[Date]) -> Optional[str]:
+    """A date as the core reads it: a string as it is, a ``datetime.date``
+    (or ``datetime``) as its ISO day."""
+    if date is None or isinstance(date, str):
+        return date
+    if isinstance(date, datetime.date):
+        return date.isoformat()[:10]
+    raise _config_error(f"date must be a string or a datetime.date, got {type(date).__name__} {date!r}")
 
 
 # Stage functions: the pipeline piece by piece, over Arrow arrays.

@@ -211,3 +211,7 @@ class DedupConfigOptions(DedupSettings, MinHashSettings, total=False):
 
 class StoriesOptions(ReadOptions, StoriesSettings, ReprintSettings, total=False):
     """The options of stories."""
+
+
+class IndexOptions(DedupSettings, MinHashSettings, ReprintSettings, StoriesSettings, total=False):
+    """The options of Index.create."""

@@ -5,9 +5,10 @@ friendlier arguments; the functions here take Arrow arrays as lists of
 chunks and settings as dicts of the names given.
 """
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypedDict
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, TypedDict
 
 import pyarrow as pa
+from typing_extensions import NotRequired
 
 __version__: str
 
@@ -190,3 +191,134 @@ def reprint_boilerplate(
 
 def clusters_from_representatives(representative: pa.UInt32Array) -> pa.RecordBatch:
     """``cluster`` of each document, from its representative."""
+
+# The persistent index (syndic::index), as the HTTP service answers: the
+# core's report types as dicts. Keys marked NotRequired are absent where
+# they do not apply (the service leaves them out too).
+
+class Coverage(TypedDict):
+    """The share of each side's own text (boilerplate excluded) that the
+    shared passages cover: ``query`` of the document or text answered,
+    ``doc`` of the match."""
+
+    query: float
+    doc: float
+
+class PassageSpan(TypedDict):
+    """A shared passage in UTF-8 byte offsets: ``query_*`` into the document
+    or text answered, ``doc_*`` into the match; ``words`` aligned,
+    ``identity`` (matches over the longer side)."""
+
+    query_start: int
+    query_end: int
+    doc_start: int
+    doc_end: int
+    words: int
+    identity: float
+
+class Match(TypedDict):
+    """A verified match: ``similarity`` by the index's measure (Jaccard, or
+    in reprint mode the coverage of the shorter's own text), ``kind``;
+    reprint mode (or ``passages=True`` in a query) adds ``passages``,
+    reprint mode ``coverage``."""
+
+    id: str
+    similarity: float
+    kind: Literal["exact", "near", "reprint"]
+    coverage: NotRequired[Coverage]
+    passages: NotRequired[List[PassageSpan]]
+
+class ClusterInfo(TypedDict):
+    """A cluster: ``id`` (its first member), ``representative`` (in reprint
+    mode the source), ``size``, and the similarity to the representative."""
+
+    id: str
+    representative: str
+    size: int
+    similarity: float
+
+class StoryMatch(TypedDict):
+    """A link to a member of the story: reuse (``copy``, ``near_copy``,
+    ``reprint``, with its reprint similarity) or ``same_story`` (the TF-IDF
+    cosine, with the shared names and words that carried it)."""
+
+    id: str
+    kind: Literal["copy", "near_copy", "reprint", "same_story"]
+    score: float
+    entities: NotRequired[List[str]]
+    terms: NotRequired[List[str]]
+
+class StoryInfo(TypedDict):
+    """The story a document belongs to (or a text would join): ``id`` (its
+    first document; absent for a text that starts a story of its own),
+    ``representative`` (its earliest full report; absent when that is the
+    text itself), ``size`` (the document or text counted) and its links."""
+
+    id: NotRequired[str]
+    representative: NotRequired[str]
+    size: int
+    links: List[StoryMatch]
+
+class DocReport(TypedDict):
+    """An indexed document's matches (in insertion order) and cluster; its
+    story when added to an index with stories."""
+
+    id: str
+    matches: List[Match]
+    cluster: ClusterInfo
+    story: NotRequired[StoryInfo]
+
+class AddedItem(TypedDict):
+    """One document of ``add_many``: ``status`` ``added`` with the
+    ``DocReport`` keys, or ``duplicate_id`` with its ``id`` only."""
+
+    id: str
+    status: Literal["added", "duplicate_id"]
+    matches: NotRequired[List[Match]]
+    cluster: NotRequired[ClusterInfo]
+    story: NotRequired[StoryInfo]
+
+class QueryReport(TypedDict):
+    """What a text would match: its matches, the distinct clusters of those
+    (which adding it would merge) and, with stories, its story."""
+
+    matches: List[Match]
+    clusters: List[ClusterInfo]
+    story: NotRequired[StoryInfo]
+
+class NewDocument(TypedDict):
+    """A document to add: ``site`` and ``date`` may be left out."""
+
+    id: str
+    text: str
+    site: NotRequired[Optional[str]]
+    date: NotRequired[Optional[str]]
+
+class Index:
+    """The native index behind ``syndic.Index``, which checks the arguments."""
+
+    @staticmethod
+    def create(path: str, stories: bool, options: Settings) -> "Index": ...
+    @staticmethod
+    def open(path: str) -> "Index": ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def path(self) -> str: ...
+    def add(self, id: str, text: str, site: Optional[str], date: Optional[str]) -> DocReport: ...
+    def add_many(
+        self, docs: Sequence[Tuple[str, str, Optional[str], Optional[str]]]
+    ) -> List[AddedItem]: ...
+    def query_many(
+        self,
+        texts: Sequence[str],
+        dates: Sequence[Optional[str]],
+        passages: bool,
+        min_passage_words: Optional[int],
+    ) -> List[QueryReport]: ...
+    def story(self, text: str, date: Optional[str]) -> StoryInfo: ...
+    def get(self, id: str) -> Optional[DocReport]: ...
+    def contains(self, id: str) -> bool: ...
+    def stats(self) -> Dict[str, Any]: ...
+    def export(self, out: str, force: bool) -> Dict[str, Any]: ...

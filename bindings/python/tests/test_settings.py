@@ -24,13 +24,19 @@ FRONTS = [
     (syndic.passages, "passages", ["read", "reprint"], _options.PassagesOptions),
     (syndic.clean, "clean", ["read", "reprint"], _options.PassagesOptions),
     (syndic.dedup_config, None, ["dedup", "minhash"], _options.DedupConfigOptions),
+    (
+        syndic.Index.create,
+        "index create",
+        ["dedup", "minhash", "reprint", "stories"],
+        _options.IndexOptions,
+    ),
 ]
 
 
 def cli_defaults(syndic_bin: Path, command: str) -> Dict[str, str]:
     """``--flag`` → the text of its ``[default: …]`` in ``syndic COMMAND --help``."""
     help_text = subprocess.run(
-        [str(syndic_bin), command, "--help"], check=True, capture_output=True, text=True
+        [str(syndic_bin), *command.split(), "--help"], check=True, capture_output=True, text=True
     ).stdout
     # An option's entry starts on a line of its own with its flag; help and
     # [default: …] may wrap onto the lines after it.
@@ -58,7 +64,12 @@ def as_cli_text(value: object) -> object:
 
 
 def cli_flag(entry: dict) -> str:
-    core = {"id_column": "id_field", "text_column": "text_field", "site_column": "site_field"}
+    core = {
+        "id_column": "id_field",
+        "text_column": "text_field",
+        "site_column": "site_field",
+        "date_column": "date_field",
+    }
     return core.get(entry["name"], entry["name"]).replace("_", "-")
 
 
@@ -74,6 +85,7 @@ def test_issue13_defaults_agree_between_core_cli_python_and_stubs(
         "threads",
         "quiet",
         "drop_repeated",
+        "stories",
     }
     assert settings == {entry["name"] for entry in schema}
     assert all(parameters[name].default is None for name in settings)
@@ -89,7 +101,12 @@ def test_issue13_defaults_agree_between_core_cli_python_and_stubs(
         for entry in schema:
             flag = cli_flag(entry)
             assert flag in shown, f"syndic {command} has no --{flag}"
-            assert shown[flag] == as_cli_text(entry["default"]), f"--{flag}"
+            default = entry["default"]
+            if isinstance(default, float) and shown[flag] is not None:
+                # clap prints 2.0 as `2`: the same number.
+                assert float(shown[flag]) == default, f"--{flag}"
+            else:
+                assert shown[flag] == as_cli_text(default), f"--{flag}"
 
 
 def test_issue13_the_stubs_are_generated_from_the_core() -> None:

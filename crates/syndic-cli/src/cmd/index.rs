@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use syndic::dedup::Mode;
-use syndic::index::{AddOutcome, Export, Index, StagedIndex};
+use syndic::index::{AddOutcome, Index, StagedIndex};
 use syndic::read::ReadOptions;
-use syndic::rundir::{self, ClusterCounts, ClusterLine, Documents, PairLine, Summary};
+use syndic::rundir::{self, ClusterLine, Documents, PairLine, Summary};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings, StoriesSettings};
 use syndic::stories::Day;
 use syndic::write::OutputDir;
@@ -272,9 +272,9 @@ fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     };
     let index = staged.commit()?;
     if let Some(out) = out {
-        let export = index.export()?;
-        write_export(&out, &export, &index, "index create", started)?;
-        out.commit()?;
+        let mut summary = index.write_export(&out, "index create")?;
+        summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
+        output::commit_run(out, &mut summary)?;
     }
     if !args.run.quiet {
         let stats = index.stats()?;
@@ -405,47 +405,8 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
     let index = Index::open(&args.index)?;
     let overwrite = output::overwrite(args.force, [&args.index]);
     let out = OutputDir::create(&args.out, &overwrite)?;
-    let export = index.export()?;
-    write_export(&out, &export, &index, "index export", started)?;
-    out.commit()?;
-    Ok(())
-}
-
-/// The files `syndic dedup` writes, for a whole index.
-fn write_export(
-    out: &OutputDir,
-    export: &Export,
-    index: &Index,
-    command: &str,
-    started: Instant,
-) -> anyhow::Result<()> {
-    let id = |d: DocId| export.ids[d.as_usize()].as_str();
-    let result = &export.result;
-    rundir::write_dedup(out, result, id)?;
-    if let Some(reprint) = &export.reprint {
-        rundir::write_reprint(out, &reprint.passages, &reprint.boilerplate, id)?;
-    }
-    if let Some((stories, similarity)) = &export.stories {
-        out.write_jsonl(rundir::STORIES_FILE, rundir::clustering_lines(stories, similarity, id))?;
-    }
-    let mut summary = Summary::new(command);
-    summary.index = Some(index.path().display().to_string());
-    summary.set_mode(index.config().mode());
-    summary.params = Some(index.params_json());
-    if let Some(reprint) = &export.reprint {
-        summary.passages = Some(Some(reprint.passages.len()));
-        summary.boilerplate_bytes = Some(Some(reprint.boilerplate_bytes));
-    }
-    summary.documents = Some(Documents::Count(result.stats.documents as u64));
-    summary.set_clusters(&ClusterCounts::of(result));
-    if let Some((stories, _)) = &export.stories {
-        // The settings are in `params.stories`.
-        summary
-            .extra
-            .insert("stories".to_owned(), serde_json::json!({"stories": stories.num_clusters()}));
-    }
+    let mut summary = index.write_export(&out, "index export")?;
     summary.elapsed_ms = Some(started.elapsed().as_millis() as u64);
-    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
-    summary.write(out.path())?;
+    output::commit_run(out, &mut summary)?;
     Ok(())
 }

@@ -135,15 +135,6 @@ pub fn input_paths(args: &InputArgs) -> Vec<PathBuf> {
     paths.into_iter().map(PathBuf::from).collect()
 }
 
-/// Peak resident memory of this process so far, in bytes (Linux), from
-/// `/proc/self/status`'s `VmHWM`.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// Sets the size of rayon's global pool (0: one thread per core). More
 /// threads than cores would only compete for them (results never depend on
 /// the count), and thousands would take long to start and stop: the count

@@ -3,10 +3,8 @@
 
 use std::path::Path;
 
-use syndic::rundir::Summary;
+use syndic::rundir::{peak_rss_bytes, Summary};
 use syndic::write::{OutputDir, Overwrite};
-
-use super::input;
 
 /// What the outputs of a run may replace: with `force`, only what syndic
 /// wrote, and never what the run reads (`-`, standard input, is no path).
@@ -19,7 +17,7 @@ pub fn overwrite<P: AsRef<Path>>(force: bool, reads: impl IntoIterator<Item = P>
 /// written last, so that its `files` list names everything the run wrote,
 /// then the directory put in place.
 pub fn commit_run(out: OutputDir, summary: &mut Summary) -> syndic::Result<()> {
-    summary.peak_rss_bytes = Some(input::peak_rss_bytes());
+    summary.peak_rss_bytes = Some(peak_rss_bytes());
     summary.write(out.path())?;
     out.commit()
 }

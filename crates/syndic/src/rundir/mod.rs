@@ -76,8 +76,8 @@ pub use lines::{
 };
 pub use read::{read_lines, Lines};
 pub use summary::{
-    ClusterCounts, DedupedOutput, Documents, ReadCounts, RecordedReadOptions, Summary,
-    SIMILARITY_BINS,
+    peak_rss_bytes, ClusterCounts, DedupedOutput, Documents, ReadCounts, RecordedReadOptions,
+    Summary, SIMILARITY_BINS,
 };
 
 // The file names are defined with the rule that recognises a run directory

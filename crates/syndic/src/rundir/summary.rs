@@ -153,6 +153,16 @@ pub struct Summary {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// Peak resident memory of this process so far, in bytes, from
+/// `/proc/self/status`'s `VmHWM` (Linux); `None` elsewhere. What every
+/// front end records as `peak_rss_bytes`.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// A key that is there, even as `null`, is `Some`.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
