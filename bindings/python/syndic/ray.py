@@ -157,8 +157,6 @@ def dedup(
         raise syndic._error(
             syndic.ConfigError, f"the Ray runner does modes exact, minhash and reprint, not `{mode}`", "config"
         )
-    if resume and mode != "reprint":
-        raise syndic._error(syndic.ConfigError, "only reprint mode runs can be resumed", "config")
     if resume and isinstance(data, ray.data.Dataset):
         raise syndic._error(syndic.ConfigError, "a run over a Dataset cannot be resumed: give paths", "config")
     if mode == "minhash" and params["verify"] != "exact":
@@ -190,23 +188,23 @@ def dedup(
     log_once("cpu_warning")
     parts = num_partitions or max(2, 2 * cpus)
 
-    corpus = _read(data, id_column, text_column)
+    corpus = _read(data, id_column, text_column, parts)
     n = corpus.documents
     if n >= 1 << 32:
         raise syndic._error(syndic.ConfigError, "more than 2^32 documents in one run", "config")
     lap("read")
 
+    columns = _Columns(id_column, text_column, site_column if mode == "reprint" else None)
+    work = _Work.of(
+        Path(work_dir) if work_dir is not None else None,
+        out,
+        resume,
+        corpus=corpus,
+        params=params,
+        columns=columns,
+        parts=parts,
+    )
     if mode == "reprint":
-        columns = _Columns(id_column, text_column, site_column)
-        work = _Work.of(
-            Path(work_dir) if work_dir is not None else None,
-            out,
-            resume,
-            corpus=corpus,
-            params=params,
-            columns=columns,
-            parts=parts,
-        )
         found = _find_reprints(corpus, columns, settings, parts, work, lap)
         with _staged_run_dir(out, force, reads) as out_tmp:
             summary = _write_reprint_run(out_tmp, corpus, columns, found, lap)
@@ -236,8 +234,8 @@ def dedup(
     # Each corpus block's sketches: its lengths, then its hashes and band
     # keys split into `parts` by content hash.
     sketched = [
-        _sketch_block.options(num_returns=1 + parts).remote(block, text_column, params, parts)
-        for block in corpus.blocks
+        work.run(f"sketch-{i:05}", 1 + parts, _sketch_block, block, text_column, params, parts)
+        for i, block in enumerate(corpus.blocks)
     ]
     ray.wait([s[0] for s in sketched], num_returns=len(sketched), fetch_local=False)
     lap("sketch")
@@ -259,7 +257,7 @@ def dedup(
         ray.wait(candidates, num_returns=len(candidates), fetch_local=False)
         lap("candidates")
         measured = corpus.similarities(
-            candidates, text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
+            candidates, text_column, ngram=ngram, char_ngram=char_ngram, distinct=True, work=(work, "verify")
         )
         candidate_count = sum(ray.get([_num_rows.remote(b) for b in measured]))
         near = [_at_least.remote(block, float(params["threshold"])) for block in measured]
@@ -269,12 +267,17 @@ def dedup(
     labels = _components(exact_edges + near)
     lap("components")
 
-    assigned = _assign.remote(n, keep, canon, [s[0] for s in sketched], labels)
+    # The blocks as arguments, not lists of refs: Ray fetches them before
+    # the task starts, where a `ray.get` in the task waited a second more
+    # on the Gutenberg sample.
+    assigned = _assign.remote(n, keep, (len(canon), len(sketched)), *canon, *[s[0] for s in sketched], *labels)
     cluster, representative, canonical, unique_pairs = ray.get(assigned)
     measured = []
     if unique_pairs.num_rows:
         pairs_ref = ray.put(unique_pairs)
-        measured = corpus.similarities([pairs_ref], text_column, ngram=ngram, char_ngram=char_ngram)
+        measured = corpus.similarities(
+            [pairs_ref], text_column, ngram=ngram, char_ngram=char_ngram, work=(work, "similarity")
+        )
     similarity = _member_similarity(canonical, representative, measured)
     lap("assign")
 
@@ -296,6 +299,8 @@ def dedup(
 
         timings["total"] = int((time.monotonic() - started) * 1000)
         fields = _run_fields(mode, corpus, params, n, deduped, parts, timings)
+        if resume:
+            fields["resumed_shards"] = work.resumed
         # The counts, histograms and `files` (what a later run with force
         # may replace) are the core's, as in the CLI's summaries.
         summary = _syndic.write_dedup_summary(
@@ -308,6 +313,7 @@ def dedup(
             candidate_pairs=candidate_count,
             verified_pairs=verified_count,
         )
+    work.remove()
     return summary
 
 
@@ -374,14 +380,24 @@ class _Corpus:
         ]
 
     def similarities(
-        self, pairs: List[Any], text_column: str, *, ngram: int, char_ngram: int, distinct: bool = False
+        self,
+        pairs: List[Any],
+        text_column: str,
+        *,
+        ngram: int,
+        char_ngram: int,
+        work: Tuple["_Work", str],
+        distinct: bool = False,
     ) -> List[Any]:
         """Blocks of ``a``, ``b``, ``similarity``: exact Jaccard of the
         shingle sets of documents ``a`` and ``b``, from their texts; each
-        pair once with ``distinct`` (candidates found in several bands)."""
+        pair once with ``distinct`` (candidates found in several bands).
+        Each block's measures are kept in the work directory as shard
+        ``<stage>-<block>`` (``work`` is the directory and the stage)."""
+        kept, stage = work
         with_a = self.attach(pairs, "a", text_column, "text_a", distinct)
         with_b = self.attach(with_a, "b", text_column, "text_b")
-        return [_measure.remote(block, ngram, char_ngram) for block in with_b]
+        return [kept.run(f"{stage}-{i:05}", 1, _measure, block, ngram, char_ngram) for i, block in enumerate(with_b)]
 
     def pair_lines(self, pairs: List[Any], id_column: str) -> List[Any]:
         """Lines of ``pairs.jsonl``, one chunk per corpus block, in DocId
@@ -398,8 +414,9 @@ class _Corpus:
         return [_passage_lines.remote(block) for block in named]
 
 
-def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> _Corpus:
-    """Reads and numbers the corpus in corpus order."""
+def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str, parts: int) -> _Corpus:
+    """Reads and numbers the corpus in corpus order, in about ``parts``
+    blocks (see :func:`_group_blocks`)."""
     if isinstance(data, ray.data.Dataset):
         ds, inputs = data, []
     else:
@@ -428,37 +445,77 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
         ranks = [order.get(os.path.abspath(p), -1) for p in seen]
         if ranks != sorted(ranks) or -1 in ranks:
             raise syndic._error(syndic.SyndicError, "Ray returned the shards out of corpus order", "internal")
-    starts = np.concatenate([[0], np.cumsum([shape[0] for shape in shapes])]).astype(np.int64)
-    numbered = [_number.remote(b, int(o), id_column, text_column) for b, o in zip(blocks, starts)]
+    groups = _group_blocks([shape[2] for shape in shapes], parts)
+    rows = [sum(shapes[i][0] for i in group) for group in groups]
+    starts = np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)
+    numbered = [
+        _number.remote(int(o), id_column, text_column, *[blocks[i] for i in group]) for group, o in zip(groups, starts)
+    ]
     return _Corpus(numbered, starts, inputs)
 
 
+# The largest corpus block made by joining read blocks: a task holds a
+# block and what it attaches to it.
+MAX_BLOCK_BYTES = 256 << 20
+
+
+def _group_blocks(sizes: List[int], parts: int) -> List[List[int]]:
+    """Runs of consecutive read blocks (their indices) to join into corpus
+    blocks of about ``1/parts`` of the corpus each, at most
+    ``MAX_BLOCK_BYTES`` unless one read block is larger.
+
+    Ray Data reads a 13 MB JSONL file as a dozen blocks or more. Every
+    range join makes a result per (block of rows, corpus block), and every
+    corpus block a task per join, so a hundred small blocks cost thousands
+    of objects and most of a run's time on the Gutenberg sample."""
+    target = min(max(1, -(-sum(sizes) // parts)), MAX_BLOCK_BYTES)
+    groups: List[List[int]] = []
+    held = 0
+    for i, size in enumerate(sizes):
+        if not groups or held + size > target:
+            groups.append([])
+            held = 0
+        groups[-1].append(i)
+        held += size
+    return groups
+
+
 @ray.remote
-def _block_shape(block: pa.Table) -> Tuple[int, List[str]]:
-    """Rows of a block and the distinct input paths it holds, in order."""
+def _block_shape(block: pa.Table) -> Tuple[int, List[str], int]:
+    """Rows of a block, the input paths of its runs of rows, in order, and
+    its bytes."""
     paths: List[str] = []
-    if "path" in block.column_names:
-        for p in block.column("path").to_pylist():
-            if not paths or paths[-1] != p:
-                paths.append(p)
-    return block.num_rows, paths
+    if "path" in block.column_names and block.num_rows:
+        encoded = block.column("path").combine_chunks().dictionary_encode()
+        index = encoded.indices.to_numpy()
+        runs = np.concatenate([[0], np.flatnonzero(np.diff(index)) + 1])
+        paths = encoded.dictionary.take(pa.array(index[runs])).to_pylist()
+    return block.num_rows, paths, block.nbytes
 
 
 @ray.remote
-def _number(block: pa.Table, offset: int, id_column: str, text_column: str) -> pa.Table:
-    """The block with ``doc`` (its DocIds from ``offset``) first, ids as
-    strings (the CLI's readers stringify integer ids), and Ray's ``path``
-    column dropped."""
-    for name in (id_column, text_column):
-        if name not in block.column_names:
-            raise syndic._error(syndic.BadRecordError, f"missing field `{name}`", "missing_field")
-        if block.column(name).null_count:
-            raise syndic._error(syndic.BadRecordError, f"field `{name}` is null in some records", "missing_field")
-    if "path" in block.column_names:
-        block = block.drop_columns(["path"])
-    ids = block.column(id_column)
-    if not pa.types.is_string(ids.type):
-        block = block.set_column(block.column_names.index(id_column), id_column, ids.cast(pa.string()))
+def _number(offset: int, id_column: str, text_column: str, *blocks: pa.Table) -> pa.Table:
+    """The read blocks joined, with ``doc`` (their DocIds from ``offset``)
+    first, ids as strings (the CLI's readers stringify integer ids), and
+    Ray's ``path`` column dropped."""
+    checked = []
+    for block in blocks:
+        for name in (id_column, text_column):
+            if name not in block.column_names:
+                raise syndic._error(syndic.BadRecordError, f"missing field `{name}`", "missing_field")
+            if block.column(name).null_count:
+                raise syndic._error(
+                    syndic.BadRecordError, f"field `{name}` is null in some records", "missing_field"
+                )
+        if "path" in block.column_names:
+            block = block.drop_columns(["path"])
+        ids = block.column(id_column)
+        if not pa.types.is_string(ids.type):
+            block = block.set_column(block.column_names.index(id_column), id_column, ids.cast(pa.string()))
+        checked.append(block)
+    # Shards need not have the same columns, nor a column the same type
+    # (all nulls in one block): the blocks are joined as Ray Data would.
+    block = pa.concat_tables(checked, promote_options="permissive")
     doc = pa.array(np.arange(offset, offset + block.num_rows, dtype=np.uint32))
     return block.add_column(0, DOC, doc)
 
@@ -487,7 +544,6 @@ def _sketch_batch(batch: pa.Table, text_column: str, params: Dict[str, Any]) -> 
     return pa.table(columns)
 
 
-@ray.remote
 def _sketch_block(block: pa.Table, text_column: str, params: Dict[str, Any], parts: int) -> Tuple[pa.Table, ...]:
     """A corpus block's ``doc`` and ``length``, then its sketches split into
     ``parts`` by content hash: the exchange through the object store that
@@ -622,7 +678,6 @@ def _attach(
     return rows.append_column(name, block.column(source).take(pa.array(at)))
 
 
-@ray.remote
 def _measure(block: pa.Table, ngram: int, char_ngram: int) -> pa.Table:
     similarity = syndic.verify_pairs(
         block.column("text_a"), block.column("text_b"), ngram=ngram, char_ngram=char_ngram
@@ -691,20 +746,24 @@ def _star_forest(*blocks: pa.Table) -> pa.Table:
 
 @ray.remote
 def _assign(
-    n: int, keep: str, canon_blocks: List[Any], length_blocks: List[Any], label_blocks: List[Any]
+    n: int, keep: str, counts: Tuple[int, int], *blocks: pa.Table
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, pa.Table]:
     """Cluster numbers and representatives by the core's
     ``Clustering::from_roots``, each document's canonical, and the distinct
     ``(canonical, representative's canonical)`` pairs whose similarity must
-    be measured. Holds 20 bytes per document."""
+    be measured. ``blocks`` are ``counts[0]`` blocks of canonicals, then
+    ``counts[1]`` of lengths, then the component labels. Holds 20 bytes per
+    document."""
+    canon_blocks, length_blocks = blocks[: counts[0]], blocks[counts[0] : sum(counts)]
+    label_blocks = blocks[sum(counts) :]
     canonical = np.arange(n, dtype=np.uint32)
-    for block in ray.get(canon_blocks):
+    for block in canon_blocks:
         canonical[block.column("doc").to_numpy()] = block.column("canonical").to_numpy()
     lengths = np.zeros(n, dtype=np.uint64)
-    for block in ray.get(length_blocks):
+    for block in length_blocks:
         lengths[block.column("doc").to_numpy()] = block.column("length").to_numpy()
     roots = np.arange(n, dtype=np.uint32)
-    for block in ray.get(label_blocks):
+    for block in label_blocks:
         roots[block.column("node").to_numpy()] = block.column("root").to_numpy()
     clustering = syndic.clusters_from_roots(roots, lengths, keep)
     cluster = clustering.column("cluster").to_numpy()
@@ -818,7 +877,7 @@ def _find_reprints(
 
 
 class _Work:
-    """The work directory of a reprint run: each shard's stage outputs,
+    """The work directory of a run: each shard's stage outputs,
     under a key of the run's inputs (paths, sizes, modification times),
     settings, partitions and corpus blocks, so that only a run that would
     compute the same outputs reuses them."""
@@ -861,7 +920,8 @@ class _Work:
             stage = name.rsplit("-", 1)[0]
             self.resumed[stage] = self.resumed.get(stage, 0) + 1
         fail = self.fault == name
-        return _kept.options(num_returns=returns).remote(str(path), reuse, fail, function, *args)
+        # A reused shard does not wait for its inputs.
+        return _kept.options(num_returns=returns).remote(str(path), reuse, fail, function, *([] if reuse else args))
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -1153,7 +1213,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
     parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
     parser.add_argument(
-        "--resume", action="store_true", help="reuse the shards a run that died finished (reprint mode)"
+        "--resume", action="store_true", help="reuse the shards a run that died finished"
     )
     parser.add_argument("--work-dir", help="where shards are kept until the run is written (default: beside --out)")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")

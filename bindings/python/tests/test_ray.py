@@ -344,3 +344,69 @@ def test_issue15_a_block_without_pairs_keeps_its_columns_typed() -> None:
     rows = syndic_ray._pair_rows._function(empty, "exact")
     assert rows.schema.field("kind").type == pa.string()
     assert rows.num_rows == 0
+
+
+def test_issue15_minhash_and_exact_runs_resume_from_their_finished_shards(
+    ray_cluster: Dict[str, str], reuters: Path, syndic_bin: Path, tmp_path: Path
+) -> None:
+    """Issue 15: a MinHash run that dies in the verification of one corpus
+    block, and an exact run that dies sketching one, are resumed from the
+    shards they finished, and give the CLI's run byte for byte. Before,
+    both modes refused to resume."""
+    import gzip
+
+    lines = gzip.open(reuters, "rt", encoding="utf-8").readlines()[:3000]
+    shards = []
+    for i in range(3):
+        shard = tmp_path / f"part-{i:02}.jsonl"
+        shard.write_text("".join(lines[i * 1000 : (i + 1) * 1000]), encoding="utf-8")
+        shards.append(str(shard))
+    runs = []
+    for mode, fault in (("minhash", "verify-00001"), ("exact", "sketch-00001")):
+        out = tmp_path / f"ray-{mode}"
+        argv = [*shards, "--out", str(out), "--mode", mode]
+        runs += [[argv, fault, str(out)], [[*argv, "--resume"], "", str(out)]]
+    script = """if True:
+        import json, os, sys
+        from pathlib import Path
+        import syndic.ray
+        for argv, fault, out in json.loads(sys.argv[1]):
+            os.environ["SYNDIC_RAY_FAULT"] = fault
+            try:
+                ended = f"exit {syndic.ray.main(argv)}"
+            except Exception as err:
+                ended = f"died: {err}"
+            work = Path(out).parent / f".{Path(out).name}.work"
+            kept = sorted(p.name for p in work.rglob("*-0*"))
+            print(json.dumps([ended, os.path.exists(out), kept, work.exists()]), flush=True)
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(runs)], env=ray_cluster, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    faults = {"minhash": "verify-00001", "exact": "sketch-00001"}
+    for mode, died, resumed in zip(faults, results[::2], results[1::2]):
+        fault = faults[mode]
+        assert f"injected fault in {fault}" in died[0], (mode, died)
+        # The run that died wrote no output and kept the shards it
+        # finished, not the one that failed; the resumed one wrote the run
+        # and removed its work directory.
+        assert not died[1] and fault not in died[2], (mode, died)
+        assert resumed[0] == "exit 0" and resumed[1] and not resumed[3], (mode, resumed, done.stderr[-5000:])
+
+        out, cli = tmp_path / f"ray-{mode}", tmp_path / f"cli-{mode}"
+        run_cli(syndic_bin, "dedup", *shards, "--mode", mode, "--out", cli, "--quiet")
+        for file in ("clusters.jsonl", "pairs.jsonl"):
+            assert (out / file).read_bytes() == (cli / file).read_bytes(), (mode, file)
+        summary = json.loads((out / "summary.json").read_text())
+        expected = json.loads((cli / "summary.json").read_text())
+        for key in ("clusters", "exact_duplicates", "candidate_pairs", "verified_pairs"):
+            assert summary[key] == expected[key], (mode, key)
+        # Every block is sketched before any later stage starts, so the
+        # sketches the run finished were all kept, and are read back, not
+        # computed; the blocks verified after the fault may be too.
+        reused = summary["resumed_shards"]
+        sketched = sum(name.startswith("sketch-") for name in died[2])
+        assert reused["sketch"] == sketched >= (2 if mode == "minhash" else 1), (mode, reused, died[2])
+        assert reused.get("verify", 0) < sketched, (mode, reused)
