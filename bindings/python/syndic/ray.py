@@ -461,20 +461,25 @@ MAX_BLOCK_BYTES = 256 << 20
 
 def _group_blocks(sizes: List[int], parts: int) -> List[List[int]]:
     """Runs of consecutive read blocks (their indices) to join into corpus
-    blocks of about ``1/parts`` of the corpus each, at most
-    ``MAX_BLOCK_BYTES`` unless one read block is larger.
+    blocks: ``parts`` of them, or more so that each holds about
+    ``MAX_BLOCK_BYTES`` at most; a read block starting in the ``g``-th
+    equal slice of the corpus's bytes goes to block ``g``.
 
     Ray Data reads a 13 MB JSONL file as a dozen blocks or more. Every
     range join makes a result per (block of rows, corpus block), and every
     corpus block a task per join, so a hundred small blocks cost thousands
-    of objects and most of a run's time on the Gutenberg sample."""
-    target = min(max(1, -(-sum(sizes) // parts)), MAX_BLOCK_BYTES)
+    of objects and most of a run's time on the Gutenberg sample. And
+    ``parts`` blocks (twice the CPUs by default) keep the sketching tasks
+    even over the CPUs."""
+    total = sum(sizes)
+    wanted = max(parts, -(-total // MAX_BLOCK_BYTES))
     groups: List[List[int]] = []
-    held = 0
+    held, last = 0, -1
     for i, size in enumerate(sizes):
-        if not groups or held + size > target:
+        label = held * wanted // total if total else 0
+        if label != last:
             groups.append([])
-            held = 0
+            last = label
         groups[-1].append(i)
         held += size
     return groups
@@ -551,8 +556,7 @@ def _sketch_block(block: pa.Table, text_column: str, params: Dict[str, Any], par
     sketch = _sketch_batch(block, text_column, params)
     lengths = sketch.select(["doc", "length"])
     by_hash = (sketch.column("hash_lo").to_numpy() % np.uint64(parts)).astype(np.int64)
-    split = [sketch.filter(pa.array(by_hash == p)) for p in range(parts)]
-    return (lengths, *split)
+    return (lengths, *_split_rows(sketch, by_hash, parts))
 
 
 @ray.remote
@@ -567,7 +571,7 @@ def _band_parts(canon: pa.Table, parts: int) -> Any:
     ``parts`` by band key."""
     entries = _band_entries(canon.filter(pc.equal(canon.column("doc"), canon.column("canonical"))))
     by_key = (entries.column("key").to_numpy() % np.uint64(parts)).astype(np.int64)
-    split = [entries.filter(pa.array(by_key == p)) for p in range(parts)]
+    split = _split_rows(entries, by_key, parts)
     return split if parts > 1 else split[0]
 
 
@@ -656,14 +660,27 @@ def _run_fields(
 def _route(rows: pa.Table, key: str, starts: np.ndarray) -> List[pa.Table]:
     """``rows`` split by the corpus block holding document ``key``."""
     where = np.searchsorted(starts, rows.column(key).to_numpy(), side="right") - 1
-    # One stable sort and a slice per block, not a filter per block: that
-    # was rows x blocks, minutes on the Gutenberg sample. Rows keep their
-    # order within a block, as the filters kept it.
-    order = np.argsort(where, kind="stable")
-    bounds = np.searchsorted(where[order], np.arange(len(starts)))
-    ordered = rows.take(pa.array(order))
-    parts = [ordered.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(len(starts) - 1)]
+    parts = _split_rows(rows, where, len(starts) - 1)
     return parts if len(parts) > 1 else parts[0]
+
+
+def _split_rows(rows: pa.Table, part: np.ndarray, parts: int) -> List[pa.Table]:
+    """``rows`` split into ``parts`` tables by ``part`` (each row's, in
+    ``0..parts``), rows keeping their order within a part.
+
+    One stable sort and a slice per part, not a filter per part: that was
+    rows x parts, minutes for the range joins on the Gutenberg sample, and
+    half of the sketching time of a block of the 1M headlines."""
+    # Part numbers as 16-bit integers where they fit: numpy's stable sort
+    # of those is a radix sort, linear in the rows (12 band entries per
+    # document are split so).
+    if parts <= 1 << 16:
+        part = part.astype(np.uint16)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    # A take per part rather than slices of one take: a slice is stored and
+    # pickled with the whole of its buffers.
+    return [rows.take(pa.array(order[bounds[i] : bounds[i + 1]])) for i in range(parts)]
 
 
 @ray.remote
