@@ -7,10 +7,11 @@ inputs and parameters. Every stage calls the ``syndic`` bindings for its
 arithmetic; Ray moves the data. Exact and MinHash modes:
 
 1. **Read** the shards (``ray.data.read_json`` / ``read_parquet``), sorted by
-   path as the CLI sorts its inputs, and number the documents in corpus
-   order: block sizes are counted, and each block gets its offset. The
-   numbered blocks stay where they are; each holds a contiguous range of
-   DocIds.
+   path as the CLI sorts its inputs, join consecutive read blocks into
+   about ``num_partitions`` corpus blocks, and number the documents in
+   corpus order: block sizes are counted, and each block gets its offset.
+   The numbered blocks stay where they are; each holds a contiguous range
+   of DocIds.
 2. **Sketch**, a task per corpus block: content hashes, signatures and
    band keys (``uint64`` arrays), and text lengths; the rows are split
    into ``num_partitions`` parts by content hash, an exchange through
@@ -60,6 +61,11 @@ through the object store:
 6. **Boilerplate** of every block, by the same statistics; **assign**
    numbers the clusters from the representatives found (one task); the
    files are written as above, passages named by the range joins.
+
+In every mode the costly stages (sketches, verification, member
+similarities; pass 1, find and boilerplate in reprint mode) keep each
+shard's outputs in a work directory, so that a run that died can be
+resumed from the shards it finished.
 
 See docs/ray.md for running it on a real cluster and what each stage costs.
 """
@@ -127,7 +133,7 @@ def dedup(
     (default: twice the cluster's CPUs). Connects to the running cluster
     (``ray.init()``) unless Ray is already initialized. Returns the summary.
 
-    In reprint mode, each shard's stage outputs are kept in ``work_dir``
+    Each shard's outputs of the costly stages are kept in ``work_dir``
     (default: ``.<out name>.work`` beside ``out``; on a multi-node cluster a
     file system every node mounts, as for ``out``), each written whole
     before it counts as finished, and removed once the run is written. With
