@@ -29,9 +29,11 @@ arithmetic; Ray moves the data. Exact and MinHash modes:
    corpus does not move); exact Jaccard of the
    shingle sets, recomputed in the workers (``syndic.verify_pairs``).
 6. **Connected components** of exact and verified edges: union-find per
-   block of edges (the core's, through ``clusters_from_edges``), then the
-   resulting star forests merged pairwise in a tree of tasks; every node
-   ends up pointing at the smallest DocId of its component.
+   block of edges (the core's, through ``clusters_from_edges``), then
+   rounds of large-star and small-star over the edges split into
+   partitions by node, a task per partition; every node ends up pointing
+   at the smallest DocId of its component, and no task holds more than a
+   partition of the edges.
 7. **Assign**: one task numbers the clusters and picks representatives with
    the core's ``Clustering::from_roots`` (``syndic.clusters_from_roots``)
    from the component labels; each member's similarity to its
@@ -270,7 +272,7 @@ def dedup(
     verified_count = sum(ray.get([_num_rows.remote(b) for b in near]))
     lap("verify")
 
-    labels = _components(exact_edges + near)
+    labels = _components(exact_edges + near, parts)
     lap("components")
 
     # The blocks as arguments, not lists of refs: Ray fetches them before
@@ -670,6 +672,18 @@ def _route(rows: pa.Table, key: str, starts: np.ndarray) -> List[pa.Table]:
     return parts if len(parts) > 1 else parts[0]
 
 
+def _part_order(part: np.ndarray, parts: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The rows in order of ``part`` (each row's, in ``0..parts``), stable,
+    and where each part starts in that order (``parts + 1`` bounds)."""
+    # Part numbers as 16-bit integers where they fit: numpy's stable sort
+    # of those is a radix sort, linear in the rows (12 band entries per
+    # document are split so).
+    if parts <= 1 << 16:
+        part = part.astype(np.uint16)
+    order = np.argsort(part, kind="stable")
+    return order, np.searchsorted(part[order], np.arange(parts + 1))
+
+
 def _split_rows(rows: pa.Table, part: np.ndarray, parts: int) -> List[pa.Table]:
     """``rows`` split into ``parts`` tables by ``part`` (each row's, in
     ``0..parts``), rows keeping their order within a part.
@@ -677,13 +691,7 @@ def _split_rows(rows: pa.Table, part: np.ndarray, parts: int) -> List[pa.Table]:
     One stable sort and a slice per part, not a filter per part: that was
     rows x parts, minutes for the range joins on the Gutenberg sample, and
     half of the sketching time of a block of the 1M headlines."""
-    # Part numbers as 16-bit integers where they fit: numpy's stable sort
-    # of those is a radix sort, linear in the rows (12 band entries per
-    # document are split so).
-    if parts <= 1 << 16:
-        part = part.astype(np.uint16)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    order, bounds = _part_order(part, parts)
     # A take per part rather than slices of one take: a slice is stored and
     # pickled with the whole of its buffers.
     return [rows.take(pa.array(order[bounds[i] : bounds[i + 1]])) for i in range(parts)]
@@ -732,36 +740,129 @@ def _exact_edges_of(block: pa.Table) -> pa.Table:
 # Connected components.
 
 
-def _components(edges: List[Any]) -> List[Any]:
-    """Blocks of ``node``, ``root``: for every document in an edge but the
-    smallest of its component, that smallest DocId.
+def _components(edges: List[Any], parts: int, submit: Any = None, get: Any = None) -> List[Any]:
+    """Blocks of ``node``, ``root``, each sorted by ``node``: for every
+    document in an edge but the smallest of its component, that smallest
+    DocId. No task holds more than a partition of the edges.
 
-    Union-find per block of edges, then merges in a binary tree: each task
-    unions two star forests (every node pointing at its component's
-    smallest node) into one. A star forest has fewer edges than nodes, so
-    the data shrinks at every level, and the result does not depend on the
-    order of the merges: the label of a component is its smallest DocId."""
-    forests = [_star_forest.remote(block) for block in edges]
-    while len(forests) > 1:
-        pairs = [forests[i : i + 2] for i in range(0, len(forests), 2)]
-        forests = [_star_forest.remote(*pair) for pair in pairs]
-    return forests
+    Union-find per block of edges (a star forest: every node pointing at
+    its block's component's smallest node), then the large-star and
+    small-star rounds of Kiveris et al. (2014, "Connected components in
+    MapReduce and beyond") over the edges split into ``parts`` partitions
+    by node: large-star links each node's larger neighbours to its
+    smallest neighbour, small-star links each node and its smaller
+    neighbours to the smallest of them. Neither disconnects nor joins
+    components, and a round that changes no edge leaves a star forest
+    whose centres are the smallest nodes of their components, so the
+    labels are those of any union-find, whatever the partitions. Each
+    round is two exchanges and one ``get`` of the partitions' "changed"
+    flags; rounds grow as the logarithm of the components' diameters.
+
+    ``submit(function, returns, *args)`` runs ``function(*args)`` and gives
+    its ``returns`` results (Ray tasks by default), ``get`` fetches them."""
+    submit = submit or _submit
+    get = get or ray.get
+    forests = [submit(_star_forest, 1, block)[0] for block in edges]
+    adjacency = [submit(_adjacency, parts, parts, forest) for forest in forests]
+    while True:
+        large = [submit(_large_star, 1 + parts, parts, *[a[p] for a in adjacency]) for p in range(parts)]
+        small = [submit(_small_star, 2 + parts, parts, *[g[1 + p] for g in large]) for p in range(parts)]
+        if not any(get([g[0] for g in large] + [g[0] for g in small])):
+            return [g[1] for g in small]
+        adjacency = [g[2:] for g in small]
 
 
 @ray.remote
-def _star_forest(*blocks: pa.Table) -> pa.Table:
-    """The star forest of the union of edge blocks (``a``, ``b`` or
-    ``node``, ``root``), by the core's union-find (``clusters_from_edges``
-    with the nodes in ascending order and ``keep="first"``, so that each
-    component's representative is its smallest node)."""
-    u = np.concatenate([b.column(0).to_numpy() for b in blocks]).astype(np.uint32)
-    v = np.concatenate([b.column(1).to_numpy() for b in blocks]).astype(np.uint32)
+def _call(returns: int, function: Any, *args: Any) -> Any:
+    out = function(*args)
+    return out if returns > 1 else out[0]
+
+
+def _submit(function: Any, returns: int, *args: Any) -> List[Any]:
+    """``function(*args)`` in a Ray task: its ``returns`` results, as a list
+    of refs whatever their number."""
+    refs = _call.options(num_returns=returns).remote(returns, function, *args)
+    return refs if returns > 1 else [refs]
+
+
+def _star_forest(block: pa.Table) -> Tuple[pa.Table]:
+    """The star forest of a block of edges (``a``, ``b``), ``node``,
+    ``root``, by the core's union-find (``clusters_from_edges`` with the
+    nodes in ascending order and ``keep="first"``, so that each component's
+    representative is its smallest node)."""
+    u = block.column(0).to_numpy().astype(np.uint32)
+    v = block.column(1).to_numpy().astype(np.uint32)
     nodes, local = np.unique(np.concatenate([u, v]), return_inverse=True)
     a, b = local[: len(u)], local[len(u) :]
     forest = syndic.clusters_from_edges(len(nodes), a, b, np.zeros(len(nodes), np.uint64), keep="first")
     root = nodes[forest.column("representative").to_numpy()]
     moved = root != nodes
-    return pa.table({"node": nodes[moved], "root": root[moved]})
+    return (pa.table({"node": nodes[moved], "root": root[moved]}),)
+
+
+# Edges between the star rounds are uint64 arrays of `source << 32 | target`,
+# each in the partition of its source, so that `np.unique` sorts a
+# partition's edges by source, then target.
+
+
+def _edge_parts(source: np.ndarray, target: np.ndarray, parts: int) -> List[np.ndarray]:
+    """Edges ``source -> target`` split into ``parts`` by source."""
+    packed = source.astype(np.uint64) << np.uint64(32) | target.astype(np.uint64)
+    order, bounds = _part_order((source % parts).astype(np.int64), parts)
+    return [packed[order[bounds[i] : bounds[i + 1]]] for i in range(parts)]
+
+
+def _adjacency(parts: int, forest: pa.Table) -> List[np.ndarray]:
+    """A star forest's edges both ways, split by source."""
+    node, root = forest.column("node").to_numpy(), forest.column("root").to_numpy()
+    return _edge_parts(np.concatenate([node, root]), np.concatenate([root, node]), parts)
+
+
+def _neighbourhoods(*blocks: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A partition's distinct edges (sources, targets, in order), the index
+    of each source's first edge, and each source's number of edges."""
+    edges = np.unique(np.concatenate([np.zeros(0, np.uint64), *blocks]))
+    source = (edges >> np.uint64(32)).astype(np.uint32)
+    target = (edges & _LOW32).astype(np.uint32)
+    first = np.flatnonzero(np.concatenate([[True], source[1:] != source[:-1]])) if len(edges) else np.zeros(0, int)
+    counts = np.diff(np.concatenate([first, [len(edges)]]))
+    return source, target, first, counts
+
+
+def _large_star(parts: int, *blocks: np.ndarray) -> Tuple[Any, ...]:
+    """Large-star over a partition of the edges (both ways, by source):
+    whether it changes the graph, then the edges ``v -> m`` for every
+    neighbour ``v`` of a node ``u`` larger than ``u``, ``m`` the smallest of
+    ``u`` and its neighbours, split by ``v`` (the larger end)."""
+    source, target, first, counts = _neighbourhoods(*blocks)
+    lowest = np.minimum(source[first], target[first])
+    last = first + counts - 1
+    # An edge changes only at a node with both smaller and larger neighbours.
+    changed = bool(np.any((target[first] < source[first]) & (target[last] > source[first])))
+    m = np.repeat(lowest, counts)
+    larger = target > source
+    return (changed, *_edge_parts(target[larger], m[larger], parts))
+
+
+def _small_star(parts: int, *blocks: np.ndarray) -> Tuple[Any, ...]:
+    """Small-star over a partition of the edges, each held by its larger
+    end: whether it changes the graph; the new edges as ``node``, ``root``
+    (the labels once nothing changes); and the new edges both ways, split
+    by source. Each node ``u`` and its neighbours, all smaller, are linked
+    to the smallest of them, ``m``."""
+    source, target, first, counts = _neighbourhoods(*blocks)
+    # An edge changes only at a node with two smaller neighbours or more.
+    changed = bool(np.any(counts > 1))
+    m = target[first]
+    each_m = np.repeat(m, counts)
+    others = target != each_m
+    node = np.concatenate([source[first], target[others]])
+    root = np.concatenate([m, each_m[others]])
+    labels = np.unique(node.astype(np.uint64) << np.uint64(32) | root)
+    label = pa.table(
+        {"node": (labels >> np.uint64(32)).astype(np.uint32), "root": (labels & _LOW32).astype(np.uint32)}
+    )
+    return (changed, label, *_edge_parts(np.concatenate([node, root]), np.concatenate([root, node]), parts))
 
 
 # Cluster assignment.
@@ -861,15 +962,15 @@ def _find_reprints(
     ]
     exact = [_reprint_exact.remote(*[o[1 + parts + p] for o in observed]) for p in range(parts)]
     common = ray.put(np.concatenate([np.zeros(0, np.uint64)] + ray.get([c for c, _ in links])))
-    labels = _components([e for _, e in links] + exact)
+    labels = _components([e for _, e in links] + exact, parts)
     lap("links")
 
     # Documents of one component meet in one task (by their root), in
     # DocId order: the corpus blocks are routed in order, and each keeps
     # its rows' order.
-    # One table of (node, root): the edge blocks are never none (one per
-    # partition), so the tree of star forests ends in one.
-    (label,) = labels
+    # One table of (node, root), gathered: every route task looks up its
+    # block's documents in it.
+    label = _one_label_table.remote(*labels)
     routed = [
         _reprint_route.options(num_returns=parts).remote(block, label, columns, parts) for block in corpus.blocks
     ]
@@ -1023,6 +1124,12 @@ def _reprint_links(settings: Dict[str, Any], *parts: pa.Table) -> Tuple[np.ndarr
 def _reprint_exact(*parts: pa.Table) -> pa.Table:
     """Edges from each document to the first with its content hash."""
     return _exact_edges_of(_canonicals(pa.concat_tables(parts)))
+
+
+@ray.remote
+def _one_label_table(*labels: pa.Table) -> pa.Table:
+    """The partitions' labels in one table, sorted by node."""
+    return pa.concat_tables(labels).sort_by("node")
 
 
 @ray.remote

@@ -432,3 +432,70 @@ def test_issue15_read_blocks_are_joined_into_about_one_corpus_block_per_partitio
     cap = syndic_ray.MAX_BLOCK_BYTES
     big = check([cap // 2] * 40, 2)
     assert len(big) == 20 and all(len(group) == 2 for group in big)
+
+
+def test_issue15_distributed_components_equal_a_union_find() -> None:
+    """Issue 15: connected components over partitions of the edges (the
+    star rounds the Ray runner runs as tasks, run here in this process)
+    label every node in an edge with its component's smallest node, as a
+    plain union-find does, whatever the blocks and partitions: on random
+    graphs, long paths in random order (many rounds) and stars."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    from syndic import ray as syndic_ray
+
+    def union_find(edges: List[tuple]) -> Dict[int, int]:
+        parent: Dict[int, int] = {}
+
+        def find(x: int) -> int:
+            parent.setdefault(x, x)
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in edges:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        return {x: find(x) for x in list(parent) if find(x) != x}
+
+    def local(function: object, returns: int, *args: object) -> list:
+        return list(function(*args))  # type: ignore[operator]
+
+    rng = random.Random(15)
+    graphs = []
+    for _ in range(60):
+        n = rng.randint(1, 300)
+        graphs.append([(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randint(0, 2 * n))])
+    for n in (50, 400):
+        order = list(range(n))
+        rng.shuffle(order)
+        graphs.append(list(zip(order, order[1:])))
+        graphs.append([(n - 1, i) for i in range(n - 1)] + [(i, i) for i in range(3)])
+    for edges in graphs:
+        cut = sorted(rng.sample(range(len(edges) + 1), rng.randint(0, min(3, len(edges) + 1))))
+        bounds = [0, *cut, len(edges)]
+        blocks = [
+            pa.table(
+                {
+                    "a": np.array([a for a, _ in edges[i:j]], np.uint32),
+                    "b": np.array([b for _, b in edges[i:j]], np.uint32),
+                }
+            )
+            for i, j in zip(bounds, bounds[1:])
+        ]
+        parts = rng.randint(1, 5)
+        labels = syndic_ray._components(blocks, parts, submit=local, get=lambda refs: refs)
+        assert len(labels) == parts
+        found: Dict[int, int] = {}
+        for label in labels:
+            nodes = label.column("node").to_pylist()
+            assert nodes == sorted(nodes)
+            for node, root in zip(nodes, label.column("root").to_pylist()):
+                assert node not in found, (edges, parts)
+                found[node] = root
+        assert found == union_find(edges), (edges, parts)
