@@ -762,8 +762,7 @@ def _components(edges: List[Any], parts: int, submit: Any = None, get: Any = Non
     its ``returns`` results (Ray tasks by default), ``get`` fetches them."""
     submit = submit or _submit
     get = get or ray.get
-    forests = [submit(_star_forest, 1, block)[0] for block in edges]
-    adjacency = [submit(_adjacency, parts, parts, forest) for forest in forests]
+    adjacency = [submit(_star_forest, parts, parts, block) for block in edges]
     while True:
         large = [submit(_large_star, 1 + parts, parts, *[a[p] for a in adjacency]) for p in range(parts)]
         small = [submit(_small_star, 2 + parts, parts, *[g[1 + p] for g in large]) for p in range(parts)]
@@ -785,11 +784,11 @@ def _submit(function: Any, returns: int, *args: Any) -> List[Any]:
     return refs if returns > 1 else [refs]
 
 
-def _star_forest(block: pa.Table) -> Tuple[pa.Table]:
-    """The star forest of a block of edges (``a``, ``b``), ``node``,
-    ``root``, by the core's union-find (``clusters_from_edges`` with the
-    nodes in ascending order and ``keep="first"``, so that each component's
-    representative is its smallest node)."""
+def _star_forest(parts: int, block: pa.Table) -> List[np.ndarray]:
+    """The star forest of a block of edges (``a``, ``b``) by the core's
+    union-find (``clusters_from_edges`` with the nodes in ascending order
+    and ``keep="first"``, so that each component's representative is its
+    smallest node): its edges both ways, split by source."""
     u = block.column(0).to_numpy().astype(np.uint32)
     v = block.column(1).to_numpy().astype(np.uint32)
     nodes, local = np.unique(np.concatenate([u, v]), return_inverse=True)
@@ -797,7 +796,8 @@ def _star_forest(block: pa.Table) -> Tuple[pa.Table]:
     forest = syndic.clusters_from_edges(len(nodes), a, b, np.zeros(len(nodes), np.uint64), keep="first")
     root = nodes[forest.column("representative").to_numpy()]
     moved = root != nodes
-    return (pa.table({"node": nodes[moved], "root": root[moved]}),)
+    node, root = nodes[moved], root[moved]
+    return _edge_parts(np.concatenate([node, root]), np.concatenate([root, node]), parts)
 
 
 # Edges between the star rounds are uint64 arrays of `source << 32 | target`,
@@ -810,12 +810,6 @@ def _edge_parts(source: np.ndarray, target: np.ndarray, parts: int) -> List[np.n
     packed = source.astype(np.uint64) << np.uint64(32) | target.astype(np.uint64)
     order, bounds = _part_order((source % parts).astype(np.int64), parts)
     return [packed[order[bounds[i] : bounds[i + 1]]] for i in range(parts)]
-
-
-def _adjacency(parts: int, forest: pa.Table) -> List[np.ndarray]:
-    """A star forest's edges both ways, split by source."""
-    node, root = forest.column("node").to_numpy(), forest.column("root").to_numpy()
-    return _edge_parts(np.concatenate([node, root]), np.concatenate([root, node]), parts)
 
 
 def _neighbourhoods(*blocks: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
