@@ -756,7 +756,8 @@ def _components(edges: List[Any], parts: int, submit: Any = None, get: Any = Non
     whose centres are the smallest nodes of their components, so the
     labels are those of any union-find, whatever the partitions. Each
     round is two exchanges and one ``get`` of the partitions' "changed"
-    flags; rounds grow as the logarithm of the components' diameters.
+    flags; the paper bounds the rounds by O(log² n), and there are few in
+    practice (three on the 1M headlines).
 
     ``submit(function, returns, *args)`` runs ``function(*args)`` and gives
     its ``returns`` results (Ray tasks by default), ``get`` fetches them."""
