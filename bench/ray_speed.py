@@ -4,8 +4,10 @@ nodes of one CPU each against `syndic dedup --threads 2`, on the same
 JSONL shards, MinHash mode with default settings.
 
 For each corpus the shards are written once (the CLI and Ray read the same
-files), the CLI runs, then Ray runs RUNS times in one driver (the first run
-pays for the workers' start-up; later runs are warm). Each run prints one
+files), then the CLI and Ray run in turn RUNS times, Ray in one driver (the
+first run pays for the workers' start-up; later runs are warm). Each Ray
+run is set against the CLI run just before it: on a machine shared with
+other work, the two then see about the same load. Each run prints one
 JSON line (wall seconds, stage timings from `summary.json`); the outputs
 are compared byte for byte with the CLI's `clusters.jsonl` and
 `pairs.jsonl`, so a fast wrong answer cannot pass. Ends with a Markdown
@@ -89,16 +91,18 @@ def main() -> None:
             try:
                 shards = write_shards(Path(args.data) / CORPORA[corpus], work, args.shards)
                 cli_out = work / "cli"
-                cli_s = run_cli(args.syndic, shards, cli_out)
-                print(json.dumps({"corpus": corpus, "front_end": "cli", "wall_s": cli_s}), flush=True)
                 for run in range(args.runs):
+                    cli_s = run_cli(args.syndic, shards, cli_out)
+                    print(json.dumps({"corpus": corpus, "front_end": "cli", "run": run, "wall_s": cli_s}), flush=True)
                     out = work / f"ray-{run}"
                     started = time.monotonic()
                     summary = syndic.ray.dedup(shards, out=out, force=True)
                     wall = round(time.monotonic() - started, 2)
                     identical = same_output(cli_out, out)
                     print(json.dumps({"corpus": corpus, "front_end": "ray", "run": run, "wall_s": wall,
-                                      "identical_to_cli": identical, "timings_ms": summary["timings_ms"]}),
+                                      "identical_to_cli": identical, "timings_ms": summary["timings_ms"],
+                                      # How busy the machine was (other work counts too).
+                                      "load_1m": round(os.getloadavg()[0], 1)}),
                           flush=True)
                     if not identical:
                         sys.exit(f"{corpus}: Ray's output differs from the CLI's")

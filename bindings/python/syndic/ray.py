@@ -7,10 +7,11 @@ inputs and parameters. Every stage calls the ``syndic`` bindings for its
 arithmetic; Ray moves the data. Exact and MinHash modes:
 
 1. **Read** the shards (``ray.data.read_json`` / ``read_parquet``), sorted by
-   path as the CLI sorts its inputs, and number the documents in corpus
-   order: block sizes are counted, and each block gets its offset. The
-   numbered blocks stay where they are; each holds a contiguous range of
-   DocIds.
+   path as the CLI sorts its inputs, join consecutive read blocks into
+   about ``num_partitions`` corpus blocks, and number the documents in
+   corpus order: block sizes are counted, and each block gets its offset.
+   The numbered blocks stay where they are; each holds a contiguous range
+   of DocIds.
 2. **Sketch**, a task per corpus block: content hashes, signatures and
    band keys (``uint64`` arrays), and text lengths; the rows are split
    into ``num_partitions`` parts by content hash, an exchange through
@@ -28,9 +29,11 @@ arithmetic; Ray moves the data. Exact and MinHash modes:
    corpus does not move); exact Jaccard of the
    shingle sets, recomputed in the workers (``syndic.verify_pairs``).
 6. **Connected components** of exact and verified edges: union-find per
-   block of edges (the core's, through ``clusters_from_edges``), then the
-   resulting star forests merged pairwise in a tree of tasks; every node
-   ends up pointing at the smallest DocId of its component.
+   block of edges (the core's, through ``clusters_from_edges``), then
+   rounds of large-star and small-star over the edges split into
+   partitions by node, a task per partition; every node ends up pointing
+   at the smallest DocId of its component, and no task holds more than a
+   partition of the edges.
 7. **Assign**: one task numbers the clusters and picks representatives with
    the core's ``Clustering::from_roots`` (``syndic.clusters_from_roots``)
    from the component labels; each member's similarity to its
@@ -60,6 +63,11 @@ through the object store:
 6. **Boilerplate** of every block, by the same statistics; **assign**
    numbers the clusters from the representatives found (one task); the
    files are written as above, passages named by the range joins.
+
+In every mode the costly stages (sketches, verification, member
+similarities; pass 1, find and boilerplate in reprint mode) keep each
+shard's outputs in a work directory, so that a run that died can be
+resumed from the shards it finished.
 
 See docs/ray.md for running it on a real cluster and what each stage costs.
 """
@@ -127,7 +135,7 @@ def dedup(
     (default: twice the cluster's CPUs). Connects to the running cluster
     (``ray.init()``) unless Ray is already initialized. Returns the summary.
 
-    In reprint mode, each shard's stage outputs are kept in ``work_dir``
+    Each shard's outputs of the costly stages are kept in ``work_dir``
     (default: ``.<out name>.work`` beside ``out``; on a multi-node cluster a
     file system every node mounts, as for ``out``), each written whole
     before it counts as finished, and removed once the run is written. With
@@ -157,8 +165,6 @@ def dedup(
         raise syndic._error(
             syndic.ConfigError, f"the Ray runner does modes exact, minhash and reprint, not `{mode}`", "config"
         )
-    if resume and mode != "reprint":
-        raise syndic._error(syndic.ConfigError, "only reprint mode runs can be resumed", "config")
     if resume and isinstance(data, ray.data.Dataset):
         raise syndic._error(syndic.ConfigError, "a run over a Dataset cannot be resumed: give paths", "config")
     if mode == "minhash" and params["verify"] != "exact":
@@ -190,23 +196,23 @@ def dedup(
     log_once("cpu_warning")
     parts = num_partitions or max(2, 2 * cpus)
 
-    corpus = _read(data, id_column, text_column)
+    corpus = _read(data, id_column, text_column, parts)
     n = corpus.documents
     if n >= 1 << 32:
         raise syndic._error(syndic.ConfigError, "more than 2^32 documents in one run", "config")
     lap("read")
 
+    columns = _Columns(id_column, text_column, site_column if mode == "reprint" else None)
+    work = _Work.of(
+        Path(work_dir) if work_dir is not None else None,
+        out,
+        resume,
+        corpus=corpus,
+        params=params,
+        columns=columns,
+        parts=parts,
+    )
     if mode == "reprint":
-        columns = _Columns(id_column, text_column, site_column)
-        work = _Work.of(
-            Path(work_dir) if work_dir is not None else None,
-            out,
-            resume,
-            corpus=corpus,
-            params=params,
-            columns=columns,
-            parts=parts,
-        )
         found = _find_reprints(corpus, columns, settings, parts, work, lap)
         with _staged_run_dir(out, force, reads) as out_tmp:
             summary = _write_reprint_run(out_tmp, corpus, columns, found, lap)
@@ -236,8 +242,8 @@ def dedup(
     # Each corpus block's sketches: its lengths, then its hashes and band
     # keys split into `parts` by content hash.
     sketched = [
-        _sketch_block.options(num_returns=1 + parts).remote(block, text_column, params, parts)
-        for block in corpus.blocks
+        work.run(f"sketch-{i:05}", 1 + parts, _sketch_block, block, text_column, params, parts)
+        for i, block in enumerate(corpus.blocks)
     ]
     ray.wait([s[0] for s in sketched], num_returns=len(sketched), fetch_local=False)
     lap("sketch")
@@ -259,22 +265,27 @@ def dedup(
         ray.wait(candidates, num_returns=len(candidates), fetch_local=False)
         lap("candidates")
         measured = corpus.similarities(
-            candidates, text_column, ngram=ngram, char_ngram=char_ngram, distinct=True
+            candidates, text_column, ngram=ngram, char_ngram=char_ngram, distinct=True, work=(work, "verify")
         )
         candidate_count = sum(ray.get([_num_rows.remote(b) for b in measured]))
         near = [_at_least.remote(block, float(params["threshold"])) for block in measured]
     verified_count = sum(ray.get([_num_rows.remote(b) for b in near]))
     lap("verify")
 
-    labels = _components(exact_edges + near)
+    labels = _components(exact_edges + near, parts)
     lap("components")
 
-    assigned = _assign.remote(n, keep, canon, [s[0] for s in sketched], labels)
+    # The blocks as arguments, not lists of refs: Ray fetches them before
+    # the task starts, where a `ray.get` in the task waited a second more
+    # on the Gutenberg sample.
+    assigned = _assign.remote(n, keep, (len(canon), len(sketched)), *canon, *[s[0] for s in sketched], *labels)
     cluster, representative, canonical, unique_pairs = ray.get(assigned)
     measured = []
     if unique_pairs.num_rows:
         pairs_ref = ray.put(unique_pairs)
-        measured = corpus.similarities([pairs_ref], text_column, ngram=ngram, char_ngram=char_ngram)
+        measured = corpus.similarities(
+            [pairs_ref], text_column, ngram=ngram, char_ngram=char_ngram, work=(work, "similarity")
+        )
     similarity = _member_similarity(canonical, representative, measured)
     lap("assign")
 
@@ -296,6 +307,8 @@ def dedup(
 
         timings["total"] = int((time.monotonic() - started) * 1000)
         fields = _run_fields(mode, corpus, params, n, deduped, parts, timings)
+        if resume:
+            fields["resumed_shards"] = work.resumed
         # The counts, histograms and `files` (what a later run with force
         # may replace) are the core's, as in the CLI's summaries.
         summary = _syndic.write_dedup_summary(
@@ -308,6 +321,7 @@ def dedup(
             candidate_pairs=candidate_count,
             verified_pairs=verified_count,
         )
+    work.remove()
     return summary
 
 
@@ -374,14 +388,24 @@ class _Corpus:
         ]
 
     def similarities(
-        self, pairs: List[Any], text_column: str, *, ngram: int, char_ngram: int, distinct: bool = False
+        self,
+        pairs: List[Any],
+        text_column: str,
+        *,
+        ngram: int,
+        char_ngram: int,
+        work: Tuple["_Work", str],
+        distinct: bool = False,
     ) -> List[Any]:
         """Blocks of ``a``, ``b``, ``similarity``: exact Jaccard of the
         shingle sets of documents ``a`` and ``b``, from their texts; each
-        pair once with ``distinct`` (candidates found in several bands)."""
+        pair once with ``distinct`` (candidates found in several bands).
+        Each block's measures are kept in the work directory as shard
+        ``<stage>-<block>`` (``work`` is the directory and the stage)."""
+        kept, stage = work
         with_a = self.attach(pairs, "a", text_column, "text_a", distinct)
         with_b = self.attach(with_a, "b", text_column, "text_b")
-        return [_measure.remote(block, ngram, char_ngram) for block in with_b]
+        return [kept.run(f"{stage}-{i:05}", 1, _measure, block, ngram, char_ngram) for i, block in enumerate(with_b)]
 
     def pair_lines(self, pairs: List[Any], id_column: str) -> List[Any]:
         """Lines of ``pairs.jsonl``, one chunk per corpus block, in DocId
@@ -398,8 +422,9 @@ class _Corpus:
         return [_passage_lines.remote(block) for block in named]
 
 
-def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str) -> _Corpus:
-    """Reads and numbers the corpus in corpus order."""
+def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str, parts: int) -> _Corpus:
+    """Reads and numbers the corpus in corpus order, in about ``parts``
+    blocks (see :func:`_group_blocks`)."""
     if isinstance(data, ray.data.Dataset):
         ds, inputs = data, []
     else:
@@ -428,37 +453,82 @@ def _read(data: Union[Paths, ray.data.Dataset], id_column: str, text_column: str
         ranks = [order.get(os.path.abspath(p), -1) for p in seen]
         if ranks != sorted(ranks) or -1 in ranks:
             raise syndic._error(syndic.SyndicError, "Ray returned the shards out of corpus order", "internal")
-    starts = np.concatenate([[0], np.cumsum([shape[0] for shape in shapes])]).astype(np.int64)
-    numbered = [_number.remote(b, int(o), id_column, text_column) for b, o in zip(blocks, starts)]
+    groups = _group_blocks([shape[2] for shape in shapes], parts)
+    rows = [sum(shapes[i][0] for i in group) for group in groups]
+    starts = np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)
+    numbered = [
+        _number.remote(int(o), id_column, text_column, *[blocks[i] for i in group]) for group, o in zip(groups, starts)
+    ]
     return _Corpus(numbered, starts, inputs)
 
 
+# The largest corpus block made by joining read blocks: a task holds a
+# block and what it attaches to it.
+MAX_BLOCK_BYTES = 256 << 20
+
+
+def _group_blocks(sizes: List[int], parts: int) -> List[List[int]]:
+    """Runs of consecutive read blocks (their indices) to join into corpus
+    blocks: ``parts`` of them, or more so that each holds about
+    ``MAX_BLOCK_BYTES`` at most; a read block starting in the ``g``-th
+    equal slice of the corpus's bytes goes to block ``g``.
+
+    Ray Data reads a 13 MB JSONL file as a dozen blocks or more. Every
+    range join makes a result per (block of rows, corpus block), and every
+    corpus block a task per join, so a hundred small blocks cost thousands
+    of objects and most of a run's time on the Gutenberg sample. And
+    ``parts`` blocks (twice the CPUs by default) keep the sketching tasks
+    even over the CPUs."""
+    total = sum(sizes)
+    wanted = max(parts, -(-total // MAX_BLOCK_BYTES))
+    groups: List[List[int]] = []
+    held, last = 0, -1
+    for i, size in enumerate(sizes):
+        label = held * wanted // total if total else 0
+        if label != last:
+            groups.append([])
+            last = label
+        groups[-1].append(i)
+        held += size
+    return groups
+
+
 @ray.remote
-def _block_shape(block: pa.Table) -> Tuple[int, List[str]]:
-    """Rows of a block and the distinct input paths it holds, in order."""
+def _block_shape(block: pa.Table) -> Tuple[int, List[str], int]:
+    """Rows of a block, the input paths of its runs of rows, in order, and
+    its bytes."""
     paths: List[str] = []
-    if "path" in block.column_names:
-        for p in block.column("path").to_pylist():
-            if not paths or paths[-1] != p:
-                paths.append(p)
-    return block.num_rows, paths
+    if "path" in block.column_names and block.num_rows:
+        encoded = block.column("path").combine_chunks().dictionary_encode()
+        index = encoded.indices.to_numpy()
+        runs = np.concatenate([[0], np.flatnonzero(np.diff(index)) + 1])
+        paths = encoded.dictionary.take(pa.array(index[runs])).to_pylist()
+    return block.num_rows, paths, block.nbytes
 
 
 @ray.remote
-def _number(block: pa.Table, offset: int, id_column: str, text_column: str) -> pa.Table:
-    """The block with ``doc`` (its DocIds from ``offset``) first, ids as
-    strings (the CLI's readers stringify integer ids), and Ray's ``path``
-    column dropped."""
-    for name in (id_column, text_column):
-        if name not in block.column_names:
-            raise syndic._error(syndic.BadRecordError, f"missing field `{name}`", "missing_field")
-        if block.column(name).null_count:
-            raise syndic._error(syndic.BadRecordError, f"field `{name}` is null in some records", "missing_field")
-    if "path" in block.column_names:
-        block = block.drop_columns(["path"])
-    ids = block.column(id_column)
-    if not pa.types.is_string(ids.type):
-        block = block.set_column(block.column_names.index(id_column), id_column, ids.cast(pa.string()))
+def _number(offset: int, id_column: str, text_column: str, *blocks: pa.Table) -> pa.Table:
+    """The read blocks joined, with ``doc`` (their DocIds from ``offset``)
+    first, ids as strings (the CLI's readers stringify integer ids), and
+    Ray's ``path`` column dropped."""
+    checked = []
+    for block in blocks:
+        for name in (id_column, text_column):
+            if name not in block.column_names:
+                raise syndic._error(syndic.BadRecordError, f"missing field `{name}`", "missing_field")
+            if block.column(name).null_count:
+                raise syndic._error(
+                    syndic.BadRecordError, f"field `{name}` is null in some records", "missing_field"
+                )
+        if "path" in block.column_names:
+            block = block.drop_columns(["path"])
+        ids = block.column(id_column)
+        if not pa.types.is_string(ids.type):
+            block = block.set_column(block.column_names.index(id_column), id_column, ids.cast(pa.string()))
+        checked.append(block)
+    # Shards need not have the same columns, nor a column the same type
+    # (all nulls in one block): the blocks are joined as Ray Data would.
+    block = pa.concat_tables(checked, promote_options="permissive")
     doc = pa.array(np.arange(offset, offset + block.num_rows, dtype=np.uint32))
     return block.add_column(0, DOC, doc)
 
@@ -487,7 +557,6 @@ def _sketch_batch(batch: pa.Table, text_column: str, params: Dict[str, Any]) -> 
     return pa.table(columns)
 
 
-@ray.remote
 def _sketch_block(block: pa.Table, text_column: str, params: Dict[str, Any], parts: int) -> Tuple[pa.Table, ...]:
     """A corpus block's ``doc`` and ``length``, then its sketches split into
     ``parts`` by content hash: the exchange through the object store that
@@ -495,8 +564,7 @@ def _sketch_block(block: pa.Table, text_column: str, params: Dict[str, Any], par
     sketch = _sketch_batch(block, text_column, params)
     lengths = sketch.select(["doc", "length"])
     by_hash = (sketch.column("hash_lo").to_numpy() % np.uint64(parts)).astype(np.int64)
-    split = [sketch.filter(pa.array(by_hash == p)) for p in range(parts)]
-    return (lengths, *split)
+    return (lengths, *_split_rows(sketch, by_hash, parts))
 
 
 @ray.remote
@@ -511,7 +579,7 @@ def _band_parts(canon: pa.Table, parts: int) -> Any:
     ``parts`` by band key."""
     entries = _band_entries(canon.filter(pc.equal(canon.column("doc"), canon.column("canonical"))))
     by_key = (entries.column("key").to_numpy() % np.uint64(parts)).astype(np.int64)
-    split = [entries.filter(pa.array(by_key == p)) for p in range(parts)]
+    split = _split_rows(entries, by_key, parts)
     return split if parts > 1 else split[0]
 
 
@@ -600,14 +668,33 @@ def _run_fields(
 def _route(rows: pa.Table, key: str, starts: np.ndarray) -> List[pa.Table]:
     """``rows`` split by the corpus block holding document ``key``."""
     where = np.searchsorted(starts, rows.column(key).to_numpy(), side="right") - 1
-    # One stable sort and a slice per block, not a filter per block: that
-    # was rows x blocks, minutes on the Gutenberg sample. Rows keep their
-    # order within a block, as the filters kept it.
-    order = np.argsort(where, kind="stable")
-    bounds = np.searchsorted(where[order], np.arange(len(starts)))
-    ordered = rows.take(pa.array(order))
-    parts = [ordered.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(len(starts) - 1)]
+    parts = _split_rows(rows, where, len(starts) - 1)
     return parts if len(parts) > 1 else parts[0]
+
+
+def _part_order(part: np.ndarray, parts: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The rows in order of ``part`` (each row's, in ``0..parts``), stable,
+    and where each part starts in that order (``parts + 1`` bounds)."""
+    # Part numbers as 16-bit integers where they fit: numpy's stable sort
+    # of those is a radix sort, linear in the rows (12 band entries per
+    # document are split so).
+    if parts <= 1 << 16:
+        part = part.astype(np.uint16)
+    order = np.argsort(part, kind="stable")
+    return order, np.searchsorted(part[order], np.arange(parts + 1))
+
+
+def _split_rows(rows: pa.Table, part: np.ndarray, parts: int) -> List[pa.Table]:
+    """``rows`` split into ``parts`` tables by ``part`` (each row's, in
+    ``0..parts``), rows keeping their order within a part.
+
+    One stable sort and a slice per part, not a filter per part: that was
+    rows x parts, minutes for the range joins on the Gutenberg sample, and
+    half of the sketching time of a block of the 1M headlines."""
+    order, bounds = _part_order(part, parts)
+    # A take per part rather than slices of one take: a slice is stored and
+    # pickled with the whole of its buffers.
+    return [rows.take(pa.array(order[bounds[i] : bounds[i + 1]])) for i in range(parts)]
 
 
 @ray.remote
@@ -622,7 +709,6 @@ def _attach(
     return rows.append_column(name, block.column(source).take(pa.array(at)))
 
 
-@ray.remote
 def _measure(block: pa.Table, ngram: int, char_ngram: int) -> pa.Table:
     similarity = syndic.verify_pairs(
         block.column("text_a"), block.column("text_b"), ngram=ngram, char_ngram=char_ngram
@@ -654,36 +740,124 @@ def _exact_edges_of(block: pa.Table) -> pa.Table:
 # Connected components.
 
 
-def _components(edges: List[Any]) -> List[Any]:
-    """Blocks of ``node``, ``root``: for every document in an edge but the
-    smallest of its component, that smallest DocId.
+def _components(edges: List[Any], parts: int, submit: Any = None, get: Any = None) -> List[Any]:
+    """Blocks of ``node``, ``root``, each sorted by ``node``: for every
+    document in an edge but the smallest of its component, that smallest
+    DocId. No task holds more than a partition of the edges.
 
-    Union-find per block of edges, then merges in a binary tree: each task
-    unions two star forests (every node pointing at its component's
-    smallest node) into one. A star forest has fewer edges than nodes, so
-    the data shrinks at every level, and the result does not depend on the
-    order of the merges: the label of a component is its smallest DocId."""
-    forests = [_star_forest.remote(block) for block in edges]
-    while len(forests) > 1:
-        pairs = [forests[i : i + 2] for i in range(0, len(forests), 2)]
-        forests = [_star_forest.remote(*pair) for pair in pairs]
-    return forests
+    Union-find per block of edges (a star forest: every node pointing at
+    its block's component's smallest node), then the large-star and
+    small-star rounds of Kiveris et al. (2014, "Connected components in
+    MapReduce and beyond") over the edges split into ``parts`` partitions
+    by node: large-star links each node's larger neighbours to its
+    smallest neighbour, small-star links each node and its smaller
+    neighbours to the smallest of them. Neither disconnects nor joins
+    components, and a round that changes no edge leaves a star forest
+    whose centres are the smallest nodes of their components, so the
+    labels are those of any union-find, whatever the partitions. Each
+    round is two exchanges and one ``get`` of the partitions' "changed"
+    flags; the paper bounds the rounds by O(log² n), and there are few in
+    practice (three on the 1M headlines).
+
+    ``submit(function, returns, *args)`` runs ``function(*args)`` and gives
+    its ``returns`` results (Ray tasks by default), ``get`` fetches them."""
+    submit = submit or _submit
+    get = get or ray.get
+    adjacency = [submit(_star_forest, parts, parts, block) for block in edges]
+    while True:
+        large = [submit(_large_star, 1 + parts, parts, *[a[p] for a in adjacency]) for p in range(parts)]
+        small = [submit(_small_star, 2 + parts, parts, *[g[1 + p] for g in large]) for p in range(parts)]
+        if not any(get([g[0] for g in large] + [g[0] for g in small])):
+            return [g[1] for g in small]
+        adjacency = [g[2:] for g in small]
 
 
 @ray.remote
-def _star_forest(*blocks: pa.Table) -> pa.Table:
-    """The star forest of the union of edge blocks (``a``, ``b`` or
-    ``node``, ``root``), by the core's union-find (``clusters_from_edges``
-    with the nodes in ascending order and ``keep="first"``, so that each
-    component's representative is its smallest node)."""
-    u = np.concatenate([b.column(0).to_numpy() for b in blocks]).astype(np.uint32)
-    v = np.concatenate([b.column(1).to_numpy() for b in blocks]).astype(np.uint32)
+def _call(returns: int, function: Any, *args: Any) -> Any:
+    out = function(*args)
+    return out if returns > 1 else out[0]
+
+
+def _submit(function: Any, returns: int, *args: Any) -> List[Any]:
+    """``function(*args)`` in a Ray task: its ``returns`` results, as a list
+    of refs whatever their number."""
+    refs = _call.options(num_returns=returns).remote(returns, function, *args)
+    return refs if returns > 1 else [refs]
+
+
+def _star_forest(parts: int, block: pa.Table) -> List[np.ndarray]:
+    """The star forest of a block of edges (``a``, ``b``) by the core's
+    union-find (``clusters_from_edges`` with the nodes in ascending order
+    and ``keep="first"``, so that each component's representative is its
+    smallest node): its edges both ways, split by source."""
+    u = block.column(0).to_numpy().astype(np.uint32)
+    v = block.column(1).to_numpy().astype(np.uint32)
     nodes, local = np.unique(np.concatenate([u, v]), return_inverse=True)
     a, b = local[: len(u)], local[len(u) :]
     forest = syndic.clusters_from_edges(len(nodes), a, b, np.zeros(len(nodes), np.uint64), keep="first")
     root = nodes[forest.column("representative").to_numpy()]
     moved = root != nodes
-    return pa.table({"node": nodes[moved], "root": root[moved]})
+    node, root = nodes[moved], root[moved]
+    return _edge_parts(np.concatenate([node, root]), np.concatenate([root, node]), parts)
+
+
+# Edges between the star rounds are uint64 arrays of `source << 32 | target`,
+# each in the partition of its source, so that `np.unique` sorts a
+# partition's edges by source, then target.
+
+
+def _edge_parts(source: np.ndarray, target: np.ndarray, parts: int) -> List[np.ndarray]:
+    """Edges ``source -> target`` split into ``parts`` by source."""
+    packed = source.astype(np.uint64) << np.uint64(32) | target.astype(np.uint64)
+    order, bounds = _part_order((source % parts).astype(np.int64), parts)
+    return [packed[order[bounds[i] : bounds[i + 1]]] for i in range(parts)]
+
+
+def _neighbourhoods(*blocks: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A partition's distinct edges (sources, targets, in order), the index
+    of each source's first edge, and each source's number of edges."""
+    edges = np.unique(np.concatenate([np.zeros(0, np.uint64), *blocks]))
+    source = (edges >> np.uint64(32)).astype(np.uint32)
+    target = (edges & _LOW32).astype(np.uint32)
+    first = np.flatnonzero(np.concatenate([[True], source[1:] != source[:-1]])) if len(edges) else np.zeros(0, int)
+    counts = np.diff(np.concatenate([first, [len(edges)]]))
+    return source, target, first, counts
+
+
+def _large_star(parts: int, *blocks: np.ndarray) -> Tuple[Any, ...]:
+    """Large-star over a partition of the edges (both ways, by source):
+    whether it changes the graph, then the edges ``v -> m`` for every
+    neighbour ``v`` of a node ``u`` larger than ``u``, ``m`` the smallest of
+    ``u`` and its neighbours, split by ``v`` (the larger end)."""
+    source, target, first, counts = _neighbourhoods(*blocks)
+    lowest = np.minimum(source[first], target[first])
+    last = first + counts - 1
+    # An edge changes only at a node with both smaller and larger neighbours.
+    changed = bool(np.any((target[first] < source[first]) & (target[last] > source[first])))
+    m = np.repeat(lowest, counts)
+    larger = target > source
+    return (changed, *_edge_parts(target[larger], m[larger], parts))
+
+
+def _small_star(parts: int, *blocks: np.ndarray) -> Tuple[Any, ...]:
+    """Small-star over a partition of the edges, each held by its larger
+    end: whether it changes the graph; the new edges as ``node``, ``root``
+    (the labels once nothing changes); and the new edges both ways, split
+    by source. Each node ``u`` and its neighbours, all smaller, are linked
+    to the smallest of them, ``m``."""
+    source, target, first, counts = _neighbourhoods(*blocks)
+    # An edge changes only at a node with two smaller neighbours or more.
+    changed = bool(np.any(counts > 1))
+    m = target[first]
+    each_m = np.repeat(m, counts)
+    others = target != each_m
+    node = np.concatenate([source[first], target[others]])
+    root = np.concatenate([m, each_m[others]])
+    labels = np.unique(node.astype(np.uint64) << np.uint64(32) | root)
+    label = pa.table(
+        {"node": (labels >> np.uint64(32)).astype(np.uint32), "root": (labels & _LOW32).astype(np.uint32)}
+    )
+    return (changed, label, *_edge_parts(np.concatenate([node, root]), np.concatenate([root, node]), parts))
 
 
 # Cluster assignment.
@@ -691,20 +865,24 @@ def _star_forest(*blocks: pa.Table) -> pa.Table:
 
 @ray.remote
 def _assign(
-    n: int, keep: str, canon_blocks: List[Any], length_blocks: List[Any], label_blocks: List[Any]
+    n: int, keep: str, counts: Tuple[int, int], *blocks: pa.Table
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, pa.Table]:
     """Cluster numbers and representatives by the core's
     ``Clustering::from_roots``, each document's canonical, and the distinct
     ``(canonical, representative's canonical)`` pairs whose similarity must
-    be measured. Holds 20 bytes per document."""
+    be measured. ``blocks`` are ``counts[0]`` blocks of canonicals, then
+    ``counts[1]`` of lengths, then the component labels. Holds 20 bytes per
+    document."""
+    canon_blocks, length_blocks = blocks[: counts[0]], blocks[counts[0] : sum(counts)]
+    label_blocks = blocks[sum(counts) :]
     canonical = np.arange(n, dtype=np.uint32)
-    for block in ray.get(canon_blocks):
+    for block in canon_blocks:
         canonical[block.column("doc").to_numpy()] = block.column("canonical").to_numpy()
     lengths = np.zeros(n, dtype=np.uint64)
-    for block in ray.get(length_blocks):
+    for block in length_blocks:
         lengths[block.column("doc").to_numpy()] = block.column("length").to_numpy()
     roots = np.arange(n, dtype=np.uint32)
-    for block in ray.get(label_blocks):
+    for block in label_blocks:
         roots[block.column("node").to_numpy()] = block.column("root").to_numpy()
     clustering = syndic.clusters_from_roots(roots, lengths, keep)
     cluster = clustering.column("cluster").to_numpy()
@@ -779,15 +957,15 @@ def _find_reprints(
     ]
     exact = [_reprint_exact.remote(*[o[1 + parts + p] for o in observed]) for p in range(parts)]
     common = ray.put(np.concatenate([np.zeros(0, np.uint64)] + ray.get([c for c, _ in links])))
-    labels = _components([e for _, e in links] + exact)
+    labels = _components([e for _, e in links] + exact, parts)
     lap("links")
 
     # Documents of one component meet in one task (by their root), in
     # DocId order: the corpus blocks are routed in order, and each keeps
     # its rows' order.
-    # One table of (node, root): the edge blocks are never none (one per
-    # partition), so the tree of star forests ends in one.
-    (label,) = labels
+    # One table of (node, root), gathered: every route task looks up its
+    # block's documents in it.
+    label = _one_label_table.remote(*labels)
     routed = [
         _reprint_route.options(num_returns=parts).remote(block, label, columns, parts) for block in corpus.blocks
     ]
@@ -818,7 +996,7 @@ def _find_reprints(
 
 
 class _Work:
-    """The work directory of a reprint run: each shard's stage outputs,
+    """The work directory of a run: each shard's stage outputs,
     under a key of the run's inputs (paths, sizes, modification times),
     settings, partitions and corpus blocks, so that only a run that would
     compute the same outputs reuses them."""
@@ -861,7 +1039,8 @@ class _Work:
             stage = name.rsplit("-", 1)[0]
             self.resumed[stage] = self.resumed.get(stage, 0) + 1
         fail = self.fault == name
-        return _kept.options(num_returns=returns).remote(str(path), reuse, fail, function, *args)
+        # A reused shard does not wait for its inputs.
+        return _kept.options(num_returns=returns).remote(str(path), reuse, fail, function, *([] if reuse else args))
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -940,6 +1119,12 @@ def _reprint_links(settings: Dict[str, Any], *parts: pa.Table) -> Tuple[np.ndarr
 def _reprint_exact(*parts: pa.Table) -> pa.Table:
     """Edges from each document to the first with its content hash."""
     return _exact_edges_of(_canonicals(pa.concat_tables(parts)))
+
+
+@ray.remote
+def _one_label_table(*labels: pa.Table) -> pa.Table:
+    """The partitions' labels in one table, sorted by node."""
+    return pa.concat_tables(labels).sort_by("node")
 
 
 @ray.remote
@@ -1153,7 +1338,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--num-partitions", type=int, help="width of the shuffles (default: 2 × cluster CPUs)")
     parser.add_argument("--write-deduped", choices=["parquet", "jsonl"], help="also write out/deduped/")
     parser.add_argument(
-        "--resume", action="store_true", help="reuse the shards a run that died finished (reprint mode)"
+        "--resume", action="store_true", help="reuse the shards a run that died finished"
     )
     parser.add_argument("--work-dir", help="where shards are kept until the run is written (default: beside --out)")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, or the local cluster)")
