@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::date::Day;
-use super::vector::{dot, DocFreq, Term};
+use super::vector::{dot, heaviest, DocFreq, Term};
 use crate::boilerplate::IdBuild;
 
 /// Documents listed under one term: the dated ones sorted by day, then the
@@ -107,15 +107,7 @@ pub(super) fn candidates(
 /// run).
 pub(super) fn indexed_terms(vector: &[Term], df: &DocFreq, terms_per_doc: usize) -> Vec<Term> {
     let mut terms: Vec<Term> = vector.iter().filter(|t| df.df(t.hash) >= 2).copied().collect();
-    let order = |a: &Term, b: &Term| b.weight.total_cmp(&a.weight).then(a.hash.cmp(&b.hash));
-    // The online linker asks this of every document holding a rare term,
-    // at each decision: select the heaviest before sorting them (the
-    // hashes are distinct, so the order is total and the choice the same).
-    if terms_per_doc > 0 && terms.len() > terms_per_doc {
-        terms.select_nth_unstable_by(terms_per_doc - 1, order);
-    }
-    terms.truncate(terms_per_doc);
-    terms.sort_by(order);
+    heaviest(&mut terms, terms_per_doc);
     terms
 }
 

@@ -45,7 +45,7 @@ use super::date::Day;
 use super::finder::{better_report, evidence};
 use super::link::Group;
 use super::relation::{RelationKind, SharedTerms};
-use super::vector::{dot, DocFreq, Extractor, RawTerm, Term};
+use super::vector::{dot, DocFreq, Extractor, IdfMemo, RawTerm, Term};
 use super::StoriesConfig;
 use crate::boilerplate::IdBuild;
 use crate::cluster::Clustering;
@@ -289,14 +289,13 @@ impl OnlineStories {
     fn decide(&self, subject: &StoryDoc, reuse: &[ReuseLink]) -> StoryAnswer {
         let d = self.docs.len() as u32;
         let k = self.config.terms_per_doc;
-        let v = self.df.vector(&subject.terms);
-        let mut vectors: HashMap<u32, Vec<Term>> = HashMap::new();
-        let mut vector =
-            |e: u32| -> Vec<Term> { vectors.entry(e).or_insert_with(|| self.vector(e)).clone() };
+        let mut seen = Seen::new(self);
+        let v = self.df.vector_with(&subject.terms, &mut seen.memo);
         // The documents listing each of the subject's indexed terms within
         // the window: those whose own indexed terms, by the current
         // frequencies, hold it.
         let mut indexed: HashMap<u32, Vec<Term>> = HashMap::new();
+        let mut scratch = Vec::new();
         let mut listed = Vec::new();
         for t in indexed_terms(&v, &self.df, k) {
             let mut docs = Vec::new();
@@ -304,8 +303,9 @@ impl OnlineStories {
                 if !self.near(subject.day, self.docs[e as usize].day) {
                     continue;
                 }
-                let terms =
-                    indexed.entry(e).or_insert_with(|| indexed_terms(&vector(e), &self.df, k));
+                let terms = indexed.entry(e).or_insert_with(|| {
+                    self.df.indexed(&self.docs[e as usize].terms, k, &mut seen.memo, &mut scratch)
+                });
                 if let Some(term) = terms.iter().find(|x| x.hash == t.hash) {
                     docs.push((e, term.weight));
                     // Listed by more documents than `max_term_docs` (the
@@ -323,7 +323,7 @@ impl OnlineStories {
             pick(d, listed.into_iter().map(|(w, n, docs)| (w, n, docs.into_iter())), &self.config);
         let mut edges: Vec<(u32, f64)> = picked
             .into_iter()
-            .map(|(c, _)| (c, dot(&v, &vector(c))))
+            .map(|(c, _)| (c, dot(&v, seen.vector(c))))
             .filter(|&(_, cosine)| cosine >= self.config.threshold)
             .collect();
         edges.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -331,12 +331,16 @@ impl OnlineStories {
         // Each story weighed, once per decision (other stories do not
         // change while the subject's group grows).
         let mut groups: HashMap<u32, Group> = HashMap::new();
-        let mut group_of = |s: u32, vector: &mut dyn FnMut(u32) -> Vec<Term>| -> Group {
+        let mut group_of = |s: u32, seen: &mut Seen| -> Group {
             groups
                 .entry(s)
                 .or_insert_with(|| {
+                    let members = &self.members[&s];
+                    for &m in members {
+                        seen.vector(m);
+                    }
                     Group::of_all(
-                        self.members[&s].iter().map(|&m| (vector(m), self.docs[m as usize].day)),
+                        members.iter().map(|&m| (seen.known(m), self.docs[m as usize].day)),
                     )
                 })
                 .clone()
@@ -348,7 +352,7 @@ impl OnlineStories {
             let e = link.doc.as_u32();
             let s = self.story[e as usize];
             if self.near(subject.day, self.docs[e as usize].day) && joined.insert(s) {
-                group = group.join(&group_of(s, &mut vector));
+                group = group.join(&group_of(s, &mut seen));
             }
         }
         for &(c, _) in &edges {
@@ -356,7 +360,7 @@ impl OnlineStories {
             if joined.contains(&s) {
                 continue;
             }
-            let other = group_of(s, &mut vector);
+            let other = group_of(s, &mut seen);
             if group.may_join(&other, self.config.threshold, self.config.max_span_days) {
                 group = group.join(&other);
                 joined.insert(s);
@@ -378,7 +382,7 @@ impl OnlineStories {
                     doc,
                     kind: RelationKind::SameStory,
                     score: cosine,
-                    shared: Some(evidence(&v, &vector(c), &self.df)),
+                    shared: Some(evidence(&v, seen.vector(c), &self.df)),
                 });
             }
         }
@@ -408,5 +412,32 @@ impl OnlineStories {
             links,
             joined: joined.into_iter().map(DocId::from_u32).collect(),
         }
+    }
+}
+
+/// What one decision computes of stored documents by the frequencies of
+/// the moment, each at most once: their unit vectors, and the logarithms.
+struct Seen<'a> {
+    stories: &'a OnlineStories,
+    memo: IdfMemo,
+    vectors: HashMap<u32, Vec<Term>>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(stories: &'a OnlineStories) -> Self {
+        Seen { stories, memo: IdfMemo::new(), vectors: HashMap::new() }
+    }
+
+    /// Document `e`'s unit vector.
+    fn vector(&mut self, e: u32) -> &[Term] {
+        let Seen { stories, memo, vectors } = self;
+        vectors
+            .entry(e)
+            .or_insert_with(|| stories.df.vector_with(&stories.docs[e as usize].terms, memo))
+    }
+
+    /// Document `e`'s unit vector, computed already by [`Seen::vector`].
+    fn known(&self, e: u32) -> &[Term] {
+        &self.vectors[&e]
     }
 }
