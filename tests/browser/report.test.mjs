@@ -273,3 +273,28 @@ test('a single document that shares a passage is listed and shows it', { timeout
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// Issue 18: a stories run's report shows each story's relations with their
+// types and evidence: passages for reuse, shared names and words for
+// `same_story`. The example corpus in the repository has all four types.
+test('issue18 a stories report shows relation types and their evidence', { timeout: 60_000 }, async () => {
+  const run = path.join(work, 'stories-run');
+  execFileSync(bin, ['stories', path.join(root, 'examples/corpus'), '--out', run, '--force', '-q'], { stdio: 'pipe' });
+  const url = report(run, path.join(work, 'stories.html'));
+  const { page, problems } = await open(`${url}#clusters`);
+  await page.fill('input[type=search]', 'bridge-reopens.txt');
+  await page.waitForFunction(() => document.querySelectorAll('table.clusters tbody tr').length === 1);
+  await page.click('table.clusters tbody tr');
+  await page.waitForSelector('.relations-panel');
+  const rows = await page.$$eval('.relations-panel tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const types = new Set(rows.map((r) => r[1]));
+  for (const t of ['copy', 'reprint', 'same_story']) assert.ok(types.has(t), `a ${t} relation is listed: ${JSON.stringify(rows)}`);
+  const sameStory = rows.find((r) => r[1] === 'same_story');
+  assert.match(sameStory[3], /ruiz/, 'a same-story link names the shared names');
+  const reprint = rows.find((r) => r[1] === 'reprint');
+  assert.match(reprint[3], /\d+ passages?, \d+ words/, 'a reprint says what passages it shares');
+  assert.match(await page.textContent('.relations-panel .note'), /copy.*reprints.*same-story link/);
+  await page.screenshot({ path: path.join(artifacts, '5-stories.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -235,6 +235,7 @@
     if (om.singletons) items.push(`${plural(om.singletons, 'single-document cluster')} not listed: ${om.singletons === 1 ? 'it shares' : 'they share'} no passage with another document.`);
     if (om.members) items.push(`${plural(om.members, 'member')} of shown clusters left out: each cluster shows at most ${fmtInt(om.sample)} documents (--sample).`);
     if (om.passages) items.push(`${plural(om.passages, 'passage')} left out because one of ${om.passages === 1 ? 'its' : 'their'} documents is not in the report.`);
+    if (om.relations) items.push(`${plural(om.relations, 'relation')} left out because one of ${om.relations === 1 ? 'its' : 'their'} documents is not in the report.`);
     if (om.missing_texts) {
       const ids = om.missing_text_ids.join(', ');
       items.push(`${plural(om.missing_texts, 'document')} not found in the inputs (${ids}${om.missing_texts > om.missing_text_ids.length ? ', …' : ''}): the inputs may have changed since the run.`);
@@ -648,7 +649,7 @@
       columns.set(di, body);
       return docColumn(di, rep, body);
     });
-    append(view, [head, h('div', { class: 'docs' }, cols), pairsPanel(members), outsidePanel(outside)]);
+    append(view, [head, h('div', { class: 'docs' }, cols), relationsPanel(members), pairsPanel(members), outsidePanel(outside)]);
     frame('clusters', view);
   }
 
@@ -781,6 +782,48 @@
           h('td', { class: 'num' }, fmtInt(n)),
           h('td', null, h('a', { href: pairHref(a, b) }, 'Compare →')))))),
       rows.length > 300 ? h('p', { class: 'note' }, `Showing 300 of ${fmtInt(rows.length)} pairs.`) : null);
+  }
+
+  // A stories run's relations inside one story: reuse (copy, near_copy,
+  // reprint: with the passages shared) or same_story (with the names and
+  // words that carried the link).
+  const RELATION_TITLES = {
+    copy: 'The same text.',
+    near_copy: 'The same text, lightly edited.',
+    reprint: 'One reuses the other\'s passages.',
+    same_story: 'The same event in other words: no passage shared.',
+  };
+  const RELATION_NAMES = {
+    copy: ['copy', 'copies'],
+    near_copy: ['near copy', 'near copies'],
+    reprint: ['reprint', 'reprints'],
+    same_story: ['same-story link', 'same-story links'],
+  };
+
+  function relationsPanel(members) {
+    const shown = new Set(members);
+    const rows = (DATA.relations || []).filter((r) => shown.has(r.a) && shown.has(r.b));
+    if (!rows.length) return null;
+    const evidence = (r) => {
+      if (r.passages) return r.passages[0] ? `${plural(r.passages[0], 'passage')}, ${plural(r.passages[1], 'word')}` : 'the whole text';
+      return [r.names && r.names.length ? h('b', null, r.names.join(', ')) : null,
+        r.names && r.names.length && r.terms && r.terms.length ? '; ' : null,
+        r.terms && r.terms.length ? r.terms.join(', ') : null];
+    };
+    const counts = {};
+    rows.forEach((r) => { counts[r.type] = (counts[r.type] || 0) + 1; });
+    return h('div', { class: 'panel relations-panel' },
+      h('h2', null, 'Relations'),
+      h('p', { class: 'note' }, Object.keys(counts).sort().map((k) => plural(counts[k], ...(RELATION_NAMES[k] || [k]))).join(' · ')),
+      h('table', { class: 'list' },
+        h('thead', null, h('tr', null, h('th', null, 'Documents'), h('th', null, 'Type'), h('th', { class: 'num' }, 'Score'), h('th', null, 'Evidence'), h('th'))),
+        h('tbody', null, rows.slice(0, 300).map((r) => h('tr', null,
+          h('td', { class: 'mono' }, `${docName(r.a)} ↔ ${docName(r.b)}`),
+          h('td', null, h('span', { class: 'badge kind', title: RELATION_TITLES[r.type] || '' }, r.type)),
+          h('td', { class: 'num' }, fmtSim(r.score)),
+          h('td', null, evidence(r)),
+          h('td', null, h('a', { href: pairHref(r.a, r.b) }, 'Compare →')))))),
+      rows.length > 300 ? h('p', { class: 'note' }, `Showing 300 of ${fmtInt(rows.length)} relations.`) : null);
   }
 
   function outsidePanel(outside) {

@@ -14,9 +14,10 @@ use serde::Serialize;
 use serde_json::Value;
 use syndic::pairs::PairKind;
 use syndic::rundir::{
-    BoilerplateLine, ClusterLine, Documents, PairLine, PassageLine, BOILERPLATE_FILE,
-    CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, SUMMARY_FILE,
+    BoilerplateLine, ClusterLine, Documents, Evidence, PairLine, PassageLine, RelationLine,
+    BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RELATIONS_FILE, SUMMARY_FILE,
 };
+use syndic::stories::RelationKind;
 
 use super::rundir::{for_each_line, Summary};
 use super::texts::{read_texts, snap, Utf16Offsets};
@@ -41,6 +42,8 @@ pub(super) struct Report {
     pub(super) docs: Vec<DocOut>,
     passages: Vec<PassageOut>,
     pairs: Vec<PairOut>,
+    /// A stories run's relations between shown documents.
+    relations: Vec<RelationOut>,
     /// Boilerplate reasons, named by index from `docs[].bp`.
     reasons: Vec<String>,
 }
@@ -52,6 +55,26 @@ type PassageOut = (u32, u32, u32, u32, u32, u32, u32, f32);
 
 /// `[a, b, similarity, kind, coverage]`, `a` and `b` indices into `docs`.
 type PairOut = (u32, u32, f32, PairKind, Option<f32>);
+
+/// A relation of a stories run (`relations.jsonl`) between two shown
+/// documents, with what carried it.
+#[derive(Serialize)]
+struct RelationOut {
+    /// Indices into `docs`.
+    a: u32,
+    b: u32,
+    score: f32,
+    #[serde(rename = "type")]
+    kind: RelationKind,
+    /// Reuse: the content passages shared and their words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passages: Option<(u32, u64)>,
+    /// Same story: the shared names and other words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    names: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    terms: Vec<String>,
+}
 
 /// The run as `summary.json` tells it, for the parameter tables.
 #[derive(Serialize)]
@@ -113,6 +136,8 @@ struct Omitted {
     members: u64,
     /// Passages with a document in the report and one not.
     passages: u64,
+    /// Relations with a document in the report and one not.
+    relations: u64,
     missing_texts: u64,
     missing_text_ids: Vec<String>,
     /// Passage and boilerplate spans reaching past their document's end.
@@ -334,6 +359,38 @@ pub(super) fn build(
         }
         Ok(())
     })?;
+    let mut relations = Vec::new();
+    for_each_line(&dir.join(RELATIONS_FILE), |r: RelationLine| {
+        let (a, b) = match (wanted.get(&*r.a), wanted.get(&*r.b)) {
+            (Some(&a), Some(&b)) => (a as u32, b as u32),
+            (None, None) => return Ok(()),
+            _ => {
+                omitted.relations += 1;
+                return Ok(());
+            }
+        };
+        let (passages, names, terms) = match r.evidence {
+            Evidence::Passages { passages } => {
+                let words = passages.iter().map(|p| p.words as u64).sum();
+                (Some((passages.len() as u32, words)), Vec::new(), Vec::new())
+            }
+            Evidence::Terms { entities, terms } => {
+                let owned =
+                    |v: Vec<std::borrow::Cow<str>>| v.into_iter().map(|t| t.into_owned()).collect();
+                (None, owned(entities), owned(terms))
+            }
+        };
+        relations.push(RelationOut {
+            a,
+            b,
+            score: r.score as f32,
+            kind: r.kind,
+            passages,
+            names,
+            terms,
+        });
+        Ok(())
+    })?;
     let mut reasons: Vec<String> = Vec::new();
     let mut reason_index: HashMap<String, u32> = HashMap::new();
     let mut boilerplate: Vec<Vec<(usize, usize, u32)>> = vec![Vec::new(); docs.len()];
@@ -421,6 +478,7 @@ pub(super) fn build(
         docs,
         passages,
         pairs,
+        relations,
         reasons,
     })
 }
