@@ -674,7 +674,7 @@
       chips,
       groups.length > 40 ? h('span', { class: 'note' }, `and ${fmtInt(groups.length - 40)} more passages`) : null,
       h('span', { class: 'chip bp' }, h('span', { class: 'sw' }, '  '), h('span', { class: 't' }, 'boilerplate')),
-      hasRep ? h('span', { class: 'chip' }, h('span', { class: 'badge rep' }, '★'), h('span', { class: 't' }, 'representative (the copy dedup keeps)')) : null);
+      hasRep ? h('span', { class: 'chip' }, h('span', { class: 'badge rep' }, '★'), h('span', { class: 't' }, `representative (${REP_MEANING})`)) : null);
   }
 
   // One bar per document: where its shared passages and boilerplate sit.
@@ -722,7 +722,7 @@
       h('div', { class: 'doc-head' },
         h('div', { class: 'title' },
           h('span', { class: 'mono' }, d.id),
-          isRep ? h('span', { class: 'badge rep', title: 'The representative: the copy that dedup keeps.' }, '★ representative') : null),
+          isRep ? h('span', { class: 'badge rep', title: `The representative: ${REP_MEANING}.` }, '★ representative') : null),
         fields.length ? h('dl', { class: 'fields' }, fields) : null,
         h('div', { class: 'scores' },
           !isRep && d.sim != null ? h('span', { title: "Similarity to the cluster's representative" }, 'similarity ', h('b', null, fmtSim(d.sim))) : null,
@@ -793,6 +793,9 @@
     reprint: 'One reuses the other\'s passages.',
     same_story: 'The same event in other words: no passage shared.',
   };
+  // What a cluster's representative is: a story's is its earliest full
+  // report, a dedup cluster's the copy kept.
+  const REP_MEANING = DATA.run.command === 'stories' ? 'the earliest full report of the story' : 'the copy dedup keeps';
   const RELATION_NAMES = {
     copy: ['copy', 'copies'],
     near_copy: ['near copy', 'near copies'],
