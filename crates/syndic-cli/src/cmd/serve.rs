@@ -40,6 +40,10 @@ pub struct Args {
     /// Connections served at once; more are answered 503 and closed.
     #[arg(long, default_value_t = Limits::default().max_connections, value_parser = at_least_one)]
     pub max_connections: usize,
+    /// Memory (MiB) for the stored documents a reprint index keeps decoded
+    /// between answers (0: none); answers do not depend on it.
+    #[arg(long, default_value_t = syndic::index::DEFAULT_CACHE_MB)]
+    pub cache_mb: usize,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -61,7 +65,8 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let token = args.token_file.as_deref().map(read_token).transpose()?;
     check_listen(args.listen, token.as_deref())
         .map_err(|err| anyhow::anyhow!("{err} (the token goes in --token-file)"))?;
-    let index = Index::open(&args.index)?;
+    let mut index = Index::open(&args.index)?;
+    index.set_cache_memory(args.cache_mb.saturating_mul(1 << 20));
     let documents = index.stats()?.documents;
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,

@@ -85,6 +85,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod cache;
 mod export;
 mod format;
 mod online;
@@ -101,6 +102,7 @@ mod stories_tests;
 #[cfg(test)]
 mod tests;
 
+pub use cache::DEFAULT_CACHE_MB;
 pub use format::{FORMAT_VERSION, INDEX_FILE};
 pub use report::{
     AddOutcome, ClusterInfo, Coverage, DocReport, Export, IndexStats, Match, PassageSpan,

@@ -32,15 +32,17 @@
 //! `Index::get` always use the current statistics.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use rayon::prelude::*;
 use redb::ReadableTable;
 
+use super::cache::{CachedDoc, DocCache, DEFAULT_CACHE_MB};
 use super::format::{self, store_error, Learned};
 use super::report::{ClusterInfo, Coverage, Match, PassageSpan};
 use super::view::{encode_text, Family, Prepared, View};
-use crate::boilerplate::{DocKeys, LineStats, RepeatedLines};
+use crate::boilerplate::{DocKeys, LineStats, RepeatedLines, Span};
 use crate::doc::{DocId, Document};
 use crate::error::Result;
 use crate::normalize::Tokens;
@@ -130,14 +132,25 @@ impl Learner {
                 stats.freeze(config.boilerplate_min_docs(), config.boilerplate_min_site_docs()),
             )
         });
-        Arc::new(Model { repeated: repeated.clone(), doc_freq: self.doc_freq.clone() })
+        Arc::new(Model {
+            repeated: repeated.clone(),
+            doc_freq: self.doc_freq.clone(),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
+        })
     }
 }
+
+/// Generations of models, unique in the process (see [`Model::generation`]).
+static GENERATIONS: AtomicU64 = AtomicU64::new(0);
 
 /// The frozen statistics an answer is judged by.
 pub(crate) struct Model {
     repeated: Arc<RepeatedLines>,
     doc_freq: Arc<DocFreq>,
+    /// Which freeze it is: two models of one generation are the same
+    /// model, so what was computed by one (boilerplate labels, kept in the
+    /// [`DocCache`]) holds for the other.
+    generation: u64,
 }
 
 /// The reprint state of an open index: its config, the statistics learned
@@ -149,6 +162,8 @@ pub(crate) struct Online {
     /// reloads it from the last commit).
     learner: Mutex<Option<LearnerCell>>,
     model: RwLock<Option<Arc<Model>>>,
+    /// Stored documents answers read, kept between them.
+    pub(crate) docs: DocCache,
 }
 
 /// [`Learner`] behind a `Debug` that does not print megabytes of counts.
@@ -168,7 +183,12 @@ impl std::fmt::Debug for Model {
 
 impl Online {
     pub(crate) fn new(config: ReprintConfig) -> Self {
-        Self { config, learner: Mutex::new(None), model: RwLock::new(None) }
+        Self {
+            config,
+            learner: Mutex::new(None),
+            model: RwLock::new(None),
+            docs: DocCache::new(DEFAULT_CACHE_MB << 20),
+        }
     }
 
     /// The model of the last commit, for reads.
@@ -271,12 +291,26 @@ impl<F: Family> View<'_, F> {
         d: DocId,
         config: &ReprintConfig,
     ) -> Result<(String, Option<String>, u128, Vec<u64>)> {
-        let text = self.text(d)?;
-        let site = self.learned(d)?.site;
+        let doc = self.stored_doc(d)?;
         let mut tokens = Tokens::default();
-        config.normalizer().tokenize(&text, &mut tokens);
+        config.normalizer().tokenize(&doc.text, &mut tokens);
         let (hash, fingerprints) = fingerprints_of(&tokens, config);
-        Ok((text, site, hash, fingerprints))
+        Ok((doc.text.clone(), doc.site.clone(), hash, fingerprints))
+    }
+
+    /// The id, site and text of the stored document `d`, from the cache
+    /// when the view has one (and kept there).
+    fn stored_doc(&mut self, d: DocId) -> Result<Arc<CachedDoc>> {
+        let cache = self.cache_for(d);
+        if let Some(doc) = cache.and_then(|c| c.get(d)) {
+            return Ok(doc);
+        }
+        let doc =
+            Arc::new(CachedDoc::new(self.record(d)?.id, self.learned(d)?.site, self.text(d)?));
+        if let Some(cache) = cache {
+            cache.insert(d, doc.clone());
+        }
+        Ok(doc)
     }
 
     fn learned(&self, d: DocId) -> Result<Learned> {
@@ -358,15 +392,24 @@ impl<F: Family> View<'_, F> {
         }
         let members: Vec<DocId> = related.into_iter().collect();
         let mut docs = Vec::with_capacity(members.len() + 1);
+        // The stored documents read, to keep their labels; and the labels
+        // known by this model.
+        let mut stored = Vec::with_capacity(members.len());
+        let mut known = Vec::with_capacity(members.len() + 1);
         for &m in &members {
             if Some(m) == subject.doc {
                 let mut doc = Document::new(self.record(m)?.id, subject.text);
                 doc.site = subject.site.map(str::to_owned);
                 docs.push(doc);
+                stored.push(None);
+                known.push(None);
             } else {
-                let mut doc = Document::new(self.record(m)?.id, self.text(m)?);
-                doc.site = self.learned(m)?.site;
+                let cached = self.stored_doc(m)?;
+                let mut doc = Document::new(cached.id.clone(), cached.text.clone());
+                doc.site = cached.site.clone();
                 docs.push(doc);
+                known.push(cached.labels(model.generation));
+                stored.push(Some(cached));
             }
         }
         let s = match subject.doc {
@@ -378,7 +421,17 @@ impl<F: Family> View<'_, F> {
                 docs.len() - 1
             }
         };
-        let (result, coverage) = run(config, model, &docs, common)?;
+        let (result, coverage) = run(config, model, &docs, common, known)?;
+        for (i, cached) in stored.iter().enumerate() {
+            if let Some(cached) = cached {
+                let local = DocId::from_u32(i as u32);
+                let spans = match result.boilerplate.binary_search_by_key(&local, |b| b.doc) {
+                    Ok(found) => &result.boilerplate[found].spans[..],
+                    Err(_) => &[],
+                };
+                cached.keep_labels(model.generation, spans);
+            }
+        }
         let local = DocId::from_u32(s as u32);
         let doc_of = |i: DocId| members[i.as_usize()];
         let mut matches = Vec::new();
@@ -414,19 +467,27 @@ impl<F: Family> View<'_, F> {
 }
 
 /// Runs the batch pipeline over `docs` with `model`'s statistics, the
-/// `common` fingerprints making no pairs: its result, and both coverages
-/// of every pair it reports.
+/// `common` fingerprints making no pairs and the boilerplate of some
+/// documents known (by `model`): its result, and both coverages of every
+/// pair it reports.
 #[allow(clippy::type_complexity)]
 fn run(
     config: &ReprintConfig,
     model: &Model,
     docs: &[Document],
     common: Vec<u64>,
+    known_boilerplate: Vec<Option<Arc<Vec<Span>>>>,
 ) -> Result<(ReprintResult, BTreeMap<(DocId, DocId), [f64; 2]>)> {
     // The subject's fingerprints that the whole index holds too often make
     // no pairs, as in batch mode (among a few documents they would).
-    let finder =
-        run_with_model(docs, model.repeated.clone(), model.doc_freq.clone(), common, config)?;
+    let finder = run_with_model(
+        docs,
+        model.repeated.clone(),
+        model.doc_freq.clone(),
+        common,
+        known_boilerplate,
+        config,
+    )?;
     let mut coverage = BTreeMap::new();
     let result = finder_result(finder, &mut coverage)?;
     Ok((result, coverage))

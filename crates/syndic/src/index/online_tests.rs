@@ -348,3 +348,48 @@ fn issue15_older_formats_are_upgraded_and_unknown_ones_refused() {
         assert!(err.to_string().contains(&format!("version {version}")), "{err}");
     }
 }
+
+/// Issue 15: the stored documents kept between answers never change an
+/// answer. Two indexes get the same adds, one keeping documents (with a
+/// bound small enough that they are evicted and read again) and one
+/// keeping none; after each add every page is queried and every stored
+/// one fetched. Midway a shared closing paragraph becomes boilerplate, so
+/// the answers change with the learned statistics, and must change alike.
+#[test]
+fn issue15_the_document_cache_never_changes_an_answer() {
+    let tail = (0..8).map(|i| sentence(500 + i, 40)).collect::<Vec<_>>().join(" ");
+    let settings = ReprintSettings { boilerplate_min_docs: 3, ..ReprintSettings::default() };
+    let pages: Vec<Document> = (0..5)
+        .map(|i| Document::new(format!("p{i}"), page(1000 * (i + 1), &tail)))
+        .chain([Document::new("q", page(9000, "A closing line of its own."))])
+        .collect();
+    let (cached_dir, uncached_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut cached = reprint_index(cached_dir.path(), settings.clone());
+    // Room for about three pages: answers read more, so some are evicted.
+    cached.set_cache_memory(3 * (pages[0].text.len() + 200));
+    let mut uncached = reprint_index(uncached_dir.path(), settings);
+    uncached.set_cache_memory(0);
+    let mut b_matched = Vec::new();
+    for (i, doc) in pages.iter().enumerate() {
+        let added: Vec<_> = [&cached, &uncached]
+            .map(|index| index.add_batch(std::slice::from_ref(doc)).unwrap())
+            .into();
+        assert_eq!(added[0], added[1], "adding {}", doc.id);
+        for other in &pages {
+            let queried = [&cached, &uncached].map(|index| index.query(&other.text).unwrap());
+            assert_eq!(queried[0], queried[1], "query {} after {}", other.id, doc.id);
+        }
+        for other in &pages[..=i] {
+            let got = [&cached, &uncached].map(|index| index.get(&other.id).unwrap().unwrap());
+            assert_eq!(got[0], got[1], "get {} after {}", other.id, doc.id);
+            if other.id == "p1" {
+                b_matched.push(!got[0].matches.is_empty());
+            }
+        }
+    }
+    // The paragraph made p1 a reprint of p0 until a third page had it.
+    assert_eq!(b_matched, [true, false, false, false, false]);
+    assert!(cached.cache_memory_used() > 0);
+    assert!(cached.cache_memory_used() <= 3 * (pages[0].text.len() + 200));
+    assert_eq!(uncached.cache_memory_used(), 0);
+}

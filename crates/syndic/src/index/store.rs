@@ -10,6 +10,7 @@ use std::sync::{PoisonError, RwLock};
 use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
+use super::cache::DocCache;
 #[cfg(test)]
 use super::format::DocRecord;
 use super::format::{
@@ -337,6 +338,23 @@ impl Index {
         Ok(index)
     }
 
+    /// Bounds, in bytes, the stored documents a reprint index keeps
+    /// decoded between answers (texts, ids and sites read again by every
+    /// answer they are related to); 0 keeps none. Answers do not depend on
+    /// it. The default is [`super::DEFAULT_CACHE_MB`] MiB; other modes keep
+    /// nothing.
+    pub fn set_cache_memory(&mut self, bytes: usize) {
+        if let Some(online) = &mut self.online {
+            online.docs = DocCache::new(bytes);
+        }
+    }
+
+    /// Bytes the stored documents kept between answers take now (see
+    /// [`Index::set_cache_memory`]).
+    pub fn cache_memory_used(&self) -> usize {
+        self.online.as_ref().map_or(0, |online| online.docs.used())
+    }
+
     /// The parameters the index was built with (in a reprint index, the
     /// mode and `keep`; its other settings are [`Index::reprint_config`]'s).
     pub fn config(&self) -> &DedupConfig {
@@ -470,7 +488,8 @@ impl Index {
         // Held until the commit: readers see only committed stories.
         let mut linker = None;
         let (outcomes, model) = {
-            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config);
+            let mut view = View::new(WriteTables::open(&txn, &self.dir)?, &self.dir, &self.config)
+                .with_cache(&online.docs)?;
             let mut counters = view.counters()?;
             // Which documents are new: ids neither indexed nor earlier in
             // the batch. Their statistics are learned before any is
@@ -587,7 +606,8 @@ impl Index {
         let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
         let prepared = self.prepare_docs(&docs, false)?;
         if let Some(online) = &self.online {
-            return self.read(|mut view| {
+            return self.read(|view| {
+                let mut view = view.with_cache(&online.docs)?;
                 let model = online.model(&view)?;
                 let mut linker = match &self.stories {
                     Some(stories) => Some(stories.lock(&view)?),
@@ -634,7 +654,8 @@ impl Index {
     /// The matches and cluster of the live document `id`.
     pub fn get(&self, id: &str) -> Result<Option<DocReport>> {
         if let Some(online) = &self.online {
-            return self.read(|mut view| {
+            return self.read(|view| {
+                let mut view = view.with_cache(&online.docs)?;
                 let Some(d) = view.doc_id(id)? else { return Ok(None) };
                 let model = online.model(&view)?;
                 let (text, site, hash, fingerprints) = view.stored_subject(d, &online.config)?;

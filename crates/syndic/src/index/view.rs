@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use redb::{Key, ReadOnlyTable, ReadTransaction, ReadableTable, Table, Value, WriteTransaction};
 
+use super::cache::DocCache;
 use super::format::{self, store_error, Counters, DocRecord, RootRecord};
 use super::report::{ClusterInfo, DocReport, Match, QueryReport};
 use crate::cluster::Keep;
@@ -198,6 +199,10 @@ pub(crate) struct View<'a, F: Family> {
     sets: HashMap<DocId, Arc<Vec<u64>>>,
     signatures: HashMap<DocId, Arc<Vec<u32>>>,
     decompressor: Option<zstd::bulk::Decompressor<'static>>,
+    /// Stored documents kept between answers, and the first `DocId` this
+    /// view may keep there none of: the documents committed before it
+    /// began are below (see [`super::cache`]).
+    cache: Option<(&'a DocCache, u64)>,
 }
 
 impl<'a, F: Family> View<'a, F> {
@@ -210,7 +215,20 @@ impl<'a, F: Family> View<'a, F> {
             sets: HashMap::new(),
             signatures: HashMap::new(),
             decompressor: None,
+            cache: None,
         }
+    }
+
+    /// This view, reading the documents committed before it began through
+    /// `cache`.
+    pub(crate) fn with_cache(mut self, cache: &'a DocCache) -> Result<Self> {
+        self.cache = Some((cache, self.counters()?.next_doc));
+        Ok(self)
+    }
+
+    /// The cache, when `d` may be kept in it.
+    pub(super) fn cache_for(&self, d: DocId) -> Option<&'a DocCache> {
+        self.cache.filter(|&(_, committed)| u64::from(d.as_u32()) < committed).map(|(c, _)| c)
     }
 
     pub(crate) fn tables(&self) -> &Tables<F> {

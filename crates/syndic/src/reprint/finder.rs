@@ -15,7 +15,7 @@ use super::relate::DocFreq;
 use super::result::{DocBoilerplate, ReprintResult, SharedPassage};
 use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
 use super::score::Measured;
-use crate::boilerplate::{self, LineStats, RepeatedLines};
+use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, Result};
 use crate::fingerprint::{winnow, FingerprintIndex, SharedFingerprints};
@@ -66,6 +66,9 @@ pub struct ReprintFinder {
     source_rank: Vec<u64>,
     /// Rounds of cluster checks begun (see [`MAX_CHECK_ROUNDS`]).
     check_rounds: usize,
+    /// Boilerplate already labelled by the same model, by document (see
+    /// [`ReprintFinder::known_boilerplate`]).
+    known_boilerplate: Vec<Option<Arc<Vec<Span>>>>,
 }
 
 /// Rounds of pairs the cluster check may call for. Pairs aligned for the
@@ -96,6 +99,7 @@ impl ReprintFinder {
             boilerplate: Vec::new(),
             source_rank: Vec::new(),
             check_rounds: 0,
+            known_boilerplate: Vec::new(),
         }
     }
 
@@ -130,6 +134,15 @@ impl ReprintFinder {
         } else {
             [score.longer_coverage, score.coverage]
         })
+    }
+
+    /// Boilerplate of the documents, by `DocId`, that an earlier run with
+    /// the same model labelled (`None`: label it): labels depend only on a
+    /// document's text and site and the model, so an index that answers
+    /// many queries concerning the same stored documents labels each once
+    /// per model.
+    pub(crate) fn known_boilerplate(&mut self, known: Vec<Option<Arc<Vec<Span>>>>) {
+        self.known_boilerplate = known;
     }
 
     /// The configuration.
@@ -246,7 +259,21 @@ impl ReprintFinder {
         let start = round.cursor;
         check_second_pass(&self.catalog, start, docs)?;
         if aligning && round.window == 0 {
-            let labelled = boilerplate::batch_spans(docs, &self.repeated, self.config.classifier());
+            let known = &self.known_boilerplate;
+            let (repeated, classifier) = (&self.repeated, self.config.classifier());
+            let labelled: Vec<Vec<Span>> = docs
+                .par_iter()
+                .enumerate()
+                .map(|(offset, doc)| match known.get(start + offset) {
+                    Some(Some(spans)) => spans.to_vec(),
+                    _ => boilerplate::boilerplate_spans(&boilerplate::classify_with_repeats(
+                        &doc.text,
+                        doc.site.as_deref(),
+                        repeated,
+                        classifier,
+                    )),
+                })
+                .collect();
             for (offset, spans) in labelled.into_iter().enumerate() {
                 if !spans.is_empty() {
                     let doc = DocId::from_u32((start + offset) as u32);

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use super::relate::DocFreq;
 use super::{DocBoilerplate, ReprintConfig, ReprintFinder, ReprintResult};
-use crate::boilerplate::{self, LineStats, RepeatedLines};
+use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{DocId, Document};
 use crate::error::Result;
 use crate::fingerprint::winnow;
@@ -157,20 +157,32 @@ pub fn find_in_components(
     common: impl IntoIterator<Item = u64>,
     config: &ReprintConfig,
 ) -> Result<ReprintResult> {
-    run_with_model(docs, model.repeated.clone(), model.doc_freq.clone(), common, config)?.finish()
+    run_with_model(
+        docs,
+        model.repeated.clone(),
+        model.doc_freq.clone(),
+        common,
+        Vec::new(),
+        config,
+    )?
+    .finish()
 }
 
 /// A [`ReprintFinder`] judging by a model learned elsewhere, driven
-/// through its passes over `docs`, ready to finish.
+/// through its passes over `docs`, ready to finish; `known_boilerplate`
+/// is the boilerplate of the documents an earlier run by the same model
+/// labelled (see [`ReprintFinder::known_boilerplate`]).
 pub(crate) fn run_with_model(
     docs: &[Document],
     repeated: Arc<RepeatedLines>,
     doc_freq: Arc<DocFreq>,
     common: impl IntoIterator<Item = u64>,
+    known_boilerplate: Vec<Option<Arc<Vec<Span>>>>,
     config: &ReprintConfig,
 ) -> Result<ReprintFinder> {
     let mut finder = ReprintFinder::with_model(config.clone(), repeated, doc_freq);
     finder.exclude_fingerprints(common);
+    finder.known_boilerplate(known_boilerplate);
     finder.add_batch(docs)?;
     finder.plan();
     while finder.pending_passes() > 0 {
