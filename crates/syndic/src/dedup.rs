@@ -36,6 +36,8 @@
 //! assert_eq!(result.stats.exact_duplicates, 1);
 //! ```
 
+use std::collections::HashSet;
+
 use rayon::prelude::*;
 
 use crate::cluster::{Clustering, Keep};
@@ -50,7 +52,7 @@ use crate::pairs::{
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
-use crate::spill::{LazySpillDir, Partition, Progress, SetStore, Sorter};
+use crate::spill::{LazySpillDir, Partition, Progress, SetStore, Sorter, Window};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
 /// What counts as a duplicate.
@@ -653,14 +655,13 @@ impl Deduper {
             self.config.keep,
             self.catalog.lengths(),
         );
-        let similarity: Vec<f64> = (0..self.catalog.len() as u32)
-            .into_par_iter()
+        let to_representative: Vec<(DocId, DocId)> = (0..self.catalog.len() as u32)
             .map(|d| {
                 let doc = DocId::from_u32(d);
-                let rep = clustering.representative(clustering.cluster_of(doc));
-                self.similarity(doc, rep)
+                (doc, clustering.representative(clustering.cluster_of(doc)))
             })
-            .collect::<Result<_>>()?;
+            .collect();
+        let similarity = self.similarities(&to_representative)?;
         let stats = DedupStats::new(
             self.catalog.len(),
             exact_duplicates,
@@ -674,43 +675,77 @@ impl Deduper {
     /// The candidate pairs at or above the threshold, in their order.
     fn verify(&self, candidates: &[(DocId, DocId)]) -> Result<Vec<ScoredPair>> {
         let threshold = self.config.threshold;
-        let scored: Vec<Option<ScoredPair>> = candidates
-            .par_iter()
-            .map(|&(a, b)| {
-                let similarity = self.similarity(a, b)?;
-                Ok((similarity >= threshold).then_some(ScoredPair {
-                    a,
-                    b,
-                    similarity,
-                    kind: PairKind::Near,
-                    coverage: None,
-                }))
+        let similarities = self.similarities(candidates)?;
+        Ok(candidates
+            .iter()
+            .zip(similarities)
+            .filter(|&(_, similarity)| similarity >= threshold)
+            .map(|(&(a, b), similarity)| ScoredPair {
+                a,
+                b,
+                similarity,
+                kind: PairKind::Near,
+                coverage: None,
             })
-            .collect::<Result<_>>()?;
-        Ok(scored.into_iter().flatten().collect())
+            .collect())
     }
 
-    /// Similarity of two documents by the configured measure; exact copies
-    /// score 1.
-    fn similarity(&self, a: DocId, b: DocId) -> Result<f64> {
+    /// The similarity of each pair, in order. Pairs are taken in windows
+    /// whose shingle sets from the set file fit the set bound; each window
+    /// reads its sets once, then measures its pairs in parallel (without a
+    /// set file, all pairs are one window).
+    fn similarities(&self, pairs: &[(DocId, DocId)]) -> Result<Vec<f64>> {
+        let bound = self.sets.bound();
+        let mut out = Vec::with_capacity(pairs.len());
+        let mut start = 0;
+        while start < pairs.len() {
+            let (mut docs, mut bytes, mut end) = (HashSet::new(), 0usize, start);
+            while end < pairs.len() {
+                let (a, b) = pairs[end];
+                let new: Vec<DocId> = [self.canonical[a.as_usize()], self.canonical[b.as_usize()]]
+                    .into_iter()
+                    .filter(|&d| self.sets.file_bytes(d) > 0 && !docs.contains(&d))
+                    .collect();
+                let need: usize = new.iter().map(|&d| self.sets.file_bytes(d)).sum();
+                // At least one pair, however large its sets.
+                if end > start && bytes + need > bound {
+                    break;
+                }
+                bytes += need;
+                docs.extend(new);
+                end += 1;
+            }
+            let docs: Vec<DocId> = docs.into_iter().collect();
+            let window = self.sets.window(&docs)?;
+            out.par_extend(
+                pairs[start..end].par_iter().map(|&(a, b)| self.similarity(a, b, &window)),
+            );
+            start = end;
+        }
+        Ok(out)
+    }
+
+    /// Similarity of two documents by the configured measure, with the
+    /// shingle sets of `sets`; exact copies score 1.
+    fn similarity(&self, a: DocId, b: DocId, sets: &Window<'_>) -> f64 {
         let (ca, cb) = (self.canonical[a.as_usize()], self.canonical[b.as_usize()]);
         if ca == cb {
-            return Ok(1.0);
+            return 1.0;
         }
-        Ok(match (self.config.mode, self.config.verify) {
+        match (self.config.mode, self.config.verify) {
             (Mode::Exact, _) => 0.0,
             (_, VerifyMethod::Signature) => {
                 let k = self.config.sketcher.num_perm();
                 let sig = |d: DocId| &self.signatures[d.as_usize() * k..(d.as_usize() + 1) * k];
                 estimate_jaccard(sig(ca), sig(cb))
             }
-            (_, VerifyMethod::Exact) => match (self.sets.get(ca)?, self.sets.get(cb)?) {
-                (Some(x), Some(y)) => jaccard_sorted(&x, &y),
+            (_, VerifyMethod::Exact) => match (sets.get(ca), sets.get(cb)) {
+                (Some(x), Some(y)) => jaccard_sorted(x, y),
                 // Not in any candidate pair: never compared, so not similar
                 // enough to matter.
                 _ => 0.0,
             },
-        })
+        }
     }
 }
 

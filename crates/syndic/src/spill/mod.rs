@@ -43,7 +43,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::error::{Error, Result};
 
 mod sets;
-pub(crate) use sets::SetStore;
+pub(crate) use sets::{SetStore, Window};
 
 /// The first bytes of every run file.
 pub const RUN_MAGIC: [u8; 8] = *b"SYNDRUN\n";

@@ -15,11 +15,12 @@
 //! its bytes, checked on every read: a file changed underneath gives
 //! [`SpillError::Corrupt`], never a wrong similarity.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+
+use rayon::prelude::*;
 
 use super::{write_error, LazySpillDir, Quota, SpillError, READ_BUFFER};
 use crate::doc::DocId;
@@ -61,7 +62,11 @@ struct Entry {
 
 /// Bytes a set takes in memory: its values and its vector's header.
 fn memory_of(set: &[u64]) -> usize {
-    8 * set.len() + 24
+    memory_of_values(set.len())
+}
+
+fn memory_of_values(values: usize) -> usize {
+    8 * values + 24
 }
 
 impl SetStore {
@@ -113,14 +118,50 @@ impl SetStore {
         Ok(())
     }
 
-    /// `doc`'s set, if it was added; after [`seal`](Self::seal).
-    pub(crate) fn get(&self, doc: DocId) -> Result<Option<Cow<'_, [u64]>>> {
-        if let Some(set) = self.memory.get(&doc) {
-            return Ok(Some(Cow::Borrowed(set)));
+    /// The bound on sets held in memory.
+    pub(crate) fn bound(&self) -> usize {
+        self.bound
+    }
+
+    /// Bytes `doc`'s set takes once read from the file; 0 when it is in
+    /// memory or was never added.
+    pub(crate) fn file_bytes(&self, doc: DocId) -> usize {
+        self.entry(doc).map_or(0, |(_, e)| memory_of_values(e.values as usize))
+    }
+
+    /// After [`seal`](Self::seal): the sets of `docs` in the file
+    /// (distinct, any order; the others are ignored), each read once
+    /// and in parallel: verification reads a window of pairs' sets this way
+    /// instead of once per pair, as a document in a large bucket is paired
+    /// with up to a window of others.
+    pub(crate) fn window(&self, docs: &[DocId]) -> Result<Window<'_>> {
+        let read: Vec<(DocId, Vec<u64>)> = docs
+            .par_iter()
+            .filter_map(|&doc| self.entry(doc).map(|(file, e)| file.read(e).map(|set| (doc, set))))
+            .collect::<Result<_>>()?;
+        Ok(Window { store: self, read: read.into_iter().collect() })
+    }
+
+    fn entry(&self, doc: DocId) -> Option<(&SetFile, Entry)> {
+        if self.memory.contains_key(&doc) {
+            return None;
         }
-        let Some(file) = &self.file else { return Ok(None) };
-        let Ok(at) = file.index.binary_search_by_key(&doc, |e| e.doc) else { return Ok(None) };
-        file.read(file.index[at]).map(|set| Some(Cow::Owned(set)))
+        let file = self.file.as_ref()?;
+        let at = file.index.binary_search_by_key(&doc, |e| e.doc).ok()?;
+        Some((file, file.index[at]))
+    }
+}
+
+/// The sets of a window of pairs: those in memory, and those read for it.
+pub(crate) struct Window<'a> {
+    store: &'a SetStore,
+    read: HashMap<DocId, Vec<u64>>,
+}
+
+impl Window<'_> {
+    /// `doc`'s set, if it is in memory or was read for this window.
+    pub(crate) fn get(&self, doc: DocId) -> Option<&[u64]> {
+        self.store.memory.get(&doc).or_else(|| self.read.get(&doc)).map(Vec::as_slice)
     }
 }
 
@@ -233,11 +274,17 @@ mod tests {
             }
             store.seal().unwrap();
             assert_eq!(store.file.is_some(), bound < usize::MAX, "bound {bound}");
+            let all: Vec<DocId> = (0..150).map(DocId::from_u32).collect();
+            let window = store.window(&all).unwrap();
             for (doc, set) in sets(50) {
-                assert_eq!(store.get(doc).unwrap().as_deref(), Some(&set[..]), "bound {bound}");
-                let absent = DocId::from_u32(doc.as_u32() + 1);
-                assert_eq!(store.get(absent).unwrap(), None);
+                assert_eq!(window.get(doc), Some(&set[..]), "bound {bound}");
+                assert_eq!(window.get(DocId::from_u32(doc.as_u32() + 1)), None);
             }
+            // A window holds what is in memory and what it read, no more.
+            let (first, last) = (DocId::from_u32(0), DocId::from_u32(147));
+            let window = store.window(&[last]).unwrap();
+            assert!(window.get(last).is_some());
+            assert_eq!(window.get(first).is_some(), store.file_bytes(first) == 0, "bound {bound}");
         }
     }
 
@@ -255,12 +302,12 @@ mod tests {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[8] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        let err = store.get(DocId::from_u32(3)).unwrap_err().to_string();
+        let doc = |d: u32| [DocId::from_u32(d)];
+        let err = store.window(&doc(3)).err().unwrap().to_string();
         assert!(err.contains("checksum") && err.contains("document 3"), "{err}");
-        assert_eq!(store.get(DocId::from_u32(0)).unwrap().as_deref(), Some(&[5u64][..]));
+        assert_eq!(store.window(&doc(0)).unwrap().get(DocId::from_u32(0)), Some(&[5u64][..]));
         std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
-        let last = DocId::from_u32(27);
-        let err = store.get(last).unwrap_err().to_string();
+        let err = store.window(&doc(27)).err().unwrap().to_string();
         assert!(err.contains("shorter"), "{err}");
     }
 
