@@ -854,14 +854,17 @@ fn unpack_pair(pair: u64) -> (DocId, DocId) {
 /// number of records.
 #[derive(Debug)]
 struct Sorted {
-    hashes: (Vec<Partition<(u128, u32)>>, u64),
-    bands: Option<(Vec<Partition<(u32, u64, u32)>>, u64)>,
+    hashes: Partitions<(u128, u32)>,
+    bands: Option<Partitions<(u32, u64, u32)>>,
 }
+
+/// A sorter's partitions and its number of records.
+type Partitions<R> = (Vec<Partition<R>>, u64);
 
 impl Sorted {
     /// The partitions a checkpoint names.
     fn of_runs(hashes: SortedRuns, bands: Option<SortedRuns>) -> Self {
-        fn partitions<R: crate::spill::Record>(runs: SortedRuns) -> (Vec<Partition<R>>, u64) {
+        fn partitions<R: crate::spill::Record>(runs: SortedRuns) -> Partitions<R> {
             (runs.partitions.into_iter().map(Partition::of_runs).collect(), runs.records)
         }
         Self { hashes: partitions(hashes), bands: bands.map(partitions) }
@@ -962,7 +965,7 @@ impl OutOfCore {
             sorter: Sorter<R>,
             to_disk: bool,
             dir: &mut LazySpillDir,
-        ) -> Result<(Vec<Partition<R>>, u64)> {
+        ) -> Result<Partitions<R>> {
             let records = sorter.len();
             let partitions = if to_disk {
                 sorter.into_run_partitions(dir)?
