@@ -548,16 +548,20 @@ impl Deduper {
         };
         let sorted = spill.sort(true)?;
         let (work, key) = spill.resume.as_ref().expect("checked above");
-        Pass1 {
+        let pass1 = Pass1 {
             key: key.clone(),
             config: self.config.to_json().to_string(),
             note: note.to_owned(),
             catalog: self.catalog.clone(),
-            signatures: self.signatures.clone(),
+            // Moved, not copied: at 4 B × num_perm a document they can be
+            // the largest thing the deduper holds.
+            signatures: std::mem::take(&mut self.signatures),
             hashes: sorted.runs_of_hashes(),
             bands: sorted.runs_of_bands(),
-        }
-        .write(work)?;
+        };
+        let written = pass1.write(work);
+        self.signatures = pass1.signatures;
+        written?;
         // Files written from here on are never resumed from: they go into
         // a directory of their own, removed as usual.
         spill.dir = LazySpillDir::new(work.path());
