@@ -42,7 +42,7 @@ use rayon::prelude::*;
 
 use crate::cluster::{Clustering, Keep};
 use crate::doc::{Catalog, DocId, Document};
-use crate::error::{ConfigError, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
@@ -52,7 +52,9 @@ use crate::pairs::{
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
-use crate::spill::{LazySpillDir, Partition, Progress, SetStore, Sorter, Window};
+use crate::spill::{
+    LazySpillDir, Partition, Pass1, Progress, SetStore, SortedRuns, Sorter, Window, WorkDir,
+};
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
 /// What counts as a duplicate.
@@ -420,6 +422,24 @@ pub struct Deduper {
     /// verifying exactly), and pass 2 rebuilds the ones needed.
     kept_sets: Option<Vec<Vec<u64>>>,
     kept_set_bytes: usize,
+    /// Pass 1 is over: checkpointed, or resumed from a checkpoint.
+    pass1_closed: bool,
+}
+
+/// What [`Deduper::resumable`] found in its work directory.
+#[derive(Debug)]
+pub enum Resume {
+    /// No checkpoint: pass 1 must be read, then
+    /// [`Deduper::checkpoint`] called before [`Deduper::plan`].
+    Fresh(Deduper),
+    /// A checkpoint after pass 1: the deduper is ready for
+    /// [`Deduper::plan`], without pass 1.
+    AfterPass1 {
+        /// The deduper, as pass 1 left it.
+        deduper: Deduper,
+        /// What the front end gave [`Deduper::checkpoint`].
+        note: Vec<u8>,
+    },
 }
 
 impl Deduper {
@@ -453,8 +473,103 @@ impl Deduper {
             planned: false,
             kept_sets: (config_verifies_exactly(&config) && set_bound(&config) > 0).then(Vec::new),
             kept_set_bytes: 0,
+            pass1_closed: false,
             config,
         })
+    }
+
+    /// A deduper whose run can be resumed after a failure or a kill: it
+    /// keeps its pass-1 runs in `work`, and [`checkpoint`](Self::checkpoint)
+    /// records pass 1 there. If `work` holds a checkpoint for this `key`
+    /// (the front end's name for its inputs and how they are read) and
+    /// these settings, the deduper is rebuilt from it, ready for
+    /// [`plan`](Self::plan) ([`Resume::AfterPass1`]); what a later stage
+    /// had written is removed. A checkpoint that fails any check is refused
+    /// with [`SpillError::Checkpoint`](crate::spill::SpillError::Checkpoint)
+    /// and left as it is. Without a checkpoint, `work` is emptied and the
+    /// run starts afresh ([`Resume::Fresh`]).
+    ///
+    /// Needs a memory bound ([`ConfigError::Invalid`] without one): only
+    /// what is spilled can be resumed. The shingle sets pass 1 keeps in
+    /// memory are not checkpointed, so a resumed run reads pass 2 when
+    /// candidates need verifying; the results are the same.
+    pub fn resumable(config: DedupConfig, work: WorkDir, key: &[u8]) -> Result<Resume> {
+        if config.memory.is_none() {
+            return Err(
+                ConfigError::invalid("memory bound", "set, for a resumable run", "none").into()
+            );
+        }
+        let settings = config.to_json().to_string();
+        let Some(pass1) = Pass1::read(&work, key, &settings)? else {
+            work.clear(false)?;
+            let mut deduper = Self::with_spill_dir(config, LazySpillDir::kept(work.runs_path()))?;
+            let spill = deduper.spill.as_mut().expect("a memory bound spills");
+            spill.resume = Some((work, key.to_owned()));
+            return Ok(Resume::Fresh(deduper));
+        };
+        let num_perm = config.sketcher.num_perm();
+        let signatures = match config.verify {
+            VerifyMethod::Signature if config.mode != Mode::Exact => pass1.catalog.len() * num_perm,
+            _ => 0,
+        };
+        let bands_expected = config.mode != Mode::Exact;
+        if pass1.signatures.len() != signatures || pass1.bands.is_some() != bands_expected {
+            return Err(crate::spill::SpillError::Checkpoint {
+                path: work.checkpoint_path(),
+                why: "its signatures or band keys do not match its settings".into(),
+            }
+            .into());
+        }
+        work.clear(true)?;
+        let mut deduper = Self::with_spill_dir(config, LazySpillDir::new(work.path()))?;
+        deduper.catalog = pass1.catalog;
+        deduper.signatures = pass1.signatures;
+        deduper.kept_sets = None;
+        deduper.pass1_closed = true;
+        let spill = deduper.spill.as_mut().expect("a memory bound spills");
+        spill.hashes = None;
+        spill.bands = None;
+        spill.sorted = Some(Sorted::of_runs(pass1.hashes, pass1.bands));
+        spill.resume = Some((work, key.to_owned()));
+        Ok(Resume::AfterPass1 { deduper, note: pass1.note })
+    }
+
+    /// Ends pass 1 of a [`resumable`](Self::resumable) deduper: writes
+    /// whatever its sorters still hold as runs and records pass 1 in a
+    /// checkpoint, with `note` (the front end's own record of pass 1, given
+    /// back on resuming). From here on, a failed or killed run resumes at
+    /// [`plan`](Self::plan). [`Error::Protocol`] for a deduper not made
+    /// resumable or past pass 1.
+    pub fn checkpoint(&mut self, note: &[u8]) -> Result<()> {
+        if self.pass1_closed || self.planned {
+            return Err(Error::Protocol("checkpoint after pass 1 was closed".into()));
+        }
+        let spill = match &mut self.spill {
+            Some(spill) if spill.resume.is_some() => spill,
+            _ => return Err(Error::Protocol("checkpoint of a deduper not resumable".into())),
+        };
+        let sorted = spill.sort(true)?;
+        let (work, key) = spill.resume.as_ref().expect("checked above");
+        let pass1 = Pass1 {
+            key: key.clone(),
+            config: self.config.to_json().to_string(),
+            note: note.to_owned(),
+            catalog: self.catalog.clone(),
+            // Moved, not copied: at 4 B × num_perm a document they can be
+            // the largest thing the deduper holds.
+            signatures: std::mem::take(&mut self.signatures),
+            hashes: sorted.runs_of_hashes(),
+            bands: sorted.runs_of_bands(),
+        };
+        let written = pass1.write(work);
+        self.signatures = pass1.signatures;
+        written?;
+        // Files written from here on are never resumed from: they go into
+        // a directory of their own, removed as usual.
+        spill.dir = LazySpillDir::new(work.path());
+        spill.sorted = Some(sorted);
+        self.pass1_closed = true;
+        Ok(())
     }
 
     /// The configuration.
@@ -480,6 +595,9 @@ impl Deduper {
     /// Pass 1 over a batch.
     pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
         assert!(!self.planned, "add_batch after plan");
+        if self.pass1_closed {
+            return Err(Error::Protocol("add_batch after pass 1 was checkpointed".into()));
+        }
         check_capacity(self.catalog.len(), docs.len())?;
         let keep_sets = self.kept_sets.is_some();
         let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
@@ -500,6 +618,9 @@ impl Deduper {
     /// another worker, say). Fails only when spilling does.
     pub fn add_sketches(&mut self, docs: &[Document], sketches: Vec<DocSketch>) -> Result<()> {
         assert_eq!(docs.len(), sketches.len(), "one sketch per document");
+        if self.pass1_closed {
+            return Err(Error::Protocol("add_sketches after pass 1 was checkpointed".into()));
+        }
         for (doc, sketch) in docs.iter().zip(sketches) {
             if let Some(spill) = &mut self.spill {
                 let id = self.catalog.len() as u32;
@@ -768,6 +889,45 @@ fn unpack_pair(pair: u64) -> (DocId, DocId) {
     (DocId::from_u32((pair >> 32) as u32), DocId::from_u32(pair as u32))
 }
 
+/// The partitions of the sorters once pass 1 is over, each with its
+/// number of records.
+#[derive(Debug)]
+struct Sorted {
+    hashes: Partitions<(u128, u32)>,
+    bands: Option<Partitions<(u32, u64, u32)>>,
+}
+
+/// A sorter's partitions and its number of records.
+type Partitions<R> = (Vec<Partition<R>>, u64);
+
+impl Sorted {
+    /// The partitions a checkpoint names.
+    fn of_runs(hashes: SortedRuns, bands: Option<SortedRuns>) -> Self {
+        fn partitions<R: crate::spill::Record>(runs: SortedRuns) -> Partitions<R> {
+            (runs.partitions.into_iter().map(Partition::of_runs).collect(), runs.records)
+        }
+        Self { hashes: partitions(hashes), bands: bands.map(partitions) }
+    }
+
+    fn runs_of_hashes(&self) -> SortedRuns {
+        runs_of(&self.hashes)
+    }
+
+    fn runs_of_bands(&self) -> Option<SortedRuns> {
+        self.bands.as_ref().map(runs_of)
+    }
+}
+
+/// The run files of partitions sorted onto disk.
+fn runs_of<R: crate::spill::Record>(
+    (partitions, records): &(Vec<Partition<R>>, u64),
+) -> SortedRuns {
+    SortedRuns {
+        records: *records,
+        partitions: partitions.iter().map(|p| p.runs().to_vec()).collect(),
+    }
+}
+
 /// What [`OutOfCore::plan`] gives back to the deduper.
 struct Planned {
     canonical: Vec<DocId>,
@@ -790,6 +950,11 @@ struct OutOfCore {
     memory: usize,
     hashes: Option<Sorter<(u128, u32)>>,
     bands: Option<Sorter<(u32, u64, u32)>>,
+    /// The sorters' partitions once pass 1 is over, when they were sorted
+    /// for a checkpoint or read from one.
+    sorted: Option<Sorted>,
+    /// A resumable run's work directory and key.
+    resume: Option<(WorkDir, Vec<u8>)>,
     /// Candidate pairs read back in `finish`, when they did not fit.
     candidates: Option<Partition<u64>>,
     /// An error of `plan`, returned by `finish`.
@@ -812,6 +977,8 @@ impl OutOfCore {
             memory,
             hashes: Some(Sorter::new("hashes", PARTITIONS, hash_share)),
             bands: (band_bytes > 0).then(|| Sorter::new("bands", PARTITIONS, memory - hash_share)),
+            sorted: None,
+            resume: None,
             candidates: None,
             failed: None,
             progress: None,
@@ -830,6 +997,31 @@ impl OutOfCore {
         Ok(())
     }
 
+    /// Ends pass 1: the sorters' partitions, with every record in a run
+    /// file when `to_disk` (for a checkpoint).
+    fn sort(&mut self, to_disk: bool) -> Result<Sorted> {
+        fn partitions<R: crate::spill::Record>(
+            sorter: Sorter<R>,
+            to_disk: bool,
+            dir: &mut LazySpillDir,
+        ) -> Result<Partitions<R>> {
+            let records = sorter.len();
+            let partitions = if to_disk {
+                sorter.into_run_partitions(dir)?
+            } else {
+                sorter.into_partitions(dir)?
+            };
+            Ok((partitions, records))
+        }
+        let hashes = self.hashes.take().expect("pass 1 ends once");
+        let hashes = partitions(hashes, to_disk, &mut self.dir)?;
+        let bands = match self.bands.take() {
+            Some(bands) => Some(partitions(bands, to_disk, &mut self.dir)?),
+            None => None,
+        };
+        Ok(Sorted { hashes, bands })
+    }
+
     /// Pairs verified at once when read back from disk.
     fn chunk_pairs(&self) -> usize {
         (self.memory / 16).max(1)
@@ -838,12 +1030,16 @@ impl OutOfCore {
     /// Exact groups and candidate pairs from the runs; marks the documents
     /// of candidate pairs in `needed` (when it is not empty).
     fn plan(&mut self, n: usize, config: &DedupConfig, needed: &mut [bool]) -> Result<Planned> {
-        let hashes = self.hashes.take().expect("plan once");
+        let sorted = match self.sorted.take() {
+            Some(sorted) => sorted,
+            None => self.sort(false)?,
+        };
         let progress = self.progress.clone();
         let tick = |pass, done, total| Progress::tick(progress.as_ref(), pass, done, total);
         let mut canonical: Vec<DocId> = (0..n as u32).map(DocId::from_u32).collect();
-        let (total, mut done) = (hashes.len(), 0);
-        for partition in hashes.into_partitions(&mut self.dir)? {
+        let (hashes, total) = sorted.hashes;
+        let mut done = 0;
+        for partition in hashes {
             let mut first: Option<(u128, u32)> = None;
             for record in partition.merge()? {
                 done += 1;
@@ -857,20 +1053,21 @@ impl OutOfCore {
                 }
             }
         }
-        let Some(bands) = self.bands.take() else {
+        let Some((bands, total)) = sorted.bands else {
             return Ok(Planned { canonical, candidates: Vec::new(), num_candidates: 0 });
         };
         let window = config.lsh.bucket_window();
         // Band keys that never spilled stay in memory while they are read:
         // the pairs then get what is left of the bound.
-        let pairs_memory = if bands.spilled() { self.memory } else { self.memory / 2 };
+        let spilled = bands.iter().any(Partition::spilled);
+        let pairs_memory = if spilled { self.memory } else { self.memory / 2 };
         let mut pairs = Sorter::<u64>::new("pairs", PARTITIONS, pairs_memory);
         // Pairs are partitioned by ranges of their first document, so that
         // the partitions in order give every pair in order.
         let range = |a: u32| (a as u64 * PARTITIONS as u64 / n.max(1) as u64) as usize;
         let mut earlier: std::collections::VecDeque<u32> = Default::default();
-        let (total, mut done) = (bands.len(), 0);
-        for partition in bands.into_partitions(&mut self.dir)? {
+        let mut done = 0;
+        for partition in bands {
             let mut bucket = None;
             for record in partition.merge()? {
                 done += 1;
@@ -1212,6 +1409,149 @@ mod tests {
             assert_eq!(err.kind(), "spill");
             assert_eq!(files_under(parent.path()), 0, "quota {quota}: nothing left");
         }
+    }
+
+    /// Pass 1 of a resumable run, checkpointed, the deduper then dropped
+    /// as a kill would leave it: the work directory stays.
+    fn checkpointed(docs: &[Document], config: &DedupConfig, work: &std::path::Path) {
+        let resume = Deduper::resumable(config.clone(), WorkDir::open(work).unwrap(), b"key");
+        let Resume::Fresh(mut deduper) = resume.unwrap() else { panic!("no checkpoint yet") };
+        for chunk in docs.chunks(50) {
+            deduper.add_batch(chunk).unwrap();
+        }
+        deduper.checkpoint(b"what the front end read").unwrap();
+    }
+
+    fn resume(config: &DedupConfig, work: &std::path::Path, key: &[u8]) -> Result<Resume> {
+        Deduper::resumable(config.clone(), WorkDir::open(work).unwrap(), key)
+    }
+
+    fn finish_from_plan(mut deduper: Deduper, docs: &[Document]) -> DedupResult {
+        deduper.plan();
+        while deduper.needs_second_pass() {
+            for chunk in docs.chunks(70) {
+                deduper.second_pass_batch(chunk).unwrap();
+            }
+        }
+        deduper.finish().unwrap()
+    }
+
+    /// Issue 16: a resumable run killed after pass 1 resumes at `plan`,
+    /// without pass 1, and gives the uninterrupted run's results; killed
+    /// during pass 1 it starts over, and killed again after resuming it
+    /// resumes again.
+    #[test]
+    fn issue16_a_run_killed_after_pass_1_resumes_with_the_same_results() {
+        let docs = spill_corpus(300);
+        let minhash = DedupConfig::builder().threshold(0.7).bucket_window(3);
+        let cases = [
+            ("minhash", minhash.clone().memory(Some(2 << 10))),
+            ("exact", DedupConfig::builder().mode(Mode::Exact).memory(Some(1 << 10))),
+            ("signature", minhash.clone().verify(VerifyMethod::Signature).memory(Some(4 << 10))),
+            // Sets kept from pass 1 are not checkpointed: pass 2 rebuilds them.
+            ("sets kept", minhash.clone().memory(Some(64 << 20))),
+        ];
+        for (what, builder) in cases {
+            let parent = tempfile::tempdir().unwrap();
+            let expected =
+                run_in(&docs, builder.clone(), LazySpillDir::new(parent.path())).unwrap();
+            assert!(expected.stats.duplicates_removed > 0, "{what}: duplicates to find");
+            let config = builder.build().unwrap();
+            let work = parent.path().join("work");
+            // Killed in pass 1: no checkpoint, and the next attempt starts over.
+            let Resume::Fresh(mut deduper) = resume(&config, &work, b"key").unwrap() else {
+                panic!("{what}: nothing to resume from")
+            };
+            deduper.add_batch(&docs[..150]).unwrap();
+            drop(deduper);
+            checkpointed(&docs, &config, &work);
+            assert!(work.join("pass1.ckpt").is_file(), "{what}");
+            // Resumed, then killed while verifying: files of plan are left.
+            let Resume::AfterPass1 { mut deduper, note } = resume(&config, &work, b"key").unwrap()
+            else {
+                panic!("{what}: a checkpoint to resume from")
+            };
+            assert_eq!(note, b"what the front end read");
+            assert!(matches!(deduper.add_batch(&docs[..1]), Err(Error::Protocol(_))), "{what}");
+            deduper.plan();
+            std::mem::forget(deduper);
+            let Resume::AfterPass1 { deduper, .. } = resume(&config, &work, b"key").unwrap() else {
+                panic!("{what}: the checkpoint is still there")
+            };
+            assert_eq!(deduper.catalog().len(), docs.len(), "{what}: pass 1 is not read again");
+            let got = finish_from_plan(deduper, &docs);
+            same_results(&got, &expected, &format!("{what}, resumed"));
+            // Uninterrupted, the resumable run gives the same too.
+            let fresh = parent.path().join("fresh");
+            let Resume::Fresh(mut deduper) = resume(&config, &fresh, b"key").unwrap() else {
+                panic!("{what}: a new work directory")
+            };
+            deduper.add_batch(&docs).unwrap();
+            deduper.checkpoint(b"").unwrap();
+            same_results(&finish_from_plan(deduper, &docs), &expected, &format!("{what}, whole"));
+        }
+    }
+
+    /// Issue 16: a checkpoint that is damaged, of another version, of
+    /// another run or settings, or whose runs changed is refused with a
+    /// typed error, never misread, and left where it is.
+    #[test]
+    fn issue16_a_damaged_checkpoint_is_refused() {
+        let docs = spill_corpus(200);
+        let builder = DedupConfig::builder().threshold(0.7).memory(Some(2 << 10));
+        let config = builder.clone().build().unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let work = parent.path().join("work");
+        checkpointed(&docs, &config, &work);
+        let path = work.join("pass1.ckpt");
+        let good = std::fs::read(&path).unwrap();
+        let run = std::fs::read_dir(work.join("pass1")).unwrap().next().unwrap().unwrap().path();
+        let run_bytes = std::fs::read(&run).unwrap();
+        let other = builder.threshold(0.9).build().unwrap();
+        type Damage = fn(&mut Vec<u8>, &std::path::Path);
+        // (what, damage, key, settings, expected words of the reason)
+        let cases: [(&str, Damage, &[u8], &DedupConfig, &str); 10] = [
+            ("truncated", |b, _| b.truncate(b.len() - 9), b"key", &config, "truncated"),
+            ("longer", |b, _| b.push(0), b"key", &config, "past the end"),
+            ("cut short", |b, _| b.truncate(40), b"key", &config, "truncated"),
+            ("empty", |b, _| b.clear(), b"key", &config, "shorter than a header"),
+            ("bit flipped", |b, _| b[100] ^= 1, b"key", &config, "checksum"),
+            ("other version", |b, _| b[8] = 2, b"key", &config, "format version 2"),
+            ("not a checkpoint", |b, _| b[0] = b'X', b"key", &config, "not a checkpoint"),
+            ("other key", |_, _| {}, b"another run", &config, "other inputs"),
+            ("other settings", |_, _| {}, b"key", &other, "other dedup settings"),
+            (
+                "run removed",
+                |_, run| std::fs::remove_file(run).unwrap(),
+                b"key",
+                &config,
+                "missing or changed",
+            ),
+        ];
+        for (what, damage, key, settings, why) in cases {
+            let mut bytes = good.clone();
+            damage(&mut bytes, &run);
+            std::fs::write(&path, &bytes).unwrap();
+            let err = resume(settings, &work, key).unwrap_err();
+            assert!(
+                matches!(&err, Error::Spill(crate::spill::SpillError::Checkpoint { why: w, .. }) if w.contains(why)),
+                "{what}: {err}"
+            );
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: left as it is");
+            std::fs::write(&run, &run_bytes).unwrap();
+        }
+        std::fs::write(&path, &good).unwrap();
+        assert!(matches!(resume(&config, &work, b"key").unwrap(), Resume::AfterPass1 { .. }));
+    }
+
+    #[test]
+    fn issue16_a_resumable_run_needs_a_memory_bound() {
+        let parent = tempfile::tempdir().unwrap();
+        let config = DedupConfig::builder().build().unwrap();
+        let err = resume(&config, parent.path(), b"key").unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::Invalid { .. })), "{err}");
+        let mut deduper = Deduper::new(config).unwrap();
+        assert!(matches!(deduper.checkpoint(b""), Err(Error::Protocol(_))));
     }
 
     #[test]

@@ -155,19 +155,20 @@ impl Document {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog(Arc<Entries>);
 
+/// What a [`Catalog`] holds, as a checkpoint stores it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Entries {
+pub(crate) struct Entries {
     /// Every id, end to end.
-    id_bytes: String,
+    pub(crate) id_bytes: String,
     /// Where each id ends in `id_bytes` (`u64`: the ids of a crawl's
     /// hundreds of millions of URLs pass 4 GiB).
-    id_ends: Vec<u64>,
+    pub(crate) id_ends: Vec<u64>,
     /// Each document's record ordinal inside its input.
-    records: Vec<u64>,
+    pub(crate) records: Vec<u64>,
     /// Runs of consecutive documents from one input: the first document of
     /// each run and the input, in corpus order.
-    inputs: Vec<(u32, u32)>,
-    lengths: Vec<u64>,
+    pub(crate) inputs: Vec<(u32, u32)>,
+    pub(crate) lengths: Vec<u64>,
 }
 
 impl Catalog {
@@ -183,6 +184,48 @@ impl Catalog {
         }
         entries.lengths.push(doc.text.len() as u64);
         id
+    }
+
+    /// What it holds, to be stored.
+    pub(crate) fn entries(&self) -> &Entries {
+        &self.0
+    }
+
+    /// A catalog of stored entries, or what makes them unusable (its
+    /// lookups would panic or mislead): a checksum proves the bytes are
+    /// the ones written, this that they make a catalog.
+    pub(crate) fn from_entries(entries: Entries) -> Result<Self, &'static str> {
+        let n = entries.id_ends.len();
+        if entries.records.len() != n || entries.lengths.len() != n {
+            return Err("the catalog's columns differ in length");
+        }
+        if DocId::new(n).is_none() {
+            return Err("more documents than a run holds");
+        }
+        let mut start = 0;
+        for &end in &entries.id_ends {
+            if end < start
+                || end > entries.id_bytes.len() as u64
+                || !entries.id_bytes.is_char_boundary(end as usize)
+            {
+                return Err("the catalog's ids do not fit its id bytes");
+            }
+            start = end;
+        }
+        if start != entries.id_bytes.len() as u64 {
+            return Err("the catalog's ids do not fit its id bytes");
+        }
+        let firsts_ascend = entries.inputs.windows(2).all(|w| w[0].0 < w[1].0);
+        let covered = match entries.inputs.first() {
+            Some(&(first, _)) => {
+                first == 0 && entries.inputs.last().is_some_and(|l| (l.0 as usize) < n)
+            }
+            None => n == 0,
+        };
+        if !firsts_ascend || !covered {
+            return Err("the catalog's inputs do not cover its documents");
+        }
+        Ok(Self(Arc::new(entries)))
     }
 
     /// Number of documents.

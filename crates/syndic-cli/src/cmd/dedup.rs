@@ -4,14 +4,15 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
 use std::sync::{Arc, Mutex};
-use syndic::dedup::{DedupConfig, Deduper, Mode};
+use syndic::dedup::{DedupConfig, Deduper, Mode, Resume};
 use syndic::pairs::DedupResult;
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 
 use indicatif::ProgressBar;
-use syndic::spill::{LazySpillDir, Progress};
+use syndic::read::{Inputs, ReadOptions};
+use syndic::spill::{LazySpillDir, Progress, SpillError, WorkDir};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{Catalog, DocId};
 
@@ -48,6 +49,14 @@ pub struct Args {
     /// parent of --out].
     #[arg(long, value_name = "DIR")]
     pub tmp_dir: Option<PathBuf>,
+    /// Keep the run's files in a work directory, `.syndic-resume-*` inside
+    /// --tmp-dir (or beside --out), that a failed or killed run leaves
+    /// behind, and resume from it: the same run again (same inputs,
+    /// unchanged, and settings) restarts after its first pass over the
+    /// inputs if it had completed it. Removed when the run succeeds. Needs
+    /// --memory-mb; not in reprint mode.
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -66,6 +75,15 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         Mode::Reprint => Config::Reprint(args.reprint.settings.config(keep)?),
         mode => Config::MinHash(args.minhash.settings.config(mode, keep)?),
     };
+    if args.resume {
+        match &config {
+            Config::Reprint(_) => bail!("--resume is for the exact and minhash modes"),
+            Config::MinHash(c) if c.memory().is_none() => {
+                bail!("--resume needs --memory-mb: only a run that spills to disk can resume")
+            }
+            Config::MinHash(_) => {}
+        }
+    }
     let bars = Bars::new(args.run.quiet);
     let (inputs, opts) = args.input.resolve(cancel)?;
     let overwrite = output::overwrite(args.force, &args.input.inputs);
@@ -89,8 +107,19 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let mut timings = Timings::default();
     timings.start();
     let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
+    // A resumable run's work directory, removed once the run is committed.
+    let mut work = None;
     let run = match config {
         Config::Reprint(config) => run_reprint(config, &feed, &mut timings)?,
+        Config::MinHash(config) if args.resume => {
+            let key = resume_key(&inputs, &opts, &config)?;
+            let parent = temporary_parent(args.tmp_dir.as_deref(), &args.out);
+            let name = format!(".syndic-resume-{:032x}", syndic::hash::content_hash(&key));
+            let dir = WorkDir::open(parent.join(name))?;
+            work = Some(dir.clone());
+            let quiet = args.run.quiet;
+            run_resumable(config, dir, &key, &feed, &mut timings, quiet)?
+        }
         Config::MinHash(config) => {
             let tmp = match config.memory() {
                 Some(_) => Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?),
@@ -145,6 +174,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     summary.timings_ms = Some(timings.to_map());
     summary.threads = Some(rayon::current_num_threads());
     output::commit_run(out, &mut summary)?;
+    if let Some(work) = work {
+        work.remove()?;
+    }
     let stats = &run.result.stats;
     if !args.run.quiet {
         eprintln!(
@@ -197,6 +229,17 @@ pub struct Run {
     pub params: serde_json::Value,
 }
 
+/// Where temporary files go: `--tmp-dir`, else beside `--out`.
+fn temporary_parent(tmp_dir: Option<&Path>, out: &Path) -> PathBuf {
+    match tmp_dir {
+        Some(dir) => dir.to_owned(),
+        None => match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        },
+    }
+}
+
 /// A directory of this run's own inside `--tmp-dir` (or beside `--out`),
 /// removed when it drops and, should a second Ctrl-C exit at once, by the
 /// handler.
@@ -205,13 +248,7 @@ fn spill_parent(
     out: &Path,
     cancel: &Cancel,
 ) -> anyhow::Result<tempfile::TempDir> {
-    let parent = match tmp_dir {
-        Some(dir) => dir.to_owned(),
-        None => match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        },
-    };
+    let parent = temporary_parent(tmp_dir, out);
     let dir = tempfile::Builder::new()
         .prefix(".syndic-tmp-")
         .tempdir_in(&parent)
@@ -252,6 +289,91 @@ fn run_minhash(
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let read = input::drive(&mut deduper, names, feed, Some(timings))?;
+    let catalog = deduper.catalog().clone();
+    let result = deduper.finish()?;
+    timings.stop("verify_and_cluster");
+    Ok(Run { catalog, result, reprint: None, read, params })
+}
+
+/// What names a resumable run: this syndic, its inputs (canonical path,
+/// size and modification time of each, so that a changed input starts the
+/// run over), how they are read and the dedup settings. The memory bound
+/// and the thread count are left out: results do not depend on them, so a
+/// run killed for want of memory may resume under another bound.
+fn resume_key(
+    inputs: &Inputs,
+    opts: &ReadOptions,
+    config: &DedupConfig,
+) -> anyhow::Result<Vec<u8>> {
+    let mut files = Vec::with_capacity(inputs.len());
+    for input in inputs.iter() {
+        if input.path.as_os_str() == "-" {
+            bail!("--resume cannot resume standard input, which is gone once read");
+        }
+        let path = std::fs::canonicalize(&input.path)
+            .with_context(|| format!("cannot resolve {}", input.path.display()))?;
+        let modified = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .with_context(|| format!("cannot read the modification time of {}", path.display()))?;
+        let modified_ns =
+            modified.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        files.push(serde_json::json!({
+            "path": path.display().to_string(),
+            "size": input.size(),
+            "modified_ns": modified_ns.to_string(),
+        }));
+    }
+    let read: syndic::rundir::RecordedReadOptions = opts.into();
+    let key = serde_json::json!({
+        "syndic": env!("CARGO_PKG_VERSION"),
+        "inputs": files,
+        "read": read,
+        "settings": config.to_json(),
+    });
+    Ok(key.to_string().into_bytes())
+}
+
+/// [`run_minhash`] in a work directory: pass 1 is checkpointed, or skipped
+/// when a checkpoint of the same run is there.
+fn run_resumable(
+    config: DedupConfig,
+    work: WorkDir,
+    key: &[u8],
+    feed: &Feed<'_>,
+    timings: &mut Timings,
+    quiet: bool,
+) -> anyhow::Result<Run> {
+    let params = config.to_json();
+    let shown = work.path().display().to_string();
+    let start = Deduper::resumable(config, work, key).map_err(|e| match e {
+        syndic::Error::Spill(SpillError::Checkpoint { .. }) => anyhow::Error::new(e)
+            .context(format!("remove {shown} to start the run over, or run without --resume")),
+        e => e.into(),
+    })?;
+    let names =
+        PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
+    let (mut deduper, read) = match start {
+        Resume::Fresh(mut deduper) => {
+            deduper.set_progress(spill_progress(*feed.bars));
+            let read = input::first_pass(&mut deduper, &names, feed, Some(timings))?;
+            deduper.checkpoint(&serde_json::to_vec(&read)?)?;
+            // Test-only: dies as a kill would, once the checkpoint is written.
+            if std::env::var_os("SYNDIC_TEST_ABORT_AFTER_CHECKPOINT").is_some() {
+                std::process::abort();
+            }
+            (deduper, read)
+        }
+        Resume::AfterPass1 { mut deduper, note } => {
+            if !quiet {
+                eprintln!("syndic: resuming after the first pass, from {shown}");
+            }
+            deduper.set_progress(spill_progress(*feed.bars));
+            let read: ReadReport = serde_json::from_slice(&note)
+                .with_context(|| format!("cannot read the record of the first pass in {shown}"))?;
+            (deduper, read)
+        }
+    };
+    input::later_passes(&mut deduper, &names, feed, Some(timings))?;
     let catalog = deduper.catalog().clone();
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");

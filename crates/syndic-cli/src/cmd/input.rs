@@ -70,12 +70,38 @@ pub fn drive<S: CorpusPasses>(
     feed: &Feed<'_>,
     mut timings: Option<&mut Timings>,
 ) -> anyhow::Result<ReadReport> {
+    let read = first_pass(stage, &names, feed, timings.as_deref_mut())?;
+    later_passes(stage, &names, feed, timings)?;
+    Ok(read)
+}
+
+/// Feeds `stage` pass 1; returns what it read.
+pub fn first_pass<S: CorpusPasses>(
+    stage: &mut S,
+    names: &PassNames,
+    feed: &Feed<'_>,
+    timings: Option<&mut Timings>,
+) -> anyhow::Result<ReadReport> {
     let Feed { inputs, opts, bars, cancel } = *feed;
-    let mut stop = |name| timings.as_deref_mut().map(|t| t.stop(name));
     let read = for_each_batch(inputs, opts, bars, names.first.0, cancel, |batch| {
         stage.add_batch(batch).map_err(Into::into)
     })?;
-    stop(names.first.1);
+    if let Some(t) = timings {
+        t.stop(names.first.1);
+    }
+    Ok(read)
+}
+
+/// Plans `stage` after pass 1 (read now or earlier), then feeds it pass 2
+/// as many times as it asks.
+pub fn later_passes<S: CorpusPasses>(
+    stage: &mut S,
+    names: &PassNames,
+    feed: &Feed<'_>,
+    mut timings: Option<&mut Timings>,
+) -> anyhow::Result<()> {
+    let Feed { inputs, opts, bars, cancel } = *feed;
+    let mut stop = |name| timings.as_deref_mut().map(|t| t.stop(name));
     stage.plan();
     stop("candidates");
     if stage.pending_passes() > 0 {
@@ -86,7 +112,7 @@ pub fn drive<S: CorpusPasses>(
         }
         stop(names.second.1);
     }
-    Ok(read)
+    Ok(())
 }
 
 /// Streams the whole corpus once, calling `each` on every batch.

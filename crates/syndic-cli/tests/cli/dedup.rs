@@ -294,6 +294,91 @@ fn issue16_ctrl_c_removes_spilled_runs() {
     assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "spilled runs removed");
 }
 
+/// Issue 16: `syndic dedup --resume` killed once its first pass is
+/// checkpointed (by a test-only abort, as a kill leaves it) keeps its work
+/// directory; run again, it resumes without reading the first pass, writes
+/// the bytes of an uninterrupted run and removes the directory. A damaged
+/// checkpoint is refused, and so are runs that cannot resume.
+#[test]
+fn issue16_a_killed_run_resumes_after_the_first_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..6000)
+        .map(|i| {
+            let t = i % 397;
+            let text = match i % 5 {
+                0 | 1 => {
+                    format!("report {t} on markets and rates said officials on monday after talks")
+                }
+                2 => format!(
+                    "report {t} on markets and rates said officials on monday after long talks"
+                ),
+                _ => format!(
+                    "item {i} about storms {} and rivers {} with nothing in common",
+                    i * 7,
+                    i * 13
+                ),
+            };
+            serde_json::json!({"id": format!("d{i}"), "text": text}).to_string()
+        })
+        .collect();
+    let input = dir.path().join("docs.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let reference = dir.path().join("reference");
+    ok(&["dedup", s(&input), "--out", s(&reference), "--memory-mb", "1", "-q"]);
+    let out = dir.path().join("run");
+    let args = [
+        "dedup",
+        s(&input),
+        "--out",
+        s(&out),
+        "--memory-mb",
+        "1",
+        "--resume",
+        "--tmp-dir",
+        s(&tmp),
+    ];
+    let killed =
+        command(&args).arg("-q").env("SYNDIC_TEST_ABORT_AFTER_CHECKPOINT", "1").output().unwrap();
+    assert_eq!(killed.status.code(), None, "killed by a signal");
+    assert!(!out.exists());
+    let work: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(work.len(), 1, "one work directory: {work:?}");
+    let name = work[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(".syndic-resume-"), "{name}");
+    let checkpoint = work[0].join("pass1.ckpt");
+    let good = std::fs::read(&checkpoint).unwrap();
+    // Damaged: refused, and left for the user to remove.
+    let mut damaged = good.clone();
+    damaged[200] ^= 1;
+    std::fs::write(&checkpoint, &damaged).unwrap();
+    let err = fails(&args);
+    assert!(err.contains("cannot resume from this checkpoint: checksum mismatch"), "{err}");
+    assert!(err.contains(&format!("remove {}", work[0].display())), "{err}");
+    assert_eq!(std::fs::read(&checkpoint).unwrap(), damaged);
+    std::fs::write(&checkpoint, &good).unwrap();
+    let stderr = ok(&args);
+    assert!(stderr.contains("resuming after the first pass"), "{stderr}");
+    for file in ["clusters.jsonl", "pairs.jsonl"] {
+        assert_eq!(read(out.join(file)), read(reference.join(file)), "{file}");
+    }
+    let (resumed, whole) = (json(out.join("summary.json")), json(reference.join("summary.json")));
+    assert_eq!(resumed["documents"], whole["documents"]);
+    assert!(whole["timings_ms"]["read_and_sketch"].is_u64());
+    assert!(resumed["timings_ms"].get("read_and_sketch").is_none(), "pass 1 not read again");
+    assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "work directory removed");
+    // Runs that cannot resume are refused before anything is read.
+    let other = dir.path().join("other");
+    let err = fails(&["dedup", s(&input), "--out", s(&other), "--resume"]);
+    assert!(err.contains("--resume needs --memory-mb"), "{err}");
+    let err = fails(&["dedup", "-", "--out", s(&other), "--memory-mb", "1", "--resume"]);
+    assert!(err.contains("cannot resume standard input"), "{err}");
+    let err = fails(&["dedup", s(&input), "--out", s(&other), "--mode", "reprint", "--resume"]);
+    assert!(err.contains("--resume is for the exact and minhash modes"), "{err}");
+    assert!(!other.exists());
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries

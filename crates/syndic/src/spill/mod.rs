@@ -42,7 +42,10 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
 
+mod checkpoint;
 mod sets;
+pub(crate) use checkpoint::{Pass1, SortedRuns};
+pub use checkpoint::{WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
 pub(crate) use sets::{SetStore, Window};
 
 /// The first bytes of every run file.
@@ -86,6 +89,17 @@ pub enum SpillError {
     #[error("{}: corrupt temporary run file: {why}", path.display())]
     Corrupt {
         /// The run file.
+        path: PathBuf,
+        /// What check failed.
+        why: String,
+    },
+    /// A checkpoint of a resumable run cannot be resumed from: damaged, of
+    /// another format version or syndic version, written for another run,
+    /// or naming run files that are gone or changed. It is refused, never
+    /// misread; removing its work directory starts the run over.
+    #[error("{}: cannot resume from this checkpoint: {why}", path.display())]
+    Checkpoint {
+        /// The checkpoint file.
         path: PathBuf,
         /// What check failed.
         why: String,
@@ -145,10 +159,11 @@ impl Record for (u32, u64, u32) {
     }
 }
 
-/// A directory of run files, removed with everything in it when dropped.
+/// A directory of run files, removed with everything in it when dropped,
+/// unless it is kept for a resumable run.
 #[derive(Debug)]
 pub struct SpillDir {
-    dir: tempfile::TempDir,
+    dir: Place,
     next: std::sync::atomic::AtomicU64,
     /// Bytes a test lets this directory hold before writes fail as on a
     /// full disk; `None` outside tests.
@@ -162,7 +177,14 @@ impl SpillDir {
             .prefix("syndic-spill-")
             .tempdir_in(parent)
             .map_err(|e| Error::io(parent, e))?;
-        Ok(Self { dir, next: 0.into(), quota: None })
+        Ok(Self { dir: Place::Temporary(dir), next: 0.into(), quota: None })
+    }
+
+    /// The directory `path`, made if missing and never removed by syndic:
+    /// the runs of pass 1 of a resumable run, which a checkpoint names.
+    pub(crate) fn kept(path: &Path) -> Result<Self> {
+        std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
+        Ok(Self { dir: Place::Kept(path.to_owned()), next: 0.into(), quota: None })
     }
 
     /// Fault injection: writes past `bytes` in all fail as on a full disk.
@@ -174,7 +196,10 @@ impl SpillDir {
 
     /// The directory.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        match &self.dir {
+            Place::Temporary(dir) => dir.path(),
+            Place::Kept(path) => path,
+        }
     }
 
     /// Fails with [`SpillError::NoSpace`] unless the directory's file
@@ -203,6 +228,13 @@ impl SpillDir {
         }
         writer.finish()
     }
+}
+
+/// Where a [`SpillDir`] is, and whether it goes when it drops.
+#[derive(Debug)]
+enum Place {
+    Temporary(tempfile::TempDir),
+    Kept(PathBuf),
 }
 
 /// Bytes of a run of `count` records.
@@ -491,6 +523,18 @@ impl<R: Record> Sorter<R> {
         Ok(())
     }
 
+    /// [`into_partitions`](Self::into_partitions) with every record in a
+    /// run file, none in memory: what a checkpoint can name.
+    pub(crate) fn into_run_partitions(
+        mut self,
+        dir: &mut LazySpillDir,
+    ) -> Result<Vec<Partition<R>>> {
+        if self.held > 0 {
+            self.spill(dir.get()?)?;
+        }
+        self.into_partitions(dir)
+    }
+
     /// The partitions, in order, each ready to merge. Once anything was
     /// spilled, the rest is spilled too, so that the memory it held is free
     /// for the next stage; partitions of more than [`FAN_IN`] runs are
@@ -557,6 +601,21 @@ impl<R: Record> Partition<R> {
         Self { runs: vec![path], memory: Vec::new() }
     }
 
+    /// A partition of these run files.
+    pub(crate) fn of_runs(runs: Vec<PathBuf>) -> Self {
+        Self { runs, memory: Vec::new() }
+    }
+
+    /// Its run files; with [`Sorter::into_run_partitions`], all it holds.
+    pub(crate) fn runs(&self) -> &[PathBuf] {
+        &self.runs
+    }
+
+    /// Whether any record is in a run file.
+    pub(crate) fn spilled(&self) -> bool {
+        !self.runs.is_empty()
+    }
+
     /// Bytes of its run files.
     pub(crate) fn spilled_bytes(&self) -> Result<u64> {
         self.runs.iter().map(|p| file_len(p)).sum()
@@ -606,11 +665,27 @@ impl<R: Record> Iterator for Merge<R> {
     }
 }
 
+/// The length and the checksum (from its trailer) of a run file: enough
+/// to tell that a run named by a checkpoint is still the one written.
+pub(crate) fn run_identity(path: &Path) -> std::io::Result<(u64, u64)> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len < HEADER_BYTES + TRAILER_BYTES {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    let mut checksum = [0u8; 8];
+    file.seek(SeekFrom::End(-8))?;
+    file.read_exact(&mut checksum)?;
+    Ok((len, u64::from_le_bytes(checksum)))
+}
+
 /// A [`SpillDir`] made on first use, inside a given parent: a run that
 /// fits its memory bound writes nothing.
 #[derive(Debug)]
 pub struct LazySpillDir {
     parent: PathBuf,
+    /// The parent itself is the directory, and is kept.
+    kept: bool,
     dir: Option<SpillDir>,
     #[cfg(test)]
     quota: Option<u64>,
@@ -621,10 +696,16 @@ impl LazySpillDir {
     pub fn new(parent: impl Into<PathBuf>) -> Self {
         Self {
             parent: parent.into(),
+            kept: false,
             dir: None,
             #[cfg(test)]
             quota: None,
         }
+    }
+
+    /// Runs will go into `dir` itself, made on first use and kept.
+    pub(crate) fn kept(dir: impl Into<PathBuf>) -> Self {
+        Self { kept: true, ..Self::new(dir) }
     }
 
     /// Fault injection: the directory, once made, holds at most `bytes`.
@@ -637,7 +718,11 @@ impl LazySpillDir {
     /// The directory, made now if it was not yet.
     pub(crate) fn get(&mut self) -> Result<&SpillDir> {
         if self.dir.is_none() {
-            let dir = SpillDir::create_in(&self.parent)?;
+            let dir = if self.kept {
+                SpillDir::kept(&self.parent)?
+            } else {
+                SpillDir::create_in(&self.parent)?
+            };
             #[cfg(test)]
             let dir = match self.quota {
                 Some(bytes) => dir.with_quota(bytes),
