@@ -74,6 +74,7 @@
 
 mod corpus;
 mod input;
+mod json_scan;
 mod jsonl;
 mod options;
 mod parquet;
