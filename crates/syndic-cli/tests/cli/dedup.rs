@@ -187,17 +187,13 @@ fn output_independent_of_threads_and_input_order() {
     }
 }
 
-/// Issue 16: `--memory-mb` small enough to spill gives the bytes of the
-/// in-memory run, for any thread count, and leaves no temporary files.
-#[test]
-fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    // 24,000 short documents: at 1 MiB, their hashes and band keys spill
-    // several runs per partition. Every fifth is a copy, every fifth a
-    // near-copy of a template.
-    let lines: Vec<String> = (0..24_000)
+/// `docs.jsonl` in `dir`: `n` short documents over `templates` templates;
+/// every fifth is a copy, every fifth a near-copy of a template, the rest
+/// unrelated.
+fn spilling_corpus(dir: &std::path::Path, n: usize, templates: usize) -> std::path::PathBuf {
+    let lines: Vec<String> = (0..n)
         .map(|i| {
-            let t = i % 997;
+            let t = i % templates;
             let text = match i % 5 {
                 0 | 1 => {
                     format!("report {t} on markets and rates said officials on monday after talks")
@@ -214,8 +210,19 @@ fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
             serde_json::json!({"id": format!("d{i}"), "text": text}).to_string()
         })
         .collect();
-    let input = dir.path().join("docs.jsonl");
+    let input = dir.join("docs.jsonl");
     std::fs::write(&input, lines.join("\n")).unwrap();
+    input
+}
+
+/// Issue 16: `--memory-mb` small enough to spill gives the bytes of the
+/// in-memory run, for any thread count, and leaves no temporary files.
+#[test]
+fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // 24,000 short documents: at 1 MiB, their hashes and band keys spill
+    // several runs per partition.
+    let input = spilling_corpus(dir.path(), 24_000, 997);
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let run = |name: &str, extra: &[&str]| {
@@ -302,27 +309,7 @@ fn issue16_ctrl_c_removes_spilled_runs() {
 #[test]
 fn issue16_a_killed_run_resumes_after_the_first_pass() {
     let dir = tempfile::tempdir().unwrap();
-    let lines: Vec<String> = (0..6000)
-        .map(|i| {
-            let t = i % 397;
-            let text = match i % 5 {
-                0 | 1 => {
-                    format!("report {t} on markets and rates said officials on monday after talks")
-                }
-                2 => format!(
-                    "report {t} on markets and rates said officials on monday after long talks"
-                ),
-                _ => format!(
-                    "item {i} about storms {} and rivers {} with nothing in common",
-                    i * 7,
-                    i * 13
-                ),
-            };
-            serde_json::json!({"id": format!("d{i}"), "text": text}).to_string()
-        })
-        .collect();
-    let input = dir.path().join("docs.jsonl");
-    std::fs::write(&input, lines.join("\n")).unwrap();
+    let input = spilling_corpus(dir.path(), 6000, 397);
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let reference = dir.path().join("reference");
