@@ -188,17 +188,19 @@ fn pairs(result: &DedupResult, ids: &Catalog) -> PyResult<PyBatch> {
         Ok(serde_json::Value::String(s)) => s,
         _ => unreachable!("pair kinds serialize as strings"),
     };
-    let kinds: Vec<String> = result.pairs.iter().map(|p| kind(p.kind)).collect();
+    // The batch holds every pair: spilled ones are read back here.
+    let pairs = result.pairs.to_vec().or_raise()?;
+    let kinds: Vec<String> = pairs.iter().map(|p| kind(p.kind)).collect();
     batch(vec![
-        ("a", string_array(result.pairs.iter().map(|p| id(p.a)))),
-        ("b", string_array(result.pairs.iter().map(|p| id(p.b)))),
+        ("a", string_array(pairs.iter().map(|p| id(p.a)))),
+        ("b", string_array(pairs.iter().map(|p| id(p.b)))),
         (
             "similarity",
-            Arc::new(Float64Array::from_iter_values(result.pairs.iter().map(|p| p.similarity)))
+            Arc::new(Float64Array::from_iter_values(pairs.iter().map(|p| p.similarity)))
                 as ArrayRef,
         ),
         ("kind", string_array(kinds.iter().map(String::as_str))),
-        ("coverage", Arc::new(result.pairs.iter().map(|p| p.coverage).collect::<Float64Array>())),
+        ("coverage", Arc::new(pairs.iter().map(|p| p.coverage).collect::<Float64Array>())),
     ])
 }
 

@@ -199,7 +199,7 @@ pub fn reprint_find<'py>(
             ),
             ("similarity", Arc::new(Float64Array::from(dedup.similarity.clone()))),
         ])?;
-    let pairs = &dedup.pairs;
+    let pairs = result.pairs();
     let kinds: Vec<String> = pairs
         .iter()
         .map(|p| serde_json::to_value(p.kind).ok().and_then(|v| v.as_str().map(str::to_owned)))

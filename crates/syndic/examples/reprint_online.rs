@@ -51,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let added = started.elapsed();
     let export = index.export()?;
     let result = &export.result;
+    let pairs = result.pairs.to_vec()?;
     let position = |id: &str| export.ids.iter().position(|x| x == id).expect("exported");
     let (mut same_matches, mut same_rep) = (0, 0);
     let (mut only_online, mut only_batch) = (Vec::new(), Vec::new());
@@ -62,12 +63,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Its pairs with documents before it, and (an exact copy stands in
         // for the one it copies, as the index answers) those of its copy.
         let mut batch: BTreeSet<&str> = BTreeSet::new();
-        let copied = result
-            .pairs
+        let copied = pairs
             .iter()
             .find(|p| p.b.as_usize() == d && p.kind == syndic::pairs::PairKind::Exact)
             .map(|p| p.a.as_usize());
-        for p in &result.pairs {
+        for p in &pairs {
             for subject in [Some(d), copied].into_iter().flatten() {
                 let other = match (p.a.as_usize() == subject, p.b.as_usize() == subject) {
                     (true, _) => p.b.as_usize(),

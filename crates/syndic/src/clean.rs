@@ -245,7 +245,7 @@ pub fn repeated_ranges(
     for p in result.passages.iter().filter(|p| !p.boilerplate) {
         ranges.entry(p.b).or_default().push(p.b_range);
     }
-    for pair in result.dedup.pairs.iter().filter(|p| p.kind == PairKind::Exact) {
+    for pair in result.pairs().iter().filter(|p| p.kind == PairKind::Exact) {
         ranges.insert(pair.b, vec![(0, lengths[pair.b.as_usize()] as usize)]);
     }
     ranges

@@ -67,6 +67,39 @@ pub enum Keep {
 
 crate::choice::choices!(Keep, "keep", ["longest" => Longest, "first" => First]);
 
+/// The cluster of each component label seen so far: a vector indexed by
+/// label when labels are document ids (as union-find roots are; 4 B a
+/// document), a map otherwise.
+enum ClusterIds {
+    /// `u32::MAX` for a label not seen yet (cluster ids are below it: there
+    /// are fewer clusters than documents, and document ids are `u32`s).
+    Dense(Vec<u32>),
+    Sparse(std::collections::HashMap<u32, ClusterId>),
+}
+
+impl ClusterIds {
+    fn for_roots(roots: &[u32]) -> Self {
+        if roots.iter().all(|&r| (r as usize) < roots.len()) {
+            ClusterIds::Dense(vec![u32::MAX; roots.len()])
+        } else {
+            ClusterIds::Sparse(std::collections::HashMap::new())
+        }
+    }
+
+    fn get_or_insert(&mut self, root: u32, next: ClusterId) -> ClusterId {
+        match self {
+            ClusterIds::Dense(ids) => {
+                let id = &mut ids[root as usize];
+                if *id == u32::MAX {
+                    *id = next.0;
+                }
+                ClusterId(*id)
+            }
+            ClusterIds::Sparse(ids) => *ids.entry(root).or_insert(next),
+        }
+    }
+}
+
 /// Disjoint sets over `0..n`.
 #[derive(Clone, Debug)]
 pub struct UnionFind {
@@ -121,7 +154,16 @@ impl Clustering {
         for &(a, b) in edges {
             sets.union(a.as_u32(), b.as_u32());
         }
-        let roots: Vec<u32> = (0..n as u32).map(|d| sets.find(d)).collect();
+        Self::from_sets(sets, keep, lengths)
+    }
+
+    /// Clusters of the sets of a union-find over every document, for
+    /// edges that were joined as they were found rather than listed.
+    pub fn from_sets(mut sets: UnionFind, keep: Keep, lengths: &[u64]) -> Self {
+        let roots: Vec<u32> = (0..sets.parent.len() as u32).map(|d| sets.find(d)).collect();
+        // The union-find is not needed any more: its memory goes before
+        // the clustering's is taken.
+        drop(sets);
         Self::from_roots(&roots, keep, lengths)
     }
 
@@ -140,14 +182,14 @@ impl Clustering {
     /// later one is `better(later, current)`.
     pub fn from_roots_by(roots: &[u32], better: impl Fn(DocId, DocId) -> bool) -> Self {
         let n = roots.len();
-        let mut id_of_root = std::collections::HashMap::new();
+        let mut ids = ClusterIds::for_roots(roots);
         let mut cluster = Vec::with_capacity(n);
         let mut representative: Vec<DocId> = Vec::new();
         let mut size: Vec<u32> = Vec::new();
         for (d, &root) in roots.iter().enumerate() {
             let doc = DocId::from_u32(d as u32);
-            let next = ClusterId(id_of_root.len() as u32);
-            let id = *id_of_root.entry(root).or_insert(next);
+            let next = ClusterId(representative.len() as u32);
+            let id = ids.get_or_insert(root, next);
             if id == next {
                 representative.push(doc);
                 size.push(0);

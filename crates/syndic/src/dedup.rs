@@ -40,20 +40,21 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::cluster::{Clustering, Keep};
+use crate::cluster::{Clustering, Keep, UnionFind};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{ConfigError, Error, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
 use crate::pairs::{
-    exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
+    exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, Pairs, ScoredPair,
 };
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::spill::{
-    LazySpillDir, Partition, Pass1, Progress, SetStore, SortedRuns, Sorter, Window, WorkDir,
+    LazySpillDir, Partition, Pass1, Progress, RunWriter, SetStore, SortedRuns, Sorter, Window,
+    WorkDir,
 };
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
@@ -750,33 +751,61 @@ impl Deduper {
             check_second_pass_complete(self.second_pass_cursor, self.catalog.len())?;
         }
         self.sets.seal()?;
-        let mut near = self.verify(&self.candidates)?;
-        if let Some((pairs, chunk_pairs, progress)) = spilled {
-            // Read back in chunks, each verified in parallel: the pairs' order
-            // is kept, and only verified pairs stay in memory.
-            let mut chunk = Vec::with_capacity(chunk_pairs);
-            let total = self.num_candidates as u64;
-            for (done, pair) in (1..).zip(pairs.merge()?) {
-                Progress::tick(progress.as_ref(), "verify", done, total);
-                chunk.push(unpack_pair(pair?));
-                if chunk.len() == chunk_pairs {
-                    near.extend(self.verify(&chunk)?);
-                    chunk.clear();
-                }
-            }
-            near.extend(self.verify(&chunk)?);
+        let n = self.catalog.len();
+        // Edges are joined as they are verified, so that spilled pairs are
+        // never all in memory.
+        let mut sets = UnionFind::new(n);
+        for (d, c) in self.canonical.iter().enumerate() {
+            sets.union(c.as_u32(), d as u32);
         }
-        let verified_pairs = near.len();
-        let pairs = with_exact_pairs(&self.canonical, near);
-        let exact_duplicates = pairs.len() - verified_pairs;
-        let edges: Vec<(DocId, DocId)> = pairs.iter().map(|p| (p.a, p.b)).collect();
-        let clustering = Clustering::from_edges(
-            self.catalog.len(),
-            &edges,
-            self.config.keep,
-            self.catalog.lengths(),
-        );
-        let to_representative: Vec<(DocId, DocId)> = (0..self.catalog.len() as u32)
+        let exact_duplicates =
+            self.canonical.iter().enumerate().filter(|(d, c)| c.as_usize() != *d).count();
+        let near = self.verify(&self.candidates)?;
+        for p in &near {
+            sets.union(p.a.as_u32(), p.b.as_u32());
+        }
+        let (pairs, verified_pairs) = match spilled {
+            None => {
+                let verified = near.len();
+                (Pairs::from(with_exact_pairs(&self.canonical, near)), verified)
+            }
+            Some((candidates, chunk_pairs, progress)) => {
+                // Spilled candidates are read back in chunks, each verified
+                // in parallel, and the verified ones written in their order
+                // to a run file of the result's own.
+                let mut dir = self.spill.as_ref().expect("spilled").dir.sibling();
+                let mut out = {
+                    let made = dir.get()?;
+                    made.check_space(crate::spill::run_bytes::<(u64, u64)>(
+                        self.num_candidates as u64,
+                    ))?;
+                    RunWriter::<(u64, u64)>::create(made, "verified")?
+                };
+                let mut write = |verified: Vec<ScoredPair>, sets: &mut UnionFind| -> Result<()> {
+                    for p in verified {
+                        sets.union(p.a.as_u32(), p.b.as_u32());
+                        out.push(&(pack_pair(p.a, p.b), p.similarity.to_bits()))?;
+                    }
+                    Ok(())
+                };
+                let mut chunk = Vec::with_capacity(chunk_pairs);
+                let total = self.num_candidates as u64;
+                for (done, pair) in (1..).zip(candidates.merge()?) {
+                    Progress::tick(progress.as_ref(), "verify", done, total);
+                    chunk.push(unpack_pair(pair?));
+                    if chunk.len() == chunk_pairs {
+                        write(self.verify(&chunk)?, &mut sets)?;
+                        chunk.clear();
+                    }
+                }
+                write(self.verify(&chunk)?, &mut sets)?;
+                let verified = out.count();
+                let path = out.finish()?;
+                (Pairs::spilled(&self.canonical, path, verified, dir), verified as usize)
+            }
+        };
+        let clustering = Clustering::from_sets(sets, self.config.keep, self.catalog.lengths());
+        let to_representative: Vec<(DocId, DocId)> = (0..n as u32)
             .map(|d| {
                 let doc = DocId::from_u32(d);
                 (doc, clustering.representative(clustering.cluster_of(doc)))
@@ -884,6 +913,10 @@ fn config_verifies_exactly(config: &DedupConfig) -> bool {
 /// pairs are a small share of the whole, few enough that each spill writes
 /// a handful of files.
 const PARTITIONS: usize = 16;
+
+fn pack_pair(a: DocId, b: DocId) -> u64 {
+    (a.as_u32() as u64) << 32 | b.as_u32() as u64
+}
 
 fn unpack_pair(pair: u64) -> (DocId, DocId) {
     (DocId::from_u32((pair >> 32) as u32), DocId::from_u32(pair as u32))
@@ -1154,7 +1187,11 @@ mod tests {
     fn run(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
         let in_memory = run_with(docs, builder.clone());
         let two_pass = run_with(docs, builder.set_memory(0));
-        assert_eq!(in_memory.pairs, two_pass.pairs, "one pass or two, the same pairs");
+        assert_eq!(
+            in_memory.pairs.to_vec().unwrap(),
+            two_pass.pairs.to_vec().unwrap(),
+            "one pass or two, the same pairs"
+        );
         assert_eq!(in_memory.similarity, two_pass.similarity);
         in_memory
     }
@@ -1219,7 +1256,7 @@ mod tests {
     fn threshold_excludes_weaker_pairs() {
         let result = run(&corpus(), DedupConfig::builder().threshold(0.9));
         assert_eq!(result.stats.clusters, 3);
-        assert!(result.pairs.iter().all(|p| p.kind == PairKind::Exact));
+        assert!(result.pairs.to_vec().unwrap().iter().all(|p| p.kind == PairKind::Exact));
     }
 
     #[test]
@@ -1308,7 +1345,7 @@ mod tests {
     }
 
     fn same_results(a: &DedupResult, b: &DedupResult, what: &str) {
-        assert_eq!(a.pairs, b.pairs, "{what}: pairs");
+        assert_eq!(a.pairs.to_vec().unwrap(), b.pairs.to_vec().unwrap(), "{what}: pairs");
         assert_eq!(a.similarity, b.similarity, "{what}: similarities");
         assert_eq!(a.clustering, b.clustering, "{what}: clusters");
         assert_eq!(a.stats, b.stats, "{what}: stats");
@@ -1356,6 +1393,13 @@ mod tests {
             let dir = LazySpillDir::new(parent.path());
             let got = pool.install(|| run_in(&docs, builder.memory(Some(memory)), dir)).unwrap();
             same_results(&got, &expected, &format!("{what}, {memory} B, {threads} threads"));
+            if what == "minhash" && memory < 64 << 10 {
+                // The verified pairs outgrew the bound: the result reads them
+                // from a file of its own, which goes with it.
+                assert!(got.pairs.in_memory().is_none(), "{what}, {memory} B: pairs spilled");
+                assert_eq!(files_under(parent.path()), 1, "{what}: the result's pairs file");
+            }
+            drop(got);
             assert_eq!(files_under(parent.path()), 0, "{what}: temporary files removed");
         }
     }

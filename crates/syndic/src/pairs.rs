@@ -10,9 +10,12 @@
 //! do not depend on thread timing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::cluster::Clustering;
 use crate::doc::DocId;
+use crate::error::Result;
+use crate::spill::{LazySpillDir, Merge, Partition};
 
 /// How two documents were found to be duplicates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -42,6 +45,176 @@ pub struct ScoredPair {
     pub coverage: Option<f64>,
 }
 
+/// A run's verified pairs, sorted by `(a, b)`: in memory, or, for a
+/// deduper under a memory bound whose candidates outgrew it, read back from
+/// disk as they are iterated.
+///
+/// Spilled, the near pairs are one run file of `(a << 32 | b, similarity
+/// bits)` records in their own spill directory, removed when the last clone
+/// of the pairs drops, and the exact pairs (8 B each) stay in memory; the
+/// two are merged in order on every [`iter`](Self::iter). A pair is never
+/// both: only the first copy of a text is ever a candidate.
+#[derive(Clone, Debug, Default)]
+pub struct Pairs(Repr);
+
+#[derive(Clone, Debug)]
+enum Repr {
+    Memory(Vec<ScoredPair>),
+    Spilled(Arc<SpilledPairs>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Memory(Vec::new())
+    }
+}
+
+#[derive(Debug)]
+struct SpilledPairs {
+    /// `(first copy, copy)`, sorted.
+    exact: Vec<(DocId, DocId)>,
+    near: std::path::PathBuf,
+    len: usize,
+    /// Holds the run file; removed when dropped.
+    _dir: LazySpillDir,
+}
+
+impl From<Vec<ScoredPair>> for Pairs {
+    fn from(pairs: Vec<ScoredPair>) -> Self {
+        Pairs(Repr::Memory(pairs))
+    }
+}
+
+impl Pairs {
+    /// Spilled pairs: the exact pairs of `canonical` and the `near_count`
+    /// near pairs of the run file `near`, kept alive by `dir`.
+    pub(crate) fn spilled(
+        canonical: &[DocId],
+        near: std::path::PathBuf,
+        near_count: u64,
+        dir: LazySpillDir,
+    ) -> Self {
+        let mut exact: Vec<(DocId, DocId)> = exact_pairs(canonical).map(|p| (p.a, p.b)).collect();
+        exact.sort_unstable();
+        let len = exact.len() + near_count as usize;
+        Pairs(Repr::Spilled(Arc::new(SpilledPairs { exact, near, len, _dir: dir })))
+    }
+
+    /// How many pairs there are.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Memory(pairs) => pairs.len(),
+            Repr::Spilled(spilled) => spilled.len,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pairs, when they are all in memory: always, except for a
+    /// deduper's under a memory bound (see [`Pairs`]).
+    pub fn in_memory(&self) -> Option<&[ScoredPair]> {
+        match &self.0 {
+            Repr::Memory(pairs) => Some(pairs),
+            Repr::Spilled(_) => None,
+        }
+    }
+
+    /// Every pair, in `(a, b)` order. Reading spilled pairs back can fail
+    /// (the run file is checked as it is read); the error is then the
+    /// iterator's last item.
+    pub fn iter(&self) -> impl Iterator<Item = Result<ScoredPair>> + '_ {
+        let (memory, spilled) = match &self.0 {
+            Repr::Memory(pairs) => (Some(pairs.iter().copied().map(Ok)), None),
+            Repr::Spilled(spilled) => (None, Some(spilled.iter())),
+        };
+        memory.into_iter().flatten().chain(spilled.into_iter().flatten())
+    }
+
+    /// Every pair, read into memory.
+    pub fn to_vec(&self) -> Result<Vec<ScoredPair>> {
+        self.iter().collect()
+    }
+}
+
+impl SpilledPairs {
+    fn iter(&self) -> SpilledIter<'_> {
+        let near = Partition::of_run(self.near.clone()).merge();
+        let (near, failed) = match near {
+            Ok(merge) => (Some(merge), None),
+            Err(e) => (None, Some(e)),
+        };
+        SpilledIter {
+            exact: self.exact.iter().peekable(),
+            near,
+            next_near: None,
+            failed,
+            done: false,
+        }
+    }
+}
+
+/// The merge of spilled pairs' exact pairs and near run file.
+struct SpilledIter<'a> {
+    exact: std::iter::Peekable<std::slice::Iter<'a, (DocId, DocId)>>,
+    near: Option<Merge<(u64, u64)>>,
+    /// The next near pair, read ahead.
+    next_near: Option<ScoredPair>,
+    failed: Option<crate::Error>,
+    /// An error was given: nothing follows it.
+    done: bool,
+}
+
+impl Iterator for SpilledIter<'_> {
+    type Item = Result<ScoredPair>;
+
+    fn next(&mut self) -> Option<Result<ScoredPair>> {
+        if self.done {
+            return None;
+        }
+        if let Some(e) = self.failed.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if self.next_near.is_none() {
+            match self.near.as_mut().and_then(Iterator::next) {
+                Some(Ok((pair, bits))) => {
+                    self.next_near = Some(ScoredPair {
+                        a: DocId::from_u32((pair >> 32) as u32),
+                        b: DocId::from_u32(pair as u32),
+                        similarity: f64::from_bits(bits),
+                        kind: PairKind::Near,
+                        coverage: None,
+                    })
+                }
+                Some(Err(e)) => {
+                    self.failed = Some(e);
+                    return self.next();
+                }
+                None => self.near = None,
+            }
+        }
+        let exact_first = match (self.exact.peek(), &self.next_near) {
+            (Some(&&e), Some(near)) => e < (near.a, near.b),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if exact_first {
+            let &(a, b) = self.exact.next().expect("peeked");
+            return Some(Ok(ScoredPair {
+                a,
+                b,
+                similarity: 1.0,
+                kind: PairKind::Exact,
+                coverage: None,
+            }));
+        }
+        self.next_near.take().map(Ok)
+    }
+}
+
 /// Counts of a finished run.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DedupStats {
@@ -69,7 +242,7 @@ pub struct DedupResult {
     /// Each document's similarity to its cluster's representative.
     pub similarity: Vec<f64>,
     /// Verified pairs, sorted by `(a, b)`.
-    pub pairs: Vec<ScoredPair>,
+    pub pairs: Pairs,
     /// Counts.
     pub stats: DedupStats,
 }
@@ -111,25 +284,20 @@ pub fn exact_canonicals(hashes: &[u128]) -> Vec<DocId> {
 
 /// One exact pair per document that copies an earlier one: (first copy,
 /// document), similarity 1.
-fn exact_pairs(canonical: &[DocId]) -> Vec<ScoredPair> {
-    canonical
-        .iter()
-        .enumerate()
-        .filter(|&(d, c)| c.as_usize() != d)
-        .map(|(d, &c)| ScoredPair {
-            a: c,
-            b: DocId::from_u32(d as u32),
-            similarity: 1.0,
-            kind: PairKind::Exact,
-            coverage: None,
-        })
-        .collect()
+fn exact_pairs(canonical: &[DocId]) -> impl Iterator<Item = ScoredPair> + '_ {
+    canonical.iter().enumerate().filter(|&(d, c)| c.as_usize() != d).map(|(d, &c)| ScoredPair {
+        a: c,
+        b: DocId::from_u32(d as u32),
+        similarity: 1.0,
+        kind: PairKind::Exact,
+        coverage: None,
+    })
 }
 
 /// Every pair of a run, sorted by `(a, b)`: one exact pair per document that
 /// copies an earlier one (see [`exact_pairs`]), and the `verified` ones.
 pub(crate) fn with_exact_pairs(canonical: &[DocId], verified: Vec<ScoredPair>) -> Vec<ScoredPair> {
-    let mut pairs = exact_pairs(canonical);
+    let mut pairs: Vec<ScoredPair> = exact_pairs(canonical).collect();
     pairs.extend(verified);
     pairs.sort_by_key(|p| (p.a, p.b));
     pairs

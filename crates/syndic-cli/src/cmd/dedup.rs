@@ -109,6 +109,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
     // A resumable run's work directory, removed once the run is committed.
     let mut work = None;
+    // The spill directory's parent, kept until the outputs are written: the
+    // result may read its pairs from there.
+    let mut tmp = None;
     let run = match config {
         Config::Reprint(config) => run_reprint(config, &feed, &mut timings)?,
         Config::MinHash(config) if args.resume => {
@@ -121,10 +124,9 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
             run_resumable(config, dir, &key, &feed, &mut timings, quiet)?
         }
         Config::MinHash(config) => {
-            let tmp = match config.memory() {
-                Some(_) => Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?),
-                None => None,
-            };
+            if config.memory().is_some() {
+                tmp = Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?);
+            }
             let spill_dir = LazySpillDir::new(tmp.as_ref().map_or(Path::new("."), |t| t.path()));
             run_minhash(config, spill_dir, &feed, &mut timings)?
         }

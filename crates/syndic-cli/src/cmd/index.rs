@@ -342,7 +342,8 @@ fn add(args: AddArgs, cancel: &Cancel) -> anyhow::Result<()> {
         let lines = rundir::clustering_lines(stories, similarity, id);
         out.write_jsonl(rundir::STORIES_FILE, lines.filter(|l| is_new(id_of[l.id.as_ref()])))?;
     }
-    let new_pairs = result.pairs.iter().filter(|p| is_new(p.b));
+    let pairs = result.pairs.to_vec()?;
+    let new_pairs = pairs.iter().filter(|p| is_new(p.b));
     out.write_jsonl(
         rundir::PAIRS_FILE,
         new_pairs.clone().map(|p| PairLine::of(p, id(p.a), id(p.b))),

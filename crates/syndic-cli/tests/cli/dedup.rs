@@ -266,6 +266,42 @@ fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
     assert_eq!(after, entries, "nothing left beside the run");
 }
 
+/// Issue 16: when the candidate pairs outgrow `--memory-mb`, the verified
+/// pairs go to disk as they are verified, clusters are joined from them as
+/// they come, and `pairs.jsonl` is read back from the file: the bytes of
+/// the in-memory run, and no file left once the run is written.
+#[test]
+fn issue16_verified_pairs_spill_and_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // 50 families of 300 documents, each one word away from its family's
+    // others: about 45 candidate pairs a document, far past what 1 MiB
+    // holds (131,072 pairs).
+    let lines: Vec<String> = (0..15_000)
+        .map(|i| {
+            let family = i % 50;
+            let mut words: Vec<String> = (0..40)
+                .map(|k| format!("w{}x{}", (family * 7 + k * 3) % 23, (family * 31 + k) % 97))
+                .collect();
+            words[i % 40] = format!("v{i}");
+            serde_json::json!({"id": format!("d{i}"), "text": words.join(" ")}).to_string()
+        })
+        .collect();
+    let input = dir.path().join("families.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let reference = dir.path().join("memory");
+    ok(&["dedup", s(&input), "--out", s(&reference), "-q"]);
+    let candidates = json(reference.join("summary.json"))["candidate_pairs"].as_u64().unwrap();
+    assert!(candidates > 200_000, "{candidates} candidate pairs: too few to spill");
+    let bounded = dir.path().join("bounded");
+    ok(&["dedup", s(&input), "--out", s(&bounded), "-q", "--memory-mb", "1", "--tmp-dir", s(&tmp)]);
+    for file in ["pairs.jsonl", "clusters.jsonl"] {
+        assert!(read(bounded.join(file)) == read(reference.join(file)), "{file} differs");
+    }
+    assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "temporary files removed");
+}
+
 /// Issue 16: Ctrl-C while runs are being spilled stops the run and
 /// removes them.
 #[test]

@@ -436,7 +436,7 @@ impl<F: Family> View<'_, F> {
         let doc_of = |i: DocId| members[i.as_usize()];
         let mut matches = Vec::new();
         let mut edges = Vec::new();
-        for p in result.dedup.pairs.iter().filter(|p| p.a == local || p.b == local) {
+        for p in result.pairs().iter().filter(|p| p.a == local || p.b == local) {
             let other = if p.a == local { p.b } else { p.a };
             matches.push(match_of(&result, &coverage, &docs, p, local, Some));
             edges.push((doc_of(other), p.similarity, p.kind));
@@ -526,7 +526,7 @@ fn inherited(
     config: &ReprintConfig,
 ) -> Vec<Match> {
     let Some(copied) =
-        result.dedup.pairs.iter().find(|p| p.kind == PairKind::Exact && p.b == local).map(|p| p.a)
+        result.pairs().iter().find(|p| p.kind == PairKind::Exact && p.b == local).map(|p| p.a)
     else {
         return Vec::new();
     };
@@ -545,8 +545,7 @@ fn inherited(
         Some((to.tokens()[*i].start as usize, to.tokens()[*j].end as usize))
     };
     result
-        .dedup
-        .pairs
+        .pairs()
         .iter()
         .filter(|p| p.kind == PairKind::Reprint && (p.a == copied || p.b == copied))
         .map(|p| match_of(result, coverage, docs, p, copied, moved))

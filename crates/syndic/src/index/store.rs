@@ -804,7 +804,7 @@ impl Index {
         Ok(Export {
             ids,
             index_ids,
-            result: DedupResult { clustering, similarity, pairs, stats },
+            result: DedupResult { clustering, similarity, pairs: pairs.into(), stats },
             reprint: None,
             stories: None,
         })

@@ -90,7 +90,12 @@ fn assert_same(export: &Export, expected: &DedupResult, docs: &[Document], what:
     let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(export.ids, ids, "{what}: ids");
     let pairs = |r: &DedupResult| -> Vec<(u32, u32, f64, PairKind)> {
-        r.pairs.iter().map(|p| (p.a.as_u32(), p.b.as_u32(), p.similarity, p.kind)).collect()
+        r.pairs
+            .to_vec()
+            .unwrap()
+            .iter()
+            .map(|p| (p.a.as_u32(), p.b.as_u32(), p.similarity, p.kind))
+            .collect()
     };
     assert_eq!(pairs(&export.result), pairs(expected), "{what}: pairs");
     assert_eq!(export.result.clustering, expected.clustering, "{what}: clusters");
@@ -179,7 +184,7 @@ proptest! {
             // Candidates are counted over the index's history.
             expected_stats.candidate_pairs = export.result.stats.candidate_pairs;
             let pairs = |r: &DedupResult| -> Vec<(u32, u32, PairKind)> {
-                r.pairs.iter().map(|p| (p.a.as_u32(), p.b.as_u32(), p.kind)).collect()
+                r.pairs.to_vec().unwrap().iter().map(|p| (p.a.as_u32(), p.b.as_u32(), p.kind)).collect()
             };
             prop_assert_eq!(pairs(&export.result), pairs(&expected));
             prop_assert_eq!(&export.result.clustering, &expected.clustering);

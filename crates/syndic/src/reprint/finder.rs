@@ -392,7 +392,7 @@ impl ReprintFinder {
             verified_pairs,
         );
         Ok(ReprintResult {
-            dedup: DedupResult { clustering, similarity, pairs, stats },
+            dedup: DedupResult { clustering, similarity, pairs: pairs.into(), stats },
             passages,
             boilerplate: self.boilerplate,
             boilerplate_bytes,

@@ -4,7 +4,7 @@
 
 use crate::boilerplate::Span;
 use crate::doc::DocId;
-use crate::pairs::DedupResult;
+use crate::pairs::{DedupResult, ScoredPair};
 
 /// A shared passage between two documents, in byte offsets of the original
 /// texts.
@@ -59,4 +59,13 @@ pub struct ReprintResult {
     pub boilerplate: Vec<DocBoilerplate>,
     /// Total boilerplate bytes.
     pub boilerplate_bytes: u64,
+}
+
+impl ReprintResult {
+    /// The verified pairs. A reprint run keeps them in memory (only a
+    /// [`Deduper`](crate::dedup::Deduper) under a memory bound spills its
+    /// pairs); this panics on a result put together with spilled ones.
+    pub fn pairs(&self) -> &[ScoredPair] {
+        self.dedup.pairs.in_memory().expect("a reprint run's pairs are in memory")
+    }
 }

@@ -294,7 +294,7 @@ mod tests {
                 representative[d] = global(rep).as_u32();
                 similarity[d] = found.dedup.similarity[local];
             }
-            pairs.extend(found.dedup.pairs.iter().map(|p| ScoredPair {
+            pairs.extend(found.pairs().iter().map(|p| ScoredPair {
                 a: global(p.a),
                 b: global(p.b),
                 ..*p
@@ -315,7 +315,7 @@ mod tests {
         }
         assert_eq!(similarity, expected.dedup.similarity);
         pairs.sort_by_key(|p| (p.a, p.b));
-        assert_eq!(pairs, expected.dedup.pairs);
+        assert_eq!(pairs, expected.pairs());
         passages.sort_by_key(|p| (p.a, p.b));
         assert_eq!(passages, expected.passages);
 

@@ -141,12 +141,13 @@ pub fn cluster_lines<'a>(
         .map(move |doc| ClusterLine::of(result, doc, id(doc)))
 }
 
-/// The lines of `pairs.jsonl`, in the result's order.
+/// The lines of `pairs.jsonl`, in the result's order; spilled pairs are
+/// read as they go, and may fail to be.
 pub fn pair_lines<'a>(
     result: &'a DedupResult,
     id: impl Fn(DocId) -> &'a str + 'a,
-) -> impl Iterator<Item = PairLine<'a>> + 'a {
-    result.pairs.iter().map(move |p| PairLine::of(p, id(p.a), id(p.b)))
+) -> impl Iterator<Item = Result<PairLine<'a>>> + 'a {
+    result.pairs.iter().map(move |p| p.map(|p| PairLine::of(&p, id(p.a), id(p.b))))
 }
 
 /// The lines of `passages.jsonl`.
@@ -194,7 +195,7 @@ pub fn write_dedup<'a>(
     id: impl Fn(DocId) -> &'a str + Copy + 'a,
 ) -> Result<()> {
     out.write_jsonl(CLUSTERS_FILE, cluster_lines(result, id))?;
-    out.write_jsonl(PAIRS_FILE, pair_lines(result, id))?;
+    out.try_write_jsonl(PAIRS_FILE, pair_lines(result, id))?;
     Ok(())
 }
 

@@ -142,6 +142,21 @@ impl Record for (u128, u32) {
     }
 }
 
+/// A verified pair, `a << 32 | b`, and the bits of its similarity.
+impl Record for (u64, u64) {
+    const SIZE: usize = 16;
+    fn encode(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.0.to_le_bytes());
+        out[8..].copy_from_slice(&self.1.to_le_bytes());
+    }
+    fn decode(bytes: &[u8]) -> Self {
+        (
+            u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(bytes[8..].try_into().expect("8 bytes")),
+        )
+    }
+}
+
 /// A band, its key and the document.
 impl Record for (u32, u64, u32) {
     const SIZE: usize = 16;
@@ -294,7 +309,7 @@ impl<W: Write> Write for Quota<W> {
 }
 
 /// Writes one run file, record by record.
-struct RunWriter<R> {
+pub(crate) struct RunWriter<R> {
     path: PathBuf,
     out: BufWriter<Quota<File>>,
     hasher: Xxh3,
@@ -304,7 +319,7 @@ struct RunWriter<R> {
 }
 
 impl<R: Record> RunWriter<R> {
-    fn create(dir: &SpillDir, name: &str) -> Result<Self> {
+    pub(crate) fn create(dir: &SpillDir, name: &str) -> Result<Self> {
         let path = dir.new_path(name, "run");
         let file = File::create(&path).map_err(|e| write_error(&path, e))?;
         let out =
@@ -325,14 +340,19 @@ impl<R: Record> RunWriter<R> {
         Ok(writer)
     }
 
-    fn push(&mut self, record: &R) -> Result<()> {
+    pub(crate) fn push(&mut self, record: &R) -> Result<()> {
         record.encode(&mut self.buf);
         self.hasher.update(&self.buf);
         self.count += 1;
         self.out.write_all(&self.buf).map_err(|e| write_error(&self.path, e))
     }
 
-    fn finish(mut self) -> Result<PathBuf> {
+    /// The records written so far.
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub(crate) fn finish(mut self) -> Result<PathBuf> {
         let mut trailer = [0u8; TRAILER_BYTES as usize];
         trailer[..8].copy_from_slice(&self.count.to_le_bytes());
         trailer[8..].copy_from_slice(&self.hasher.digest().to_le_bytes());
@@ -731,6 +751,19 @@ impl LazySpillDir {
             self.dir = Some(dir);
         }
         Ok(self.dir.as_ref().expect("made above"))
+    }
+
+    /// Another directory in the same parent (and, in tests, with the same
+    /// quota), made on first use and removed when it drops: for files that
+    /// outlive this one's.
+    pub(crate) fn sibling(&self) -> Self {
+        Self {
+            parent: self.parent.clone(),
+            kept: false,
+            dir: None,
+            #[cfg(test)]
+            quota: self.quota,
+        }
     }
 
     /// The directory, if it was made.

@@ -220,16 +220,21 @@ impl StoryFinder {
         let lengths = self.catalog.lengths();
         // Reuse relations inside one story; a copy outside the window of
         // its source is reuse of a template, not the same story.
-        let mut relations: Vec<Relation> = reuse
-            .pairs
-            .iter()
-            .filter(|p| roots[p.a.as_usize()] == roots[p.b.as_usize()])
-            .map(|p| {
+        let mut relations: Vec<Relation> = Vec::new();
+        for p in reuse.pairs.iter() {
+            let p = p?;
+            if roots[p.a.as_usize()] == roots[p.b.as_usize()] {
                 let lengths = (lengths[p.a.as_usize()], lengths[p.b.as_usize()]);
                 let kind = reuse_kind(p.kind, p.coverage.unwrap_or(p.similarity), lengths);
-                Relation { a: p.a, b: p.b, kind, score: p.similarity, shared: None }
-            })
-            .collect();
+                relations.push(Relation {
+                    a: p.a,
+                    b: p.b,
+                    kind,
+                    score: p.similarity,
+                    shared: None,
+                });
+            }
+        }
         let mut reused: Vec<(DocId, DocId)> = relations.iter().map(|r| (r.a, r.b)).collect();
         reused.sort_unstable();
         let same_story: Vec<Relation> = found

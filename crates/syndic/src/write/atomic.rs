@@ -54,6 +54,16 @@ impl OutputDir {
         write_jsonl(&self.path_of(file_name), &Overwrite::never(), records)
     }
 
+    /// [`write_jsonl`](Self::write_jsonl) of records that may fail to be
+    /// read (see [`try_write_jsonl`]).
+    pub fn try_write_jsonl<T: Serialize>(
+        &self,
+        file_name: &str,
+        records: impl IntoIterator<Item = Result<T>>,
+    ) -> Result<u64> {
+        try_write_jsonl(&self.path_of(file_name), &Overwrite::never(), records)
+    }
+
     /// The temporary directory the output is written into.
     pub fn path(&self) -> &Path {
         self.temp.path()
@@ -266,10 +276,20 @@ pub fn write_jsonl<T: Serialize>(
     overwrite: &Overwrite,
     records: impl IntoIterator<Item = T>,
 ) -> Result<u64> {
+    try_write_jsonl(path, overwrite, records.into_iter().map(Ok))
+}
+
+/// [`write_jsonl`] of records that are read as they are written and may
+/// fail to be: the first error is returned, and nothing is committed.
+pub fn try_write_jsonl<T: Serialize>(
+    path: &Path,
+    overwrite: &Overwrite,
+    records: impl IntoIterator<Item = Result<T>>,
+) -> Result<u64> {
     let mut out = create_writer(path, overwrite)?;
     let mut written = 0;
     for record in records {
-        write_json_line(&mut out, &record)?;
+        write_json_line(&mut out, &record?)?;
         written += 1;
     }
     out.commit()?;

@@ -44,7 +44,7 @@ mod replace;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use atomic::{create_writer, write_jsonl, AtomicFile, OutputDir};
+pub use atomic::{create_writer, try_write_jsonl, write_jsonl, AtomicFile, OutputDir};
 pub use corpus::{write_deduped, write_rewritten, KeptRecords, Rewrite, WriteStats};
 pub use replace::{
     Overwrite, BOILERPLATE_FILE, CLUSTERS_FILE, PAIRS_FILE, PASSAGES_FILE, RELATIONS_FILE,
