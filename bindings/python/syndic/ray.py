@@ -57,7 +57,9 @@ through the object store:
 3. **Links** per partition: fingerprints too common to pair, and edges
    joining the documents of each of the others; exact copies by hash.
 4. **Components** of those edges, as in step 6 above. Candidate pairs,
-   reprint edges and cluster checks never reach across them.
+   reprint edges and cluster checks never reach across them. The labels
+   are split by corpus block (a range join), so that each block routes
+   its documents by the labels of its own documents only.
 5. **Find** per partition of whole components: the core's batch pipeline
    over their texts, judged by the corpus's frozen statistics.
 6. **Boilerplate** of every block, by the same statistics; **assign**
@@ -665,8 +667,13 @@ def _run_fields(
 
 
 @ray.remote
-def _route(rows: pa.Table, key: str, starts: np.ndarray) -> List[pa.Table]:
-    """``rows`` split by the corpus block holding document ``key``."""
+def _route(rows: pa.Table, key: str, starts: np.ndarray) -> Any:
+    return _route_rows(rows, key, starts)
+
+
+def _route_rows(rows: pa.Table, key: str, starts: np.ndarray) -> Any:
+    """``rows`` split by the corpus block holding document ``key`` (one
+    table, not a list, for a single block: a task's one result)."""
     where = np.searchsorted(starts, rows.column(key).to_numpy(), side="right") - 1
     parts = _split_rows(rows, where, len(starts) - 1)
     return parts if len(parts) > 1 else parts[0]
@@ -962,12 +969,15 @@ def _find_reprints(
 
     # Documents of one component meet in one task (by their root), in
     # DocId order: the corpus blocks are routed in order, and each keeps
-    # its rows' order.
-    # One table of (node, root), gathered: every route task looks up its
-    # block's documents in it.
-    label = _one_label_table.remote(*labels)
+    # its rows' order. Each route task gets the labels of its block's
+    # documents only (a range join), never the whole labelling.
+    k = len(corpus.blocks)
+    by_block = [_route_labels.options(num_returns=k).remote(label, corpus.starts) for label in labels]
+    if k == 1:
+        by_block = [[b] for b in by_block]
     routed = [
-        _reprint_route.options(num_returns=parts).remote(block, label, columns, parts) for block in corpus.blocks
+        _reprint_route.options(num_returns=parts).remote(block, columns, parts, *[b[i] for b in by_block])
+        for i, block in enumerate(corpus.blocks)
     ]
     if parts == 1:
         routed = [[r] for r in routed]
@@ -1122,21 +1132,32 @@ def _reprint_exact(*parts: pa.Table) -> pa.Table:
 
 
 @ray.remote
-def _one_label_table(*labels: pa.Table) -> pa.Table:
-    """The partitions' labels in one table, sorted by node."""
-    return pa.concat_tables(labels).sort_by("node")
+def _route_labels(label: pa.Table, starts: np.ndarray) -> Any:
+    """A partition's labels as ``doc``, ``root`` for each of its nodes and
+    each of their roots (a root is no node of the labels, and is in its
+    component too), split by the corpus block holding ``doc``: the range
+    join that brings each route task the labels of its own documents."""
+    node, root = label.column("node").to_numpy(), label.column("root").to_numpy()
+    roots = np.unique(root)
+    rows = pa.table({"doc": np.concatenate([node, roots]), "root": np.concatenate([root, roots])})
+    return _route_rows(rows, "doc", starts)
 
 
 @ray.remote
-def _reprint_route(block: pa.Table, label: pa.Table, columns: _Columns, parts: int) -> Any:
+def _reprint_route(block: pa.Table, columns: _Columns, parts: int, *labels: pa.Table) -> Any:
     """The block's documents that are in a component (``doc``, text and
-    site), split into ``parts`` by the component's label."""
+    site), split into ``parts`` by the component's label; ``labels`` are
+    the rows ``doc``, ``root`` of the block's documents in a component,
+    from every partition of the labels (a root once per partition that
+    holds one of its nodes)."""
     doc = block.column(DOC).to_numpy()
-    nodes, roots = label.column("node").to_numpy(), label.column("root").to_numpy()
+    label = pa.concat_tables(labels)
+    # A document's root is the same in every row that names it.
+    nodes, first = np.unique(label.column("doc").to_numpy(), return_index=True)
+    roots = label.column("root").to_numpy()[first]
     at = np.minimum(np.searchsorted(nodes, doc), max(len(nodes) - 1, 0))
-    is_node = (nodes[at] == doc) if len(nodes) else np.zeros(len(doc), bool)
-    root = np.where(is_node, roots[at] if len(nodes) else doc, doc)
-    member = is_node | np.isin(doc, roots)
+    member = (nodes[at] == doc) if len(nodes) else np.zeros(len(doc), bool)
+    root = np.where(member, roots[at] if len(nodes) else doc, doc)
     rows = block.select([DOC, columns.text])
     if columns.site is not None:
         # Every block with the same columns, so that they concatenate.

@@ -499,3 +499,76 @@ def test_issue15_distributed_components_equal_a_union_find() -> None:
                 assert node not in found, (edges, parts)
                 found[node] = root
         assert found == union_find(edges), (edges, parts)
+
+
+def test_issue15_reprint_route_tasks_get_only_their_blocks_labels() -> None:
+    """Issue 15: in reprint mode the component labels (``node``, ``root``)
+    are no longer gathered into one table that every route task reads:
+    each label partition is split by corpus block, and each route task
+    reads only the labels of its block's documents. Run here in this
+    process over random graphs, blocks and partitions: every document in a
+    component, and only those, goes to the find partition of its
+    component's smallest DocId, in DocId order, and no route task is given
+    a label of another block's document."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    from syndic import ray as syndic_ray
+
+    def local(function: object, returns: int, *args: object) -> list:
+        return list(function(*args))  # type: ignore[operator]
+
+    def as_list(routed: object, k: int) -> list:
+        return list(routed) if k > 1 else [routed]  # type: ignore[call-overload]
+
+    columns = syndic_ray._Columns("id", "text", None)
+    rng = random.Random(1515)
+    for _ in range(30):
+        n = rng.randint(1, 200)
+        edges = [(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randint(1, n))]
+        parts, k = rng.randint(1, 4), rng.randint(1, 5)
+        starts = np.array(sorted({0, n, *rng.sample(range(n + 1), k - 1)}), np.int64)
+        k = len(starts) - 1
+        blocks = [
+            pa.table(
+                {
+                    syndic_ray.DOC: np.arange(starts[i], starts[i + 1], dtype=np.uint32),
+                    "text": [f"doc {d}" for d in range(starts[i], starts[i + 1])],
+                }
+            )
+            for i in range(k)
+        ]
+        edge_table = pa.table(
+            {"a": np.array([a for a, _ in edges], np.uint32), "b": np.array([b for _, b in edges], np.uint32)}
+        )
+        labels = syndic_ray._components([edge_table], parts, submit=local, get=lambda refs: refs)
+        by_block = [as_list(syndic_ray._route_labels._function(label, starts), k) for label in labels]
+        routed = []
+        for i, block in enumerate(blocks):
+            mine = [b[i] for b in by_block]
+            for rows in mine:
+                docs = rows.column("doc").to_numpy()
+                assert np.all((docs >= starts[i]) & (docs < starts[i + 1])), (edges, starts)
+            routed.append(as_list(syndic_ray._reprint_route._function(block, columns, parts, *mine), parts))
+
+        root = {d: d for d in range(n)}
+        for a, b in edges:
+            ra, rb = root[a], root[b]
+            while root[ra] != ra:
+                ra = root[ra]
+            while root[rb] != rb:
+                rb = root[rb]
+            root[max(ra, rb)] = min(ra, rb)
+
+        def find(d: int) -> int:
+            while root[d] != d:
+                d = root[d]
+            return d
+
+        in_component = {d for edge in edges for d in edge if edge[0] != edge[1]}
+        in_component |= {find(d) for d in in_component}
+        for p in range(parts):
+            got = [d for r in routed for d in r[p].column(syndic_ray.DOC).to_pylist()]
+            assert got == sorted(d for d in in_component if find(d) % parts == p), (edges, parts, starts)
