@@ -781,10 +781,15 @@ impl Deduper {
                     ))?;
                     RunWriter::<(u64, u64)>::create(made, "verified")?
                 };
-                let mut write = |verified: Vec<ScoredPair>, sets: &mut UnionFind| -> Result<()> {
-                    for p in verified {
-                        sets.union(p.a.as_u32(), p.b.as_u32());
-                        out.push(&(pack_pair(p.a, p.b), p.similarity.to_bits()))?;
+                // A chunk holds its pairs and their similarities, 16 B a
+                // pair, and nothing more: passing pairs go straight out.
+                let threshold = self.config.threshold;
+                let mut write = |chunk: &[(DocId, DocId)], sets: &mut UnionFind| -> Result<()> {
+                    for (&(a, b), similarity) in chunk.iter().zip(self.similarities(chunk)?) {
+                        if similarity >= threshold {
+                            sets.union(a.as_u32(), b.as_u32());
+                            out.push(&(pack_pair(a, b), similarity.to_bits()))?;
+                        }
                     }
                     Ok(())
                 };
@@ -794,11 +799,11 @@ impl Deduper {
                     Progress::tick(progress.as_ref(), "verify", done, total);
                     chunk.push(unpack_pair(pair?));
                     if chunk.len() == chunk_pairs {
-                        write(self.verify(&chunk)?, &mut sets)?;
+                        write(&chunk, &mut sets)?;
                         chunk.clear();
                     }
                 }
-                write(self.verify(&chunk)?, &mut sets)?;
+                write(&chunk, &mut sets)?;
                 let verified = out.count();
                 let path = out.finish()?;
                 (Pairs::spilled(&self.canonical, path, verified, dir), verified as usize)
@@ -1057,7 +1062,9 @@ impl OutOfCore {
 
     /// Pairs verified at once when read back from disk.
     fn chunk_pairs(&self) -> usize {
-        (self.memory / 16).max(1)
+        // 16 B a pair (see `Deduper::finish`), in half the bound: the shingle
+        // sets of a verification window take the other half.
+        (self.memory / 32).max(1)
     }
 
     /// Exact groups and candidate pairs from the runs; marks the documents
