@@ -9,6 +9,7 @@ use syndic::pairs::DedupResult;
 use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
+use syndic::verify::VerifyMethod;
 
 use indicatif::ProgressBar;
 use syndic::read::{Inputs, ReadOptions};
@@ -85,7 +86,20 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         }
     }
     let bars = Bars::new(args.run.quiet);
-    let (inputs, opts) = args.input.resolve(cancel)?;
+    // Exact dedup and signature verification read the corpus once: a
+    // stream on stdin is then read as it comes, with no copy on disk
+    // (unless the kept records are written, which reads it again).
+    let passes = match &config {
+        Config::MinHash(c)
+            if (c.mode() == Mode::Exact || c.verify() == VerifyMethod::Signature)
+                && args.write_deduped.is_none()
+                && !args.resume =>
+        {
+            input::Passes::One
+        }
+        _ => input::Passes::Any,
+    };
+    let (inputs, opts) = args.input.resolve_for(cancel, passes)?;
     let overwrite = output::overwrite(args.force, &args.input.inputs);
     let deduped_path = args.write_deduped.as_deref().map(|p| DedupedPath::new(p, &args.out));
     match &deduped_path {

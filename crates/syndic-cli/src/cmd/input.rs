@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use syndic::passes::CorpusPasses;
-use syndic::read::{resolve_inputs, CorpusReader, Inputs, ReadOptions, BATCH_BYTES, BATCH_DOCS};
+use syndic::read::{
+    resolve_inputs, resolve_inputs_read_once, CorpusReader, Inputs, ReadOptions, BATCH_BYTES,
+    BATCH_DOCS,
+};
 use syndic::Document;
 
 use super::flags::SettingsFlags;
@@ -15,7 +18,9 @@ use crate::progress::{Bars, Cancel, Timings};
 #[derive(clap::Args, Debug, Clone)]
 pub struct InputArgs {
     /// Inputs: directories of text files, JSONL (.gz/.zst), Parquet,
-    /// WARC/WET files, or `-` for standard input (JSONL unless --format).
+    /// WARC/WET files, or `-` for standard input (JSONL unless --format; read
+    /// as it comes by exact mode and --verify signature, else copied to a
+    /// temporary file first).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
@@ -31,13 +36,35 @@ impl InputArgs {
     /// Resolves the inputs (sorted; stdin spooled to a temporary file, with
     /// Ctrl-C exiting at once while it is read).
     pub fn resolve(&self, cancel: &Cancel) -> anyhow::Result<(Inputs, ReadOptions)> {
+        self.resolve_for(cancel, Passes::Any)
+    }
+
+    /// Resolves the inputs of a run that reads them `passes` times: a run
+    /// that reads them once takes stdin as it comes, without a copy.
+    pub fn resolve_for(
+        &self,
+        cancel: &Cancel,
+        passes: Passes,
+    ) -> anyhow::Result<(Inputs, ReadOptions)> {
         let opts = self.read_options();
         opts.validate()?;
         let inputs = cancel
-            .exit_at_once_during(|| resolve_inputs(&self.inputs, &opts))
+            .exit_at_once_during(|| match passes {
+                Passes::Any => resolve_inputs(&self.inputs, &opts),
+                Passes::One => resolve_inputs_read_once(&self.inputs, &opts),
+            })
             .context("cannot open the inputs")?;
         Ok((inputs, opts))
     }
+}
+
+/// How many times a run reads its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passes {
+    /// Once: standard input is read as it comes.
+    One,
+    /// Perhaps more than once: standard input is spooled first.
+    Any,
 }
 
 /// The record of what was read, for `summary.json`.

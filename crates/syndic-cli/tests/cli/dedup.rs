@@ -88,6 +88,55 @@ fn stdin_is_read_as_jsonl() {
     golden("example-minhash/clusters.jsonl", &read(out.join("clusters.jsonl")));
 }
 
+/// Issue 16: a run that reads its input once (exact mode, signature
+/// verification) reads standard input as it comes, so a stream of any size
+/// needs no disk; a run that reads it twice copies it first. With no
+/// temporary directory to copy into, the first kind still runs and gives
+/// the bytes of a file's run, and the second says why it cannot.
+#[test]
+fn issue16_single_pass_runs_stream_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = to_jsonl(&example_docs());
+    let input = dir.path().join("docs.jsonl");
+    std::fs::write(&input, &docs).unwrap();
+    let from_stdin = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["dedup", "-", "--out", s(out), "-q"];
+        args.extend(extra);
+        let mut child = command(&args)
+            .env("TMPDIR", dir.path().join("no-such-directory"))
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        // A pipe, written in pieces: nothing can seek back in it.
+        let mut stdin = child.stdin.take().unwrap();
+        for line in docs.lines() {
+            writeln!(stdin, "{line}").unwrap();
+        }
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    for (mode, extra) in
+        [("exact", &["--mode", "exact"][..]), ("signature", &["--verify", "signature"])]
+    {
+        let streamed = dir.path().join(format!("{mode}-stdin"));
+        let run = from_stdin(&streamed, extra);
+        assert!(run.status.success(), "{mode}: {}", String::from_utf8_lossy(&run.stderr));
+        let from_file = dir.path().join(format!("{mode}-file"));
+        let mut args = vec!["dedup", s(&input), "--out", s(&from_file), "-q"];
+        args.extend(extra);
+        ok(&args);
+        for file in ["clusters.jsonl", "pairs.jsonl"] {
+            assert_eq!(read(streamed.join(file)), read(from_file.join(file)), "{mode}: {file}");
+        }
+    }
+    let two_passes = from_stdin(&dir.path().join("minhash"), &[]);
+    assert_eq!(two_passes.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&two_passes.stderr);
+    assert!(stderr.contains("cannot open the inputs"), "{stderr}");
+}
+
 /// Reuters-21578 has several hundred groups of exact duplicates (the same
 /// wire item filed twice) and a few near-duplicates (corrections).
 #[test]

@@ -3,7 +3,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::options::{Compression, Format, ReadOptions};
 use crate::{ConfigError, Error, Result};
@@ -47,10 +47,27 @@ impl Input {
         let opened = match &self.source {
             Source::Path(path) => File::open(path),
             Source::Spool(spool) => spool.open(),
+            Source::Once(_) => Err(io::Error::other(READ_ONCE)),
         };
         opened.map_err(|e| Error::io(&self.path, e))
     }
+
+    /// Opens the input afresh, at its start, for one pass, as a byte
+    /// stream: a file, or standard input read as it comes (once).
+    pub(crate) fn open_read(&self) -> Result<Box<dyn Read + Send>> {
+        match &self.source {
+            Source::Once(once) => {
+                let taken = once.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+                taken.ok_or_else(|| Error::io(&self.path, io::Error::other(READ_ONCE)))
+            }
+            _ => Ok(Box::new(self.open_file()?)),
+        }
+    }
 }
+
+/// Why standard input read as it comes cannot be read again.
+const READ_ONCE: &str = "standard input was read once already, as it came, and is gone; \
+                         a run that reads its input twice needs it spooled or in a file";
 
 /// Where an input's bytes are.
 #[derive(Debug, Clone)]
@@ -59,6 +76,19 @@ pub(crate) enum Source {
     Path(PathBuf),
     /// The copy of standard input, kept alive by every input that reads it.
     Spool(Arc<Spool>),
+    /// Standard input read as it comes, by one pass only.
+    Once(Arc<Once>),
+}
+
+/// Standard input, not copied, for a run that reads its inputs once: the
+/// bytes read to tell its compression, then the rest of the stream, taken
+/// by the first pass to open it.
+pub(crate) struct Once(Mutex<Option<Box<dyn Read + Send>>>);
+
+impl std::fmt::Debug for Once {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Once(standard input)")
+    }
 }
 
 /// Standard input copied to a temporary file, since pipelines read their
@@ -176,15 +206,34 @@ impl<'a> IntoIterator for &'a Inputs {
 /// twice is read once; `-` (standard input) is spooled to a temporary file
 /// so that later passes can read it again.
 pub fn resolve_inputs(paths: &[PathBuf], opts: &ReadOptions) -> Result<Inputs> {
-    resolve_with_stdin(paths, opts, &mut io::stdin())
+    resolve_with_stdin(paths, opts, Stdin::Spool(&mut io::stdin()))
+}
+
+/// [`resolve_inputs`] for a run that reads its inputs once (exact dedup,
+/// say): standard input is read as it comes instead of being copied to a
+/// temporary file first, so that a stream of any size needs no disk. A
+/// second pass over it fails with an error that says why. Parquet, which
+/// is read by seeking, is still spooled.
+pub fn resolve_inputs_read_once(paths: &[PathBuf], opts: &ReadOptions) -> Result<Inputs> {
+    resolve_with_stdin(paths, opts, Stdin::Once(Box::new(io::stdin())))
+}
+
+/// What to do with standard input, and where it comes from (tests supply
+/// their own).
+pub(crate) enum Stdin<'a> {
+    /// Copy it into a [`Spool`], to be read any number of times.
+    Spool(&'a mut dyn Read),
+    /// Read it as it comes, once (see [`resolve_inputs_read_once`]).
+    Once(Box<dyn Read + Send>),
 }
 
 /// [`resolve_inputs`] with standard input supplied, for tests.
 pub(crate) fn resolve_with_stdin(
     paths: &[PathBuf],
     opts: &ReadOptions,
-    stdin: &mut dyn Read,
+    stdin: Stdin<'_>,
 ) -> Result<Inputs> {
+    let mut stdin = Some(stdin);
     opts.validate()?;
     if paths.is_empty() {
         return Err(ConfigError::Inputs("no inputs given".to_owned()).into());
@@ -192,13 +241,19 @@ pub(crate) fn resolve_with_stdin(
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
         if path.as_os_str() == STDIN {
-            if inputs.iter().any(|input: &Input| matches!(input.source, Source::Spool(_))) {
+            let Some(stdin) = stdin.take() else {
                 return Err(ConfigError::Inputs(
                     "standard input (`-`) given more than once".to_owned(),
                 )
                 .into());
-            }
-            inputs.push(spool_stdin(stdin, opts)?);
+            };
+            inputs.push(match stdin {
+                Stdin::Once(stream) if opts.format != Some(Format::Parquet) => {
+                    stdin_once(stream, opts)?
+                }
+                Stdin::Once(mut stream) => spool_stdin(&mut stream, opts)?,
+                Stdin::Spool(stdin) => spool_stdin(stdin, opts)?,
+            });
         } else {
             inputs.push(resolve_path(path, opts)?);
         }
@@ -273,6 +328,18 @@ fn spool_stdin(stdin: &mut dyn Read, opts: &ReadOptions) -> Result<Input> {
     let format = opts.format.unwrap_or(Format::Jsonl);
     let source = Source::Spool(Arc::new(spool));
     file_input(STDIN.into(), source, format, Compression::sniff(&head), size)
+}
+
+/// Standard input to be read as it comes: its first bytes are read now to
+/// tell its compression, and put back in front of the rest.
+fn stdin_once(mut stdin: Box<dyn Read + Send>, opts: &ReadOptions) -> Result<Input> {
+    let mut head = Vec::with_capacity(4);
+    (&mut stdin).take(4).read_to_end(&mut head).map_err(|e| Error::io(STDIN, e))?;
+    let compression = Compression::sniff(&head);
+    let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
+    let source = Source::Once(Arc::new(Once(Mutex::new(Some(stream)))));
+    // Its size is not known: progress counts bytes without a total.
+    file_input(STDIN.into(), source, opts.format.unwrap_or(Format::Jsonl), compression, 0)
 }
 
 /// Lists the documents of a text tree: every regular file under `root`,
@@ -401,8 +468,12 @@ mod tests {
         let plain = b"{}\n".to_vec();
         let cases = [(gz, Compression::Gzip), (plain, Compression::None)];
         for (data, compression) in cases {
-            let inputs =
-                resolve_with_stdin(&["-".into()], &ReadOptions::default(), &mut &data[..]).unwrap();
+            let inputs = resolve_with_stdin(
+                &["-".into()],
+                &ReadOptions::default(),
+                Stdin::Spool(&mut &data[..]),
+            )
+            .unwrap();
             let input = &inputs.as_slice()[0];
             assert_eq!((input.path.as_path(), input.format), (Path::new("-"), Format::Jsonl));
             assert_eq!(input.compression, compression);
@@ -410,8 +481,11 @@ mod tests {
             input.open_file().unwrap().read_to_end(&mut spooled).unwrap();
             assert_eq!(spooled, data);
         }
-        let twice =
-            resolve_with_stdin(&["-".into(), "-".into()], &ReadOptions::default(), &mut &b""[..]);
+        let twice = resolve_with_stdin(
+            &["-".into(), "-".into()],
+            &ReadOptions::default(),
+            Stdin::Spool(&mut &b""[..]),
+        );
         assert_eq!(twice.unwrap_err().kind(), "config");
     }
 
@@ -425,7 +499,8 @@ mod tests {
         let data: String =
             (0..2000).map(|i| format!("{{\"id\":\"{i}\",\"text\":\"text {i}\"}}\n")).collect();
         let opts = ReadOptions::default();
-        let inputs = resolve_with_stdin(&["-".into()], &opts, &mut data.as_bytes()).unwrap();
+        let inputs =
+            resolve_with_stdin(&["-".into()], &opts, Stdin::Spool(&mut data.as_bytes())).unwrap();
         let input = &inputs.as_slice()[0];
         let Source::Spool(spool) = &input.source else { panic!("standard input is not spooled") };
         // No directory names the spool, so no way of ending the process

@@ -85,7 +85,7 @@ mod text;
 mod warc;
 
 pub use corpus::{CorpusReader, BATCH_BYTES, BATCH_DOCS};
-pub use input::{resolve_inputs, Input, Inputs};
+pub use input::{resolve_inputs, resolve_inputs_read_once, Input, Inputs};
 pub use options::{Compression, Format, ReadOptions};
 
 pub(crate) use self::parquet::{open_parquet, parquet_error, unpanic};

@@ -3,7 +3,6 @@
 //! damaged stream ([`Error::Decompress`]).
 
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -45,7 +44,7 @@ pub(crate) type Stream = Box<dyn BufRead + Send>;
 /// of the file is counted in `progress`. A compressed file is decompressed
 /// on a thread of its own, ahead of the reader (see [`ReadAhead`]).
 pub(crate) fn open_stream(input: &Input, progress: &Progress) -> Result<Stream> {
-    let file = CountingFile { file: input.open_file()?, progress: progress.clone() };
+    let file = CountingFile { file: input.open_read()?, progress: progress.clone() };
     let ahead = |decoder: Box<dyn Read + Send>| {
         ReadAhead::spawn(decoder).map_err(|e| Error::io(&input.path, e))
     };
@@ -231,7 +230,7 @@ pub(crate) fn read_bounded(reader: &mut dyn Read, limit: u64) -> io::Result<Resu
 /// A file that counts the bytes read from it and marks its errors with
 /// [`FileError`], so they can be told apart after passing through a decoder.
 struct CountingFile {
-    file: File,
+    file: Box<dyn Read + Send>,
     progress: Progress,
 }
 

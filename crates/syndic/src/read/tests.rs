@@ -639,17 +639,44 @@ fn batches_stop_at_the_document_or_byte_limit() {
     }
 }
 
+/// Standard input, spooled or read as it comes, is read as the format
+/// given, its compression told from its first bytes.
 #[test]
 fn standard_input_is_read_as_the_format_given() {
     let data = zstd(b"{\"id\":\"s\",\"text\":\"from stdin\"}\n{\"id\":\"s\",\"text\":\"dup\"}\n");
-    let opts = ReadOptions::default();
-    let inputs = input::resolve_with_stdin(&["-".into()], &opts, &mut &data[..]).unwrap();
-    let got = outcomes(&inputs, &opts);
-    assert_eq!(got, [Ok("s".to_owned()), Err(("duplicate_id", Location::line("-", 2)))]);
     let text = ReadOptions { format: Some(Format::Text), ..ReadOptions::default() };
-    let inputs = input::resolve_with_stdin(&["-".into()], &text, &mut &b"plain words"[..]).unwrap();
-    let docs: Vec<_> = CorpusReader::new(&inputs, &text).collect::<Result<_>>().unwrap();
-    assert_eq!(id_text(&docs), [("-", "plain words")]);
+    for once in [false, true] {
+        let resolve = |opts: &ReadOptions, bytes: Vec<u8>| {
+            let stdin = if once {
+                input::Stdin::Once(Box::new(std::io::Cursor::new(bytes)))
+            } else {
+                input::Stdin::Spool(&mut &bytes[..])
+            };
+            input::resolve_with_stdin(&["-".into()], opts, stdin).unwrap()
+        };
+        let opts = ReadOptions::default();
+        let inputs = resolve(&opts, data.clone());
+        let got = outcomes(&inputs, &opts);
+        assert_eq!(got, [Ok("s".to_owned()), Err(("duplicate_id", Location::line("-", 2)))]);
+        let inputs = resolve(&text, b"plain words".to_vec());
+        let docs: Vec<_> = CorpusReader::new(&inputs, &text).collect::<Result<_>>().unwrap();
+        assert_eq!(id_text(&docs), [("-", "plain words")], "once: {once}");
+    }
+}
+
+/// Issue 16: standard input read as it comes is not copied anywhere, so a
+/// second pass over it is refused with the reason, not given nothing.
+#[test]
+fn issue16_standard_input_read_once_refuses_a_second_pass() {
+    let data = b"{\"id\":\"a\",\"text\":\"one\"}\n".to_vec();
+    let opts = ReadOptions::default();
+    let stdin = input::Stdin::Once(Box::new(std::io::Cursor::new(data)));
+    let inputs = input::resolve_with_stdin(&["-".into()], &opts, stdin).unwrap();
+    let docs: Vec<_> = CorpusReader::new(&inputs, &opts).collect::<Result<_>>().unwrap();
+    assert_eq!(id_text(&docs), [("a", "one")]);
+    let again: Result<Vec<_>> = CorpusReader::new(&inputs, &opts).collect();
+    let err = again.unwrap_err().to_string();
+    assert!(err.starts_with("-: ") && err.contains("read once already"), "{err}");
 }
 
 #[cfg(unix)]
