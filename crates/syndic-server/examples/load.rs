@@ -5,15 +5,19 @@
 //! cargo run --release -p syndic-server --example load -- \
 //!     --addr 127.0.0.1:8080 --data corpus.jsonl.gz --mode query \
 //!     --clients 50 --seconds 30 [--skip N] [--limit N] [--batch 500] \
-//!     [--server-pid PID] [--token T]
+//!     [--site-field F] [--server-pid PID] [--token T]
 //! ```
 //!
 //! `--mode query` sends single `POST /v1/query` requests with texts from
 //! the data; `--mode add` sends `POST /v1/batch/documents` batches of
 //! `--batch` documents, each document once (ids prefixed `load-`), until
 //! the data or the time runs out. The run is bounded by `--seconds` and by
-//! the data; it talks to the given address only. With `--server-pid`, the
-//! server's resident memory is sampled every second.
+//! the data; it talks to the given address only. With `--site-field`, added
+//! documents carry the site read from that field. With `--server-pid`, the
+//! server's resident memory is sampled every second, and the server's CPU
+//! time over the run is reported per request and per document added: the
+//! figure least moved by other work on the machine, which the latencies
+//! and rates are not.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -42,13 +46,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let token = flags.get("token").map(|t| t.to_string());
     let data = PathBuf::from(flag("data", ""));
 
-    let opts = ReadOptions::default();
+    let opts = ReadOptions {
+        site_field: flags.get("site-field").map(|f| f.to_string()),
+        ..ReadOptions::default()
+    };
     let inputs = resolve_inputs(&[data], &opts)?;
     let mut reader = CorpusReader::new(&inputs, &opts);
     let mut docs = Vec::new();
     for doc in reader.by_ref().skip(skip).take(limit) {
         let doc = doc?;
-        docs.push((doc.id, doc.text));
+        docs.push((doc.id, doc.text, doc.site));
     }
     eprintln!("load: {} documents from the data; {clients} clients, mode {mode}", docs.len());
     let docs = Arc::new(docs);
@@ -58,15 +65,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let next = Arc::new(AtomicUsize::new(0));
     let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let errors = Arc::new(AtomicUsize::new(0));
+    // Documents in batches the server acknowledged (each after its commit).
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let cpu_before = flags.get("server-pid").map(|pid| server_cpu_seconds(pid));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|c| {
-            let (docs, next, latencies, errors, token, mode) = (
+            let (docs, next, latencies, errors, acknowledged, token, mode) = (
                 docs.clone(),
                 next.clone(),
                 latencies.clone(),
                 errors.clone(),
+                acknowledged.clone(),
                 token.clone(),
                 mode.clone(),
             );
@@ -75,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut mine = Vec::new();
                 let mut i = c;
                 while Instant::now() < deadline {
-                    let (path, body) = if mode == "add" {
+                    let (path, body, sending) = if mode == "add" {
                         let start = next.fetch_add(batch, Ordering::Relaxed);
                         if start >= docs.len() {
                             break;
@@ -83,16 +94,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         let end = (start + batch).min(docs.len());
                         let documents: Vec<_> = docs[start..end]
                             .iter()
-                            .map(|(id, text)| json!({"id": format!("load-{id}"), "text": text}))
+                            .map(|(id, text, site)| {
+                                let mut doc = json!({"id": format!("load-{id}"), "text": text});
+                                if let Some(site) = site {
+                                    doc["site"] = json!(site);
+                                }
+                                doc
+                            })
                             .collect();
-                        ("/v1/batch/documents", json!({"documents": documents}))
+                        ("/v1/batch/documents", json!({"documents": documents}), end - start)
                     } else {
                         i = (i + clients) % docs.len();
-                        ("/v1/query", json!({"text": docs[i].1}))
+                        ("/v1/query", json!({"text": docs[i].1}), 0)
                     };
                     let sent = Instant::now();
                     match client.json("POST", path, &body) {
-                        Ok((200, _)) => mine.push(sent.elapsed()),
+                        Ok((200, _)) => {
+                            mine.push(sent.elapsed());
+                            acknowledged.fetch_add(sending, Ordering::Relaxed);
+                        }
                         _ => {
                             errors.fetch_add(1, Ordering::Relaxed);
                         }
@@ -106,6 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         worker.join().map_err(|_| "a client thread panicked")?;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = flags.get("server-pid").map(|pid| server_cpu_seconds(pid));
     stop.store(true, Ordering::Relaxed);
     let mut latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
     latencies.sort();
@@ -117,9 +138,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("mode: {mode}, clients: {clients}, elapsed: {elapsed:.1} s");
     println!("requests ok: {requests}, errors: {}", errors.load(Ordering::Relaxed));
     println!("requests/s: {:.0}", requests as f64 / elapsed);
+    let added = acknowledged.load(Ordering::Relaxed);
     if mode == "add" {
-        let added = next.load(Ordering::Relaxed).min(docs.len());
-        println!("documents sent: {added}, documents/s: {:.0}", added as f64 / elapsed);
+        println!("documents acknowledged: {added}, documents/s: {:.0}", added as f64 / elapsed);
+    }
+    if let (Some(Some(before)), Some(Some(after))) = (cpu_before, cpu) {
+        let used = after - before;
+        print!("server CPU: {used:.1} s, {:.2} ms per request", used * 1e3 / requests as f64);
+        if mode == "add" {
+            print!(", {:.2} ms per document", used * 1e3 / added as f64);
+        }
+        println!();
     }
     println!(
         "latency ms: p50 {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}",
@@ -134,6 +163,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("server RSS MiB, one sample per second: {}", mb.join(" "));
     }
     Ok(())
+}
+
+/// The CPU time the server's threads have used (user and system), in
+/// seconds; `None` when it cannot be read.
+fn server_cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may
+    // hold spaces: utime and stime are the 14th and 15th of the line.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // The kernel reports them in clock ticks, 100 a second on Linux.
+    Some(ticks / 100.0)
 }
 
 /// The server's VmRSS in KiB, once a second until `stop`.

@@ -1,8 +1,6 @@
 //! Routes, request and response bodies, and handlers. `openapi.json`
 //! specifies the same; `tests/api.rs` checks that they agree.
 
-use std::cell::OnceCell;
-
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
@@ -225,55 +223,13 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-thread_local! {
-    /// A one-thread rayon pool per blocking thread that computes answers.
-    static ONE_THREAD: OnceCell<rayon::ThreadPool> = const { OnceCell::new() };
-}
-
-/// Runs the computation of an answer (a query, a `get`, a story) on the
-/// blocking pool, at most [`AppState`]'s `answering` permits at once (one
-/// per core, granted first come, first served), each on one thread.
-///
-/// Why (issue 15): an answer runs the batch pipeline, whose stages are
-/// rayon parallel loops. Fifty queries at once on the blocking pool each
-/// handed every stage to rayon's global pool and waited: a query queued
-/// behind the others' stages once per stage, and fifty threads took turns
-/// on the cores, so a query with many stages or documents finished last.
-/// Under load one query per core, each on its own thread, uses the cores as
-/// fully with none of that queueing; answers are the same (the pipeline's
-/// results never depend on its thread count). Measured in
-/// `bench/results/2026-12-02/index-reprint-load.md`.
+/// Computes an answer (a query, a `get`, a story) on one of the answer
+/// threads (see `crate::answerer`).
 async fn answer<T: Send + 'static>(
     state: &AppState,
     op: impl FnOnce() -> syndic::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = state
-        .answering
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| ApiError::internal("the server is not answering queries"))?;
-    let run = move || {
-        // Held until the computation ends, even if the client goes away.
-        let _permit = permit;
-        ONE_THREAD.with(|pool| {
-            let pool = match pool.get() {
-                Some(pool) => pool,
-                None => {
-                    let built =
-                        rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| {
-                            ApiError::internal(format!("cannot start a thread to answer: {e}"))
-                        })?;
-                    pool.get_or_init(|| built)
-                }
-            };
-            pool.install(op).map_err(|e| ApiError::from(&e))
-        })
-    };
-    match tokio::task::spawn_blocking(run).await {
-        Ok(result) => result,
-        Err(_) => Err(ApiError::internal("the index read failed unexpectedly")),
-    }
+    state.answerers.answer(op).await
 }
 
 fn check_text(text: &str, what: &str, state: &AppState) -> Result<(), ApiError> {

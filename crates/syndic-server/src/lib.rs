@@ -35,9 +35,9 @@
 //!   and never wait for writes, except the story of a query in an index
 //!   with stories: the online story state is one, held by a write until it
 //!   commits, so that a story answer never counts an uncommitted document.
-//!   Answers (queries, `GET /v1/documents/{id}`, stories) are computed at
-//!   most one per core at once, first come first served, each on one
-//!   thread; the others wait their turn (fifty at once, on seventy to
+//!   Answers (queries, `GET /v1/documents/{id}`, stories) are computed by
+//!   one answer thread per core, first come first served, each answer
+//!   inline on its thread; the others wait their turn (fifty at once, on seventy to
 //!   ninety threads, otherwise queued in rayon's pool at every stage, and
 //!   the slowest 1 % took four times the median:
 //!   `bench/results/2026-12-02/index-reprint-load.md`).
@@ -86,6 +86,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod answerer;
 mod api;
 mod auth;
 pub mod client;
@@ -146,8 +147,8 @@ pub struct AppState {
     limits: Limits,
     /// The address served, once known; see [`AppState::listening_on`].
     listen: Option<SocketAddr>,
-    /// Answers computed at once: one per core (see `api::answer`).
-    answering: Arc<tokio::sync::Semaphore>,
+    /// The threads that compute answers, one per core.
+    answerers: answerer::Answerers,
 }
 
 impl AppState {
@@ -161,9 +162,7 @@ impl AppState {
             token: token.map(Arc::from),
             limits,
             listen: None,
-            answering: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(1, usize::from),
-            )),
+            answerers: answerer::Answerers::start(),
         }
     }
 

@@ -114,6 +114,13 @@ impl Status {
 }
 
 fn run(index: &Index, queue: &mpsc::Receiver<Job>, status: &Status) {
+    // The answers of an add run on this thread, inline, as a query's run
+    // on an answer thread (see `crate::answerer`): handed stage by stage
+    // to rayon's global pool, each of the hundreds of answers in a group
+    // waited for a worker to wake at every stage, and left it spinning.
+    // Building it cannot fail on this thread (see `answerer::run`); were
+    // it to, the global pool would do the work, with the same results.
+    let _pool = rayon::ThreadPoolBuilder::new().num_threads(1).use_current_thread().build();
     let mut next = None;
     loop {
         let Some(job) = next.take().or_else(|| queue.recv().ok()) else { return };

@@ -62,37 +62,48 @@ pub(crate) const MAX_RELATED: usize = 256;
 pub(crate) struct OnlinePrep {
     /// Distinct passage fingerprints, sorted.
     fingerprints: Vec<u64>,
-    keys: DocKeys,
-    learned: Learned,
+    /// Its tokens by the config's normalizer, when kept: its answer's
+    /// passes use them rather than tokenizing the text again.
+    tokens: Option<Tokens>,
+    /// For an add, what the index learns of it; a query teaches nothing.
+    learning: Option<(DocKeys, Learned)>,
 }
 
-/// Content hash, fingerprints, line keys and token buckets of each
-/// document, in parallel (with `store`, its encoded text too).
+/// Content hash and fingerprints of each document, in parallel; with
+/// `store` (an add), its encoded text, line keys and token buckets too;
+/// with `keep_tokens`, its tokens, for its answer.
 pub(crate) fn prepare(
     docs: &[Document],
     config: &ReprintConfig,
     store: bool,
+    keep_tokens: bool,
 ) -> std::io::Result<Vec<Prepared>> {
     docs.par_iter()
         .map_init(
             || (Tokens::default(), None),
-            |(tokens, compressor), doc| {
-                config.normalizer().tokenize(&doc.text, tokens);
-                let (hash, fingerprints) = fingerprints_of(tokens, config);
-                let keys = DocKeys::of(&doc.text, doc.site.as_deref());
-                let learned = Learned {
-                    site: doc.site.clone(),
-                    keys: keys.encode(),
-                    terms: DocFreq::terms(tokens.hashes()),
-                };
+            |(scratch, compressor), doc| {
+                config.normalizer().tokenize(&doc.text, scratch);
+                let (hash, fingerprints) = fingerprints_of(scratch, config);
+                let learning = store.then(|| {
+                    let keys = DocKeys::of(&doc.text, doc.site.as_deref());
+                    let learned = Learned {
+                        site: doc.site.clone(),
+                        keys: keys.encode(),
+                        terms: DocFreq::terms(scratch.hashes()),
+                    };
+                    (keys, learned)
+                });
+                // Cloned from the scratch, whose buffers have grown to
+                // fit: one allocation per buffer, of the size needed.
+                let tokens = keep_tokens.then(|| scratch.clone());
                 Ok(Prepared {
                     hash,
-                    tokens: tokens.len() as u32,
+                    tokens: scratch.len() as u32,
                     bytes: doc.text.len() as u64,
                     signature: Vec::new(),
                     set: None,
                     stored: if store { encode_text(compressor, &doc.text)? } else { Vec::new() },
-                    online: Some(OnlinePrep { fingerprints, keys, learned }),
+                    online: Some(OnlinePrep { fingerprints, tokens, learning }),
                 })
             },
         )
@@ -221,8 +232,8 @@ impl Online {
             None => learner.insert(LearnerCell(load(view, &self.config)?)),
         };
         for prep in adding {
-            if let Some(online) = &prep.online {
-                learner.0.learn(online.keys.clone(), &online.learned.terms, &self.config);
+            if let Some((keys, learned)) = prep.online.as_ref().and_then(|o| o.learning.as_ref()) {
+                learner.0.learn(keys.clone(), &learned.terms, &self.config);
             }
         }
         Ok(learner.0.freeze(&self.config))
@@ -265,6 +276,30 @@ pub(crate) struct Subject<'s> {
     pub(crate) hash: u128,
     /// Its distinct fingerprints, sorted.
     pub(crate) fingerprints: &'s [u64],
+    /// Its tokens by the config's normalizer, when known.
+    pub(crate) tokens: Option<&'s Tokens>,
+}
+
+/// A stored document as a subject: what [`Subject`] borrows.
+pub(crate) struct StoredSubject {
+    d: DocId,
+    doc: Arc<CachedDoc>,
+    hash: u128,
+    fingerprints: Vec<u64>,
+    tokens: Tokens,
+}
+
+impl StoredSubject {
+    pub(crate) fn subject(&self) -> Subject<'_> {
+        Subject {
+            doc: Some(self.d),
+            text: &self.doc.text,
+            site: self.doc.site.as_deref(),
+            hash: self.hash,
+            fingerprints: &self.fingerprints,
+            tokens: Some(&self.tokens),
+        }
+    }
 }
 
 /// What the batch rules say of a subject among the documents related to it.
@@ -285,17 +320,17 @@ pub(crate) struct Answer {
 const QUERY_ID: &str = "";
 
 impl<F: Family> View<'_, F> {
-    /// The stored subject `d` (its text, site and fingerprints).
+    /// The stored document `d`, read back as the subject of an answer.
     pub(crate) fn stored_subject(
         &mut self,
         d: DocId,
         config: &ReprintConfig,
-    ) -> Result<(String, Option<String>, u128, Vec<u64>)> {
+    ) -> Result<StoredSubject> {
         let doc = self.stored_doc(d)?;
         let mut tokens = Tokens::default();
         config.normalizer().tokenize(&doc.text, &mut tokens);
         let (hash, fingerprints) = fingerprints_of(&tokens, config);
-        Ok((doc.text.clone(), doc.site.clone(), hash, fingerprints))
+        Ok(StoredSubject { d, doc, hash, fingerprints, tokens })
     }
 
     /// The id, site and text of the stored document `d`, from the cache
@@ -421,7 +456,23 @@ impl<F: Family> View<'_, F> {
                 docs.len() - 1
             }
         };
-        let (result, coverage) = run(config, model, &docs, common, known)?;
+        // Each document tokenized once, for both passes of the run (the
+        // subject's tokens may have come with it).
+        let own: Vec<Option<Tokens>> = docs
+            .par_iter()
+            .enumerate()
+            .map_init(Tokens::default, |scratch, (i, doc)| {
+                (i != s || subject.tokens.is_none()).then(|| {
+                    config.normalizer().tokenize(&doc.text, scratch);
+                    scratch.clone()
+                })
+            })
+            .collect();
+        let tokens: Vec<&Tokens> = own
+            .iter()
+            .map(|t| t.as_ref().or(subject.tokens).expect("tokenized unless given"))
+            .collect();
+        let (result, coverage) = run(config, model, &docs, &tokens, common, known)?;
         for (i, cached) in stored.iter().enumerate() {
             if let Some(cached) = cached {
                 let local = DocId::from_u32(i as u32);
@@ -441,7 +492,7 @@ impl<F: Family> View<'_, F> {
             matches.push(match_of(&result, &coverage, &docs, p, local, Some));
             edges.push((doc_of(other), p.similarity, p.kind));
         }
-        matches.extend(inherited(&result, &coverage, &docs, local, config));
+        matches.extend(inherited(&result, &coverage, &docs, &tokens, local));
         let clustering = &result.dedup.clustering;
         let cluster = clustering.cluster_of(local);
         let info = (subject.doc.is_some() || !matches.is_empty()).then(|| {
@@ -468,13 +519,14 @@ impl<F: Family> View<'_, F> {
 
 /// Runs the batch pipeline over `docs` with `model`'s statistics, the
 /// `common` fingerprints making no pairs and the boilerplate of some
-/// documents known (by `model`): its result, and both coverages of every
-/// pair it reports.
+/// documents known (by `model`), given the documents' `tokens`: its
+/// result, and both coverages of every pair it reports.
 #[allow(clippy::type_complexity)]
 fn run(
     config: &ReprintConfig,
     model: &Model,
     docs: &[Document],
+    tokens: &[&Tokens],
     common: Vec<u64>,
     known_boilerplate: Vec<Option<Arc<Vec<Span>>>>,
 ) -> Result<(ReprintResult, BTreeMap<(DocId, DocId), [f64; 2]>)> {
@@ -486,6 +538,7 @@ fn run(
         model.doc_freq.clone(),
         common,
         known_boilerplate,
+        Some(tokens),
         config,
     )?;
     let mut coverage = BTreeMap::new();
@@ -500,16 +553,8 @@ fn finder_result(
     coverage: &mut BTreeMap<(DocId, DocId), [f64; 2]>,
 ) -> Result<ReprintResult> {
     // The pairs are known only once finished, and finishing consumes the
-    // finder: every pair is looked up first (answers run over a few
-    // hundred documents at most).
-    let n = finder.catalog().len() as u32;
-    for a in (0..n).map(DocId::from_u32) {
-        for b in (a.as_u32() + 1..n).map(DocId::from_u32) {
-            if let Some(c) = finder.pair_coverage(a, b) {
-                coverage.insert((a, b), c);
-            }
-        }
-    }
+    // finder: every aligned pair's coverage is kept first.
+    coverage.extend(finder.pair_coverages());
     finder.finish()
 }
 
@@ -522,17 +567,15 @@ fn inherited(
     result: &ReprintResult,
     coverage: &BTreeMap<(DocId, DocId), [f64; 2]>,
     docs: &[Document],
+    tokens: &[&Tokens],
     local: DocId,
-    config: &ReprintConfig,
 ) -> Vec<Match> {
     let Some(copied) =
         result.pairs().iter().find(|p| p.kind == PairKind::Exact && p.b == local).map(|p| p.a)
     else {
         return Vec::new();
     };
-    let (mut from, mut to) = (Tokens::default(), Tokens::default());
-    config.normalizer().tokenize(&docs[copied.as_usize()].text, &mut from);
-    config.normalizer().tokenize(&docs[local.as_usize()].text, &mut to);
+    let (from, to) = (tokens[copied.as_usize()], tokens[local.as_usize()]);
     if from.len() != to.len() {
         return Vec::new();
     }
@@ -648,7 +691,8 @@ impl<'t> View<'_, super::view::Write<'t>> {
         for &fp in &online.fingerprints {
             tables.postings.insert(format::posting_key(fp, d.as_u32()), ()).map_err(store)?;
         }
-        tables.learned.insert(d.as_u32(), online.learned.encode().as_slice()).map_err(store)?;
+        let (_, learned) = online.learning.as_ref().expect("prepared for an add");
+        tables.learned.insert(d.as_u32(), learned.encode().as_slice()).map_err(store)?;
         counters.next_doc += 1;
         counters.live += 1;
         counters.clusters += 1;
@@ -681,8 +725,13 @@ impl OnlinePrep {
         &self.fingerprints
     }
 
-    /// The document's site.
+    /// The document's site (`None` for a query).
     pub(crate) fn site(&self) -> Option<&str> {
-        self.learned.site.as_deref()
+        self.learning.as_ref().and_then(|(_, learned)| learned.site.as_deref())
+    }
+
+    /// Its tokens, when kept.
+    pub(crate) fn tokens(&self) -> Option<&Tokens> {
+        self.tokens.as_ref()
     }
 }

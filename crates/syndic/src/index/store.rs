@@ -390,10 +390,20 @@ impl Index {
         params
     }
 
-    /// The per-document work of an add or a query, in parallel.
-    fn prepare_docs(&self, docs: &[Document], store: bool) -> Result<Vec<Prepared>> {
+    /// The per-document work of an add or a query, in parallel. With
+    /// `keep_tokens`, a reprint index keeps each document's tokens for its
+    /// answer, which then does not tokenize it again: a query, and a batch
+    /// prepared apart from its transaction (whose answers a single writer
+    /// computes in turn), but not the batches of [`Index::add_batch`],
+    /// which can hold thousands of documents' tokens for little gain.
+    fn prepare_docs(
+        &self,
+        docs: &[Document],
+        store: bool,
+        keep_tokens: bool,
+    ) -> Result<Vec<Prepared>> {
         let prepared = match &self.online {
-            Some(online) => online::prepare(docs, &online.config, store),
+            Some(online) => online::prepare(docs, &online.config, store, keep_tokens),
             None => view::prepare(docs, &self.config, store),
         };
         prepared.map_err(|e| Error::io(&self.dir, e))
@@ -421,7 +431,7 @@ impl Index {
         days: &[Option<Day>],
     ) -> Result<Vec<AddOutcome>> {
         check_days(docs.len(), days)?;
-        let prepared = self.prepare_docs(docs, true)?;
+        let prepared = self.prepare_docs(docs, true, false)?;
         self.commit_adds(docs, prepared, days)
     }
 
@@ -441,7 +451,7 @@ impl Index {
         days: Vec<Option<Day>>,
     ) -> Result<PreparedBatch> {
         check_days(docs.len(), &days)?;
-        let prepared = self.prepare_docs(&docs, true)?;
+        let prepared = self.prepare_docs(&docs, true, true)?;
         Ok(PreparedBatch { docs, prepared, days })
     }
 
@@ -518,6 +528,7 @@ impl Index {
                     site: online_prep.site(),
                     hash: prep.hash,
                     fingerprints: online_prep.fingerprints(),
+                    tokens: online_prep.tokens(),
                 };
                 let answer = view.reprint_answer(&subject, &model, &online.config)?;
                 view.link_reprint(d, &answer, &mut counters)?;
@@ -604,7 +615,7 @@ impl Index {
     ) -> Result<Vec<QueryReport>> {
         check_days(texts.len(), days)?;
         let docs: Vec<Document> = texts.iter().map(|t| Document::new("", *t)).collect();
-        let prepared = self.prepare_docs(&docs, false)?;
+        let prepared = self.prepare_docs(&docs, false, true)?;
         if let Some(online) = &self.online {
             return self.read(|view| {
                 let mut view = view.with_cache(&online.docs)?;
@@ -625,6 +636,7 @@ impl Index {
                             site: None,
                             hash: prep.hash,
                             fingerprints: online_prep.fingerprints(),
+                            tokens: online_prep.tokens(),
                         };
                         let answer = view.reprint_answer(&subject, &model, &online.config)?;
                         let story = match linker.as_mut() {
@@ -658,15 +670,8 @@ impl Index {
                 let mut view = view.with_cache(&online.docs)?;
                 let Some(d) = view.doc_id(id)? else { return Ok(None) };
                 let model = online.model(&view)?;
-                let (text, site, hash, fingerprints) = view.stored_subject(d, &online.config)?;
-                let subject = Subject {
-                    doc: Some(d),
-                    text: &text,
-                    site: site.as_deref(),
-                    hash,
-                    fingerprints: &fingerprints,
-                };
-                let answer = view.reprint_answer(&subject, &model, &online.config)?;
+                let stored = view.stored_subject(d, &online.config)?;
+                let answer = view.reprint_answer(&stored.subject(), &model, &online.config)?;
                 Ok(Some(DocReport {
                     id: id.to_owned(),
                     matches: answer.matches,

@@ -123,16 +123,18 @@ impl ReprintFinder {
         self.excluded.extend(fingerprints);
     }
 
-    /// The coverage of each document's own text by the passages of the
-    /// aligned pair `(a, b)` (earlier first): `[a's, b's]`; `None` when the
-    /// pair was not aligned. Valid once pass 2 is done.
-    pub(crate) fn pair_coverage(&self, a: DocId, b: DocId) -> Option<[f64; 2]> {
-        let score = self.measured.scores.get(&(a, b))?;
-        let a_is_shorter = score.content_tokens[0] <= score.content_tokens[1];
-        Some(if a_is_shorter {
-            [score.coverage, score.longer_coverage]
-        } else {
-            [score.longer_coverage, score.coverage]
+    /// Every aligned pair `(a, b)` (earlier first, in no order) with the
+    /// coverage of each document's own text by its passages: `[a's, b's]`.
+    /// Complete once pass 2 is done.
+    pub(crate) fn pair_coverages(&self) -> impl Iterator<Item = ((DocId, DocId), [f64; 2])> + '_ {
+        self.measured.scores.iter().map(|(&pair, score)| {
+            let a_is_shorter = score.content_tokens[0] <= score.content_tokens[1];
+            let coverage = if a_is_shorter {
+                [score.coverage, score.longer_coverage]
+            } else {
+                [score.longer_coverage, score.coverage]
+            };
+            (pair, coverage)
         })
     }
 
@@ -157,14 +159,34 @@ impl ReprintFinder {
 
     /// Pass 1 over a batch.
     pub fn add_batch(&mut self, docs: &[Document]) -> Result<()> {
+        self.pass1(docs, None)
+    }
+
+    /// [`add_batch`](Self::add_batch) for documents already tokenized by
+    /// this config's normalizer (`tokens[i]` of `docs[i]`): a caller that
+    /// holds the batch in memory tokenizes each document once for both
+    /// passes (see [`second_pass_tokenized`](Self::second_pass_tokenized)).
+    pub(crate) fn add_tokenized(&mut self, docs: &[Document], tokens: &[&Tokens]) -> Result<()> {
+        assert_eq!(docs.len(), tokens.len(), "one tokenization per document");
+        self.pass1(docs, Some(tokens))
+    }
+
+    fn pass1(&mut self, docs: &[Document], tokenized: Option<&[&Tokens]>) -> Result<()> {
         assert!(matches!(self.phase, Phase::Fingerprinting), "add_batch after plan");
         check_capacity(self.catalog.len(), docs.len())?;
         let normalizer = *self.config.normalizer();
         let fp_config = *self.config.fingerprint();
         let pass1: Vec<Pass1> = docs
             .par_iter()
-            .map_init(Tokens::default, |tokens, doc| {
-                normalizer.tokenize(&doc.text, tokens);
+            .enumerate()
+            .map_init(Tokens::default, |scratch, (i, doc)| {
+                let tokens = match tokenized {
+                    Some(tokenized) => tokenized[i],
+                    None => {
+                        normalizer.tokenize(&doc.text, scratch);
+                        &*scratch
+                    }
+                };
                 Pass1 {
                     content_hash: content_hash(tokens.normalized().as_bytes()),
                     fingerprints: winnow(tokens.hashes(), &fp_config),
@@ -247,6 +269,21 @@ impl ReprintFinder {
     /// document is in its window, keeping only that window's documents in
     /// memory, and those of the batch, a slice that fits at a time.
     pub fn second_pass_batch(&mut self, docs: &[Document]) -> Result<()> {
+        self.pass2(docs, None)
+    }
+
+    /// [`second_pass_batch`](Self::second_pass_batch) for documents already
+    /// tokenized, as [`add_tokenized`](Self::add_tokenized) takes them.
+    pub(crate) fn second_pass_tokenized(
+        &mut self,
+        docs: &[Document],
+        tokens: &[&Tokens],
+    ) -> Result<()> {
+        assert_eq!(docs.len(), tokens.len(), "one tokenization per document");
+        self.pass2(docs, Some(tokens))
+    }
+
+    fn pass2(&mut self, docs: &[Document], tokenized: Option<&[&Tokens]>) -> Result<()> {
         let n = self.catalog.len();
         let (round, aligning) = match &mut self.phase {
             Phase::Fingerprinting => panic!("second_pass_batch before plan"),
@@ -293,6 +330,7 @@ impl ReprintFinder {
                 round,
                 start + from,
                 &docs[from..to],
+                tokenized.map(|t| &t[from..to]),
             );
             for (i, (passages, score, covered)) in scored {
                 self.measured.record(&self.config, round.pairs[i as usize], score, covered);

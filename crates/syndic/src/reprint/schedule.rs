@@ -175,7 +175,9 @@ pub(super) fn windows(needed: &[bool], lengths: &[u64], memory: u64) -> Vec<usiz
 
 /// Prepares the documents of `docs` (the documents `start..` of the corpus)
 /// that the window being read needs, keeps those in the window, and aligns the
-/// pairs they complete. Returns each completed pair's index and result.
+/// pairs they complete; `tokenized`, when given, holds each document's
+/// tokens (by the config's normalizer), which are then not computed again.
+/// Returns each completed pair's index and result.
 pub(super) fn align_slice(
     config: &ReprintConfig,
     boilerplate: &[DocBoilerplate],
@@ -183,6 +185,7 @@ pub(super) fn align_slice(
     round: &mut Round,
     start: usize,
     docs: &[Document],
+    tokenized: Option<&[&Tokens]>,
 ) -> Vec<(u32, Aligned)> {
     let window = round.window_docs();
     // A document is prepared if it is in the window, or the later document
@@ -198,11 +201,17 @@ pub(super) fn align_slice(
     let prepared: Vec<Option<Prepared>> = docs
         .par_iter()
         .enumerate()
-        .map_init(Tokens::default, |tokens, (offset, doc)| {
+        .map_init(Tokens::default, |scratch, (offset, doc)| {
             let d = start + offset;
             wanted(d).then(|| {
                 let spans = spans_of(boilerplate, DocId::from_u32(d as u32));
-                config.normalizer().tokenize(&doc.text, tokens);
+                let tokens = match tokenized {
+                    Some(tokenized) => tokenized[offset],
+                    None => {
+                        config.normalizer().tokenize(&doc.text, scratch);
+                        &*scratch
+                    }
+                };
                 prepare(&doc.text, tokens, spans, config.align_for(tokens.unit()), doc_freq)
             })
         })

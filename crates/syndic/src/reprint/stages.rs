@@ -163,6 +163,7 @@ pub fn find_in_components(
         model.doc_freq.clone(),
         common,
         Vec::new(),
+        None,
         config,
     )?
     .finish()
@@ -171,22 +172,31 @@ pub fn find_in_components(
 /// A [`ReprintFinder`] judging by a model learned elsewhere, driven
 /// through its passes over `docs`, ready to finish; `known_boilerplate`
 /// is the boilerplate of the documents an earlier run by the same model
-/// labelled (see [`ReprintFinder::known_boilerplate`]).
+/// labelled (see [`ReprintFinder::known_boilerplate`]); `tokenized`, when
+/// given, the tokens of each document by the config's normalizer, which
+/// both passes then use instead of tokenizing it again.
 pub(crate) fn run_with_model(
     docs: &[Document],
     repeated: Arc<RepeatedLines>,
     doc_freq: Arc<DocFreq>,
     common: impl IntoIterator<Item = u64>,
     known_boilerplate: Vec<Option<Arc<Vec<Span>>>>,
+    tokenized: Option<&[&Tokens]>,
     config: &ReprintConfig,
 ) -> Result<ReprintFinder> {
     let mut finder = ReprintFinder::with_model(config.clone(), repeated, doc_freq);
     finder.exclude_fingerprints(common);
     finder.known_boilerplate(known_boilerplate);
-    finder.add_batch(docs)?;
+    match tokenized {
+        Some(tokens) => finder.add_tokenized(docs, tokens)?,
+        None => finder.add_batch(docs)?,
+    }
     finder.plan();
     while finder.pending_passes() > 0 {
-        finder.second_pass_batch(docs)?;
+        match tokenized {
+            Some(tokens) => finder.second_pass_tokenized(docs, tokens)?,
+            None => finder.second_pass_batch(docs)?,
+        }
     }
     Ok(finder)
 }
