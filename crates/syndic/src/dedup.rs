@@ -919,6 +919,15 @@ fn config_verifies_exactly(config: &DedupConfig) -> bool {
 /// a handful of files.
 const PARTITIONS: usize = 16;
 
+/// Removes merged runs, so that the temporary space a run needs is not the
+/// sum of all its passes'. One that cannot be removed now goes with its
+/// spill directory.
+fn remove_runs(runs: &[std::path::PathBuf]) {
+    for run in runs {
+        let _ = std::fs::remove_file(run);
+    }
+}
+
 fn pack_pair(a: DocId, b: DocId) -> u64 {
     (a.as_u32() as u64) << 32 | b.as_u32() as u64
 }
@@ -1077,9 +1086,17 @@ impl OutOfCore {
         let progress = self.progress.clone();
         let tick = |pass, done, total| Progress::tick(progress.as_ref(), pass, done, total);
         let mut canonical: Vec<DocId> = (0..n as u32).map(DocId::from_u32).collect();
+        // Pass 1's runs go once merged, unless a checkpoint names them.
+        let resumable = self.resume.is_some();
+        let done_with = |runs: Vec<std::path::PathBuf>| {
+            if !resumable {
+                remove_runs(&runs);
+            }
+        };
         let (hashes, total) = sorted.hashes;
         let mut done = 0;
         for partition in hashes {
+            let runs = partition.runs().to_vec();
             let mut first: Option<(u128, u32)> = None;
             for record in partition.merge()? {
                 done += 1;
@@ -1092,6 +1109,7 @@ impl OutOfCore {
                     _ => first = Some((hash, doc)),
                 }
             }
+            done_with(runs);
         }
         let Some((bands, total)) = sorted.bands else {
             return Ok(Planned { canonical, candidates: Vec::new(), num_candidates: 0 });
@@ -1108,6 +1126,7 @@ impl OutOfCore {
         let mut earlier: std::collections::VecDeque<u32> = Default::default();
         let mut done = 0;
         for partition in bands {
+            let runs = partition.runs().to_vec();
             let mut bucket = None;
             for record in partition.merge()? {
                 done += 1;
@@ -1130,12 +1149,15 @@ impl OutOfCore {
                 }
                 earlier.push_back(doc);
             }
+            done_with(runs);
         }
         let spilled = pairs.spilled();
         let (total, mut done) = (pairs.len(), 0);
         let partitions = pairs.into_partitions(&mut self.dir)?;
         // The pairs written once more, deduplicated, take at most as much.
         let spilled_bytes = partitions.iter().map(Partition::spilled_bytes).sum::<Result<u64>>()?;
+        let pair_runs: Vec<std::path::PathBuf> =
+            partitions.iter().flat_map(|p| p.runs().to_vec()).collect();
         let mut deduped = partitions
             .into_iter()
             .map(Partition::merge)
@@ -1179,6 +1201,7 @@ impl OutOfCore {
             spilled_bytes,
             unique.map(|p| p.inspect(|&p| mark(p))),
         )?;
+        remove_runs(&pair_runs);
         self.candidates = Some(Partition::of_run(path));
         Ok(Planned { canonical, candidates: Vec::new(), num_candidates: count as usize })
     }
