@@ -387,7 +387,7 @@ pub fn sketch_batch_with_sets(
                     config.sketcher.sketch(shingles)
                 };
                 let sketch = DocSketch {
-                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    content_hash: content_hash(tokens.normalized_bytes()),
                     tokens: tokens.len() as u32,
                     signature,
                 };

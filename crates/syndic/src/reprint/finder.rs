@@ -166,7 +166,7 @@ impl ReprintFinder {
             .map_init(Tokens::default, |tokens, doc| {
                 normalizer.tokenize(&doc.text, tokens);
                 Pass1 {
-                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    content_hash: content_hash(tokens.normalized_bytes()),
                     fingerprints: winnow(tokens.hashes(), &fp_config),
                     terms: DocFreq::terms(tokens.hashes()),
                 }
