@@ -37,6 +37,7 @@
 //! ```
 
 use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -375,10 +376,54 @@ pub fn sketch_batch_with_sets(
     config: &DedupConfig,
     keep_sets: bool,
 ) -> Vec<(DocSketch, Vec<u64>)> {
+    sketch_with_scratch(docs, config, keep_sets, &ScratchPool::default())
+}
+
+/// Buffers for tokens and shingles that rayon jobs hand on to later ones.
+///
+/// `map_init` makes its state afresh for every rayon job, at least one a
+/// batch and thread, and a fresh `Tokens` grows by doubling up to the
+/// longest document it meets: that growing (copies, page faults) took a
+/// twentieth of a one-core run on English books (issue 16). The pool holds
+/// at most one set of buffers per job that ran at once, each the size of
+/// the longest document it tokenized.
+#[derive(Debug, Default)]
+struct ScratchPool(Mutex<Vec<(Tokens, Vec<u64>)>>);
+
+/// Buffers lent by a [`ScratchPool`], given back when dropped.
+struct Lent<'a> {
+    pool: &'a ScratchPool,
+    buffers: (Tokens, Vec<u64>),
+}
+
+impl ScratchPool {
+    fn lend(&self) -> Lent<'_> {
+        // The buffers are cleared before each use, so a pool left by a
+        // panicking job is still good.
+        let buffers =
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
+        Lent { pool: self, buffers }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let buffers = std::mem::take(&mut self.buffers);
+        self.pool.0.lock().unwrap_or_else(PoisonError::into_inner).push(buffers);
+    }
+}
+
+fn sketch_with_scratch(
+    docs: &[Document],
+    config: &DedupConfig,
+    keep_sets: bool,
+    pool: &ScratchPool,
+) -> Vec<(DocSketch, Vec<u64>)> {
     docs.par_iter()
         .map_init(
-            || (Tokens::default(), Vec::new()),
-            |(tokens, shingles), doc| {
+            || pool.lend(),
+            |lent, doc| {
+                let (tokens, shingles) = &mut lent.buffers;
                 shingles.clear();
                 config.shingler.shingles_into(&doc.text, tokens, shingles);
                 let signature = if config.mode == Mode::Exact {
@@ -430,6 +475,8 @@ pub struct Deduper {
     kept_set_bytes: usize,
     /// Pass 1 is over: checkpointed, or resumed from a checkpoint.
     pass1_closed: bool,
+    /// Pass 1's tokenizing buffers, kept from batch to batch.
+    scratch: ScratchPool,
 }
 
 /// What [`Deduper::resumable`] found in its work directory.
@@ -480,6 +527,7 @@ impl Deduper {
             kept_sets: (config_verifies_exactly(&config) && set_bound(&config) > 0).then(Vec::new),
             kept_set_bytes: 0,
             pass1_closed: false,
+            scratch: ScratchPool::default(),
             config,
         })
     }
@@ -607,7 +655,7 @@ impl Deduper {
         check_capacity(self.catalog.len(), docs.len())?;
         let keep_sets = self.kept_sets.is_some();
         let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
-            sketch_batch_with_sets(docs, &self.config, keep_sets).into_iter().unzip();
+            sketch_with_scratch(docs, &self.config, keep_sets, &self.scratch).into_iter().unzip();
         self.add_sketches(docs, sketches)?;
         if let Some(kept) = &mut self.kept_sets {
             self.kept_set_bytes += sets.iter().map(|s| 8 * s.len() + 24).sum::<usize>();
