@@ -475,7 +475,8 @@ pub struct Deduper {
     kept_set_bytes: usize,
     /// Pass 1 is over: checkpointed, or resumed from a checkpoint.
     pass1_closed: bool,
-    /// Pass 1's tokenizing buffers, kept from batch to batch.
+    /// Pass 1's tokenizing buffers, kept from batch to batch and dropped
+    /// in [`plan`](Self::plan).
     scratch: ScratchPool,
 }
 
@@ -702,6 +703,8 @@ impl Deduper {
     pub fn plan(&mut self) -> usize {
         assert!(!self.planned, "plan called twice");
         self.planned = true;
+        // Sized to the longest document: not to be held while verifying.
+        self.scratch = ScratchPool::default();
         if config_verifies_exactly(&self.config) {
             self.needed = vec![false; self.catalog.len()];
         }
