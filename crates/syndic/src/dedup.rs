@@ -37,6 +37,7 @@
 //! ```
 
 use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -363,18 +364,66 @@ pub fn sketch_batch(docs: &[Document], config: &DedupConfig) -> Vec<DocSketch> {
     sketch_batch_with_sets(docs, config, false).into_iter().map(|(sketch, _)| sketch).collect()
 }
 
-/// [`sketch_batch`], also returning each document's sorted shingle set when
+/// [`sketch_batch`], also returning each document's shingles when
 /// `keep_sets` is true (empty otherwise): what exact verification needs,
-/// computed once instead of in a second pass.
+/// computed once instead of in a second pass. They are in text order, with
+/// repeats; [`into_set`] makes them a set. Sorting is left to the caller
+/// because only documents in candidate pairs are ever verified, and
+/// sorting every document's shingles took a seventh of the time of
+/// deduplicating English books (issue 16).
 pub fn sketch_batch_with_sets(
     docs: &[Document],
     config: &DedupConfig,
     keep_sets: bool,
 ) -> Vec<(DocSketch, Vec<u64>)> {
+    sketch_with_scratch(docs, config, keep_sets, &ScratchPool::default())
+}
+
+/// Buffers for tokens and shingles that rayon jobs hand on to later ones.
+///
+/// `map_init` makes its state afresh for every rayon job, at least one a
+/// batch and thread, and a fresh `Tokens` grows by doubling up to the
+/// longest document it meets: that growing (copies, page faults) took a
+/// twentieth of a one-core run on English books (issue 16). The pool holds
+/// at most one set of buffers per job that ran at once, each the size of
+/// the longest document it tokenized.
+#[derive(Debug, Default)]
+struct ScratchPool(Mutex<Vec<(Tokens, Vec<u64>)>>);
+
+/// Buffers lent by a [`ScratchPool`], given back when dropped.
+struct Lent<'a> {
+    pool: &'a ScratchPool,
+    buffers: (Tokens, Vec<u64>),
+}
+
+impl ScratchPool {
+    fn lend(&self) -> Lent<'_> {
+        // The buffers are cleared before each use, so a pool left by a
+        // panicking job is still good.
+        let buffers =
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
+        Lent { pool: self, buffers }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let buffers = std::mem::take(&mut self.buffers);
+        self.pool.0.lock().unwrap_or_else(PoisonError::into_inner).push(buffers);
+    }
+}
+
+fn sketch_with_scratch(
+    docs: &[Document],
+    config: &DedupConfig,
+    keep_sets: bool,
+    pool: &ScratchPool,
+) -> Vec<(DocSketch, Vec<u64>)> {
     docs.par_iter()
         .map_init(
-            || (Tokens::default(), Vec::new()),
-            |(tokens, shingles), doc| {
+            || pool.lend(),
+            |lent, doc| {
+                let (tokens, shingles) = &mut lent.buffers;
                 shingles.clear();
                 config.shingler.shingles_into(&doc.text, tokens, shingles);
                 let signature = if config.mode == Mode::Exact {
@@ -383,12 +432,12 @@ pub fn sketch_batch_with_sets(
                     config.sketcher.sketch(shingles)
                 };
                 let sketch = DocSketch {
-                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    content_hash: content_hash(tokens.normalized_bytes()),
                     tokens: tokens.len() as u32,
                     signature,
                 };
-                let set = if keep_sets { into_set(shingles.clone()) } else { Vec::new() };
-                (sketch, set)
+                let kept = if keep_sets { shingles.clone() } else { Vec::new() };
+                (sketch, kept)
             },
         )
         .collect()
@@ -418,13 +467,17 @@ pub struct Deduper {
     needed: Vec<bool>,
     second_pass_cursor: usize,
     planned: bool,
-    /// Shingle sets of every document kept from pass 1 while they fit in
-    /// [`DedupConfig::set_memory`]; `None` once they did not (or when not
-    /// verifying exactly), and pass 2 rebuilds the ones needed.
+    /// Shingles of every document kept from pass 1 (unsorted, with
+    /// repeats) while they fit in [`DedupConfig::set_memory`]; `None` once
+    /// they did not (or when not verifying exactly), and pass 2 rebuilds
+    /// the sets needed.
     kept_sets: Option<Vec<Vec<u64>>>,
     kept_set_bytes: usize,
     /// Pass 1 is over: checkpointed, or resumed from a checkpoint.
     pass1_closed: bool,
+    /// Pass 1's tokenizing buffers, kept from batch to batch and dropped
+    /// in [`plan`](Self::plan).
+    scratch: ScratchPool,
 }
 
 /// What [`Deduper::resumable`] found in its work directory.
@@ -475,6 +528,7 @@ impl Deduper {
             kept_sets: (config_verifies_exactly(&config) && set_bound(&config) > 0).then(Vec::new),
             kept_set_bytes: 0,
             pass1_closed: false,
+            scratch: ScratchPool::default(),
             config,
         })
     }
@@ -602,7 +656,7 @@ impl Deduper {
         check_capacity(self.catalog.len(), docs.len())?;
         let keep_sets = self.kept_sets.is_some();
         let (sketches, sets): (Vec<DocSketch>, Vec<Vec<u64>>) =
-            sketch_batch_with_sets(docs, &self.config, keep_sets).into_iter().unzip();
+            sketch_with_scratch(docs, &self.config, keep_sets, &self.scratch).into_iter().unzip();
         self.add_sketches(docs, sketches)?;
         if let Some(kept) = &mut self.kept_sets {
             self.kept_set_bytes += sets.iter().map(|s| 8 * s.len() + 24).sum::<usize>();
@@ -649,6 +703,8 @@ impl Deduper {
     pub fn plan(&mut self) -> usize {
         assert!(!self.planned, "plan called twice");
         self.planned = true;
+        // Sized to the longest document: not to be held while verifying.
+        self.scratch = ScratchPool::default();
         if config_verifies_exactly(&self.config) {
             self.needed = vec![false; self.catalog.len()];
         }
@@ -684,11 +740,12 @@ impl Deduper {
             }
             if let Some(kept) = self.kept_sets.take() {
                 let needed = &self.needed;
+                // Made sets only now that the documents to verify are known.
                 self.sets = SetStore::in_memory(
-                    kept.into_iter()
+                    kept.into_par_iter()
                         .enumerate()
                         .filter(|(d, _)| needed[*d])
-                        .map(|(d, set)| (DocId::from_u32(d as u32), set))
+                        .map(|(d, shingles)| (DocId::from_u32(d as u32), into_set(shingles)))
                         .collect(),
                 );
                 self.second_pass_cursor = self.catalog.len();

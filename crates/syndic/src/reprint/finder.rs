@@ -188,7 +188,7 @@ impl ReprintFinder {
                     }
                 };
                 Pass1 {
-                    content_hash: content_hash(tokens.normalized().as_bytes()),
+                    content_hash: content_hash(tokens.normalized_bytes()),
                     fingerprints: winnow(tokens.hashes(), &fp_config),
                     terms: DocFreq::terms(tokens.hashes()),
                 }

@@ -123,7 +123,7 @@ pub(crate) fn fingerprints_of(tokens: &Tokens, config: &ReprintConfig) -> Hashed
         winnow(tokens.hashes(), config.fingerprint()).iter().map(|f| f.hash).collect();
     fingerprints.sort_unstable();
     fingerprints.dedup();
-    (content_hash(tokens.normalized().as_bytes()), fingerprints)
+    (content_hash(tokens.normalized_bytes()), fingerprints)
 }
 
 /// Over the postings `(fingerprint, doc)` holding every document of the
