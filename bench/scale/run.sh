@@ -16,6 +16,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 N="$1" MODE="$2" MB="$3"
 WORK="${4:-$REPO/bench/work/scale}"
 DATA="$REPO/../shared/data"
+source "$REPO/bench/scale/common.sh"
 if [[ -z "${SYNDIC:-}" ]]; then
   (cd "$REPO" && cargo build --release -p syndic-cli >&2)
   SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
@@ -31,17 +32,5 @@ extra=()
 [[ "$MB" != "-" ]] && extra=(--memory-mb "$MB" --tmp-dir "$TMP")
 /usr/bin/time -f '%e %U %S %M' -o "$RUN.time" \
   "$SYNDIC" dedup "$CORPUS/corpus.jsonl" --out "$RUN" --mode "$MODE" "${extra[@]}" --force -q &
-pid=$!
-peak=0
-while kill -0 "$pid" 2>/dev/null; do
-  size=$(du -sk "$TMP" 2>/dev/null | cut -f1)
-  ((size > peak)) && peak=$size
-  sleep 0.5
-done
-wait "$pid"
-read -r wall user sys rss < "$RUN.time"
-recall=$(python3 "$REPO/bench/scale/check.py" "$CORPUS" "$RUN")
-exact=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["exact_recall"])' "$recall")
-near=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["near_recall"])' "$recall")
-cpu=$(python3 -c "print(round($user + $sys, 1))")
-echo "| $N | $MODE | $MB | $wall | $cpu | $((rss / 1024)) | $((peak / 1024)) | $exact | $near |"
+wait_sampling $! "$TMP"
+print_row "$N | $MODE | $MB" "$RUN" "$CORPUS" "$peak"

@@ -20,6 +20,7 @@ WORK="${4:-$REPO/bench/work/scale}"
 shift $(( $# < 4 ? $# : 4 ))
 [[ "${1:-}" == "--" ]] && shift
 DATA="$REPO/../shared/data"
+source "$REPO/bench/scale/common.sh"
 if [[ -z "${SYNDIC:-}" ]]; then
   (cd "$REPO" && cargo build --release -p syndic-cli >&2)
   SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
@@ -37,19 +38,7 @@ extra=()
 /usr/bin/time -f '%e %U %S %M' -o "$RUN.time" \
   "$SYNDIC" dedup - --out "$RUN" --mode "$MODE" "${extra[@]}" "$@" --force -q \
   < "$CORPUS/corpus.jsonl" &
-pid=$!
-peak=0
-while kill -0 "$pid" 2>/dev/null; do
-  size=$(du -sk "$TMP" 2>/dev/null | cut -f1)
-  ((size > peak)) && peak=$size
-  sleep 2
-done
-wait "$pid"
+wait_sampling $! "$TMP"
 wait "$generator"
 rm -f "$CORPUS/corpus.jsonl"
-read -r wall user sys rss < "$RUN.time"
-recall=$(python3 "$REPO/bench/scale/check.py" "$CORPUS" "$RUN")
-exact=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["exact_recall"])' "$recall")
-near=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["near_recall"])' "$recall")
-cpu=$(python3 -c "print(round($user + $sys, 1))")
-echo "| $N | $MODE (streamed) | $MB | $wall | $cpu | $((rss / 1024)) | $((peak / 1024)) | $exact | $near |"
+print_row "$N | $MODE (streamed) | $MB" "$RUN" "$CORPUS" "$peak"
