@@ -811,15 +811,15 @@ impl Deduper {
         let n = self.catalog.len();
         // Edges are joined as they are verified, so that spilled pairs are
         // never all in memory.
-        let mut sets = UnionFind::new(n);
+        let mut components = UnionFind::new(n);
         for (d, c) in self.canonical.iter().enumerate() {
-            sets.union(c.as_u32(), d as u32);
+            components.union(c.as_u32(), d as u32);
         }
         let exact_duplicates =
             self.canonical.iter().enumerate().filter(|(d, c)| c.as_usize() != *d).count();
         let near = self.verify(&self.candidates)?;
         for p in &near {
-            sets.union(p.a.as_u32(), p.b.as_u32());
+            components.union(p.a.as_u32(), p.b.as_u32());
         }
         let (pairs, verified_pairs) = match spilled {
             None => {
@@ -841,32 +841,34 @@ impl Deduper {
                 // A chunk holds its pairs and their similarities, 16 B a
                 // pair, and nothing more: passing pairs go straight out.
                 let threshold = self.config.threshold;
-                let mut write = |chunk: &[(DocId, DocId)], sets: &mut UnionFind| -> Result<()> {
-                    for (&(a, b), similarity) in chunk.iter().zip(self.similarities(chunk)?) {
-                        if similarity >= threshold {
-                            sets.union(a.as_u32(), b.as_u32());
-                            out.push(&(pack_pair(a, b), similarity.to_bits()))?;
+                let mut write =
+                    |chunk: &[(DocId, DocId)], components: &mut UnionFind| -> Result<()> {
+                        for (&(a, b), similarity) in chunk.iter().zip(self.similarities(chunk)?) {
+                            if similarity >= threshold {
+                                components.union(a.as_u32(), b.as_u32());
+                                out.push(&(pack_pair(a, b), similarity.to_bits()))?;
+                            }
                         }
-                    }
-                    Ok(())
-                };
+                        Ok(())
+                    };
                 let mut chunk = Vec::with_capacity(chunk_pairs);
                 let total = self.num_candidates as u64;
                 for (done, pair) in (1..).zip(candidates.merge()?) {
                     Progress::tick(progress.as_ref(), "verify", done, total);
                     chunk.push(unpack_pair(pair?));
                     if chunk.len() == chunk_pairs {
-                        write(&chunk, &mut sets)?;
+                        write(&chunk, &mut components)?;
                         chunk.clear();
                     }
                 }
-                write(&chunk, &mut sets)?;
+                write(&chunk, &mut components)?;
                 let verified = out.count();
                 let path = out.finish()?;
                 (Pairs::spilled(&self.canonical, path, verified, dir), verified as usize)
             }
         };
-        let clustering = Clustering::from_sets(sets, self.config.keep, self.catalog.lengths());
+        let clustering =
+            Clustering::from_sets(components, self.config.keep, self.catalog.lengths());
         let to_representative: Vec<(DocId, DocId)> = (0..n as u32)
             .map(|d| {
                 let doc = DocId::from_u32(d);
