@@ -17,10 +17,6 @@ N="$1" MODE="$2" MB="$3"
 WORK="${4:-$REPO/bench/work/scale}"
 DATA="$REPO/../shared/data"
 source "$REPO/bench/scale/common.sh"
-if [[ -z "${SYNDIC:-}" ]]; then
-  (cd "$REPO" && cargo build --release -p syndic-cli >&2)
-  SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
-fi
 CORPUS="$WORK/corpus-$N"
 if [[ ! -s "$CORPUS/planted.tsv" ]]; then
   python3 "$REPO/bench/scale/generate.py" "$DATA" "$CORPUS" --docs "$N" >&2

@@ -21,10 +21,6 @@ shift $(( $# < 4 ? $# : 4 ))
 [[ "${1:-}" == "--" ]] && shift
 DATA="$REPO/../shared/data"
 source "$REPO/bench/scale/common.sh"
-if [[ -z "${SYNDIC:-}" ]]; then
-  (cd "$REPO" && cargo build --release -p syndic-cli >&2)
-  SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
-fi
 CORPUS="$WORK/stream-$N"
 RUN="$WORK/run-stream-$N-$MODE-$MB"
 TMP="$WORK/tmp"

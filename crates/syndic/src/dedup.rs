@@ -48,7 +48,8 @@ use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
 use crate::normalize::Tokens;
 use crate::pairs::{
-    exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, Pairs, ScoredPair,
+    exact_canonicals, pack_pair, unpack_pair, with_exact_pairs, DedupResult, DedupStats, PairKind,
+    Pairs, ScoredPair,
 };
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
 use crate::shingle::{ShingleConfig, Shingler};
@@ -841,16 +842,17 @@ impl Deduper {
                 // A chunk holds its pairs and their similarities, 16 B a
                 // pair, and nothing more: passing pairs go straight out.
                 let threshold = self.config.threshold;
-                let mut write =
-                    |chunk: &[(DocId, DocId)], components: &mut UnionFind| -> Result<()> {
-                        for (&(a, b), similarity) in chunk.iter().zip(self.similarities(chunk)?) {
-                            if similarity >= threshold {
-                                components.union(a.as_u32(), b.as_u32());
-                                out.push(&(pack_pair(a, b), similarity.to_bits()))?;
-                            }
+                let mut write = |chunk: &[(DocId, DocId)],
+                                 components: &mut UnionFind|
+                 -> Result<()> {
+                    for (&(a, b), similarity) in chunk.iter().zip(self.similarities(chunk)?) {
+                        if similarity >= threshold {
+                            components.union(a.as_u32(), b.as_u32());
+                            out.push(&(pack_pair(a.as_u32(), b.as_u32()), similarity.to_bits()))?;
                         }
-                        Ok(())
-                    };
+                    }
+                    Ok(())
+                };
                 let mut chunk = Vec::with_capacity(chunk_pairs);
                 let total = self.num_candidates as u64;
                 for (done, pair) in (1..).zip(candidates.merge()?) {
@@ -985,14 +987,6 @@ fn remove_runs(runs: &[std::path::PathBuf]) {
     for run in runs {
         let _ = std::fs::remove_file(run);
     }
-}
-
-fn pack_pair(a: DocId, b: DocId) -> u64 {
-    (a.as_u32() as u64) << 32 | b.as_u32() as u64
-}
-
-fn unpack_pair(pair: u64) -> (DocId, DocId) {
-    (DocId::from_u32((pair >> 32) as u32), DocId::from_u32(pair as u32))
 }
 
 /// The partitions of the sorters once pass 1 is over, each with its
@@ -1201,7 +1195,7 @@ impl OutOfCore {
                 // Pairing each member with the `window` members before it
                 // makes the same pairs as pairing it with the `window` after.
                 for &a in &earlier {
-                    pairs.push(range(a), (a as u64) << 32 | doc as u64, &mut self.dir)?;
+                    pairs.push(range(a), pack_pair(a, doc), &mut self.dir)?;
                 }
                 if earlier.len() == window {
                     earlier.pop_front();

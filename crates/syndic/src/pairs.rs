@@ -181,17 +181,18 @@ impl Iterator for SpilledIter<'_> {
         if self.next_near.is_none() {
             match self.near.as_mut().and_then(Iterator::next) {
                 Some(Ok((pair, bits))) => {
+                    let (a, b) = unpack_pair(pair);
                     self.next_near = Some(ScoredPair {
-                        a: DocId::from_u32((pair >> 32) as u32),
-                        b: DocId::from_u32(pair as u32),
+                        a,
+                        b,
                         similarity: f64::from_bits(bits),
                         kind: PairKind::Near,
                         coverage: None,
                     })
                 }
                 Some(Err(e)) => {
-                    self.failed = Some(e);
-                    return self.next();
+                    self.done = true;
+                    return Some(Err(e));
                 }
                 None => self.near = None,
             }
@@ -213,6 +214,17 @@ impl Iterator for SpilledIter<'_> {
         }
         self.next_near.take().map(Ok)
     }
+}
+
+/// A pair as one `u64`, `a << 32 | b`: how spilled pairs sort and are
+/// stored.
+pub(crate) fn pack_pair(a: u32, b: u32) -> u64 {
+    (a as u64) << 32 | b as u64
+}
+
+/// The pair of [`pack_pair`].
+pub(crate) fn unpack_pair(pair: u64) -> (DocId, DocId) {
+    (DocId::from_u32((pair >> 32) as u32), DocId::from_u32(pair as u32))
 }
 
 /// Counts of a finished run.
