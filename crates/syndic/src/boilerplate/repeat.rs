@@ -47,7 +47,9 @@
 //! *notice*, below. Finally, if the chains
 //! would leave less than [`MIN_CORE_CHARS`] of content, the document is
 //! itself a copy (a reprint with a few lines of its own), and repetition
-//! labels nothing in it.
+//! labels nothing in it; unless every link of its chains is a template of
+//! its own site (repeated on its site's pages, as no story is): a news
+//! brief in its site's header and footer loses those links, and only them.
 //!
 //! **Thresholds** ([`LineStats::freeze`]). A key is repeated globally when
 //! it occurs in at least `max(min_docs, MIN_DOC_FRACTION × documents)`
@@ -659,13 +661,10 @@ impl RepeatedLines {
         global.max(on_site)
     }
 
-    /// How a line counts in a chain: whether it is a link (its whole or its
-    /// prefix repeated, or two thirds of its shingles), and whether it
-    /// recurs at all (the same at the recurring level, with a third of the
-    /// shingles).
-    fn judge(&self, line: &str, site: Option<u64>, keys: &mut LineKeys) -> (bool, bool) {
+    /// How a line counts in a chain; see [`Judgement`].
+    fn judge(&self, line: &str, site: Option<u64>, keys: &mut LineKeys) -> Judgement {
         if !keys.compute(line) {
-            return (false, false);
+            return Judgement::default();
         }
         let whole = [Some(keys.full), keys.prefix]
             .into_iter()
@@ -682,10 +681,31 @@ impl RepeatedLines {
         }
         let shingles = keys.shingles.len();
         let many = shingles >= SHINGLES_MIN;
-        let link = whole == Some(Level::Repeated) || (many && repeated * 3 >= shingles * 2);
-        let recurs = whole.is_some() || (many && (repeated + recurring) * 3 >= shingles);
-        (link, recurs)
+        // The whole line, not its prefix or runs: a line that merely starts
+        // like a template ("Updated 11:36 AM | 5 min" run into a first
+        // paragraph) may be the page's own text.
+        let site_template = site.is_some_and(|s| {
+            self.site.get(&site_key(s, keys.full)).copied() == Some(Level::Repeated)
+        });
+        Judgement {
+            link: whole == Some(Level::Repeated) || (many && repeated * 3 >= shingles * 2),
+            recurs: whole.is_some() || (many && (repeated + recurring) * 3 >= shingles),
+            site_template,
+        }
     }
+}
+
+/// How one line counts in a head or tail chain.
+#[derive(Clone, Copy, Debug, Default)]
+struct Judgement {
+    /// Its whole or its prefix is repeated, or two thirds of its shingles.
+    link: bool,
+    /// The same at the recurring level, with a third of the shingles: the
+    /// line is not the document's own text.
+    recurs: bool,
+    /// The whole line is repeated on its site's pages: the site's
+    /// template, which no story is (see [`MIN_CORE_CHARS`]).
+    site_template: bool,
 }
 
 /// Labels each line of `text` like [`classify`](super::classify::classify), then marks
@@ -735,18 +755,24 @@ fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLi
     let n = doc.lines.len();
     let mut keys = LineKeys::default();
     // How many lines, from the edge inwards along `order`, a chain covers.
+    // ... and whether all its links are the site's templates; its links
+    // go into `links`.
+    let mut links = Vec::new();
     let mut chain = |order: &mut dyn Iterator<Item = usize>| {
         let (mut covered, mut seen, mut gap) = (0, 0, 0);
+        let mut site_templates = true;
         // Lines since the last good line found nowhere else (the document's
         // own text, or a per-document note inside a licence), if any since
         // the last link.
         let mut since_own: Option<usize> = None;
         for i in order {
             seen += 1;
-            let (link, recurs) = repeats.judge(doc.lines[i].text, site, &mut keys);
-
+            let Judgement { link, recurs, site_template } =
+                repeats.judge(doc.lines[i].text, site, &mut keys);
             if link {
                 covered = seen;
+                site_templates &= site_template;
+                links.push(i);
                 (gap, since_own) = (0, None);
                 continue;
             }
@@ -765,18 +791,30 @@ fn mark_chains(doc: &mut Classified<'_>, site: Option<u64>, repeats: &RepeatedLi
                 break;
             }
         }
-        covered
+        (covered, site_templates)
     };
-    let head_end = chain(&mut (0..n));
-    let tail_start = n - chain(&mut (head_end..n).rev());
+    let (head_end, head_site) = chain(&mut (0..n));
+    let (tail_len, tail_site) = chain(&mut (head_end..n).rev());
+    let tail_start = n - tail_len;
     let core: usize = (head_end..tail_start)
         .filter(|&i| doc.classes[i] == LineClass::Content)
         .map(|i| doc.chars[i])
         .sum();
-    if core < MIN_CORE_CHARS {
+    let chains: Vec<usize> = if core >= MIN_CORE_CHARS {
+        (0..head_end).chain(tail_start..n).collect()
+    } else if head_site
+        && tail_site
+        && (0..n).any(|i| doc.classes[i] == LineClass::Content && !links.contains(&i))
+    {
+        // Too little text of its own to tell it from a copy with a caption,
+        // but every link is a template of the page's own site, which no
+        // story is: a news brief. Its templates go, the rest stays, if any
+        // is left: a page with no text of its own is compared whole.
+        links
+    } else {
         return;
-    }
-    for i in (0..head_end).chain(tail_start..n) {
+    };
+    for i in chains {
         if doc.classes[i] == LineClass::Content {
             doc.classes[i] = LineClass::Boilerplate(Reason::Repeated);
         }
@@ -1203,6 +1241,47 @@ mod tests {
         assert!(repeats.is_repeated(&story[0], None));
         let got = classes(&corpus[0], None, &repeats);
         assert!(got.iter().all(|(_, c)| *c == LineClass::Content), "{got:#?}");
+    }
+
+    #[test]
+    fn issue16_a_short_page_loses_its_site_templates() {
+        // A news brief: under MIN_CORE_CHARS of its own text, in its site's
+        // header and footer. The templates recur on every page of the site
+        // (and so globally too), and they are what a short page must lose
+        // for its text to be compared with a reprint of it elsewhere.
+        let head = [
+            "Listen to this article on our new audio player",
+            "Subscribe to the Example Courier newsletter today",
+        ];
+        let foot = [
+            "Comments are closed for this story on the site",
+            "The Example Courier uses cookies to improve your experience",
+        ];
+        let page = |d: usize| {
+            let body = prose(d);
+            [head[0], head[1], &body, foot[0], foot[1]].join("\n\n")
+        };
+        let mut stats = LineStats::new();
+        for d in 0..40 {
+            stats.observe(&page(d), Some("courier.example"));
+        }
+        for d in 40..80 {
+            stats.observe(&prose(d), Some(&format!("site{d}.example")));
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        let text = page(3);
+        assert!(text.len() - head.concat().len() - foot.concat().len() < MIN_CORE_CHARS);
+        let rep = LineClass::Boilerplate(Reason::Repeated);
+        let got = classes(&text, Some("courier.example"), &repeats);
+        assert_eq!((got[0].1, got[1].1, got[2].1), (rep, rep, LineClass::Content), "{got:#?}");
+        assert!(got[3..].iter().all(|(_, c)| c.is_boilerplate()), "{got:#?}");
+        // Without its site, nothing says the lines are the site's own rather
+        // than a story forty documents reprint: the page keeps them.
+        let got = classes(&text, None, &repeats);
+        assert!(
+            got.iter().all(|(_, c)| !matches!(c, LineClass::Boilerplate(Reason::Repeated))),
+            "{got:#?}"
+        );
     }
 
     #[test]
