@@ -190,6 +190,19 @@ pub fn free_space(dir: &Path) -> Option<u64> {
     super::available_bytes(dir)
 }
 
+/// Bytes of the files under `dir`, 0 when it does not exist: a resumed
+/// run's work directory already holds part of what its estimate counts.
+pub fn bytes_in(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => bytes_in(&entry.path()),
+            _ => entry.metadata().map_or(0, |m| m.len()),
+        })
+        .sum()
+}
+
 /// Bytes for people: `850 B`, `12.3 MB`, `1.9 GB` (powers of 1000).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Size(pub u64);
@@ -331,6 +344,16 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("/some/tmp: "), "{text}");
         assert!(text.contains(&Size(e.peak).to_string()), "{text}");
+    }
+
+    #[test]
+    fn issue16_bytes_in_counts_nested_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(bytes_in(&dir.path().join("missing")), 0);
+        std::fs::write(dir.path().join("a"), [0; 10]).unwrap();
+        std::fs::create_dir(dir.path().join("pass1")).unwrap();
+        std::fs::write(dir.path().join("pass1/b"), [0; 5]).unwrap();
+        assert_eq!(bytes_in(dir.path()), 15);
     }
 
     #[test]

@@ -50,7 +50,7 @@ mod sets;
 pub(crate) use checkpoint::{Pass1, SortedRuns};
 pub use checkpoint::{WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
 pub use estimate::{
-    estimate_temp_space, expanded, free_space, text_bytes, Size, TempEstimate, TempSpace,
+    bytes_in, estimate_temp_space, expanded, free_space, text_bytes, Size, TempEstimate, TempSpace,
     BYTES_PER_SHINGLE, GZIP_EXPANSION, PAIRS_PER_DOCUMENT, PARQUET_EXPANSION, RECORD_BYTES,
     ZSTD_EXPANSION,
 };
