@@ -10,7 +10,8 @@
 //! pairs (8 B a shingle); verification writes the verified pairs (16 B
 //! each); a resumable run keeps its pass-1 runs to the end and adds a
 //! checkpoint. Runs are removed once merged, so the stages' files are not
-//! all on disk at once: the estimate is the largest stage.
+//! all on disk at once: the estimate is the largest stage (with a
+//! partition's runs once more while they are merged in groups).
 //!
 //! What is not known before reading is estimated from the bytes of the
 //! inputs, and the assumptions are meant to err on the large side:
@@ -37,7 +38,7 @@
 use std::path::Path;
 
 use super::SpillError;
-use crate::dedup::{DedupConfig, Mode};
+use crate::dedup::{DedupConfig, Mode, PARTITIONS};
 use crate::read::{Compression, Format, Inputs};
 use crate::verify::VerifyMethod;
 
@@ -60,7 +61,7 @@ const CHECKPOINT_BYTES: u64 = 56;
 
 /// Bytes of the files a run may write, by kind, and the most it may hold
 /// at once ([`peak`](Self::peak)). Kinds a run does not write are 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TempEstimate {
     /// Text bytes the inputs are assumed to hold.
@@ -126,7 +127,10 @@ impl TempEstimate {
         };
         let sum = |parts: &[u64]| parts.iter().fold(0u64, |a, &b| a.saturating_add(b));
         // The stages, in order; each holds what the next has not removed.
-        let pass1 = sum(&[e.hashes, e.bands]);
+        // A partition of more than `FAN_IN` runs is merged in groups, each
+        // written before its runs go: up to a partition's bytes once more.
+        let regroup = e.hashes.max(e.bands) / PARTITIONS as u64;
+        let pass1 = sum(&[e.hashes, e.bands, regroup]);
         let plan = sum(&[e.bands, e.pairs, e.candidates]);
         let verify = sum(&[e.candidates, e.sets, e.verified]);
         let peak = if resumable {
@@ -243,14 +247,15 @@ mod tests {
         let docs = gb.div_ceil(RECORD_BYTES);
         // (what, config, resumable, expected peak)
         let cases = [
-            ("exact", &exact, false, 20 * docs),
-            ("exact resumable", &exact, true, 20 * docs + CHECKPOINT_BYTES * docs),
+            ("exact", &exact, false, 20 * docs + 20 * docs / 16),
+            ("exact resumable", &exact, true, 20 * docs + 20 * docs / 16 + CHECKPOINT_BYTES * docs),
             ("minhash", &minhash, false, 8 * 4 * docs + 8 * gb / 5 + 16 * 4 * docs),
             (
                 "minhash resumable",
                 &minhash,
                 true,
                 (20 + 16 * bands) * docs
+                    + 16 * bands * docs / 16
                     + CHECKPOINT_BYTES * docs
                     + 8 * 4 * docs
                     + 8 * gb / 5
