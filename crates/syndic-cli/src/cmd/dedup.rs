@@ -298,7 +298,7 @@ fn check_temp_space(
         TempSpace::About(estimate) => estimate,
     };
     let parent = temporary_parent(args.tmp_dir.as_deref(), &args.out);
-    let free = free_space(&parent).map(|free| free + work.map_or(0, bytes_in));
+    let free = free_space(&parent).map(|free| free.saturating_add(work.map_or(0, bytes_in)));
     if !quiet {
         let free =
             free.map_or_else(|| "free space unknown".to_owned(), |f| format!("{} free", Size(f)));
@@ -310,11 +310,10 @@ fn check_temp_space(
     }
     match free {
         Some(free) if !args.no_space_check => {
-            estimate.check(&parent, free).map_err(syndic::Error::from)?;
+            Ok(estimate.check(&parent, free).map_err(syndic::Error::from)?)
         }
-        _ => {}
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Free bytes of the file system holding `dir`. Tests make it look full
