@@ -40,7 +40,7 @@
 
 use std::path::Path;
 
-use super::SpillError;
+use super::{Record, SpillError};
 use crate::dedup::{DedupConfig, Mode, PARTITIONS};
 use crate::read::{Compression, Format, Inputs};
 use crate::verify::VerifyMethod;
@@ -92,7 +92,8 @@ pub struct TempEstimate {
 /// What can be said of a run's temporary space before it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TempSpace {
-    /// No memory bound: nothing is spilled.
+    /// No memory bound (or reprint mode, which has none): nothing is
+    /// spilled.
     None,
     /// Standard input read as it comes: its size is not known in advance.
     Unknown,
@@ -116,15 +117,23 @@ impl TempEstimate {
             _ => 0,
         };
         let exactly = config.mode() == Mode::MinHash && config.verify() == VerifyMethod::Exact;
+        // The records as the sorters and the set file write them.
+        let (hash, band) = (<(u128, u32)>::SIZE as u64, <(u32, u64, u32)>::SIZE as u64);
+        let (pair, verified, shingle) = (u64::SIZE as u64, <(u64, u64)>::SIZE as u64, 8);
+        let bands = config.lsh().bands() as u64;
         let e = Self {
             text_bytes,
             documents,
-            hashes: per_doc(20),
-            bands: if minhash { per_doc(16 * config.lsh().bands() as u64) } else { 0 },
-            pairs: pairs.saturating_mul(8),
-            candidates: pairs.saturating_mul(8),
-            sets: if exactly { (text_bytes / BYTES_PER_SHINGLE).saturating_mul(8) } else { 0 },
-            verified: pairs.saturating_mul(16),
+            hashes: per_doc(hash),
+            bands: if minhash { per_doc(band * bands) } else { 0 },
+            pairs: pairs.saturating_mul(pair),
+            candidates: pairs.saturating_mul(pair),
+            sets: if exactly {
+                (text_bytes / BYTES_PER_SHINGLE).saturating_mul(shingle)
+            } else {
+                0
+            },
+            verified: pairs.saturating_mul(verified),
             checkpoint: if resumable { per_doc(CHECKPOINT_BYTES + signatures) } else { 0 },
             peak: 0,
         };
@@ -162,7 +171,8 @@ impl TempEstimate {
 /// The temporary space a run of `config` over `inputs` may need; see
 /// [`TempEstimate::of_text`].
 pub fn estimate_temp_space(config: &DedupConfig, inputs: &Inputs, resumable: bool) -> TempSpace {
-    if config.memory().is_none() {
+    // Only the exact and MinHash deduper spills, and only under a bound.
+    if config.memory().is_none() || config.mode() == Mode::Reprint {
         return TempSpace::None;
     }
     match text_bytes(inputs) {
