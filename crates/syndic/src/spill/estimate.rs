@@ -374,6 +374,25 @@ mod tests {
         assert!(text.contains(&Size(e.peak).to_string()), "{text}");
     }
 
+    /// Issue 16: nothing is estimated without a memory bound; with one,
+    /// the inputs count by their size on disk, compressed ones expanded.
+    #[test]
+    fn issue16_estimate_of_resolved_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (plain, gz) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl.gz"));
+        std::fs::write(&plain, [b'x'; 1000]).unwrap();
+        std::fs::write(&gz, [b'x'; 300]).unwrap();
+        let inputs =
+            crate::read::resolve_inputs(&[plain, gz], &crate::read::ReadOptions::default())
+                .unwrap();
+        assert_eq!(text_bytes(&inputs), Some(1000 + 300 * GZIP_EXPANSION));
+        let unbounded = config(Mode::MinHash, VerifyMethod::Exact, None);
+        assert_eq!(estimate_temp_space(&unbounded, &inputs, false), TempSpace::None);
+        let bounded = config(Mode::MinHash, VerifyMethod::Exact, Some(1 << 20));
+        let expected = TempEstimate::of_text(&bounded, 1000 + 300 * GZIP_EXPANSION, true);
+        assert_eq!(estimate_temp_space(&bounded, &inputs, true), TempSpace::About(expected));
+    }
+
     #[test]
     fn issue16_bytes_in_counts_nested_files() {
         let dir = tempfile::tempdir().unwrap();
