@@ -62,8 +62,8 @@ pub struct Args {
     pub resume: bool,
     /// Start even when the temporary space the run is estimated to need is
     /// more than the free space of --tmp-dir. With --memory-mb the estimate
-    /// (an upper bound from the inputs' sizes) is stated before the run,
-    /// which otherwise refuses to start without that space.
+    /// (from the inputs' sizes, on the large side) is stated before the
+    /// run, which otherwise refuses to start without that space.
     #[arg(long)]
     pub no_space_check: bool,
     #[command(flatten)]
