@@ -127,6 +127,11 @@ fn hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     use syndic::{ConfigError, Error};
     match cause.downcast_ref::<Error>()? {
         Error::OutputExists { .. } => Some(" (use --force to replace it)".to_owned()),
+        Error::Spill(syndic::spill::SpillError::EstimateOverFree { .. }) => Some(
+            " (choose a directory with more room with --tmp-dir, or start anyway with \
+             --no-space-check)"
+                .to_owned(),
+        ),
         Error::OutputNotReplaceable { .. } => Some(
             " (--force replaces only a run directory or file that syndic wrote and the run does \
              not read: choose another output, or move it away yourself)"

@@ -978,7 +978,7 @@ fn config_verifies_exactly(config: &DedupConfig) -> bool {
 /// Partitions of spilled records: enough that one partition's buckets or
 /// pairs are a small share of the whole, few enough that each spill writes
 /// a handful of files.
-const PARTITIONS: usize = 16;
+pub(crate) const PARTITIONS: usize = 16;
 
 /// Removes merged runs, so that the temporary space a run needs is not the
 /// sum of all its passes'. One that cannot be removed now goes with its

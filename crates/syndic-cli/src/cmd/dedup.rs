@@ -13,7 +13,9 @@ use syndic::verify::VerifyMethod;
 
 use indicatif::ProgressBar;
 use syndic::read::{Inputs, ReadOptions};
-use syndic::spill::{LazySpillDir, Progress, SpillError, WorkDir};
+use syndic::spill::{
+    bytes_in, estimate_temp_space, LazySpillDir, Progress, Size, SpillError, TempSpace, WorkDir,
+};
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{Catalog, DocId};
 
@@ -58,6 +60,12 @@ pub struct Args {
     /// --memory-mb; not in reprint mode.
     #[arg(long)]
     pub resume: bool,
+    /// Start even when the temporary space the run is estimated to need is
+    /// more than the free space of --tmp-dir. With --memory-mb the estimate
+    /// (from the inputs' sizes, on the large side) is stated before the
+    /// run, which otherwise refuses to start without that space.
+    #[arg(long)]
+    pub no_space_check: bool,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -117,6 +125,17 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         }
         None => {}
     }
+    let key = match &config {
+        Config::MinHash(c) if args.resume => Some(resume_key(&inputs, &opts, c)?),
+        _ => None,
+    };
+    let work_path = key.as_ref().map(|key| {
+        let name = format!(".syndic-resume-{:032x}", syndic::hash::content_hash(key));
+        temporary_parent(args.tmp_dir.as_deref(), &args.out).join(name)
+    });
+    if let Config::MinHash(c) = &config {
+        check_temp_space(c, &inputs, &args, work_path.as_deref())?;
+    }
     let out = OutputDir::create(&args.out, &overwrite)?;
     let mut timings = Timings::default();
     timings.start();
@@ -129,10 +148,8 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let run = match config {
         Config::Reprint(config) => run_reprint(config, &feed, &mut timings)?,
         Config::MinHash(config) if args.resume => {
-            let key = resume_key(&inputs, &opts, &config)?;
-            let parent = temporary_parent(args.tmp_dir.as_deref(), &args.out);
-            let name = format!(".syndic-resume-{:032x}", syndic::hash::content_hash(&key));
-            let dir = WorkDir::open(parent.join(name))?;
+            let (key, path) = key.zip(work_path).expect("made for --resume");
+            let dir = WorkDir::open(path)?;
             work = Some(dir.clone());
             let quiet = args.run.quiet;
             run_resumable(config, dir, &key, &feed, &mut timings, quiet)?
@@ -253,6 +270,58 @@ fn temporary_parent(tmp_dir: Option<&Path>, out: &Path) -> PathBuf {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         },
+    }
+}
+
+/// Under `--memory-mb`, states the temporary space the run is estimated to
+/// need and refuses to start when the temporary directory's file system
+/// has less free (unless `--no-space-check`). A resumed run's work
+/// directory, `work`, already holds part of it.
+fn check_temp_space(
+    config: &DedupConfig,
+    inputs: &Inputs,
+    args: &Args,
+    work: Option<&Path>,
+) -> anyhow::Result<()> {
+    let quiet = args.run.quiet;
+    let estimate = match estimate_temp_space(config, inputs, args.resume) {
+        TempSpace::None => return Ok(()),
+        TempSpace::Unknown => {
+            if !quiet {
+                eprintln!(
+                    "syndic: temporary space: not estimated (the size of standard input is not \
+                     known until it is read)"
+                );
+            }
+            return Ok(());
+        }
+        TempSpace::About(estimate) => estimate,
+    };
+    let parent = temporary_parent(args.tmp_dir.as_deref(), &args.out);
+    let free = free_space(&parent).map(|free| free.saturating_add(work.map_or(0, bytes_in)));
+    if !quiet {
+        let free =
+            free.map_or_else(|| "free space unknown".to_owned(), |f| format!("{} free", Size(f)));
+        eprintln!(
+            "syndic: temporary space: about {} in {} ({free})",
+            Size(estimate.peak),
+            parent.display()
+        );
+    }
+    match free {
+        Some(free) if !args.no_space_check => {
+            Ok(estimate.check(&parent, free).map_err(syndic::Error::from)?)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Free bytes of the file system holding `dir`. Tests make it look full
+/// with `SYNDIC_TEST_FREE_BYTES`: no test can fill a real disk.
+fn free_space(dir: &Path) -> Option<u64> {
+    match std::env::var("SYNDIC_TEST_FREE_BYTES") {
+        Ok(bytes) => bytes.parse().ok(),
+        Err(_) => syndic::spill::free_space(dir),
     }
 }
 

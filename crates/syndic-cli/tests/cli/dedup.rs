@@ -386,6 +386,90 @@ fn issue16_ctrl_c_removes_spilled_runs() {
     assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "spilled runs removed");
 }
 
+/// Issue 16: under `--memory-mb` the temporary space the run may need is
+/// stated before it starts, and a run it would not fit (a disk made to
+/// look nearly full by `SYNDIC_TEST_FREE_BYTES`) is refused before anything
+/// is written, unless `--no-space-check`. `-q` prints nothing; without a
+/// memory bound nothing spills and nothing is stated; standard input read
+/// as it comes has no size to estimate from.
+#[test]
+fn issue16_temporary_space_is_stated_and_checked_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = spilling_corpus(dir.path(), 2000, 97);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = dir.path().join("run");
+    let bounded = ["dedup", s(&input), "--out", s(&out), "--memory-mb", "1", "--tmp-dir", s(&tmp)];
+    let run = |extra: &[&str], free: &str| {
+        command(&bounded).args(extra).env("SYNDIC_TEST_FREE_BYTES", free).output().unwrap()
+    };
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let nothing_written = || {
+        assert!(!out.exists(), "nothing written to --out");
+        assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "nothing left in --tmp-dir");
+    };
+
+    for quiet in [false, true] {
+        let refused = run(if quiet { &["-q"] } else { &[] }, "1000");
+        let err = stderr(&refused);
+        assert_eq!(refused.status.code(), Some(1), "{err}");
+        let last = err.lines().last().unwrap();
+        assert!(last.starts_with("syndic: error: "), "{err}");
+        let named = format!("{}: not enough temporary space", tmp.display());
+        for words in
+            [&named, "the run may need about ", "1.0 kB free", "--tmp-dir", "--no-space-check"]
+        {
+            assert!(last.contains(words), "{words:?} in {err}");
+        }
+        let stated = "syndic: temporary space: about ";
+        assert_eq!(err.lines().count(), if quiet { 1 } else { 2 }, "{err}");
+        assert_eq!(err.contains(stated), !quiet, "{err}");
+        if !quiet {
+            assert!(err.contains(&format!(" in {} (1.0 kB free)", tmp.display())), "{err}");
+        }
+        nothing_written();
+    }
+
+    let forced = run(&["-q", "--no-space-check"], "1000");
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(stderr(&forced), "", "-q prints nothing");
+    assert!(out.join("clusters.jsonl").exists());
+    assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "temporary files removed");
+
+    // Room enough: stated, then run.
+    let roomy = run(&["--force"], "1000000000000");
+    let err = stderr(&roomy);
+    assert!(roomy.status.success(), "{err}");
+    assert!(err.starts_with("syndic: temporary space: about "), "{err}");
+    assert!(err.contains("(1.0 TB free)"), "{err}");
+
+    // No bound: nothing spills, nothing is stated, nothing is checked.
+    let free = command(&["dedup", s(&input), "--out", s(&out), "--force", "--tmp-dir", s(&tmp)])
+        .env("SYNDIC_TEST_FREE_BYTES", "1")
+        .output()
+        .unwrap();
+    assert!(free.status.success(), "{}", stderr(&free));
+    assert!(!stderr(&free).contains("temporary space"), "{}", stderr(&free));
+
+    // Standard input read as it comes (exact mode): said, and not checked.
+    let mut piped = command(&["dedup", "-", "--mode", "exact", "--out", s(&out), "--force"])
+        .args(["--memory-mb", "1", "--tmp-dir", s(&tmp)])
+        .env("SYNDIC_TEST_FREE_BYTES", "1")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = piped.stdin.take().unwrap();
+        stdin.write_all(&std::fs::read(&input).unwrap()).unwrap();
+    }
+    let piped = piped.wait_with_output().unwrap();
+    let err = stderr(&piped);
+    assert!(piped.status.success(), "{err}");
+    assert!(err.contains("temporary space: not estimated"), "{err}");
+}
+
 /// Issue 16: `syndic dedup --resume` killed once its first pass is
 /// checkpointed (by a test-only abort, as a kill leaves it) keeps its work
 /// directory; run again, it resumes without reading the first pass, writes

@@ -36,6 +36,12 @@ impl Input {
         self.size
     }
 
+    /// Whether [`size`](Self::size) is known before reading: not for
+    /// standard input read as it comes, whose size is 0 until it ends.
+    pub fn size_known(&self) -> bool {
+        !matches!(self.source, Source::Once(_))
+    }
+
     /// Whether this input is a directory of text files.
     pub fn is_dir(&self) -> bool {
         self.tree.is_some()

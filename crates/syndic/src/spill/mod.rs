@@ -26,8 +26,10 @@
 //! that fails any check is [`SpillError::Corrupt`], never misread.
 //!
 //! Runs live in a [`SpillDir`], a directory of their own removed when it
-//! drops: after success, after an error, and after a cancelled run. Before a
-//! run is written, the free space of its file system is checked
+//! drops: after success, after an error, and after a cancelled run. Before
+//! a run starts, its front end can check an estimate of the space it needs
+//! ([`estimate_temp_space`], [`SpillError::EstimateOverFree`]); before each
+//! run file is written, the free space of its file system is checked
 //! ([`SpillError::NoSpace`]); a disk that fills up anyway gives
 //! [`SpillError::Full`].
 
@@ -43,9 +45,15 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::error::{Error, Result};
 
 mod checkpoint;
+mod estimate;
 mod sets;
 pub(crate) use checkpoint::{Pass1, SortedRuns};
 pub use checkpoint::{WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
+pub use estimate::{
+    bytes_in, estimate_temp_space, expanded, free_space, text_bytes, Size, TempEstimate, TempSpace,
+    BYTES_PER_SHINGLE, GZIP_EXPANSION, PAIRS_PER_DOCUMENT, PARQUET_EXPANSION, RECORD_BYTES,
+    ZSTD_EXPANSION,
+};
 pub(crate) use sets::{SetStore, Window};
 
 /// The first bytes of every run file.
@@ -73,6 +81,20 @@ pub enum SpillError {
         dir: PathBuf,
         /// Bytes about to be written.
         needed: u64,
+        /// Bytes free on its file system.
+        available: u64,
+    },
+    /// The temporary space a run is estimated to need before it starts
+    /// ([`TempEstimate`]) is more than its directory's file system has free.
+    #[error(
+        "{}: not enough temporary space: the run may need about {}, {} free",
+        dir.display(), Size(*estimate), Size(*available)
+    )]
+    EstimateOverFree {
+        /// The temporary directory.
+        dir: PathBuf,
+        /// Bytes estimated.
+        estimate: u64,
         /// Bytes free on its file system.
         available: u64,
     },
