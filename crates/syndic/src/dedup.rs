@@ -1249,6 +1249,7 @@ crate::passes::by_inherent_methods!(Deduper, DedupResult);
 mod tests {
     use super::*;
     use crate::error::{Error, InputChange};
+    use crate::spill::files_under;
 
     fn run(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
         let in_memory = run_with(docs, builder.clone());
@@ -1415,20 +1416,6 @@ mod tests {
         assert_eq!(a.similarity, b.similarity, "{what}: similarities");
         assert_eq!(a.clustering, b.clustering, "{what}: clusters");
         assert_eq!(a.stats, b.stats, "{what}: stats");
-    }
-
-    fn files_under(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let path = e.unwrap().path();
-                if path.is_dir() {
-                    files_under(&path)
-                } else {
-                    1
-                }
-            })
-            .sum()
     }
 
     /// Issue 16: under any memory bound and any thread count, the spilled

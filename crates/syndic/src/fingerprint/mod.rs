@@ -284,6 +284,7 @@ impl SharedCounter {
 mod tests {
     use super::*;
     use crate::hash::fmix64;
+    use crate::spill::files_under;
 
     fn tokens(range: std::ops::Range<u64>) -> Vec<u64> {
         range.map(fmix64).collect()
@@ -336,7 +337,6 @@ mod tests {
     fn candidates_respect_df_and_min_shared() {
         let cfg = FingerprintConfig { max_df: 3, min_shared: 2, ..Default::default() };
         let fp = |h: u64| Fingerprint { hash: h, position: 0 };
-        let mut index = FingerprintIndex::new();
         // Docs 0 and 1 share hashes 1 and 2; doc 2 shares only 1 with them.
         // Hash 9 is in all five documents (df 5 > 3): it makes no pairs.
         let docs: [&[Fingerprint]; 5] = [
@@ -403,20 +403,6 @@ mod tests {
             index.add(DocId::from_u32(d as u32), fps).unwrap();
         }
         index.candidates(cfg).unwrap()
-    }
-
-    fn files_under(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let path = e.unwrap().path();
-                if path.is_dir() {
-                    files_under(&path)
-                } else {
-                    1
-                }
-            })
-            .sum()
     }
 
     /// Issue 16: under any memory bound and thread count the spilled

@@ -742,6 +742,22 @@ pub(crate) fn run_identity(path: &Path) -> std::io::Result<(u64, u64)> {
     Ok((len, u64::from_le_bytes(checksum)))
 }
 
+/// Files under `dir`, at any depth: what a run left behind.
+#[cfg(test)]
+pub(crate) fn files_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .expect("a readable directory")
+        .map(|e| {
+            let path = e.expect("a readable entry").path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
 /// A [`SpillDir`] made on first use, inside a given parent: a run that
 /// fits its memory bound writes nothing.
 #[derive(Debug)]
