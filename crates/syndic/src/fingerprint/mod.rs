@@ -24,8 +24,8 @@
 //! The postings (16 B per distinct fingerprint of a document, 20 to 70 per
 //! news article) are most of what pass 1 holds; under a memory bound
 //! ([`FingerprintIndex::spilling`]) they are sorted on disk instead and the
-//! candidates merged back from there ([`spilled`]), the same candidates in
-//! the same order.
+//! candidates merged back from there (`fingerprint/spilled.rs`), the same
+//! candidates in the same order.
 //!
 //! ```
 //! use syndic::fingerprint::{winnow, FingerprintConfig};
