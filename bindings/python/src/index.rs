@@ -18,7 +18,7 @@ use syndic::doc::check_id;
 use syndic::index::{AddOutcome, Index, StagedIndex};
 use syndic::rundir::peak_rss_bytes;
 use syndic::schema::Settings;
-use syndic::settings::{check_used, DedupSettings, ReprintSettings, StoriesSettings};
+use syndic::settings::{check_used, ReprintSettings, StoriesSettings};
 use syndic::stories::{parse_day, Day};
 use syndic::write::{OutputDir, Overwrite};
 use syndic::{ConfigError, Document, Error, Location, RecordProblem};
@@ -56,17 +56,19 @@ impl PyIndex {
     ) -> PyResult<PyIndex> {
         let groups = [Group::Dedup, Group::MinHash, Group::Reprint, Group::Stories];
         let given = Given::parse(options, &groups)?;
-        let DedupSettings { mode, keep } = given.dedup;
+        let (mode, keep) = (given.dedup.mode, given.dedup.keep);
         // With stories, the stories settings are used (as by the CLI's
         // `--stories`); any other setting the mode ignores is refused.
         let is_story = |name: &str| StoriesSettings::SCHEMA.iter().any(|s| s.name == name);
         let used = given.names.iter().map(String::as_str).filter(|n| !(stories && is_story(n)));
         check_used(mode, used).map_err(Error::from).or_raise()?;
+        given.dedup.check_for_index().map_err(Error::from).or_raise()?;
         if stories && mode != Mode::Reprint {
             let why = "stories need the reprint mode (a reprint is the same story)";
             return Err(to_py_err(ConfigError::Conflict(why.to_owned()).into()));
         }
-        let (minhash, reprint, story) = (given.minhash, given.reprint, given.stories);
+        let (dedup, minhash, reprint, story) =
+            (given.dedup, given.minhash, given.reprint, given.stories);
         let index = py
             .detach(|| {
                 // Through the CLI's staging: the same refusals, and an
@@ -75,7 +77,7 @@ impl PyIndex {
                     Mode::Reprint => {
                         StagedIndex::create_stories(&path, reprint, stories.then_some(story), keep)?
                     }
-                    _ => StagedIndex::create(&path, minhash.config(mode, keep)?)?,
+                    _ => StagedIndex::create(&path, minhash.config(&dedup)?)?,
                 };
                 staged.commit()
             })

@@ -15,7 +15,7 @@ use syndic::dedup::{Deduper, Mode};
 use syndic::pairs::DedupResult;
 use syndic::read::ReadOptions;
 use syndic::reprint::{DocBoilerplate, ReprintConfig, ReprintFinder, SharedPassage};
-use syndic::settings::{check_used, DedupSettings};
+use syndic::settings::check_used;
 use syndic::{Catalog, DocId};
 
 use crate::arrow::{batch, string_array, PyBatch};
@@ -49,7 +49,7 @@ pub fn dedup_config<'py>(
     options: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let given = Given::parse(options, &[Group::Dedup, Group::MinHash])?;
-    let config = given.minhash.config(given.dedup.mode, given.dedup.keep).or_raise()?;
+    let config = given.minhash.config(&given.dedup).or_raise()?;
     json_to_py(py, &config.to_json())
 }
 
@@ -69,15 +69,15 @@ pub fn dedup<'py>(
 ) -> PyResult<RunOutput<'py>> {
     let given =
         Given::parse(options, &[Group::Read, Group::Dedup, Group::MinHash, Group::Reprint])?;
-    let DedupSettings { mode, keep } = given.dedup;
+    let mode = given.dedup.mode;
     check_used(mode, given.names.iter().map(String::as_str))
         .map_err(syndic::Error::from)
         .or_raise()?;
     if mode == Mode::Reprint {
-        let config = given.reprint.config(keep).or_raise()?;
+        let config = given.reprint.dedup_config(&given.dedup).or_raise()?;
         return run_reprint(py, &corpus(batches, paths, given.read, run)?, config);
     }
-    let config = given.minhash.config(mode, keep).or_raise()?;
+    let config = given.minhash.config(&given.dedup).or_raise()?;
     let corpus = corpus(batches, paths, given.read, run)?;
     let params = config.to_json();
     let mut deduper = Deduper::new(config).or_raise()?;

@@ -26,7 +26,7 @@ use crate::settings::{Given, Group};
 /// setting; those of other modes are accepted and unused, as in a run).
 fn config(options: &Bound<'_, PyDict>) -> PyResult<ReprintConfig> {
     let given = Given::parse(options, &[Group::Dedup, Group::MinHash, Group::Reprint])?;
-    given.reprint.config(given.dedup.keep).or_raise()
+    given.reprint.dedup_config(&given.dedup).or_raise()
 }
 
 /// The parameters of a reprint run given `options`, as its summary

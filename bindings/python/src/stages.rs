@@ -15,11 +15,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 use syndic::cluster::{Clustering, Keep};
-use syndic::dedup::{sketch_batch, Mode};
+use syndic::dedup::sketch_batch;
 use syndic::lsh::LshParams;
 use syndic::normalize::Tokens;
 use syndic::pairs::exact_canonicals as core_exact_canonicals;
 use syndic::reprint::align_texts;
+use syndic::settings::DedupSettings;
 use syndic::verify::jaccard_sorted;
 use syndic::{DocId, Document};
 
@@ -41,7 +42,7 @@ pub fn sketch(
     let names = ["num_perm", "ngram", "char_ngram", "seed", "sketch"];
     let given = Given::parse_only(options, &[Group::MinHash], &names)?;
     let num_perm = given.minhash.num_perm;
-    let config = given.minhash.config(Mode::MinHash, Keep::Longest).or_raise()?;
+    let config = given.minhash.config(&DedupSettings::default()).or_raise()?;
     let chunks = import(texts);
     let texts = strs(&chunks, "texts")?;
     let n = texts.len();
@@ -151,7 +152,7 @@ pub fn verify_pairs(
     options: &Bound<'_, PyDict>,
 ) -> PyResult<PyArray> {
     let given = Given::parse_only(options, &[Group::MinHash], &["ngram", "char_ngram"])?;
-    let config = given.minhash.config(Mode::MinHash, Keep::Longest).or_raise()?;
+    let config = given.minhash.config(&DedupSettings::default()).or_raise()?;
     let shingler = config.shingler();
     let (chunks_a, chunks_b) = (import(texts_a), import(texts_b));
     let (a, b) = (strs(&chunks_a, "texts_a")?, strs(&chunks_b, "texts_b")?);

@@ -49,6 +49,12 @@ class DedupSettings(TypedDict, total=False):
     """Which member represents (and survives) each cluster: longest or first. Default:
     'longest'."""
 
+    memory_mb: Optional[int]
+    """Memory (MiB) for content hashes, band keys and candidate pairs, or in reprint mode
+    passage fingerprints and the pairs they make; past it they are sorted on disk, in a
+    temporary directory, and merged back. Results do not depend on it. Default: no
+    bound. Default: None."""
+
 
 class MinHashSettings(TypedDict, total=False):
     """The minhash settings (``None``: the core's default)."""
@@ -97,11 +103,6 @@ class MinHashSettings(TypedDict, total=False):
     verify_memory_mb: Optional[int]
     """Memory (MiB) for shingle sets kept from the first pass for exact verification;
     larger corpora are read a second time instead. Default: 1024."""
-
-    memory_mb: Optional[int]
-    """Memory (MiB) for content hashes, band keys and candidate pairs; past it they are
-    sorted on disk, in a temporary directory, and merged back. Results do not depend on
-    it. Default: no bound. Default: None."""
 
 
 class ReprintSettings(TypedDict, total=False):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import _thread
 import gzip
 import json
+import random
 import shutil
 import signal
 import threading
@@ -56,6 +57,22 @@ def test_issue16_memory_mb_spills_and_gives_the_same_result(tmp_path: Path, monk
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(syndic.ConfigError, match="memory_mb"):
         syndic.dedup(texts[:3], memory_mb=0)
+
+
+def test_issue16_memory_mb_spills_in_reprint_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 3,000 articles of 200 made-up words, every tenth reprinted abridged:
+    # more fingerprint postings than 1 MiB holds.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    draw = random.Random(7)
+    paragraphs = [" ".join(f"w{draw.randrange(5_000)}" for _ in range(40)) + "." for _ in range(15_000)]
+    texts = ["\n\n".join(paragraphs[5 * i : 5 * i + 5]) for i in range(3_000)]
+    texts += ["\n\n".join(paragraphs[5 * i + 1 : 5 * i + 4]) for i in range(0, 3_000, 10)]
+    in_memory = syndic.dedup(texts, mode="reprint", quiet=True)
+    bounded = syndic.dedup(texts, mode="reprint", quiet=True, memory_mb=1, threads=2)
+    assert in_memory.stats["near_duplicates"] >= 250
+    assert bounded.clusters.equals(in_memory.clusters) and bounded.pairs.equals(in_memory.pairs)
+    assert bounded.passages.equals(in_memory.passages)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_tables_batches_and_lists_agree() -> None:

@@ -55,8 +55,8 @@ use crate::passes::{check_capacity, check_second_pass, check_second_pass_complet
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::spill::{
-    LazySpillDir, Partition, Pass1, Progress, RunWriter, SetStore, SortedRuns, Sorter, Window,
-    WorkDir,
+    hash_partition, pair_partition, remove_runs, LazySpillDir, Partition, Pass1, Progress,
+    RunWriter, SetStore, SortedRuns, Sorter, Window, WorkDir, PARTITIONS,
 };
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
@@ -975,20 +975,6 @@ fn config_verifies_exactly(config: &DedupConfig) -> bool {
     config.mode == Mode::MinHash && config.verify == VerifyMethod::Exact
 }
 
-/// Partitions of spilled records: enough that one partition's buckets or
-/// pairs are a small share of the whole, few enough that each spill writes
-/// a handful of files.
-pub(crate) const PARTITIONS: usize = 16;
-
-/// Removes merged runs, so that the temporary space a run needs is not the
-/// sum of all its passes'. One that cannot be removed now goes with its
-/// spill directory.
-fn remove_runs(runs: &[std::path::PathBuf]) {
-    for run in runs {
-        let _ = std::fs::remove_file(run);
-    }
-}
-
 /// The partitions of the sorters once pass 1 is over, each with its
 /// number of records.
 #[derive(Debug)]
@@ -1088,10 +1074,10 @@ impl OutOfCore {
     fn add(&mut self, doc: u32, sketch: &DocSketch, config: &DedupConfig) -> Result<()> {
         let hash = sketch.content_hash;
         let hashes = self.hashes.as_mut().expect("pass 1 before plan");
-        hashes.push((hash >> 124) as usize, (hash, doc), &mut self.dir)?;
+        hashes.push(hash_partition((hash >> 64) as u64), (hash, doc), &mut self.dir)?;
         if let Some(bands) = &mut self.bands {
             for (band, key) in config.lsh.band_keys(&sketch.signature).enumerate() {
-                bands.push((key >> 60) as usize, (band as u32, key, doc), &mut self.dir)?;
+                bands.push(hash_partition(key), (band as u32, key, doc), &mut self.dir)?;
             }
         }
         Ok(())
@@ -1173,9 +1159,6 @@ impl OutOfCore {
         let spilled = bands.iter().any(Partition::spilled);
         let pairs_memory = if spilled { self.memory } else { self.memory / 2 };
         let mut pairs = Sorter::<u64>::new("pairs", PARTITIONS, pairs_memory);
-        // Pairs are partitioned by ranges of their first document, so that
-        // the partitions in order give every pair in order.
-        let range = |a: u32| (a as u64 * PARTITIONS as u64 / n.max(1) as u64) as usize;
         let mut earlier: std::collections::VecDeque<u32> = Default::default();
         let mut done = 0;
         for partition in bands {
@@ -1195,7 +1178,7 @@ impl OutOfCore {
                 // Pairing each member with the `window` members before it
                 // makes the same pairs as pairing it with the `window` after.
                 for &a in &earlier {
-                    pairs.push(range(a), pack_pair(a, doc), &mut self.dir)?;
+                    pairs.push(pair_partition(a, n), pack_pair(a, doc), &mut self.dir)?;
                 }
                 if earlier.len() == window {
                     earlier.pop_front();
@@ -1266,6 +1249,7 @@ crate::passes::by_inherent_methods!(Deduper, DedupResult);
 mod tests {
     use super::*;
     use crate::error::{Error, InputChange};
+    use crate::spill::files_under;
 
     fn run(docs: &[Document], builder: DedupConfigBuilder) -> DedupResult {
         let in_memory = run_with(docs, builder.clone());
@@ -1432,20 +1416,6 @@ mod tests {
         assert_eq!(a.similarity, b.similarity, "{what}: similarities");
         assert_eq!(a.clustering, b.clustering, "{what}: clusters");
         assert_eq!(a.stats, b.stats, "{what}: stats");
-    }
-
-    fn files_under(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let path = e.unwrap().path();
-                if path.is_dir() {
-                    files_under(&path)
-                } else {
-                    1
-                }
-            })
-            .sum()
     }
 
     /// Issue 16: under any memory bound and any thread count, the spilled

@@ -39,6 +39,11 @@ settings! {
         /// Which member represents (and survives) each cluster: longest or
         /// first.
         keep: Keep = Keep::Longest,
+        /// Memory (MiB) for content hashes, band keys and candidate pairs,
+        /// or in reprint mode passage fingerprints and the pairs they make;
+        /// past it they are sorted on disk, in a temporary directory, and
+        /// merged back. Results do not depend on it. Default: no bound.
+        memory_mb: Option<usize> = None,
     }
 }
 
@@ -78,10 +83,6 @@ settings! {
         /// Memory (MiB) for shingle sets kept from the first pass for exact
         /// verification; larger corpora are read a second time instead.
         verify_memory_mb: usize = 1024,
-        /// Memory (MiB) for content hashes, band keys and candidate pairs;
-        /// past it they are sorted on disk, in a temporary directory, and
-        /// merged back. Results do not depend on it. Default: no bound.
-        memory_mb: Option<usize> = None,
     }
 }
 
@@ -188,12 +189,36 @@ impl StoriesSettings {
     }
 }
 
+impl DedupSettings {
+    /// The memory bound in bytes, checked.
+    fn memory(&self) -> Result<Option<usize>> {
+        match self.memory_mb {
+            Some(0) => Err(ConfigError::invalid("memory_mb", "at least 1", 0).into()),
+            mb => Ok(mb.map(|mb| mb << 20)),
+        }
+    }
+
+    /// Fails unless these settings suit an index, which keeps its band
+    /// keys and postings in its store: a memory bound is for batch runs,
+    /// and would be accepted and do nothing.
+    pub fn check_for_index(&self) -> Result<(), ConfigError> {
+        match self.memory_mb {
+            Some(_) => Err(ConfigError::Conflict(INDEX_HAS_NO_MEMORY_BOUND.into())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why an index refuses a memory bound.
+pub(crate) const INDEX_HAS_NO_MEMORY_BOUND: &str =
+    "a memory bound is for batch runs; an index keeps its band keys in its store";
+
 impl MinHashSettings {
-    /// The frozen config of a run in `mode` keeping `keep`; checks ranges
-    /// and combinations.
-    pub fn config(&self, mode: Mode, keep: Keep) -> Result<DedupConfig> {
+    /// The frozen config of a run with the mode, representative and memory
+    /// bound of `dedup`; checks ranges and combinations.
+    pub fn config(&self, dedup: &DedupSettings) -> Result<DedupConfig> {
         let mut builder = DedupConfig::builder()
-            .mode(mode)
+            .mode(dedup.mode)
             .threshold(self.threshold)
             .num_perm(self.num_perm)
             .ngram(self.ngram)
@@ -204,11 +229,8 @@ impl MinHashSettings {
             .verify(self.verify)
             .seed(self.seed)
             .set_memory(self.verify_memory_mb << 20)
-            .memory(self.memory_mb.map(|mb| mb << 20))
-            .keep(keep);
-        if self.memory_mb == Some(0) {
-            return Err(ConfigError::invalid("memory_mb", "at least 1", 0).into());
-        }
+            .memory(dedup.memory()?)
+            .keep(dedup.keep);
         match (self.bands, self.rows) {
             (Some(bands), Some(rows)) => builder = builder.bands_rows(bands, rows),
             (None, None) => {}
@@ -219,9 +241,19 @@ impl MinHashSettings {
 }
 
 impl ReprintSettings {
-    /// The frozen config of a reprint or passage run keeping `keep`; checks
-    /// ranges and combinations.
+    /// The frozen config of a passage, clean or stories run keeping
+    /// `keep`, all in memory; checks ranges and combinations.
     pub fn config(&self, keep: Keep) -> Result<ReprintConfig> {
+        self.builder(keep).build()
+    }
+
+    /// The frozen config of a dedup run in reprint mode, with the
+    /// representative and memory bound of `dedup`.
+    pub fn dedup_config(&self, dedup: &DedupSettings) -> Result<ReprintConfig> {
+        self.builder(dedup.keep).memory(dedup.memory()?).build()
+    }
+
+    fn builder(&self, keep: Keep) -> crate::reprint::ReprintConfigBuilder {
         ReprintConfig::builder()
             .align(AlignConfig {
                 min_tokens: self.min_passage_words,
@@ -241,7 +273,6 @@ impl ReprintSettings {
             .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
             .align_memory(self.align_memory_mb << 20)
             .keep(keep)
-            .build()
     }
 }
 
@@ -269,12 +300,7 @@ pub fn check_used<'a>(
         Mode::MinHash => &[ReprintSettings::SCHEMA, StoriesSettings::SCHEMA],
         Mode::Reprint => &[MinHashSettings::SCHEMA, StoriesSettings::SCHEMA],
     };
-    // The memory bound of the MinHash group also bounds the exact mode's
-    // content hashes.
-    let exempt = |name: &str| mode == Mode::Exact && name == "memory_mb";
-    let is_unused = |name: &str| {
-        !exempt(name) && unused.iter().any(|group| group.iter().any(|s| s.name == name))
-    };
+    let is_unused = |name: &str| unused.iter().any(|group| group.iter().any(|s| s.name == name));
     match given.into_iter().find(|name| is_unused(name)) {
         Some(name) => {
             Err(ConfigError::Unused { name: name.to_owned(), mode: crate::choice::name(mode) })
@@ -406,7 +432,8 @@ mod tests {
     #[test]
     fn the_builders_defaults_are_the_schemas() {
         for mode in [Mode::Exact, Mode::MinHash] {
-            let from_schema = MinHashSettings::default().config(mode, Keep::Longest).unwrap();
+            let dedup = DedupSettings { mode, ..DedupSettings::default() };
+            let from_schema = MinHashSettings::default().config(&dedup).unwrap();
             let from_builder = DedupConfig::builder().mode(mode).build().unwrap();
             assert_eq!(from_schema.to_json(), from_builder.to_json(), "{mode:?}");
             assert_eq!(from_schema.set_memory(), from_builder.set_memory());
@@ -415,6 +442,10 @@ mod tests {
         let from_builder = ReprintConfig::builder().build().unwrap();
         assert_eq!(from_schema.to_json(), from_builder.to_json());
         assert_eq!(from_schema.align_memory(), from_builder.align_memory());
+        let from_schema = ReprintSettings::default().dedup_config(&DedupSettings::default());
+        assert_eq!(from_schema.unwrap().memory(), from_builder.memory());
+        let from_schema = MinHashSettings::default().config(&DedupSettings::default()).unwrap();
+        assert_eq!(from_schema.memory(), DedupConfig::builder().build().unwrap().memory());
         let from_schema = StoriesSettings::default().config().unwrap();
         assert_eq!(from_schema, StoriesConfig::builder().build().unwrap());
         assert_eq!(DedupSettings::default().mode, Mode::default());
@@ -431,7 +462,7 @@ mod tests {
             (Mode::Exact, &["memory_mb"][..], None),
             (Mode::Exact, &["memory_mb", "verify_memory_mb"][..], Some("verify_memory_mb")),
             (Mode::MinHash, &["memory_mb"][..], None),
-            (Mode::Reprint, &["memory_mb"][..], Some("memory_mb")),
+            (Mode::Reprint, &["memory_mb"][..], None),
             (Mode::MinHash, &["threshold", "bucket_window"][..], None),
             (Mode::MinHash, &["max_df"][..], Some("max_df")),
             (Mode::Reprint, &["max_df", "follow_ups"][..], None),
@@ -455,11 +486,12 @@ mod tests {
 
     #[test]
     fn configs_check_ranges_and_combinations() {
+        let dedup = DedupSettings::default();
         let half = MinHashSettings { bands: Some(4), ..MinHashSettings::default() };
-        let err = half.config(Mode::MinHash, Keep::Longest).unwrap_err();
+        let err = half.config(&dedup).unwrap_err();
         assert!(matches!(err, Error::Config(ConfigError::Conflict(_))), "{err}");
         let too_high = MinHashSettings { threshold: 1.5, ..MinHashSettings::default() };
-        let err = too_high.config(Mode::MinHash, Keep::Longest).unwrap_err();
+        let err = too_high.config(&dedup).unwrap_err();
         assert!(err.to_string().contains("threshold must be in (0, 1)"), "{err}");
         let dotted = StoriesSettings { date_field: Some("a..b".into()), ..Default::default() };
         let err = dotted.config().unwrap_err();
@@ -467,7 +499,34 @@ mod tests {
         let zero = ReprintSettings { min_pieces: 0, ..ReprintSettings::default() };
         assert!(zero.config(Keep::Longest).is_err());
         assert!(ReprintSettings::default().config(Keep::Longest).is_ok());
-        let config = MinHashSettings::default().config(Mode::MinHash, Keep::Longest).unwrap();
+        let config = MinHashSettings::default().config(&dedup).unwrap();
         assert_eq!(config.to_json()["bucket_window"], json!(DEFAULT_BUCKET_WINDOW));
+    }
+
+    /// Issue 16: one memory bound, `memory_mb`, for every mode, in bytes,
+    /// checked once; refused by an index.
+    #[test]
+    fn issue16_the_memory_bound_reaches_every_mode() {
+        let (minhash, reprint) = (MinHashSettings::default(), ReprintSettings::default());
+        for (mode, mb, bytes) in [
+            (Mode::Exact, Some(2), Some(2 << 20)),
+            (Mode::MinHash, Some(1), Some(1 << 20)),
+            (Mode::Reprint, Some(64), Some(64 << 20)),
+            (Mode::Reprint, None, None),
+        ] {
+            let dedup = DedupSettings { mode, memory_mb: mb, ..DedupSettings::default() };
+            let memory = match mode {
+                Mode::Reprint => reprint.dedup_config(&dedup).unwrap().memory(),
+                _ => minhash.config(&dedup).unwrap().memory(),
+            };
+            assert_eq!(memory, bytes, "{mode:?} {mb:?}");
+            assert_eq!(dedup.check_for_index().is_ok(), mb.is_none(), "{mode:?} {mb:?}");
+            let zero = DedupSettings { memory_mb: Some(0), ..dedup };
+            let err = match mode {
+                Mode::Reprint => reprint.dedup_config(&zero).unwrap_err(),
+                _ => minhash.config(&zero).unwrap_err(),
+            };
+            assert!(err.to_string().contains("memory_mb must be at least 1"), "{err}");
+        }
     }
 }

@@ -14,7 +14,8 @@ use syndic::verify::VerifyMethod;
 use indicatif::ProgressBar;
 use syndic::read::{Inputs, ReadOptions};
 use syndic::spill::{
-    bytes_in, estimate_temp_space, LazySpillDir, Progress, Size, SpillError, TempSpace, WorkDir,
+    bytes_in, estimate_reprint_temp_space, estimate_temp_space, LazySpillDir, Progress, Size,
+    SpillError, TempSpace, WorkDir,
 };
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{Catalog, DocId};
@@ -57,7 +58,8 @@ pub struct Args {
     /// behind, and resume from it: the same run again (same inputs,
     /// unchanged, and settings) restarts after its first pass over the
     /// inputs if it had completed it. Removed when the run succeeds. Needs
-    /// --memory-mb; not in reprint mode.
+    /// --memory-mb; not in reprint mode, whose first pass is not
+    /// checkpointed.
     #[arg(long)]
     pub resume: bool,
     /// Start even when the temporary space the run is estimated to need is
@@ -79,14 +81,17 @@ enum Config {
 pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.run.threads)?;
     // Settings are checked before anything is read or written.
-    let DedupSettings { mode, keep } = args.dedup.settings;
+    let dedup = &args.dedup.settings;
+    let mode = dedup.mode;
     let config = match mode {
-        Mode::Reprint => Config::Reprint(args.reprint.settings.config(keep)?),
-        mode => Config::MinHash(args.minhash.settings.config(mode, keep)?),
+        Mode::Reprint => Config::Reprint(args.reprint.settings.dedup_config(dedup)?),
+        _ => Config::MinHash(args.minhash.settings.config(dedup)?),
     };
     if args.resume {
         match &config {
-            Config::Reprint(_) => bail!("--resume is for the exact and minhash modes"),
+            Config::Reprint(_) => bail!(
+                "--resume is for the exact and minhash modes: a reprint run cannot resume yet"
+            ),
             Config::MinHash(c) if c.memory().is_none() => {
                 bail!("--resume needs --memory-mb: only a run that spills to disk can resume")
             }
@@ -133,9 +138,11 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         let name = format!(".syndic-resume-{:032x}", syndic::hash::content_hash(key));
         temporary_parent(args.tmp_dir.as_deref(), &args.out).join(name)
     });
-    if let Config::MinHash(c) = &config {
-        check_temp_space(c, &inputs, &args, work_path.as_deref())?;
-    }
+    let space = match &config {
+        Config::MinHash(c) => estimate_temp_space(c, &inputs, args.resume),
+        Config::Reprint(c) => estimate_reprint_temp_space(c, &inputs),
+    };
+    check_temp_space(space, &args, work_path.as_deref())?;
     let out = OutputDir::create(&args.out, &overwrite)?;
     let mut timings = Timings::default();
     timings.start();
@@ -145,8 +152,18 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     // The spill directory's parent, kept until the outputs are written: the
     // result may read its pairs from there.
     let mut tmp = None;
+    let memory = match &config {
+        Config::Reprint(c) => c.memory(),
+        Config::MinHash(c) => c.memory(),
+    };
+    if memory.is_some() && !args.resume {
+        tmp = Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?);
+    }
+    let spill_dir = LazySpillDir::new(tmp.as_ref().map_or(Path::new("."), |t| t.path()));
     let run = match config {
-        Config::Reprint(config) => run_reprint(config, &feed, &mut timings)?,
+        Config::Reprint(config) => {
+            run_reprint(ReprintFinder::with_spill_dir(config, spill_dir), &feed, &mut timings)?
+        }
         Config::MinHash(config) if args.resume => {
             let (key, path) = key.zip(work_path).expect("made for --resume");
             let dir = WorkDir::open(path)?;
@@ -154,13 +171,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
             let quiet = args.run.quiet;
             run_resumable(config, dir, &key, &feed, &mut timings, quiet)?
         }
-        Config::MinHash(config) => {
-            if config.memory().is_some() {
-                tmp = Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?);
-            }
-            let spill_dir = LazySpillDir::new(tmp.as_ref().map_or(Path::new("."), |t| t.path()));
-            run_minhash(config, spill_dir, &feed, &mut timings)?
-        }
+        Config::MinHash(config) => run_minhash(config, spill_dir, &feed, &mut timings)?,
     };
     let id = |d: DocId| run.catalog.id(d);
     rundir::write_dedup(&out, &run.result, id)?;
@@ -277,14 +288,9 @@ fn temporary_parent(tmp_dir: Option<&Path>, out: &Path) -> PathBuf {
 /// need and refuses to start when the temporary directory's file system
 /// has less free (unless `--no-space-check`). A resumed run's work
 /// directory, `work`, already holds part of it.
-fn check_temp_space(
-    config: &DedupConfig,
-    inputs: &Inputs,
-    args: &Args,
-    work: Option<&Path>,
-) -> anyhow::Result<()> {
+fn check_temp_space(space: TempSpace, args: &Args, work: Option<&Path>) -> anyhow::Result<()> {
     let quiet = args.run.quiet;
-    let estimate = match estimate_temp_space(config, inputs, args.resume) {
+    let estimate = match space {
         TempSpace::None => return Ok(()),
         TempSpace::Unknown => {
             if !quiet {
@@ -466,12 +472,11 @@ fn run_resumable(
 }
 
 pub fn run_reprint(
-    config: ReprintConfig,
+    mut finder: ReprintFinder,
     feed: &Feed<'_>,
     timings: &mut Timings,
 ) -> anyhow::Result<Run> {
-    let params = config.to_json();
-    let mut finder = ReprintFinder::new(config);
+    let params = finder.config().to_json();
     let names = PassNames {
         first: ("fingerprint", "read_and_fingerprint"),
         second: ("align", "boilerplate_and_align"),

@@ -236,14 +236,16 @@ fn add_inputs(
 
 fn create(args: CreateArgs, cancel: &Cancel) -> anyhow::Result<()> {
     input::set_threads(args.run.threads)?;
-    let DedupSettings { mode, keep } = args.dedup.settings;
+    let dedup = &args.dedup.settings;
+    let (mode, keep) = (dedup.mode, dedup.keep);
     // Checked before anything is written.
+    dedup.check_for_index()?;
     let config = match mode {
         Mode::Reprint => {
             args.reprint.settings.config(keep)?;
             None
         }
-        _ => Some(args.minhash.settings.config(mode, keep)?),
+        _ => Some(args.minhash.settings.config(dedup)?),
     };
     if args.stories && mode != Mode::Reprint {
         bail!("--stories needs --mode reprint (a reprint is the same story)");

@@ -15,6 +15,7 @@ use super::flags::{RunFlags, SettingsFlags};
 use super::input::{self, Feed, InputArgs};
 use super::output;
 use crate::progress::{Bars, Cancel, Timings};
+use syndic::reprint::ReprintFinder;
 
 /// Flags of `syndic passages`.
 #[derive(clap::Args, Debug)]
@@ -42,7 +43,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     let mut timings = Timings::default();
     timings.start();
     let feed = Feed { inputs: &inputs, opts: &opts, bars: &bars, cancel };
-    let run = run_reprint(config, &feed, &mut timings)?;
+    let run = run_reprint(ReprintFinder::new(config), &feed, &mut timings)?;
     let extra = run.reprint.as_ref().expect("reprint runs have passages");
     let id = |d: DocId| run.catalog.id(d);
     rundir::write_reprint(&out, &extra.passages, &extra.boilerplate, id)?;

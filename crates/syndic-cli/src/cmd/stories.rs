@@ -18,6 +18,7 @@ use super::flags::{RunFlags, SettingsFlags};
 use super::input::{self, Feed, InputArgs};
 use super::output;
 use crate::progress::{Bars, Cancel, Timings};
+use syndic::reprint::ReprintFinder;
 
 /// Flags of `syndic stories`.
 #[derive(clap::Args, Debug)]
@@ -55,7 +56,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         None => HashMap::new(),
     };
     timings.stop("read_dates");
-    let reuse = run_reprint(reprint_config.clone(), &feed, &mut timings)?;
+    let reuse = run_reprint(ReprintFinder::new(reprint_config.clone()), &feed, &mut timings)?;
     let extra = reuse.reprint.as_ref().expect("reprint runs have passages");
     let mut finder = StoryFinder::new(stories_config.clone()).with_boilerplate(&extra.boilerplate);
     let mut undated = 0u64;

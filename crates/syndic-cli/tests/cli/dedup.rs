@@ -315,6 +315,83 @@ fn issue16_memory_bound_spills_and_gives_the_same_bytes() {
     assert_eq!(after, entries, "nothing left beside the run");
 }
 
+/// `docs.jsonl` in `dir`: `n` articles of about 200 made-up words, every
+/// third reprinting three paragraphs of an earlier one among text of its
+/// own, every tenth an exact copy: more fingerprint postings than 1 MiB
+/// holds, and reprints to find.
+fn reprint_corpus(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut paragraph = || {
+        let words: Vec<String> = (0..40)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                format!("w{}", x % 5_000)
+            })
+            .collect();
+        words.join(" ") + "."
+    };
+    let mut articles: Vec<Vec<String>> = Vec::with_capacity(n);
+    for i in 0..n {
+        let article = match i % 10 {
+            3 | 6 if i > 20 => {
+                let source = &articles[i - 1 - (i * 7) % 20];
+                let mut article = source[1..4].to_vec();
+                article.extend([paragraph(), paragraph()]);
+                article
+            }
+            9 => articles[i - 5].clone(),
+            _ => (0..5).map(|_| paragraph()).collect(),
+        };
+        articles.push(article);
+    }
+    let lines: Vec<String> = articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            serde_json::json!({"id": format!("a{i}"), "text": a.join("\n\n")}).to_string()
+        })
+        .collect();
+    let input = dir.join("articles.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    input
+}
+
+/// Issue 16: in reprint mode, `--memory-mb 1` spills the fingerprint
+/// postings and still writes the bytes of the in-memory run, every file,
+/// for any thread count, and leaves no temporary files.
+#[test]
+fn issue16_memory_bound_in_reprint_mode_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = reprint_corpus(dir.path(), 4_000);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["dedup", s(&input), "--out", s(&out), "-q", "--mode", "reprint"];
+        args.extend(extra);
+        ok(&args);
+        let mut summary = json(out.join("summary.json"));
+        for field in ["timings_ms", "peak_rss_bytes", "threads"] {
+            summary.as_object_mut().unwrap().remove(field);
+        }
+        let files = ["clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"];
+        (files.map(|file| read(out.join(file))), summary)
+    };
+    let reference = run("memory", &[]);
+    let pairs = &reference.0[1];
+    assert!(pairs.contains("\"reprint\"") && pairs.contains("\"exact\""), "pairs to find");
+    for threads in ["1", "2"] {
+        let bounded = run(
+            &format!("bounded-{threads}"),
+            &["--memory-mb", "1", "--threads", threads, "--tmp-dir", s(&tmp)],
+        );
+        assert!(bounded == reference, "{threads} threads: the same bytes");
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "temporary files removed");
+    }
+}
+
 /// Issue 16: when the candidate pairs outgrow `--memory-mb`, the verified
 /// pairs go to disk as they are verified, clusters are joined from them as
 /// they come, and `pairs.jsonl` is read back from the file: the bytes of

@@ -159,6 +159,22 @@ fn create_and_add_give_the_answers_of_dedup() {
     assert!(d.join("idx/index.redb").exists());
 }
 
+/// Issue 16: an index keeps its band keys and postings in its store, so a
+/// memory bound would do nothing: it is refused in every mode, before
+/// anything is written.
+#[test]
+fn issue16_index_create_refuses_a_memory_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in ["exact", "minhash", "reprint"] {
+        let refused =
+            syndic(dir.path(), &["index", "create", mode, "--mode", mode, "--memory-mb", "1"]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{mode}");
+        assert!(stderr.contains("a memory bound is for batch runs"), "{mode}: {stderr}");
+        assert!(!dir.path().join(mode).exists(), "{mode}: nothing written");
+    }
+}
+
 /// A `syndic serve` process and the address it listens on.
 struct Server {
     child: Child,

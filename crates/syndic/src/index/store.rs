@@ -30,7 +30,7 @@ use crate::error::{ConfigError, Error, Result};
 use crate::normalize::Tokens;
 use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
 use crate::reprint::ReprintConfig;
-use crate::settings::{MinHashSettings, ReprintSettings, StoriesSettings};
+use crate::settings::{DedupSettings, MinHashSettings, ReprintSettings, StoriesSettings};
 use crate::sketch::SketchMethod;
 use crate::stories::Day;
 use crate::verify::VerifyMethod;
@@ -127,7 +127,8 @@ impl StoredConfig {
             seed: self.seed,
             ..MinHashSettings::default()
         };
-        let config = settings.config(self.mode, self.keep)?;
+        let dedup = DedupSettings { mode: self.mode, keep: self.keep, memory_mb: None };
+        let config = settings.config(&dedup)?;
         // The builder offers no normalizer settings: an index written by a
         // build that did would tokenize differently here.
         let rebuilt = StoredConfig {
@@ -194,11 +195,9 @@ impl Index {
         if config.memory().is_some() {
             // The store already keeps its band keys on disk; a bound would
             // be accepted and do nothing.
-            return Err(ConfigError::Conflict(
-                "a memory bound is for batch runs; an index keeps its band keys in its store"
-                    .into(),
-            )
-            .into());
+            return Err(
+                ConfigError::Conflict(crate::settings::INDEX_HAS_NO_MEMORY_BOUND.into()).into()
+            );
         }
         Self::create_with(dir.as_ref(), StoredConfig::of(&config), config, None)
     }
@@ -230,7 +229,8 @@ impl Index {
         if let Some(stories) = &stories {
             stories.config()?;
         }
-        let config = MinHashSettings::default().config(Mode::Reprint, keep)?;
+        let dedup = DedupSettings { mode: Mode::Reprint, keep, memory_mb: None };
+        let config = MinHashSettings::default().config(&dedup)?;
         let stored = StoredConfig { reprint: Some(settings), stories, ..StoredConfig::of(&config) };
         Self::create_with(dir.as_ref(), stored, config, Some(reprint))
     }

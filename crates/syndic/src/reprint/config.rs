@@ -100,6 +100,13 @@ impl ReprintConfig {
         self.given.align_memory
     }
 
+    /// The memory bound, in bytes, past which the fingerprint postings and
+    /// the pairs they make are sorted on disk ([`crate::spill`]). `None`:
+    /// no bound, all in memory.
+    pub fn memory(&self) -> Option<usize> {
+        self.given.memory
+    }
+
     /// The parameters as JSON, for `summary.json`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -158,6 +165,7 @@ pub struct ReprintConfigBuilder {
     pub(super) boilerplate_min_site_docs: usize,
     pub(super) keep: Keep,
     pub(super) align_memory: u64,
+    pub(super) memory: Option<usize>,
 }
 
 impl Default for ReprintConfigBuilder {
@@ -177,6 +185,7 @@ impl Default for ReprintConfigBuilder {
             boilerplate_min_site_docs: 3,
             keep: Keep::Longest,
             align_memory: 2 << 30,
+            memory: None,
         }
     }
 }
@@ -265,6 +274,14 @@ impl ReprintConfigBuilder {
         self
     }
 
+    /// The memory, in bytes, that the fingerprint postings and the pairs
+    /// they make may take before they are sorted on disk (default none:
+    /// all kept in memory). Results do not depend on it.
+    pub fn memory(mut self, bytes: Option<usize>) -> Self {
+        self.memory = bytes;
+        self
+    }
+
     /// Validates and freezes.
     pub fn build(self) -> Result<ReprintConfig> {
         self.fingerprint.validate()?;
@@ -278,6 +295,9 @@ impl ReprintConfigBuilder {
             if !(0.0..=1.0).contains(&c) {
                 return Err(ConfigError::invalid(name, "in [0, 1]", c).into());
             }
+        }
+        if self.memory == Some(0) {
+            return Err(ConfigError::invalid("memory bound", "at least 1 byte", 0).into());
         }
         if self.align_memory == 0 {
             return Err(ConfigError::invalid("align_memory_mb", "at least 1", 0).into());

@@ -25,6 +25,7 @@ use crate::pairs::{
     exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
 };
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
+use crate::spill::LazySpillDir;
 
 /// Pass-1 output for one document.
 struct Pass1 {
@@ -64,6 +65,9 @@ pub struct ReprintFinder {
     /// reprint edges (see [`Evidence::source_ranks`]); set when the
     /// candidates are aligned.
     source_rank: Vec<u64>,
+    /// An error of `plan` (spilled postings that could not be written or
+    /// read back), returned by `finish`.
+    failed: Option<Error>,
     /// Rounds of cluster checks begun (see [`MAX_CHECK_ROUNDS`]).
     check_rounds: usize,
     /// Boilerplate already labelled by the same model, by document (see
@@ -79,13 +83,25 @@ pub struct ReprintFinder {
 const MAX_CHECK_ROUNDS: usize = 2;
 
 impl ReprintFinder {
-    /// A finder for this configuration.
+    /// A finder for this configuration. Under a memory bound
+    /// ([`ReprintConfig::memory`]), runs are spilled into a new directory
+    /// inside the system's temporary directory, removed when done.
     pub fn new(config: ReprintConfig) -> Self {
+        Self::with_spill_dir(config, LazySpillDir::new(std::env::temp_dir()))
+    }
+
+    /// A finder that spills, under a memory bound, into `spill_dir` (made
+    /// on first use).
+    pub fn with_spill_dir(config: ReprintConfig, spill_dir: LazySpillDir) -> Self {
+        let index = match config.memory() {
+            Some(memory) => FingerprintIndex::spilling(memory, spill_dir),
+            None => FingerprintIndex::new(),
+        };
         Self {
             config,
             catalog: Catalog::default(),
             hashes: Vec::new(),
-            index: FingerprintIndex::new(),
+            index,
             line_stats: LineStats::default(),
             doc_freq: Arc::default(),
             learns: true,
@@ -98,6 +114,7 @@ impl ReprintFinder {
             passages: Vec::new(),
             boilerplate: Vec::new(),
             source_rank: Vec::new(),
+            failed: None,
             check_rounds: 0,
             known_boilerplate: Vec::new(),
         }
@@ -201,7 +218,7 @@ impl ReprintFinder {
             let id = self.catalog.push(doc);
             self.hashes.push(p.content_hash);
             if self.excluded.is_empty() {
-                self.index.add(id, &p.fingerprints);
+                self.index.add(id, &p.fingerprints)?;
             } else {
                 let kept: Vec<_> = p
                     .fingerprints
@@ -209,7 +226,7 @@ impl ReprintFinder {
                     .filter(|f| !self.excluded.contains(&f.hash))
                     .copied()
                     .collect();
-                self.index.add(id, &kept);
+                self.index.add(id, &kept)?;
             }
             if self.learns {
                 Arc::make_mut(&mut self.doc_freq).add(&p.terms);
@@ -225,11 +242,23 @@ impl ReprintFinder {
         self.canonical = exact_canonicals(&self.hashes);
         let canonical = &self.canonical;
         let index = std::mem::take(&mut self.index);
-        self.candidates = index
-            .candidates(self.config.fingerprint())
-            .into_iter()
-            .filter(|p| canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b)
-            .collect();
+        match index.candidates(self.config.fingerprint()) {
+            Ok(candidates) => {
+                self.candidates = candidates
+                    .into_iter()
+                    .filter(|p| {
+                        canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b
+                    })
+                    .collect()
+            }
+            // `plan` cannot fail in the passes protocol: the error waits
+            // for `finish`, and no second pass is asked for meanwhile.
+            Err(e) => {
+                self.failed = Some(e);
+                self.phase = Phase::Done;
+                return 0;
+            }
+        }
         if self.learns {
             let stats = std::mem::take(&mut self.line_stats);
             self.repeated = Arc::new(stats.freeze(
@@ -402,7 +431,10 @@ impl ReprintFinder {
 
     /// Aligns the candidates, decides reprint edges and builds checked
     /// clusters.
-    pub fn finish(self) -> Result<ReprintResult> {
+    pub fn finish(mut self) -> Result<ReprintResult> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let n = self.catalog.len();
         match &self.phase {
             Phase::Fingerprinting => panic!("finish before plan"),

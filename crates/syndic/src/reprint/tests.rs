@@ -3,6 +3,7 @@ use super::score::{stretches, Runs};
 use super::*;
 use crate::cluster::{Clustering, Keep};
 use crate::doc::{DocId, Document};
+use crate::spill::LazySpillDir;
 
 #[test]
 fn windows_table() {
@@ -63,6 +64,90 @@ pub(crate) fn corpus() -> Vec<Document> {
 
 fn run(docs: &[Document], align_memory: u64) -> (ReprintResult, usize) {
     run_with(ReprintConfig::builder().align_memory(align_memory), docs)
+}
+
+/// Runs both passes, pass 1 in batches of five and pass 2 of four,
+/// spilling into `dir` under a memory bound.
+fn run_in(
+    config: ReprintConfigBuilder,
+    docs: &[Document],
+    dir: LazySpillDir,
+) -> crate::Result<ReprintResult> {
+    let mut finder = ReprintFinder::with_spill_dir(config.build()?, dir);
+    for batch in docs.chunks(5) {
+        finder.add_batch(batch)?;
+    }
+    finder.plan();
+    while finder.pending_passes() > 0 {
+        for batch in docs.chunks(4) {
+            finder.second_pass_batch(batch)?;
+        }
+    }
+    finder.finish()
+}
+
+/// The stories of [`corpus`], an exact copy and follow-ups: reprints,
+/// exact pairs and other stories' pairs to find.
+fn spill_corpus() -> Vec<Document> {
+    let mut docs = corpus();
+    docs.push(Document::new("copy", docs[0].text.clone()));
+    docs.extend(follow_up_docs());
+    with_filler(docs)
+}
+
+/// Issue 16: under any memory bound and thread count the spilled
+/// fingerprint postings give the in-memory run's result, and leave no
+/// file behind.
+#[test]
+fn issue16_a_memory_bound_changes_nothing() {
+    let docs = spill_corpus();
+    let parent = tempfile::tempdir().unwrap();
+    let expected =
+        run_in(ReprintConfig::builder(), &docs, LazySpillDir::new(parent.path())).unwrap();
+    assert!(expected.dedup.stats.exact_duplicates > 0, "an exact copy");
+    assert!(expected.dedup.stats.near_duplicates > 0, "reprints");
+    // (memory bound, threads): 64 B holds four postings, 64 MiB all.
+    for (memory, threads) in [(64, 1), (64, 2), (4 << 10, 2), (64 << 20, 1)] {
+        let what = format!("{memory} B, {threads} threads");
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let config = ReprintConfig::builder().memory(Some(memory));
+        let dir = LazySpillDir::new(parent.path());
+        let got = pool.install(|| run_in(config, &docs, dir)).unwrap();
+        assert_eq!(got.pairs(), expected.pairs(), "{what}");
+        assert_eq!(got.dedup.clustering, expected.dedup.clustering, "{what}");
+        assert_eq!(got.dedup.similarity, expected.dedup.similarity, "{what}");
+        assert_eq!(got.dedup.stats, expected.dedup.stats, "{what}");
+        assert_eq!(got.passages, expected.passages, "{what}");
+        assert_eq!(got.boilerplate, expected.boilerplate, "{what}");
+        assert_eq!(got.boilerplate_bytes, expected.boilerplate_bytes, "{what}");
+        assert_eq!(crate::spill::files_under(parent.path()), 0, "{what}: files removed");
+    }
+}
+
+/// Issue 16: a temporary directory that fills up, in pass 1 or while
+/// candidates are merged, is a clean spill error and leaves nothing.
+#[test]
+fn issue16_a_full_temporary_directory_is_a_clean_reprint_error() {
+    let docs = spill_corpus();
+    for quota in [10, 2_000, 20_000] {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = LazySpillDir::new(parent.path()).with_quota(quota);
+        let err = run_in(ReprintConfig::builder().memory(Some(64)), &docs, dir).unwrap_err();
+        assert!(
+            matches!(&err, crate::Error::Spill(crate::spill::SpillError::Full { .. })),
+            "quota {quota}: {err}"
+        );
+        assert_eq!(crate::spill::files_under(parent.path()), 0, "quota {quota}: nothing left");
+    }
+}
+
+#[test]
+fn issue16_a_zero_memory_bound_is_refused() {
+    let err = ReprintConfig::builder().memory(Some(0)).build().unwrap_err();
+    assert!(
+        matches!(err, crate::Error::Config(crate::error::ConfigError::Invalid { .. })),
+        "{err}"
+    );
 }
 
 /// Runs both passes, pass 2 in batches of four; also returns how many

@@ -11,7 +11,9 @@
 //! each); a resumable run keeps its pass-1 runs to the end and adds a
 //! checkpoint. Runs are removed once merged, so the stages' files are not
 //! all on disk at once: the estimate is the largest stage (with a
-//! partition's runs once more while they are merged in groups).
+//! partition's runs once more while they are merged in groups). Reprint
+//! mode spills its fingerprint postings (12 B each) and, while it merges
+//! them, the pairs of documents they make (8 B each).
 //!
 //! What is not known before reading is estimated from the bytes of the
 //! inputs, and the assumptions are meant to err on the large side:
@@ -40,9 +42,11 @@
 
 use std::path::Path;
 
+use super::PARTITIONS;
 use super::{Record, SpillError};
-use crate::dedup::{DedupConfig, Mode, PARTITIONS};
+use crate::dedup::{DedupConfig, Mode};
 use crate::read::{Compression, Format, Inputs};
+use crate::reprint::ReprintConfig;
 use crate::verify::VerifyMethod;
 
 /// Text bytes assumed per byte of a gzip input.
@@ -58,6 +62,15 @@ pub const RECORD_BYTES: u64 = 128;
 pub const BYTES_PER_SHINGLE: u64 = 5;
 /// Candidate pairs assumed per document.
 pub const PAIRS_PER_DOCUMENT: u64 = 4;
+/// Reprint mode: fingerprint postings assumed per KiB of text. Winnowing
+/// keeps about 2 / (window + 1) of the word 5-grams, 0.22 at the default
+/// window of 8, and a word with its space is some 6 bytes: 38 a KiB.
+pub const POSTINGS_PER_KIB: u64 = 40;
+/// Reprint mode: pairs of documents sharing a fingerprint assumed per
+/// document, before the pairs sharing several are counted as one. Like
+/// [`PAIRS_PER_DOCUMENT`], it depends on the data: 1M documents of
+/// `bench/scale/generate.py` (548 MB) spilled 1.12 GB at their peak.
+pub const REPRINT_PAIRS_PER_DOCUMENT: u64 = 32;
 /// Checkpoint bytes assumed per document besides its signature: its id
 /// (32 B assumed) and its record, input and length (24 B).
 const CHECKPOINT_BYTES: u64 = 56;
@@ -75,6 +88,8 @@ pub struct TempEstimate {
     pub hashes: u64,
     /// Band-key runs of pass 1 (MinHash mode).
     pub bands: u64,
+    /// Fingerprint-posting runs of pass 1 (reprint mode).
+    pub postings: u64,
     /// Candidate-pair runs, before pairs found in several bands are merged.
     pub pairs: u64,
     /// The candidate pairs, deduplicated, in one file.
@@ -92,8 +107,7 @@ pub struct TempEstimate {
 /// What can be said of a run's temporary space before it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TempSpace {
-    /// No memory bound (or reprint mode, which has none): nothing is
-    /// spilled.
+    /// No memory bound: nothing is spilled.
     None,
     /// Standard input read as it comes: its size is not known in advance.
     Unknown,
@@ -126,6 +140,7 @@ impl TempEstimate {
             documents,
             hashes: per_doc(hash),
             bands: if minhash { per_doc(band * bands) } else { 0 },
+            postings: 0,
             pairs: pairs.saturating_mul(pair),
             candidates: pairs.saturating_mul(pair),
             sets: if exactly {
@@ -154,6 +169,28 @@ impl TempEstimate {
         Self { peak, ..e }
     }
 
+    /// The estimate for a reprint run over `text_bytes` bytes of text: it
+    /// spills its fingerprint postings (12 B each) in pass 1, and in `plan`
+    /// the pairs they make (8 B each) while it merges them.
+    pub fn of_reprint_text(text_bytes: u64) -> Self {
+        let documents = text_bytes.div_ceil(RECORD_BYTES);
+        let postings = (text_bytes / 1024).saturating_mul(POSTINGS_PER_KIB).saturating_mul(12);
+        let pairs = documents.saturating_mul(REPRINT_PAIRS_PER_DOCUMENT).saturating_mul(8);
+        Self {
+            text_bytes,
+            documents,
+            hashes: 0,
+            bands: 0,
+            postings,
+            pairs,
+            candidates: 0,
+            sets: 0,
+            verified: 0,
+            checkpoint: 0,
+            peak: postings.saturating_add(pairs),
+        }
+    }
+
     /// Fails with [`SpillError::EstimateOverFree`] when the estimate is
     /// more than `available`, the free bytes of `dir`'s file system.
     pub fn check(&self, dir: &Path, available: u64) -> Result<(), SpillError> {
@@ -171,12 +208,24 @@ impl TempEstimate {
 /// The temporary space a run of `config` over `inputs` may need; see
 /// [`TempEstimate::of_text`].
 pub fn estimate_temp_space(config: &DedupConfig, inputs: &Inputs, resumable: bool) -> TempSpace {
-    // Only the exact and MinHash deduper spills, and only under a bound.
-    if config.memory().is_none() || config.mode() == Mode::Reprint {
+    // Nothing spills without a bound.
+    if config.memory().is_none() {
         return TempSpace::None;
     }
     match text_bytes(inputs) {
         Some(bytes) => TempSpace::About(TempEstimate::of_text(config, bytes, resumable)),
+        None => TempSpace::Unknown,
+    }
+}
+
+/// The temporary space a reprint run of `config` over `inputs` may need;
+/// see [`TempEstimate::of_reprint_text`].
+pub fn estimate_reprint_temp_space(config: &ReprintConfig, inputs: &Inputs) -> TempSpace {
+    if config.memory().is_none() {
+        return TempSpace::None;
+    }
+    match text_bytes(inputs) {
+        Some(bytes) => TempSpace::About(TempEstimate::of_reprint_text(bytes)),
         None => TempSpace::Unknown,
     }
 }
@@ -348,6 +397,15 @@ mod tests {
         ];
         for (what, config, text, measured) in cases {
             let peak = TempEstimate::of_text(config, text, false).peak;
+            assert!(peak >= measured && peak <= 8 * measured, "{what}: {peak} for {measured}");
+        }
+        // Reprint mode (bench/results/2026-12-02/reprint-out-of-core.md,
+        // `--memory-mb 64`).
+        for (what, text, measured) in [
+            ("200k generated", 110_131_330, 61_000_000),
+            ("1M generated", 548_120_303, 1_120_000_000),
+        ] {
+            let peak = TempEstimate::of_reprint_text(text).peak;
             assert!(peak >= measured && peak <= 8 * measured, "{what}: {peak} for {measured}");
         }
         // A resumable run keeps pass 1's runs and its checkpoint.

@@ -50,9 +50,9 @@ mod sets;
 pub(crate) use checkpoint::{Pass1, SortedRuns};
 pub use checkpoint::{WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
 pub use estimate::{
-    bytes_in, estimate_temp_space, expanded, free_space, text_bytes, Size, TempEstimate, TempSpace,
-    BYTES_PER_SHINGLE, GZIP_EXPANSION, PAIRS_PER_DOCUMENT, PARQUET_EXPANSION, RECORD_BYTES,
-    ZSTD_EXPANSION,
+    bytes_in, estimate_reprint_temp_space, estimate_temp_space, expanded, free_space, text_bytes,
+    Size, TempEstimate, TempSpace, BYTES_PER_SHINGLE, GZIP_EXPANSION, PAIRS_PER_DOCUMENT,
+    PARQUET_EXPANSION, RECORD_BYTES, ZSTD_EXPANSION,
 };
 pub(crate) use sets::{SetStore, Window};
 
@@ -66,6 +66,25 @@ const TRAILER_BYTES: u64 = 16;
 /// buffer, so a partition with more runs is first merged in groups.
 const FAN_IN: usize = 64;
 const READ_BUFFER: usize = 64 << 10;
+
+/// Partitions of spilled records: enough that one partition's buckets or
+/// pairs are a small share of the whole, few enough that each spill writes
+/// a handful of files. A power of two, so that a hash's top bits name one.
+pub(crate) const PARTITIONS: usize = 16;
+
+/// The partition of a record keyed by a well-mixed 64-bit hash: its top
+/// bits, so that equal keys share a partition and partitions in order
+/// give the keys in order.
+pub(crate) fn hash_partition(key: u64) -> usize {
+    (key >> (64 - PARTITIONS.trailing_zeros())) as usize
+}
+
+/// The partition of a pair by the range of its first document, among
+/// `docs`: the partitions read one after another give the pairs in
+/// `(a, b)` order.
+pub(crate) fn pair_partition(a: u32, docs: usize) -> usize {
+    (a as u64 * PARTITIONS as u64 / docs.max(1) as u64) as usize
+}
 
 /// What can go wrong with temporary files.
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +179,21 @@ impl Record for (u128, u32) {
         (
             u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes")),
             u32::from_le_bytes(bytes[16..].try_into().expect("4 bytes")),
+        )
+    }
+}
+
+/// A passage fingerprint and its document.
+impl Record for (u64, u32) {
+    const SIZE: usize = 12;
+    fn encode(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.0.to_le_bytes());
+        out[8..].copy_from_slice(&self.1.to_le_bytes());
+    }
+    fn decode(bytes: &[u8]) -> Self {
+        (
+            u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+            u32::from_le_bytes(bytes[8..].try_into().expect("4 bytes")),
         )
     }
 }
@@ -609,6 +643,15 @@ impl<R: Record> Sorter<R> {
     }
 }
 
+/// Removes merged runs, so that the temporary space a run needs is not the
+/// sum of all its passes'. One that cannot be removed now goes with its
+/// spill directory.
+pub(crate) fn remove_runs(runs: &[PathBuf]) {
+    for run in runs {
+        let _ = std::fs::remove_file(run);
+    }
+}
+
 fn file_len(path: &Path) -> Result<u64> {
     Ok(std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len())
 }
@@ -719,6 +762,22 @@ pub(crate) fn run_identity(path: &Path) -> std::io::Result<(u64, u64)> {
     file.seek(SeekFrom::End(-8))?;
     file.read_exact(&mut checksum)?;
     Ok((len, u64::from_le_bytes(checksum)))
+}
+
+/// Files under `dir`, at any depth: what a run left behind.
+#[cfg(test)]
+pub(crate) fn files_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .expect("a readable directory")
+        .map(|e| {
+            let path = e.expect("a readable entry").path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 /// A [`SpillDir`] made on first use, inside a given parent: a run that
