@@ -8,7 +8,9 @@ written. Each **fresh article** is new text from a second-order word Markov
 chain trained on the Reuters-21578 bodies (so it reads like wire copy, with
 its figures, names and punctuation, and shares only common phrases with
 other articles, as real articles do), under a real headline of
-`reuters-headlines-1m`, in two to eight paragraphs. Its length in words is
+`reuters-headlines-1m`, in two to eight paragraphs; it never recites more
+than `MAX_RECITED` words of its training text in order, so that articles
+written apart share no passage a reader would call reused. Its length in words is
 drawn from the lengths of the Reuters-21578 articles (40 to 1,200 words).
 One in five is bare wire copy (site `wire`); the rest sit in one of
 `bench/reprints/generate.py`'s six sites' page furniture (menus, share bars,
@@ -59,6 +61,8 @@ MIN_WORDS, MAX_WORDS = 40, 1200
 # one array per step.
 BLOCK = 20_000
 MOST_READ = 8
+# Longest run of words copied in order from the training text.
+MAX_RECITED = 8
 
 
 class Chain:
@@ -96,6 +100,7 @@ class Chain:
         out = np.zeros((n, width), dtype=np.int64)
         state = self.starts[rng.integers(0, len(self.starts), n)]
         out[:, 0], out[:, 1] = self.states[state] // self.v, self.states[state] % self.v
+        previous, recited = np.full(n, -2), np.zeros(n, dtype=np.int64)
         for step in range(2, width):
             # Rows are longest first: those still being written lead.
             live = int(np.searchsorted(-lengths, -step, side="left"))
@@ -107,6 +112,16 @@ class Chain:
             at = self.occurrences[pick]
             out[:live, step] = self.next_word[at]
             state = self.next_state[at]
+            # Where a state occurs once (a table, a rare name), the chain
+            # recites the training text word for word, and texts written
+            # apart would share long passages: a run of more than
+            # MAX_RECITED words taken in training order jumps elsewhere.
+            recited = np.where(at == previous[:live] + 1, recited[:live] + 1, 0)
+            previous = at
+            jump = recited >= MAX_RECITED
+            if jump.any():
+                state[jump] = self.starts[rng.integers(0, len(self.starts), int(jump.sum()))]
+                recited[jump] = 0
         return out, lengths
 
     def paragraphs(self, row, length, rng):
