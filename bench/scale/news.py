@@ -44,18 +44,32 @@ Deterministic for a given `--seed` and size. Needs numpy. Usage:
 
 import argparse
 import gzip
+import importlib.util
 import json
 import os
 import random
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reprints"))
-from generate import SITES, reprint, wrap  # noqa: E402  (bench/reprints/generate.py)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-WORDS_PER_EDIT = 100
-NEAR_MIN_WORDS = 80
+
+def sibling(path, name):
+    """A module of the benchmarks by its path: two of them are named
+    generate.py."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The reprint recipe of bench/reprints, and the near copies of the other
+# scale corpus.
+reprints = sibling("../reprints/generate.py", "reprints_generate")
+SITES, reprint, wrap = reprints.SITES, reprints.reprint, reprints.wrap
+scale = sibling("generate.py", "scale_generate")
+near_copy, NEAR_MIN_WORDS = scale.near_copy, scale.NEAR_MIN_WORDS
+
 MIN_WORDS, MAX_WORDS = 40, 1200
 # Fresh articles written at once: the chain is sampled for all of them in
 # one array per step.
@@ -150,13 +164,6 @@ def load(data):
     with gzip.open(os.path.join(data, "reuters-headlines-1m.jsonl.gz"), "rt") as f:
         headlines = [json.loads(line)["text"] for line in f]
     return Chain(bodies), lengths, headlines
-
-
-def near_copy(rng, text, vocabulary):
-    words = text.split(" ")
-    for _ in range(max(1, len(words) // WORDS_PER_EDIT)):
-        words[rng.randrange(len(words))] = rng.choice(vocabulary)
-    return " ".join(words)
 
 
 def main():
