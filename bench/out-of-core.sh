@@ -11,10 +11,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="${1:-$REPO/../shared/data}"
 WORK="$REPO/bench/work/out-of-core"
 INPUT="$DATA/reuters-headlines-1m.jsonl.gz"
-if [[ -z "${SYNDIC:-}" ]]; then
-  (cd "$REPO" && cargo build --release -p syndic-cli >&2)
-  SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
-fi
+source "$REPO/bench/syndic-binary.sh"
 mkdir -p "$WORK/tmp"
 
 # Largest size of the temporary directory while `$@` runs, sampled every

@@ -14,10 +14,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INPUT="$1"
 WORK="${2:-$REPO/bench/work/reprint-out-of-core}"
 ALIGN_MB="${ALIGN_MB:-128}"
-if [[ -z "${SYNDIC:-}" ]]; then
-  (cd "$REPO" && cargo build --release -p syndic-cli >&2)
-  SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
-fi
+source "$REPO/bench/syndic-binary.sh"
 mkdir -p "$WORK/tmp"
 
 # "seconds RSS-KB temp-KB" of process $1 every 100 ms until it ends.

@@ -17,10 +17,7 @@ DATA="${1:-$REPO/../shared/data}"
 WORK="$REPO/bench/work/resume"
 INPUT="$DATA/reuters-headlines-1m.jsonl.gz"
 THREADS="${THREADS:-2}"
-if [[ -z "${SYNDIC:-}" ]]; then
-  (cd "$REPO" && cargo build --release -p syndic-cli >&2)
-  SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
-fi
+source "$REPO/bench/syndic-binary.sh"
 rm -rf "$WORK"
 mkdir -p "$WORK/tmp"
 

@@ -1,12 +1,8 @@
-# Shared by run.sh and stream.sh (sourced, with REPO set): the binary,
+# Shared by run.sh, stream.sh and reprint.sh (sourced, with REPO set): the binary,
 # waiting for a timed syndic run while sampling its temporary directory,
 # and the Markdown row of its figures and the planted copies' recall.
 
-# SYNDIC, or a release build made now.
-if [[ -z "${SYNDIC:-}" ]]; then
-  (cd "$REPO" && cargo build --release -p syndic-cli >&2)
-  SYNDIC="${CARGO_TARGET_DIR:-$REPO/target}/release/syndic"
-fi
+source "$REPO/bench/syndic-binary.sh"
 
 # wait_sampling PID TMP: waits for PID; sets `peak` to the largest size (KiB)
 # TMP reached meanwhile.
