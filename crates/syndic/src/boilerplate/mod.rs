@@ -92,7 +92,7 @@ pub(crate) use repeat::DocKeys;
 pub use repeat::{
     batch_spans, classify_with_repeats, LineStats, RepeatedLines, CHAIN_MAX_GAP, DEFAULT_MIN_DOCS,
     DEFAULT_MIN_SITE_DOCS, EDGE_MIN_DOCS, MIN_CORE_CHARS, MIN_DOC_FRACTION, OWN_MAX_GAP,
-    REPEAT_MIN_WORDS,
+    REPEAT_MIN_WORDS, SITE_MAX_DOCS,
 };
 pub use segment::{lines, Line};
 pub(crate) use types::IdBuild;

@@ -54,7 +54,9 @@
 //! **Thresholds** ([`LineStats::freeze`]). A key is repeated globally when
 //! it occurs in at least `max(min_docs, MIN_DOC_FRACTION × documents)`
 //! documents, and within a site when it occurs on `max(min_site_docs,
-//! MIN_DOC_FRACTION × the site's pages)` pages of that site. The fraction is
+//! min(MIN_DOC_FRACTION × the site's pages, SITE_MAX_DOCS))` pages of that
+//! site: on a large site, a template that changes daily is on too small a
+//! share of its pages, but on far more of them than any story. The fraction is
 //! what separates templates from reprints on large corpora: a licence or a
 //! CMS footer is on a sizeable share of all documents, while even a widely
 //! syndicated story is on a tiny one. The counts matter on small corpora,
@@ -168,6 +170,14 @@ pub const DEFAULT_MIN_SITE_DOCS: usize = 3;
 /// The share of documents (of the corpus, or of a site's pages) a line must
 /// be found in, besides the count, to be repeated.
 pub const MIN_DOC_FRACTION: f64 = 0.05;
+
+/// The most pages of one site a line needs to be on to be the site's
+/// template, however many pages the site has. [`MIN_DOC_FRACTION`] of a
+/// large site's pages is thousands, more than a template that changes (a
+/// "most read" list of the day, a banner of the week) is ever on, while a
+/// site runs no line of a story on 50 of its pages: the story and its
+/// updates are a handful. Sites under 1,000 pages are not affected.
+pub const SITE_MAX_DOCS: u32 = 50;
 
 /// The most unrepeated lines between two links of a head or tail chain: a
 /// Gutenberg header has title, author, illustrator, release date, language
@@ -453,14 +463,14 @@ impl LineStats {
         let site_docs = |stats: &Self, site: u64| stats.sites.get(&site).map_or(0, |s| s.docs);
         let before = (
             thresholds(min_docs, self.docs, fraction),
-            doc.site.map(|site| thresholds(min_site_docs, site_docs(self, site), fraction)),
+            doc.site.map(|site| site_thresholds(min_site_docs, site_docs(self, site), fraction)),
         );
         let (long, site) = (doc.docset.is_some(), doc.site);
         let keys: Vec<u64> = doc.keys.iter().map(|&(key, _)| key).collect();
         self.count(doc);
         let after = (
             thresholds(min_docs, self.docs, fraction),
-            site.map(|site| thresholds(min_site_docs, site_docs(self, site), fraction)),
+            site.map(|site| site_thresholds(min_site_docs, site_docs(self, site), fraction)),
         );
         if long || before != after {
             *frozen = self.freeze(min_docs, min_site_docs);
@@ -502,7 +512,7 @@ impl LineStats {
             }
         }
         for (&host, stats) in &self.sites {
-            if let Some(t) = thresholds(min_site_docs, stats.docs) {
+            if let Some(t) = site_thresholds(min_site_docs, stats.docs, fraction) {
                 repeats.site.extend(
                     stats
                         .lines
@@ -549,8 +559,21 @@ impl LineStats {
 /// at least `min`, and `fraction` of them; `None` when `min` is 0 (the rule
 /// is off).
 fn thresholds(min: usize, docs: u32, fraction: f64) -> Option<(u32, u32)> {
+    thresholds_at_most(min, docs, fraction, u32::MAX)
+}
+
+/// The thresholds of [`thresholds`] among the pages of one site, where the
+/// share stops growing at [`SITE_MAX_DOCS`] pages.
+fn site_thresholds(min: usize, docs: u32, fraction: f64) -> Option<(u32, u32)> {
+    thresholds_at_most(min, docs, fraction, SITE_MAX_DOCS)
+}
+
+/// [`thresholds`] with the share of the documents counted up to `most` (a
+/// larger `min` still holds).
+fn thresholds_at_most(min: usize, docs: u32, fraction: f64, most: u32) -> Option<(u32, u32)> {
     let min = u32::try_from(min).unwrap_or(u32::MAX);
-    let repeated = min.max((fraction * f64::from(docs)).ceil() as u32);
+    let share = ((fraction * f64::from(docs)).ceil() as u32).min(most);
+    let repeated = min.max(share);
     (min > 0).then(|| (repeated.div_ceil(RECURRING_DIVISOR).max(2), repeated))
 }
 
@@ -1282,6 +1305,48 @@ mod tests {
             got.iter().all(|(_, c)| !matches!(c, LineClass::Boilerplate(Reason::Repeated))),
             "{got:#?}"
         );
+    }
+
+    #[test]
+    fn site_thresholds_table() {
+        // (min_site_docs, the site's pages, repeated from)
+        let cases = [
+            (3, 10, 3),
+            (3, 200, 10),
+            (3, 1_000, 50),
+            // Past 1,000 pages the 5 % stops growing.
+            (3, 40_000, SITE_MAX_DOCS),
+            // A larger minimum still holds.
+            (80, 40_000, 80),
+        ];
+        for (min, pages, want) in cases {
+            let (_, repeated) = site_thresholds(min, pages, MIN_DOC_FRACTION).unwrap();
+            assert_eq!(repeated, want, "{min} {pages}");
+        }
+        assert_eq!(site_thresholds(0, 40_000, MIN_DOC_FRACTION), None, "the rule is off");
+    }
+
+    #[test]
+    fn issue16_a_large_sites_list_of_the_day_is_its_template() {
+        // A site of 2,000 pages shows a "most read" list that changes
+        // daily: each day's lines are on 80 of its pages, under 5 % of
+        // them (100) but more than any story is run on. They are the
+        // site's templates; a line of a story it ran on 30 pages is not.
+        let list = |day: usize| {
+            let first = ["harbour", "council", "railway", "winter", "market"][day % 5];
+            let second = ["budget", "storm", "court", "school", "bridge"][day / 5];
+            format!("Most read: the {first} {second} story of the day")
+        };
+        let story = "A story that the site ran thirty times over the years";
+        let mut stats = LineStats::new();
+        for d in 0..2_000 {
+            let text = format!("{}\n\n{}", prose(d), list(d / 80));
+            let text = if d % 50 == 0 { format!("{text}\n\n{story}") } else { text };
+            stats.observe(&text, Some("big.example"));
+        }
+        let repeats = stats.freeze(DEFAULT_MIN_DOCS, DEFAULT_MIN_SITE_DOCS);
+        assert!(repeats.is_repeated(&list(7), Some("big.example")));
+        assert!(!repeats.is_repeated(story, Some("big.example")));
     }
 
     #[test]

@@ -191,14 +191,28 @@ pub(super) fn align_pair(
         .filter(|p| is_full(p) || is_piece(p))
         .map(|p| (p, is_template(pa, pb, p), in_boilerplate(p)))
         .collect();
-    let candidates: Vec<&Passage> =
-        found.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
+    // A piece is reused text: a passage that is boilerplate in both
+    // documents (the header and footer two pages of one site share) is no
+    // piece, or any chance phrase between a site's header and footer would
+    // make three pieces. One that is text of either's own is: a piece set
+    // as a paragraph of its own may look like furniture to the single-page
+    // rules.
+    let holds_own_text = |p: &Passage| {
+        pa.content[p.a_start..p.a_end].contains(&true)
+            || pb.content[p.b_start..p.b_end].contains(&true)
+    };
+    let candidates: Vec<&Passage> = found
+        .iter()
+        .filter(|&&(p, template, _)| !template && holds_own_text(p))
+        .map(|&(p, _, _)| p)
+        .collect();
     let pieces = distinct_pieces(&candidates);
     let pieces_count = pieces.len() >= config.given().min_pieces;
     let reported: Vec<(&Passage, bool, bool)> =
         found.into_iter().filter(|&(p, _, _)| is_full(p) || pieces_count).collect();
     let kept: Vec<&Passage> =
         reported.iter().filter(|(_, template, _)| !template).map(|&(p, _, _)| p).collect();
+    let own: Vec<&Passage> = kept.iter().copied().filter(|p| holds_own_text(p)).collect();
     let mut covered_a = vec![false; pa.tokens.len()];
     let mut covered_b = vec![false; pb.tokens.len()];
     let passages = reported
@@ -237,7 +251,7 @@ pub(super) fn align_pair(
         longer_coverage,
         abridges_longer: in_order && longer.0.is_lead(longer.1.content_tokens),
         content_tokens: [pa.content_tokens as u32, pb.content_tokens as u32],
-        stretches: stretches_apart(&distinct_pieces(&kept)) as u32,
+        stretches: stretches_apart(&distinct_pieces(&own)) as u32,
         full_passages: kept.iter().filter(|p| is_full(p)).count() as u32,
         full_own_passage: reported
             .iter()
@@ -460,7 +474,8 @@ fn is_figure(text: &str, token: &Token) -> bool {
 /// Figures a passage needs on each side before their agreement is judged.
 const MIN_FIGURES: usize = 2;
 
-/// Share of a passage's figures that must be the same on both sides.
+/// Share of a passage's figures (on the side with fewer) that must be the
+/// same on both sides.
 const MIN_FIGURE_AGREEMENT: f64 = 0.5;
 
 /// Whether an aligned passage is a template filled in with other figures:
@@ -504,7 +519,11 @@ fn is_template(pa: &Prepared, pb: &Prepared, p: &Passage) -> bool {
             std::cmp::Ordering::Equal => (i, j, same) = (i + 1, j + 1, same + 1),
         }
     }
-    (same as f64) < MIN_FIGURE_AGREEMENT * a.len().max(b.len()) as f64
+    // Over the side with fewer figures: boilerplate is labelled page by
+    // page, so a list with figures can be content on one page and furniture
+    // on its near copy, and its figures are then on one side only. A form
+    // filled in twice has other figures on both.
+    (same as f64) < MIN_FIGURE_AGREEMENT * a.len().min(b.len()) as f64
 }
 
 /// What alignment has measured so far.
