@@ -532,14 +532,21 @@ impl Progress {
     }
 }
 
+/// Records a sorter's buffer first makes room for.
+const MIN_GROWTH: usize = 64;
+
 /// Records pushed in any order, read back sorted partition by partition;
-/// spilled as runs whenever more than `capacity` are held.
+/// spilled as runs whenever the buffers would need room for more than
+/// `capacity` records.
 #[derive(Debug)]
 pub(crate) struct Sorter<R> {
     name: &'static str,
     buffers: Vec<Vec<R>>,
     runs: Vec<Vec<PathBuf>>,
     held: usize,
+    /// Records the buffers have room for, held or not: what the memory
+    /// bound is on.
+    allocated: usize,
     capacity: usize,
     pushed: u64,
 }
@@ -553,6 +560,7 @@ impl<R: Record> Sorter<R> {
             buffers: vec![Vec::new(); partitions],
             runs: vec![Vec::new(); partitions],
             held: 0,
+            allocated: 0,
             pushed: 0,
             capacity: (memory / std::mem::size_of::<R>()).max(1),
         }
@@ -576,12 +584,28 @@ impl<R: Record> Sorter<R> {
         record: R,
         dir: &mut LazySpillDir,
     ) -> Result<()> {
+        if self.buffers[partition].len() == self.buffers[partition].capacity() {
+            self.grow(partition, dir)?;
+        }
         self.buffers[partition].push(record);
         self.held += 1;
         self.pushed += 1;
-        if self.held >= self.capacity {
+        Ok(())
+    }
+
+    /// Makes room in `partition`'s full buffer: doubling it, as a `Vec`
+    /// would, but never past the bound, which counts the room the buffers
+    /// take and not the records they hold (left to `Vec`, the buffers
+    /// reached 1.6 times the bound); spilling first when no room is left.
+    fn grow(&mut self, partition: usize, dir: &mut LazySpillDir) -> Result<()> {
+        if self.allocated >= self.capacity {
             self.spill(dir.get()?)?;
         }
+        let buffer = &mut self.buffers[partition];
+        let before = buffer.capacity();
+        let room = self.capacity - self.allocated;
+        buffer.reserve_exact(before.max(MIN_GROWTH).min(room));
+        self.allocated += buffer.capacity() - before;
         Ok(())
     }
 
@@ -596,6 +620,7 @@ impl<R: Record> Sorter<R> {
             }
         }
         self.held = 0;
+        self.allocated = self.buffers.iter().map(Vec::capacity).sum();
         Ok(())
     }
 
@@ -891,6 +916,39 @@ mod tests {
                 matches!(&err, Error::Spill(SpillError::Corrupt { why: w, .. }) if w.contains(why)),
                 "{what}: {err}"
             );
+        }
+    }
+
+    /// Issue 16: the buffers never take more room than the bound, however
+    /// the records fall into partitions (growing by doubling alone, they
+    /// reached 1.6 times it), and what comes back is every record, sorted.
+    #[test]
+    fn issue16_a_sorter_stays_within_its_bound() {
+        // (partitions, bound in records, records, records to a partition)
+        type Case = (usize, usize, u64, fn(u64) -> usize);
+        let cases: [Case; 4] = [
+            (4, 1_000, 10_000, |i| (i % 4) as usize),
+            (16, 1_000, 10_000, |i| (i * 7 % 16) as usize),
+            (16, 300, 5_000, |i| if i % 10 == 0 { 1 } else { 3 }),
+            (64, 10, 2_000, |i| (i % 64) as usize),
+        ];
+        for (partitions, bound, records, partition_of) in cases {
+            let parent = tempfile::tempdir().unwrap();
+            let mut dir = LazySpillDir::new(parent.path().to_owned());
+            let mut sorter = Sorter::<u64>::new("t", partitions, bound * 8);
+            let mut expected = vec![Vec::new(); partitions];
+            for i in 0..records {
+                let record = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 8;
+                sorter.push(partition_of(i), record, &mut dir).unwrap();
+                expected[partition_of(i)].push(record);
+                let room: usize = sorter.buffers.iter().map(Vec::capacity).sum();
+                assert!(room <= bound, "{partitions} {bound}: room for {room} records");
+            }
+            let got = sorter.into_partitions(&mut dir).unwrap();
+            for (partition, mut want) in got.into_iter().zip(expected) {
+                want.sort_unstable();
+                assert_eq!(partition.merge().unwrap().collect::<Result<Vec<_>>>().unwrap(), want);
+            }
         }
     }
 
