@@ -111,6 +111,7 @@
 mod chain;
 mod config;
 mod finder;
+mod measured;
 mod relate;
 mod result;
 mod schedule;

@@ -3,10 +3,9 @@
 //! of each one's own text those cover, and the rules that make a pair a
 //! reprint (see "When two documents are reprints" in the module notes of
 //! [`crate::reprint`]). *Not for*: which pairs are aligned when
-//! ([`super::schedule`]), or clusters ([`super::chain`]). *Rule*: a pair's
+//! ([`super::schedule`]), what is kept of their scores
+//! ([`super::measured`]), or clusters ([`super::chain`]). *Rule*: a pair's
 //! score depends on the two documents alone.
-
-use std::collections::HashMap;
 
 use super::config::{FollowUps, ReprintConfig};
 use super::relate::{DocFreq, Profile};
@@ -505,39 +504,4 @@ fn is_template(pa: &Prepared, pb: &Prepared, p: &Passage) -> bool {
         }
     }
     (same as f64) < MIN_FIGURE_AGREEMENT * a.len().max(b.len()) as f64
-}
-
-/// What alignment has measured so far.
-#[derive(Debug, Default)]
-pub(super) struct Measured {
-    /// Scores of the pairs aligned so far.
-    pub(super) scores: HashMap<(DocId, DocId), PairScore>,
-    /// For the reprint pairs among them: the content tokens their
-    /// passages cover, of the earlier document and of the later.
-    pub(super) covered: HashMap<(DocId, DocId), [Runs; 2]>,
-    /// Content tokens of every aligned document (0 for the others).
-    pub(super) content_tokens: Vec<u32>,
-}
-
-impl Measured {
-    /// Nothing measured yet, in a corpus of `n` documents.
-    pub(super) fn new(n: usize) -> Self {
-        Self { content_tokens: vec![0; n], ..Self::default() }
-    }
-
-    /// Records what aligning `pair` measured.
-    pub(super) fn record(
-        &mut self,
-        config: &ReprintConfig,
-        pair: (DocId, DocId),
-        score: PairScore,
-        covered: [Runs; 2],
-    ) {
-        self.content_tokens[pair.0.as_usize()] = score.content_tokens[0];
-        self.content_tokens[pair.1.as_usize()] = score.content_tokens[1];
-        self.scores.insert(pair, score);
-        if config.is_reprint(&score) {
-            self.covered.insert(pair, covered);
-        }
-    }
 }
