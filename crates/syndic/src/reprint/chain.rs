@@ -16,17 +16,6 @@ use crate::cluster::{Clustering, Keep};
 use crate::doc::DocId;
 use crate::pairs::ScoredPair;
 
-/// Whole-text relatedness (TF-IDF cosine of the own texts, see
-/// [`super::relate`]) at which two members covering different parts of
-/// their source are parts of one story (see `Evidence::same_story`).
-/// Chosen on the tuning sets of `bench/reprints` (issue 14, "Relatedness"
-/// in `bench/results/2026-12-01/reprint-classes.md` and the fourth round
-/// in `bench/results/2026-12-02/`): on Reuters 0.02 to 0.05 score alike;
-/// on Gutenberg, whose short passages of fiction share few rare words, an
-/// excerpt and the abridged lead of one passage score 0.009 to 0.05 and
-/// the two stories of a roundup under 0.015, so the lower end is kept.
-pub(super) const STORY_RELATEDNESS: f64 = 0.02;
-
 /// What the cluster check judges by.
 pub(super) struct Evidence<'a> {
     pub(super) config: &'a ReprintConfig,
@@ -205,9 +194,10 @@ impl Evidence<'_> {
 
     /// Whether two members that cover different parts of their source are
     /// parts of one story: their own texts are related as wholes (see
-    /// [`super::relate`]), as an excerpt from the middle of a story and an
-    /// abridged copy of its lead are, and two stories a roundup carries
-    /// are not. A pair not aligned is not.
+    /// [`super::relate`], and `STORY_RELATEDNESS` in [`super::measured`]),
+    /// as an excerpt from the middle of a story and an abridged copy of its
+    /// lead are, and two stories a roundup carries are not. A pair not
+    /// aligned is not.
     fn same_story(&self, doc: DocId, anchor: DocId) -> bool {
         let (cd, ca) = (self.canonical[doc.as_usize()], self.canonical[anchor.as_usize()]);
         self.measured.verdict((cd.min(ca), cd.max(ca))).is_some_and(|v| v.is_same_story())

@@ -11,10 +11,10 @@ use rayon::prelude::*;
 
 use super::chain::Evidence;
 use super::config::ReprintConfig;
-use super::relate::DocFreq;
-use super::result::{DocBoilerplate, ReprintResult, SharedPassage};
-use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
 use super::measured::Measured;
+use super::relate::DocFreq;
+use super::result::{DocBoilerplate, FoundPassage, ReprintResult, SharedPassage};
+use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
 use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, Result};
@@ -60,7 +60,7 @@ pub struct ReprintFinder {
     /// cluster check calls for, measured.
     measured: Measured,
     /// Passages of the candidate pairs.
-    passages: Vec<SharedPassage>,
+    passages: Vec<FoundPassage>,
     boilerplate: Vec<DocBoilerplate>,
     /// How strongly each document is a source, from the candidates'
     /// reprint edges (see [`Evidence::source_ranks`]); set when the
@@ -440,6 +440,7 @@ impl ReprintFinder {
         let (clustering, similarity) = self.evidence().checked_clusters(&pairs, None);
         let mut passages = self.passages;
         passages.sort_by_key(|p| (p.a, p.b, p.a_range));
+        let passages = passages.into_iter().map(SharedPassage::from).collect();
         let boilerplate_bytes =
             self.boilerplate.iter().flat_map(|b| &b.spans).map(|s| (s.end - s.start) as u64).sum();
         let stats = DedupStats::new(

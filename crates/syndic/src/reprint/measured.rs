@@ -1,7 +1,7 @@
 //! What alignment has measured, kept from pass 2 for the cluster check and
 //! the result in a few bytes per candidate pair (see *Memory* in the module
 //! notes of [`crate::reprint`]). Few candidate pairs are reprints (one in
-//! seventy on news), and of any pair the cluster check asks only whether it
+//! seventy at 3M news articles), and of any pair the cluster check asks only whether it
 //! was aligned, whether it is a reprint and whether its texts are parts of
 //! one story: a byte, a [`Verdict`], kept parallel to the sorted candidates
 //! (whose pairs the aligning round holds anyway) rather than in a map. A
@@ -14,10 +14,21 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::chain::STORY_RELATEDNESS;
 use super::config::ReprintConfig;
 use super::score::{PairScore, Runs};
 use crate::doc::DocId;
+
+/// Whole-text relatedness (TF-IDF cosine of the own texts, see
+/// [`super::relate`]) at which two members covering different parts of
+/// their source are parts of one story (see `Evidence::same_story` in
+/// [`super::chain`]), kept as a flag of each pair's [`Verdict`]. Chosen on
+/// the tuning sets of `bench/reprints` (issue 14, "Relatedness" in
+/// `bench/results/2026-12-01/reprint-classes.md` and the fourth round in
+/// `bench/results/2026-12-02/`): on Reuters 0.02 to 0.05 score alike; on
+/// Gutenberg, whose short passages of fiction share few rare words, an
+/// excerpt and the abridged lead of one passage score 0.009 to 0.05 and
+/// the two stories of a roundup under 0.015, so the lower end is kept.
+const STORY_RELATEDNESS: f64 = 0.02;
 
 /// What the cluster check asks of an aligned pair, in one byte.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -123,7 +134,8 @@ impl Measured {
             } else {
                 [score.longer_coverage, score.coverage]
             };
-            self.reprints.insert(pair, ReprintEdge { similarity: score.coverage, coverage, covered });
+            self.reprints
+                .insert(pair, ReprintEdge { similarity: score.coverage, coverage, covered });
         }
     }
 

@@ -9,7 +9,7 @@
 
 use super::config::{FollowUps, ReprintConfig};
 use super::relate::{DocFreq, Profile};
-use super::result::{SharedPassage, TextPassage};
+use super::result::{FoundPassage, TextPassage};
 use crate::align::{align, align_indexed, AlignConfig, Passage, SeedIndex};
 use crate::boilerplate::Span;
 use crate::doc::DocId;
@@ -121,7 +121,7 @@ impl ReprintConfig {
 
 /// What aligning a pair yields: its passages, its score, and the content
 /// tokens covered in each document.
-pub(super) type Aligned = (Vec<SharedPassage>, PairScore, [Runs; 2]);
+pub(super) type Aligned = (Vec<FoundPassage>, PairScore, [Runs; 2]);
 
 /// The passages two texts share, as the pipeline aligns two documents:
 /// tokenized by the config's normalizer (words, or characters for scripts
@@ -207,15 +207,7 @@ pub(super) fn align_pair(
                 covered_a[p.a_start..p.a_end].fill(true);
                 covered_b[p.b_start..p.b_end].fill(true);
             }
-            SharedPassage {
-                a,
-                b,
-                a_range: (pa.tokens[p.a_start].start as usize, pa.tokens[p.a_end - 1].end as usize),
-                b_range: (pb.tokens[p.b_start].start as usize, pb.tokens[p.b_end - 1].end as usize),
-                words: p.matches,
-                identity: p.identity(),
-                boilerplate: template || boilerplate,
-            }
+            FoundPassage::new((a, &pa.tokens), (b, &pb.tokens), p, template || boilerplate)
         })
         .collect();
     let covered = [Runs::of(&covered_a, &pa.content), Runs::of(&covered_b, &pb.content)];
