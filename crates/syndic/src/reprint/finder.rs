@@ -56,8 +56,8 @@ pub struct ReprintFinder {
     repeated: Arc<RepeatedLines>,
     /// Where the passes are, and the round of alignment being read.
     phase: Phase,
-    /// The candidate pairs and what aligning them, and the pairs the
-    /// cluster check calls for, measured.
+    /// The candidate pairs, and what aligning them and the pairs the
+    /// cluster check calls for has measured.
     measured: Measured,
     /// Passages of the candidate pairs.
     passages: Vec<FoundPassage>,
