@@ -553,7 +553,7 @@ fn finder_result(
     coverage: &mut BTreeMap<(DocId, DocId), [f64; 2]>,
 ) -> Result<ReprintResult> {
     // The pairs are known only once finished, and finishing consumes the
-    // finder: every aligned pair's coverage is kept first.
+    // finder: every reprint edge's coverage is kept first.
     coverage.extend(finder.pair_coverages());
     finder.finish()
 }

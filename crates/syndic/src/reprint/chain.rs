@@ -10,21 +10,11 @@
 use rayon::prelude::*;
 
 use super::config::ReprintConfig;
-use super::score::{Measured, Runs};
+use super::measured::Measured;
+use super::score::Runs;
 use crate::cluster::{Clustering, Keep};
 use crate::doc::DocId;
 use crate::pairs::ScoredPair;
-
-/// Whole-text relatedness (TF-IDF cosine of the own texts, see
-/// [`super::relate`]) at which two members covering different parts of
-/// their source are parts of one story (see `Evidence::same_story`).
-/// Chosen on the tuning sets of `bench/reprints` (issue 14, "Relatedness"
-/// in `bench/results/2026-12-01/reprint-classes.md` and the fourth round
-/// in `bench/results/2026-12-02/`): on Reuters 0.02 to 0.05 score alike;
-/// on Gutenberg, whose short passages of fiction share few rare words, an
-/// excerpt and the abridged lead of one passage score 0.009 to 0.05 and
-/// the two stories of a roundup under 0.015, so the lower end is kept.
-const STORY_RELATEDNESS: f64 = 0.02;
 
 /// What the cluster check judges by.
 pub(super) struct Evidence<'a> {
@@ -122,7 +112,8 @@ impl Evidence<'_> {
         // In thousandths, each edge's share rounded alone, so that the sums
         // do not depend on the order the edges are visited in.
         let mut contained = vec![0u64; n];
-        for (&(a, b), [ra, rb]) in &self.measured.covered {
+        for ((a, b), edge) in self.measured.reprints() {
+            let [ra, rb] = &edge.covered;
             let share = |runs: &Runs, d: DocId| {
                 let own = u64::from(self.measured.content_tokens[d.as_usize()]);
                 (runs.len() * 1000).checked_div(own).unwrap_or(0)
@@ -188,7 +179,7 @@ impl Evidence<'_> {
     fn covered_part_of(&self, rep: DocId, doc: DocId) -> Option<&Runs> {
         let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
         let key = (cd.min(cr), cd.max(cr));
-        let [earlier, later] = self.measured.covered.get(&key)?;
+        let [earlier, later] = &self.measured.reprint(key)?.covered;
         Some(if cr == key.0 { earlier } else { later })
     }
 
@@ -198,27 +189,24 @@ impl Evidence<'_> {
         if cd == cr {
             return Some(1.0);
         }
-        let score = self.measured.scores.get(&(cd.min(cr), cd.max(cr)))?;
-        self.config.is_reprint(score).then_some(score.coverage)
+        Some(self.measured.reprint((cd.min(cr), cd.max(cr)))?.similarity)
     }
 
     /// Whether two members that cover different parts of their source are
     /// parts of one story: their own texts are related as wholes (see
-    /// [`super::relate`]), as an excerpt from the middle of a story and an
-    /// abridged copy of its lead are, and two stories a roundup carries
-    /// are not. A pair not aligned is not.
+    /// [`super::relate`], and `STORY_RELATEDNESS` in [`super::measured`]),
+    /// as an excerpt from the middle of a story and an abridged copy of its
+    /// lead are, and two stories a roundup carries are not. A pair not
+    /// aligned is not.
     fn same_story(&self, doc: DocId, anchor: DocId) -> bool {
         let (cd, ca) = (self.canonical[doc.as_usize()], self.canonical[anchor.as_usize()]);
-        self.measured
-            .scores
-            .get(&(cd.min(ca), cd.max(ca)))
-            .is_some_and(|s| s.relatedness >= STORY_RELATEDNESS)
+        self.measured.verdict((cd.min(ca), cd.max(ca))).is_some_and(|v| v.is_same_story())
     }
 
     /// The pair to align to judge `doc` against `rep`, if not aligned yet.
     fn unaligned(&self, doc: DocId, rep: DocId) -> Option<(DocId, DocId)> {
         let (cd, cr) = (self.canonical[doc.as_usize()], self.canonical[rep.as_usize()]);
         let key = (cd.min(cr), cd.max(cr));
-        (cd != cr && !self.measured.scores.contains_key(&key)).then_some(key)
+        (cd != cr && self.measured.verdict(key).is_none()).then_some(key)
     }
 }

@@ -11,14 +11,14 @@ use rayon::prelude::*;
 
 use super::chain::Evidence;
 use super::config::ReprintConfig;
+use super::measured::Measured;
 use super::relate::DocFreq;
-use super::result::{DocBoilerplate, ReprintResult, SharedPassage};
+use super::result::{DocBoilerplate, FoundPassage, ReprintResult, SharedPassage};
 use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
-use super::score::Measured;
 use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, Result};
-use crate::fingerprint::{winnow, FingerprintIndex, SharedFingerprints};
+use crate::fingerprint::{winnow, FingerprintIndex};
 use crate::hash::content_hash;
 use crate::normalize::Tokens;
 use crate::pairs::{
@@ -53,13 +53,14 @@ pub struct ReprintFinder {
     /// [`ReprintFinder::exclude_fingerprints`]); they make no pairs.
     excluded: std::collections::HashSet<u64>,
     canonical: Vec<DocId>,
-    candidates: Vec<SharedFingerprints>,
     repeated: Arc<RepeatedLines>,
     /// Where the passes are, and the round of alignment being read.
     phase: Phase,
+    /// The candidate pairs, and what aligning them and the pairs the
+    /// cluster check calls for has measured.
     measured: Measured,
     /// Passages of the candidate pairs.
-    passages: Vec<SharedPassage>,
+    passages: Vec<FoundPassage>,
     boilerplate: Vec<DocBoilerplate>,
     /// How strongly each document is a source, from the candidates'
     /// reprint edges (see [`Evidence::source_ranks`]); set when the
@@ -107,7 +108,6 @@ impl ReprintFinder {
             learns: true,
             excluded: Default::default(),
             canonical: Vec::new(),
-            candidates: Vec::new(),
             repeated: Arc::default(),
             phase: Phase::Fingerprinting,
             measured: Measured::default(),
@@ -140,19 +140,12 @@ impl ReprintFinder {
         self.excluded.extend(fingerprints);
     }
 
-    /// Every aligned pair `(a, b)` (earlier first, in no order) with the
+    /// Every reprint edge `(a, b)` among the aligned pairs (earlier first,
+    /// in no order; the result's reprint pairs among them) with the
     /// coverage of each document's own text by its passages: `[a's, b's]`.
     /// Complete once pass 2 is done.
     pub(crate) fn pair_coverages(&self) -> impl Iterator<Item = ((DocId, DocId), [f64; 2])> + '_ {
-        self.measured.scores.iter().map(|(&pair, score)| {
-            let a_is_shorter = score.content_tokens[0] <= score.content_tokens[1];
-            let coverage = if a_is_shorter {
-                [score.coverage, score.longer_coverage]
-            } else {
-                [score.longer_coverage, score.coverage]
-            };
-            (pair, coverage)
-        })
+        self.measured.reprints().map(|(pair, edge)| (pair, edge.coverage))
     }
 
     /// Boilerplate of the documents, by `DocId`, that an earlier run with
@@ -242,15 +235,12 @@ impl ReprintFinder {
         self.canonical = exact_canonicals(&self.hashes);
         let canonical = &self.canonical;
         let index = std::mem::take(&mut self.index);
-        match index.candidates(self.config.fingerprint()) {
-            Ok(candidates) => {
-                self.candidates = candidates
-                    .into_iter()
-                    .filter(|p| {
-                        canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b
-                    })
-                    .collect()
-            }
+        let candidates: Arc<[(DocId, DocId)]> = match index.candidates(self.config.fingerprint()) {
+            Ok(candidates) => candidates
+                .into_iter()
+                .filter(|p| canonical[p.a.as_usize()] == p.a && canonical[p.b.as_usize()] == p.b)
+                .map(|p| (p.a, p.b))
+                .collect(),
             // `plan` cannot fail in the passes protocol: the error waits
             // for `finish`, and no second pass is asked for meanwhile.
             Err(e) => {
@@ -258,7 +248,7 @@ impl ReprintFinder {
                 self.phase = Phase::Done;
                 return 0;
             }
-        }
+        };
         if self.learns {
             let stats = std::mem::take(&mut self.line_stats);
             self.repeated = Arc::new(stats.freeze(
@@ -266,14 +256,14 @@ impl ReprintFinder {
                 self.config.boilerplate_min_site_docs(),
             ));
         }
-        let pairs = self.candidates.iter().map(|p| (p.a, p.b)).collect();
+        self.measured = Measured::new(self.catalog.len(), candidates.clone());
         self.phase = if self.catalog.is_empty() {
             Phase::Done
         } else {
-            Phase::Aligning(Round::new(pairs, self.catalog.lengths(), self.config.align_memory()))
+            let lengths = self.catalog.lengths();
+            Phase::Aligning(Round::new(candidates, lengths, self.config.align_memory()))
         };
-        self.measured = Measured::new(self.catalog.len());
-        self.candidates.len()
+        self.measured.candidates().len()
     }
 
     /// How many more times pass 2 must be read, as far as is known: once
@@ -362,7 +352,7 @@ impl ReprintFinder {
                 tokenized.map(|t| &t[from..to]),
             );
             for (i, (passages, score, covered)) in scored {
-                self.measured.record(&self.config, round.pairs[i as usize], score, covered);
+                self.measured.record(&self.config, round.pairs[i as usize], &score, covered);
                 if aligning {
                     self.passages.extend(passages);
                 }
@@ -394,7 +384,8 @@ impl ReprintFinder {
         if needed.is_empty() {
             Phase::Done
         } else {
-            Phase::Checking(Round::new(needed, self.catalog.lengths(), self.config.align_memory()))
+            let lengths = self.catalog.lengths();
+            Phase::Checking(Round::new(needed.into(), lengths, self.config.align_memory()))
         }
     }
 
@@ -412,17 +403,14 @@ impl ReprintFinder {
     /// Exact pairs and reprint edges, sorted; and how many are reprints.
     fn reprint_pairs(&self) -> (Vec<ScoredPair>, usize) {
         let reprints: Vec<ScoredPair> = self
-            .candidates
-            .iter()
-            .filter_map(|c| {
-                let score = self.measured.scores[&(c.a, c.b)];
-                self.config.is_reprint(&score).then_some(ScoredPair {
-                    a: c.a,
-                    b: c.b,
-                    similarity: score.coverage,
-                    kind: PairKind::Reprint,
-                    coverage: Some(score.coverage),
-                })
+            .measured
+            .candidate_reprints()
+            .map(|((a, b), edge)| ScoredPair {
+                a,
+                b,
+                similarity: edge.similarity,
+                kind: PairKind::Reprint,
+                coverage: Some(edge.similarity),
             })
             .collect();
         let verified = reprints.len();
@@ -452,13 +440,14 @@ impl ReprintFinder {
         let (clustering, similarity) = self.evidence().checked_clusters(&pairs, None);
         let mut passages = self.passages;
         passages.sort_by_key(|p| (p.a, p.b, p.a_range));
+        let passages = passages.into_iter().map(SharedPassage::from).collect();
         let boilerplate_bytes =
             self.boilerplate.iter().flat_map(|b| &b.spans).map(|s| (s.end - s.start) as u64).sum();
         let stats = DedupStats::new(
             n,
             exact_duplicates,
             clustering.num_clusters(),
-            self.candidates.len(),
+            self.measured.candidates().len(),
             verified_pairs,
         );
         Ok(ReprintResult {

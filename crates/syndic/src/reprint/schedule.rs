@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -51,8 +52,9 @@ impl Phase {
 /// as they have windows.
 #[derive(Debug, Default)]
 pub(super) struct Round {
-    /// The pairs, earlier document first.
-    pub(super) pairs: Vec<(DocId, DocId)>,
+    /// The pairs, earlier document first (the candidates' are shared with
+    /// [`super::measured::Measured`]).
+    pub(super) pairs: Arc<[(DocId, DocId)]>,
     /// Whether each document is in a pair.
     needed: Vec<bool>,
     /// For each document, the pairs (indices) in which it is the later one:
@@ -71,11 +73,11 @@ pub(super) struct Round {
 impl Round {
     /// The round aligning `pairs` in a corpus of documents of `lengths`
     /// bytes, with `memory` bytes for prepared documents.
-    pub(super) fn new(pairs: Vec<(DocId, DocId)>, lengths: &[u64], memory: u64) -> Self {
+    pub(super) fn new(pairs: Arc<[(DocId, DocId)]>, lengths: &[u64], memory: u64) -> Self {
         let n = lengths.len();
         let mut needed = vec![false; n];
         let mut later_at = vec![0u32; n + 1];
-        for &(a, b) in &pairs {
+        for &(a, b) in pairs.iter() {
             needed[a.as_usize()] = true;
             needed[b.as_usize()] = true;
             later_at[b.as_usize() + 1] += 1;

@@ -3,14 +3,13 @@
 //! of each one's own text those cover, and the rules that make a pair a
 //! reprint (see "When two documents are reprints" in the module notes of
 //! [`crate::reprint`]). *Not for*: which pairs are aligned when
-//! ([`super::schedule`]), or clusters ([`super::chain`]). *Rule*: a pair's
+//! ([`super::schedule`]), what is kept of their scores
+//! ([`super::measured`]), or clusters ([`super::chain`]). *Rule*: a pair's
 //! score depends on the two documents alone.
-
-use std::collections::HashMap;
 
 use super::config::{FollowUps, ReprintConfig};
 use super::relate::{DocFreq, Profile};
-use super::result::{SharedPassage, TextPassage};
+use super::result::{FoundPassage, TextPassage};
 use crate::align::{align, align_indexed, AlignConfig, Passage, SeedIndex};
 use crate::boilerplate::Span;
 use crate::doc::DocId;
@@ -122,7 +121,7 @@ impl ReprintConfig {
 
 /// What aligning a pair yields: its passages, its score, and the content
 /// tokens covered in each document.
-pub(super) type Aligned = (Vec<SharedPassage>, PairScore, [Runs; 2]);
+pub(super) type Aligned = (Vec<FoundPassage>, PairScore, [Runs; 2]);
 
 /// The passages two texts share, as the pipeline aligns two documents:
 /// tokenized by the config's normalizer (words, or characters for scripts
@@ -222,15 +221,7 @@ pub(super) fn align_pair(
                 covered_a[p.a_start..p.a_end].fill(true);
                 covered_b[p.b_start..p.b_end].fill(true);
             }
-            SharedPassage {
-                a,
-                b,
-                a_range: (pa.tokens[p.a_start].start as usize, pa.tokens[p.a_end - 1].end as usize),
-                b_range: (pb.tokens[p.b_start].start as usize, pb.tokens[p.b_end - 1].end as usize),
-                words: p.matches,
-                identity: p.identity(),
-                boilerplate: template || boilerplate,
-            }
+            FoundPassage::new((a, &pa.tokens), (b, &pb.tokens), p, template || boilerplate)
         })
         .collect();
     let covered = [Runs::of(&covered_a, &pa.content), Runs::of(&covered_b, &pb.content)];
@@ -524,39 +515,4 @@ fn is_template(pa: &Prepared, pb: &Prepared, p: &Passage) -> bool {
     // on its near copy, and its figures are then on one side only. A form
     // filled in twice has other figures on both.
     (same as f64) < MIN_FIGURE_AGREEMENT * a.len().min(b.len()) as f64
-}
-
-/// What alignment has measured so far.
-#[derive(Debug, Default)]
-pub(super) struct Measured {
-    /// Scores of the pairs aligned so far.
-    pub(super) scores: HashMap<(DocId, DocId), PairScore>,
-    /// For the reprint pairs among them: the content tokens their
-    /// passages cover, of the earlier document and of the later.
-    pub(super) covered: HashMap<(DocId, DocId), [Runs; 2]>,
-    /// Content tokens of every aligned document (0 for the others).
-    pub(super) content_tokens: Vec<u32>,
-}
-
-impl Measured {
-    /// Nothing measured yet, in a corpus of `n` documents.
-    pub(super) fn new(n: usize) -> Self {
-        Self { content_tokens: vec![0; n], ..Self::default() }
-    }
-
-    /// Records what aligning `pair` measured.
-    pub(super) fn record(
-        &mut self,
-        config: &ReprintConfig,
-        pair: (DocId, DocId),
-        score: PairScore,
-        covered: [Runs; 2],
-    ) {
-        self.content_tokens[pair.0.as_usize()] = score.content_tokens[0];
-        self.content_tokens[pair.1.as_usize()] = score.content_tokens[1];
-        self.scores.insert(pair, score);
-        if config.is_reprint(&score) {
-            self.covered.insert(pair, covered);
-        }
-    }
 }
