@@ -620,7 +620,8 @@ impl<R: Record> Sorter<R> {
             }
         }
         self.held = 0;
-        self.allocated = self.buffers.iter().map(Vec::capacity).sum();
+        // A buffer has room only once pushed to, so every one was released.
+        self.allocated = 0;
         Ok(())
     }
 
