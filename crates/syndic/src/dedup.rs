@@ -46,7 +46,7 @@ use crate::doc::{Catalog, DocId, Document};
 use crate::error::{ConfigError, Error, Result};
 use crate::hash::content_hash;
 use crate::lsh::{LshParams, DEFAULT_BUCKET_WINDOW};
-use crate::normalize::Tokens;
+use crate::normalize::{NormalizerConfig, Tokens};
 use crate::pairs::{
     exact_canonicals, pack_pair, unpack_pair, with_exact_pairs, DedupResult, DedupStats, PairKind,
     Pairs, ScoredPair,
@@ -113,6 +113,15 @@ impl DedupConfig {
     /// The shingler.
     pub fn shingler(&self) -> &Shingler {
         &self.shingler
+    }
+
+    /// This config tokenizing with `normalizer`: what an index reopens
+    /// with, since the settings schema offers no normalizer settings and
+    /// an index keeps tokenizing as it was built.
+    pub(crate) fn with_normalizer(mut self, normalizer: NormalizerConfig) -> Result<Self> {
+        self.shingle.normalizer = normalizer;
+        self.shingler = Shingler::new(self.shingle)?;
+        Ok(self)
     }
 
     /// The sketcher.

@@ -10,7 +10,9 @@
 //! digit or `_` is dropped, so `U.S.`, `U.S` and `us` agree, as do `don't`,
 //! `don’t` and `dont`). Segmentation follows Unicode word boundaries
 //! (UAX #29); pure-ASCII texts take a byte-level fast path that implements
-//! the same rules (a property test checks they agree).
+//! the same rules (a property test checks they agree). A word broken at a
+//! line end by a hyphen is then one token, as if written whole
+//! ([`NormalizerConfig::join_hyphenated_line_breaks`]).
 //!
 //! Scripts written without spaces between words (Han, Hiragana, Katakana,
 //! Thai, Lao, Khmer, Myanmar) have no useful word boundaries, so a document
@@ -151,6 +153,80 @@ impl Tokens {
         self.tokens.push(Token { start: start as u32, end: end as u32, hash });
         self.hashes.push(hash);
     }
+
+    /// Joins each word broken across a line end by a hyphen into one token
+    /// (see [`NormalizerConfig::join_hyphenated_line_breaks`]): its range
+    /// runs from the first half's start to the last half's end, its
+    /// normalized form is the halves' forms run together. Works in place,
+    /// from the first broken word on: a joined word drops one space from
+    /// the normalized text, so writing never overtakes reading.
+    fn join_hyphenated_line_breaks(&mut self, text: &str) {
+        let Some(first) =
+            (1..self.tokens.len()).find(|&i| breaks_word(text, self.tokens[i - 1], self.tokens[i]))
+        else {
+            return;
+        };
+        let mut kept = first;
+        let mut write = self.normalized_ends[first - 1] as usize + 1;
+        let mut read = write;
+        for i in first..self.tokens.len() {
+            let token = self.tokens[i];
+            let word = read..self.normalized_ends[i] as usize;
+            read = word.end + 1;
+            let joins = breaks_word(text, self.tokens[kept - 1], token);
+            if joins {
+                // The space between the halves goes: they are one word.
+                write -= 1;
+            }
+            let len = word.len();
+            self.normalized.copy_within(word, write);
+            write += len;
+            if joins {
+                let word_start =
+                    if kept >= 2 { self.normalized_ends[kept - 2] as usize + 1 } else { 0 };
+                let hash = token_hash(&self.normalized[word_start..write]);
+                let joined = &mut self.tokens[kept - 1];
+                joined.end = token.end;
+                joined.hash = hash;
+                self.hashes[kept - 1] = hash;
+                self.normalized_ends[kept - 1] = write as u32;
+            } else {
+                self.tokens[kept] = token;
+                self.hashes[kept] = token.hash;
+                self.normalized_ends[kept] = write as u32;
+                kept += 1;
+            }
+            self.normalized[write] = b' ';
+            write += 1;
+        }
+        self.tokens.truncate(kept);
+        self.hashes.truncate(kept);
+        self.normalized_ends.truncate(kept);
+        self.normalized.truncate(write);
+    }
+}
+
+/// Whether `next` continues the word `prev` broke at a line end: between
+/// them a hyphen (`-`, `‐` or the `¬` of some transcriptions), then one line
+/// break, with only spaces or tabs around it; `prev` ends in a letter and
+/// `next` starts with a lower-case one, so "1990-" + "91" and a line ending
+/// "Smith-" before "Jones" stay apart.
+fn breaks_word(text: &str, prev: Token, next: Token) -> bool {
+    let (end, start) = (prev.end as usize, next.start as usize);
+    // The first byte of every accepted hyphen: most word pairs stop here.
+    if !matches!(text.as_bytes().get(end), Some(b'-' | 0xE2 | 0xC2)) {
+        return false;
+    }
+    let Some(rest) = text[end..start].strip_prefix(['-', '\u{2010}', '\u{ac}']) else {
+        return false;
+    };
+    let is_blank = |c: char| matches!(c, ' ' | '\t' | '\r');
+    let Some(rest) = rest.trim_start_matches(is_blank).strip_prefix('\n') else {
+        return false;
+    };
+    rest.trim_start_matches(is_blank).is_empty()
+        && text[..end].chars().next_back().is_some_and(char::is_alphabetic)
+        && text[start..].chars().next().is_some_and(char::is_lowercase)
 }
 
 /// Normalized text, which is UTF-8 by construction.
@@ -166,11 +242,21 @@ pub struct NormalizerConfig {
     /// mixes kana and kanji with Latin words and numbers, and still needs
     /// character tokens.
     pub char_script_share: f64,
+    /// Whether a word broken across a line end by a hyphen ("impor-" at
+    /// the end of one line, "tant" at the start of the next) is one token,
+    /// as if the hyphen and line break were not there. Default on: scanned
+    /// and OCR'd text keeps its typesetter's line breaks, and each copy of a
+    /// text breaks its lines at other words, so the halves would otherwise
+    /// stand where the other copy has the whole word. A compound hyphen that
+    /// happens to end a line is joined too ("well-" + "known" gives
+    /// "wellknown"); that costs a match only where the other copy writes
+    /// the compound mid-line, far rarer than broken words in print.
+    pub join_hyphenated_line_breaks: bool,
 }
 
 impl Default for NormalizerConfig {
     fn default() -> Self {
-        Self { char_script_share: 0.3 }
+        Self { char_script_share: 0.3, join_hyphenated_line_breaks: true }
     }
 }
 
@@ -203,9 +289,13 @@ impl Normalizer {
         } else if self.uses_char_tokens(text) {
             out.clear(TokenUnit::Char);
             tokenize_chars(text, out);
+            return;
         } else {
             out.clear(TokenUnit::Word);
             tokenize_mixed(text, out);
+        }
+        if self.config.join_hyphenated_line_breaks {
+            out.join_hyphenated_line_breaks(text);
         }
     }
 
@@ -525,6 +615,53 @@ mod tests {
         assert_eq!(spans("  GORKI - United  "), ["GORKI", "United"]);
     }
 
+    /// issue 16: a word broken at a line end by a hyphen is one token,
+    /// spanning both halves in the original text.
+    #[test]
+    fn issue16_hyphenated_line_breaks_table() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("impor-\ntant news", &["important", "news"], &["impor-\ntant", "news"]),
+            ("impor- \r\n  tant", &["important"], &["impor- \r\n  tant"]),
+            ("Im-\npor-\ntant", &["important"], &["Im-\npor-\ntant"]),
+            ("a com‐\nmon ¬\nword", &["a", "common", "word"], &["a", "com‐\nmon", "word"]),
+            ("wie¬\nder", &["wieder"], &["wie¬\nder"]),
+            ("con-¬\nnect", &["con", "nect"], &["con", "nect"]),
+            ("été-\nrieur", &["étérieur"], &["été-\nrieur"]),
+            // Not a broken word: a paragraph ends, or the next word is a
+            // name, a number or punctuation, or no line ends.
+            ("impor-\n\ntant", &["impor", "tant"], &["impor", "tant"]),
+            ("Smith-\nJones", &["smith", "jones"], &["Smith", "Jones"]),
+            ("1990-\n91", &["1990", "91"], &["1990", "91"]),
+            ("it-\n“quoted”", &["it", "quoted"], &["it", "quoted"]),
+            ("e-mail", &["e", "mail"], &["e", "mail"]),
+            ("word -\nnext", &["word", "next"], &["word", "next"]),
+            ("word\nnext", &["word", "next"], &["word", "next"]),
+        ];
+        for &(input, expected, expected_spans) in cases {
+            assert_eq!(words(input), expected, "input {input:?}");
+            assert_eq!(spans(input), expected_spans, "input {input:?}");
+        }
+    }
+
+    /// issue 16: joined words hash as the word written whole, so the
+    /// normalized text, content hash and every token hash are those of the
+    /// text without the breaks; with the setting off, nothing is joined.
+    #[test]
+    fn issue16_broken_words_tokenize_as_whole_ones() {
+        let broken = "The Governor an-\nnounced to-\nday that the har-\nvest was poor.";
+        let whole = "The Governor announced today that the harvest was poor.";
+        let (mut a, mut b) = (Tokens::default(), Tokens::default());
+        Normalizer::default().tokenize(broken, &mut a);
+        Normalizer::default().tokenize(whole, &mut b);
+        assert_eq!(a.normalized(), b.normalized());
+        assert_eq!(a.hashes(), b.hashes());
+        assert_eq!(a.iter_normalized().count(), a.len());
+        let off = NormalizerConfig { join_hyphenated_line_breaks: false, ..Default::default() };
+        Normalizer::new(off).tokenize(broken, &mut a);
+        assert_eq!(a.len(), b.len() + 3);
+        assert!(a.normalized().contains("an nounced"));
+    }
+
     #[test]
     fn unspaced_scripts_get_character_tokens() {
         let cases: &[(&str, TokenUnit, usize)] = &[
@@ -602,6 +739,43 @@ mod tests {
         #[test]
         fn issue16_long_ascii_words_match_uax29(text in "[a-zA-Z0-9_ .',:;\\-\n]{0,80}") {
             ascii_matches_uax29(&text)?;
+        }
+
+        /// issue 16: breaking words of a text across lines with hyphens,
+        /// anywhere, leaves its tokens' hashes and normalized text as they
+        /// were, and each token's range still covers its word.
+        #[test]
+        fn issue16_line_break_hyphens_are_invisible(
+            words in prop::collection::vec("[a-zé]{2,9}", 1..30),
+            breaks in prop::collection::vec((any::<bool>(), 1usize..8, "[ \t]{0,2}\r?\n[ \t]{0,2}"), 30),
+        ) {
+            let whole = words.join(" ");
+            let mut broken = String::new();
+            for (word, (split, at, line_end)) in words.iter().zip(&breaks) {
+                let at = word.char_indices().nth(*at).map(|(i, _)| i);
+                match at {
+                    Some(at) if *split => {
+                        broken.push_str(&word[..at]);
+                        broken.push('-');
+                        broken.push_str(line_end);
+                        broken.push_str(&word[at..]);
+                    }
+                    _ => broken.push_str(word),
+                }
+                broken.push(' ');
+            }
+            let (mut a, mut b) = (Tokens::default(), Tokens::default());
+            Normalizer::default().tokenize(&broken, &mut a);
+            Normalizer::default().tokenize(&whole, &mut b);
+            prop_assert_eq!(a.normalized(), b.normalized());
+            prop_assert_eq!(a.hashes(), b.hashes());
+            for (token, word) in a.tokens().iter().zip(&words) {
+                let span: String = broken[token.start as usize..token.end as usize]
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .collect();
+                prop_assert_eq!(&span, word);
+            }
         }
 
         /// The ASCII fast path segments exactly as UAX #29 does.

@@ -22,7 +22,7 @@ use crate::stories::{RawTerm, RelationKind, ReuseLink, StoryDoc};
 /// Bumped whenever the layout of any table changes; an index of an older
 /// version this syndic can upgrade (`MIGRATABLE_VERSIONS`) is upgraded on
 /// open, any other is refused.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Versions upgraded in place on open. Version 2 added the `postings` and
 /// `learned` tables (reprint mode; empty in the other modes), the reprint
@@ -37,7 +37,12 @@ pub const FORMAT_VERSION: u32 = 4;
 /// no longer decides every story again): a version 3 index with stories
 /// is upgraded by deciding them once more, as version 3 did on every
 /// open, and storing the decisions (`index::stories::record_joins`).
-pub(crate) const MIGRATABLE_VERSIONS: [u32; 3] = [1, 2, 3];
+/// Version 5 added the `join_hyphenated_line_breaks` member of
+/// `meta/config`; absent, it reads as off, which is how every older index
+/// was tokenized, so an older index reads the same and keeps tokenizing
+/// as it did. A syndic that knows only version 4 would tokenize a version 5
+/// index's queries without the joins, so it refuses one.
+pub(crate) const MIGRATABLE_VERSIONS: [u32; 4] = [1, 2, 3, 4];
 
 /// Identifies a syndic index in the `meta` table.
 pub(crate) const MAGIC: &[u8] = b"syndic-index";

@@ -1,12 +1,12 @@
 //! Tests of the reprint mode of the index (issue 15).
 
-use redb::{Database, ReadableDatabase};
+use redb::{Database, ReadableDatabase, ReadableTable};
 
 use super::format::{LEARNED, META, POSTINGS};
 use super::*;
 use crate::boilerplate::tests::seed;
 use crate::cluster::Keep;
-use crate::dedup::DedupConfig;
+use crate::dedup::{DedupConfig, Mode};
 use crate::doc::{DocId, Document};
 use crate::error::Error;
 use crate::pairs::{DedupResult, PairKind};
@@ -394,4 +394,46 @@ fn issue15_the_document_cache_never_changes_an_answer() {
     assert!(cached.cache_memory_used() > 0);
     assert!(cached.cache_memory_used() <= 3 * (pages[0].text.len() + 200));
     assert_eq!(uncached.cache_memory_used(), 0);
+}
+
+/// Issue 16: an index of format version 4, tokenized before words broken
+/// at line ends were joined, is upgraded to version 5 and keeps
+/// tokenizing as it was built, so the band keys it stores and those of its
+/// queries agree; a new index joins the broken words, and finds the copy.
+#[test]
+fn issue16_version_4_indexes_keep_tokenizing_without_joins() {
+    let text = "The minister said on Tuesday that the new harbour would open in the spring, \
+                and that ferries would call there twice a day from the first of May onward.";
+    let broken = text.replace("harbour ", "har-\nbour ").replace("ferries ", "fer-\nries ");
+    let halves = text.replace("harbour", "har bour").replace("ferries", "fer ries");
+    let matches = |index: &Index, query: &str| !index.query(query).unwrap().matches.is_empty();
+    let config = DedupConfig::builder().mode(Mode::Exact).build().unwrap();
+    let (new, old) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    {
+        let index = Index::create(new.path(), config.clone()).unwrap();
+        index.add_batch(&[Document::new("broken", broken.clone())]).unwrap();
+        assert!(matches(&index, text) && !matches(&index, &halves));
+    }
+    drop(Index::create(old.path(), config).unwrap());
+    // What version 4 wrote: no `join_hyphenated_line_breaks` in its config.
+    {
+        let db = Database::open(old.path().join(INDEX_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            let stored = meta.get("config").unwrap().unwrap().value().to_vec();
+            let mut stored: serde_json::Value = serde_json::from_slice(&stored).unwrap();
+            let removed = stored.as_object_mut().unwrap().remove("join_hyphenated_line_breaks");
+            assert_eq!(removed, Some(serde_json::Value::Bool(true)));
+            meta.insert("config", serde_json::to_vec(&stored).unwrap().as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    set_version(old.path(), 4);
+    let index = Index::open(old.path()).unwrap();
+    assert_eq!(index.stats().unwrap().format_version, FORMAT_VERSION);
+    assert!(!index.config().shingle().normalizer.join_hyphenated_line_breaks);
+    index.add_batch(&[Document::new("broken", broken)]).unwrap();
+    assert!(!matches(&index, text) && matches(&index, &halves));
+    index.check_consistency().unwrap();
 }

@@ -27,7 +27,7 @@ use crate::cluster::{Clustering, Keep};
 use crate::dedup::{DedupConfig, Mode};
 use crate::doc::{DocId, Document};
 use crate::error::{ConfigError, Error, Result};
-use crate::normalize::Tokens;
+use crate::normalize::{NormalizerConfig, Tokens};
 use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
 use crate::reprint::ReprintConfig;
 use crate::settings::{DedupSettings, MinHashSettings, ReprintSettings, StoriesSettings};
@@ -80,6 +80,12 @@ struct StoredConfig {
     verify: VerifyMethod,
     keep: Keep,
     char_script_share: f64,
+    /// Whether words broken at a line end by a hyphen are one token (format
+    /// version 5 on). Absent in older indexes, which were tokenized without
+    /// joining them and keep being so: their postings and band keys must
+    /// meet the queries' tokens.
+    #[serde(default)]
+    join_hyphenated_line_breaks: bool,
     /// The reprint settings of a reprint index (format version 2 on;
     /// absent in other modes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +112,7 @@ impl StoredConfig {
             verify: config.verify(),
             keep: config.keep(),
             char_script_share: config.shingle().normalizer.char_script_share,
+            join_hyphenated_line_breaks: config.shingle().normalizer.join_hyphenated_line_breaks,
             reprint: None,
             stories: None,
         }
@@ -128,9 +135,9 @@ impl StoredConfig {
             ..MinHashSettings::default()
         };
         let dedup = DedupSettings { mode: self.mode, keep: self.keep, memory_mb: None };
-        let config = settings.config(&dedup)?;
-        // The builder offers no normalizer settings: an index written by a
-        // build that did would tokenize differently here.
+        // The normalizer has no settings in the schema; its stored
+        // parameters are the ones the index was tokenized with.
+        let config = settings.config(&dedup)?.with_normalizer(self.normalizer())?;
         let rebuilt = StoredConfig {
             reprint: self.reprint.clone(),
             stories: self.stories.clone(),
@@ -143,6 +150,13 @@ impl StoredConfig {
             .into());
         }
         Ok(config)
+    }
+
+    fn normalizer(&self) -> NormalizerConfig {
+        NormalizerConfig {
+            char_script_share: self.char_script_share,
+            join_hyphenated_line_breaks: self.join_hyphenated_line_breaks,
+        }
     }
 
     /// The parameters that differ, as `name: index X, requested Y`.
@@ -298,7 +312,8 @@ impl Index {
         let config = stored.build().map_err(unusable)?;
         let reprint = match &stored.reprint {
             Some(settings) if config.mode() == Mode::Reprint => {
-                Some(settings.config(config.keep()).map_err(unusable)?)
+                let reprint = settings.config(config.keep()).map_err(unusable)?;
+                Some(reprint.with_normalizer(config.shingle().normalizer))
             }
             None if config.mode() != Mode::Reprint => None,
             _ => {

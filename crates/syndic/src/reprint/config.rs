@@ -90,6 +90,14 @@ impl ReprintConfig {
         &self.normalizer
     }
 
+    /// This config tokenizing with `normalizer`: what an index reopens
+    /// with, as `DedupConfig::with_normalizer`.
+    pub(crate) fn with_normalizer(mut self, normalizer: NormalizerConfig) -> Self {
+        self.given.normalizer = normalizer;
+        self.normalizer = Normalizer::new(normalizer);
+        self
+    }
+
     /// The settings as given, which the rules read their thresholds from.
     pub(super) fn given(&self) -> &ReprintConfigBuilder {
         &self.given
