@@ -209,8 +209,9 @@ impl Tokens {
 /// Whether `next` continues the word `prev` broke at a line end: between
 /// them a hyphen (`-`, `‐` or the `¬` of some transcriptions), then one line
 /// break, with only spaces or tabs around it; `prev` ends in a letter and
-/// `next` starts with a lower-case one, so "1990-" + "91" and a line ending
-/// "Smith-" before "Jones" stay apart.
+/// `next` starts with a lower-case one, or both are in capitals (a word
+/// set in capitals, as datelines and headlines are). So "1990-" + "91" and
+/// a line ending "Smith-" before "Jones" stay apart.
 fn breaks_word(text: &str, prev: Token, next: Token) -> bool {
     let (end, start) = (prev.end as usize, next.start as usize);
     // The first byte of every accepted hyphen: most word pairs stop here.
@@ -224,9 +225,14 @@ fn breaks_word(text: &str, prev: Token, next: Token) -> bool {
     let Some(rest) = rest.trim_start_matches(is_blank).strip_prefix('\n') else {
         return false;
     };
-    rest.trim_start_matches(is_blank).is_empty()
-        && text[..end].chars().next_back().is_some_and(char::is_alphabetic)
-        && text[start..].chars().next().is_some_and(char::is_lowercase)
+    if !rest.trim_start_matches(is_blank).is_empty() {
+        return false;
+    }
+    let (Some(last), Some(first)) = (text[..end].chars().next_back(), text[start..].chars().next())
+    else {
+        return false;
+    };
+    last.is_alphabetic() && (first.is_lowercase() || (last.is_uppercase() && first.is_uppercase()))
 }
 
 /// Normalized text, which is UTF-8 by construction.
@@ -631,6 +637,8 @@ mod tests {
             // name, a number or punctuation, or no line ends.
             ("impor-\n\ntant", &["impor", "tant"], &["impor", "tant"]),
             ("Smith-\nJones", &["smith", "jones"], &["Smith", "Jones"]),
+            ("IMPOR-\nTANT", &["important"], &["IMPOR-\nTANT"]),
+            ("impor-\nTANT", &["impor", "tant"], &["impor", "TANT"]),
             ("1990-\n91", &["1990", "91"], &["1990", "91"]),
             ("it-\n“quoted”", &["it", "quoted"], &["it", "quoted"]),
             ("e-mail", &["e", "mail"], &["e", "mail"]),
