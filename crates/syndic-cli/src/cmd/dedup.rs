@@ -132,7 +132,7 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     });
     let space = match &config {
         Config::MinHash(c) => estimate_temp_space(c, &inputs, args.resume),
-        Config::Reprint(c) => estimate_reprint_temp_space(c, &inputs),
+        Config::Reprint(c) => estimate_reprint_temp_space(c, &inputs, args.resume),
     };
     check_temp_space(space, &args, work_path.as_deref())?;
     let out = OutputDir::create(&args.out, &overwrite)?;
