@@ -55,8 +55,8 @@ use crate::passes::{check_capacity, check_second_pass, check_second_pass_complet
 use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::spill::{
-    hash_partition, pair_partition, remove_runs, LazySpillDir, Partition, Pass1, Progress,
-    RunWriter, SetStore, SortedRuns, Sorter, Window, WorkDir, PARTITIONS,
+    hash_partition, pair_partition, remove_runs, LazySpillDir, Partition, Pass1, Pass1State,
+    Progress, RunWriter, SetStore, SortedRuns, Sorter, Stage, Window, WorkDir, PARTITIONS,
 };
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
@@ -565,12 +565,15 @@ impl Deduper {
             );
         }
         let settings = config.to_json().to_string();
-        let Some(pass1) = Pass1::read(&work, key, &settings)? else {
+        let Some(pass1) = Pass1::read(&work, Stage::DedupPass1, key, &settings)? else {
             work.clear(false)?;
             let mut deduper = Self::with_spill_dir(config, LazySpillDir::kept(work.runs_path()))?;
             let spill = deduper.spill.as_mut().expect("a memory bound spills");
             spill.resume = Some((work, key.to_owned()));
             return Ok(Resume::Fresh(deduper));
+        };
+        let Pass1State::Dedup { signatures: kept, hashes, bands } = pass1.state else {
+            unreachable!("a checkpoint of the stage asked for")
         };
         let num_perm = config.sketcher.num_perm();
         let signatures = match config.verify {
@@ -578,7 +581,7 @@ impl Deduper {
             _ => 0,
         };
         let bands_expected = config.mode != Mode::Exact;
-        if pass1.signatures.len() != signatures || pass1.bands.is_some() != bands_expected {
+        if kept.len() != signatures || bands.is_some() != bands_expected {
             return Err(crate::spill::SpillError::Checkpoint {
                 path: work.checkpoint_path(),
                 why: "its signatures or band keys do not match its settings".into(),
@@ -588,13 +591,13 @@ impl Deduper {
         work.clear(true)?;
         let mut deduper = Self::with_spill_dir(config, LazySpillDir::new(work.path()))?;
         deduper.catalog = pass1.catalog;
-        deduper.signatures = pass1.signatures;
+        deduper.signatures = kept;
         deduper.kept_sets = None;
         deduper.pass1_closed = true;
         let spill = deduper.spill.as_mut().expect("a memory bound spills");
         spill.hashes = None;
         spill.bands = None;
-        spill.sorted = Some(Sorted::of_runs(pass1.hashes, pass1.bands));
+        spill.sorted = Some(Sorted::of_runs(hashes, bands));
         spill.resume = Some((work, key.to_owned()));
         Ok(Resume::AfterPass1 { deduper, note: pass1.note })
     }
@@ -620,14 +623,18 @@ impl Deduper {
             config: self.config.to_json().to_string(),
             note: note.to_owned(),
             catalog: self.catalog.clone(),
-            // Moved, not copied: at 4 B × num_perm a document they can be
-            // the largest thing the deduper holds.
-            signatures: std::mem::take(&mut self.signatures),
-            hashes: sorted.runs_of_hashes(),
-            bands: sorted.runs_of_bands(),
+            state: Pass1State::Dedup {
+                // Moved, not copied: at 4 B × num_perm a document they can
+                // be the largest thing the deduper holds.
+                signatures: std::mem::take(&mut self.signatures),
+                hashes: sorted.runs_of_hashes(),
+                bands: sorted.runs_of_bands(),
+            },
         };
         let written = pass1.write(work);
-        self.signatures = pass1.signatures;
+        if let Pass1State::Dedup { signatures, .. } = pass1.state {
+            self.signatures = signatures;
+        }
         written?;
         // Files written from here on are never resumed from: they go into
         // a directory of their own, removed as usual.
@@ -1616,14 +1623,15 @@ mod tests {
         let other = builder.threshold(0.9).build().unwrap();
         type Damage = fn(&mut Vec<u8>, &std::path::Path);
         // (what, damage, key, settings, expected words of the reason)
-        let cases: [(&str, Damage, &[u8], &DedupConfig, &str); 10] = [
+        let cases: [(&str, Damage, &[u8], &DedupConfig, &str); 11] = [
             ("truncated", |b, _| b.truncate(b.len() - 9), b"key", &config, "truncated"),
             ("longer", |b, _| b.push(0), b"key", &config, "past the end"),
             ("cut short", |b, _| b.truncate(40), b"key", &config, "truncated"),
             ("empty", |b, _| b.clear(), b"key", &config, "shorter than a header"),
             ("bit flipped", |b, _| b[100] ^= 1, b"key", &config, "checksum"),
-            ("other version", |b, _| b[8] = 2, b"key", &config, "format version 2"),
+            ("other version", |b, _| b[8] = 1, b"key", &config, "format version 1"),
             ("not a checkpoint", |b, _| b[0] = b'X', b"key", &config, "not a checkpoint"),
+            ("other pipeline", |b, _| b[12] = 2, b"key", &config, "of a reprint run"),
             ("other key", |_, _| {}, b"another run", &config, "other inputs"),
             ("other settings", |_, _| {}, b"key", &other, "other dedup settings"),
             (

@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use std::sync::{Arc, Mutex};
 use syndic::dedup::{DedupConfig, Deduper, Mode, Resume};
 use syndic::pairs::DedupResult;
-use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
+use syndic::reprint::{self as reprint, ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 use syndic::verify::VerifyMethod;
@@ -57,9 +57,8 @@ pub struct Args {
     /// --tmp-dir (or beside --out), that a failed or killed run leaves
     /// behind, and resume from it: the same run again (same inputs,
     /// unchanged, and settings) restarts after its first pass over the
-    /// inputs if it had completed it. Removed when the run succeeds. Needs
-    /// --memory-mb; not in reprint mode, whose first pass is not
-    /// checkpointed.
+    /// inputs if it had completed it, in every mode. Removed when the run
+    /// succeeds. Needs --memory-mb.
     #[arg(long)]
     pub resume: bool,
     /// Start even when the temporary space the run is estimated to need is
@@ -87,16 +86,12 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         Mode::Reprint => Config::Reprint(args.reprint.settings.dedup_config(dedup)?),
         _ => Config::MinHash(args.minhash.settings.config(dedup)?),
     };
-    if args.resume {
-        match &config {
-            Config::Reprint(_) => bail!(
-                "--resume is for the exact and minhash modes: a reprint run cannot resume yet"
-            ),
-            Config::MinHash(c) if c.memory().is_none() => {
-                bail!("--resume needs --memory-mb: only a run that spills to disk can resume")
-            }
-            Config::MinHash(_) => {}
-        }
+    let (memory, params) = match &config {
+        Config::Reprint(c) => (c.memory(), c.to_json()),
+        Config::MinHash(c) => (c.memory(), c.to_json()),
+    };
+    if args.resume && memory.is_none() {
+        bail!("--resume needs --memory-mb: only a run that spills to disk can resume")
     }
     let bars = Bars::new(args.run.quiet);
     // Exact dedup and signature verification read the corpus once: a
@@ -130,17 +125,14 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
         }
         None => {}
     }
-    let key = match &config {
-        Config::MinHash(c) if args.resume => Some(resume_key(&inputs, &opts, c)?),
-        _ => None,
-    };
+    let key = if args.resume { Some(resume_key(&inputs, &opts, &params)?) } else { None };
     let work_path = key.as_ref().map(|key| {
         let name = format!(".syndic-resume-{:032x}", syndic::hash::content_hash(key));
         temporary_parent(args.tmp_dir.as_deref(), &args.out).join(name)
     });
     let space = match &config {
         Config::MinHash(c) => estimate_temp_space(c, &inputs, args.resume),
-        Config::Reprint(c) => estimate_reprint_temp_space(c, &inputs),
+        Config::Reprint(c) => estimate_reprint_temp_space(c, &inputs, args.resume),
     };
     check_temp_space(space, &args, work_path.as_deref())?;
     let out = OutputDir::create(&args.out, &overwrite)?;
@@ -152,26 +144,30 @@ pub fn run(args: Args, cancel: &Cancel) -> anyhow::Result<()> {
     // The spill directory's parent, kept until the outputs are written: the
     // result may read its pairs from there.
     let mut tmp = None;
-    let memory = match &config {
-        Config::Reprint(c) => c.memory(),
-        Config::MinHash(c) => c.memory(),
-    };
     if memory.is_some() && !args.resume {
         tmp = Some(spill_parent(args.tmp_dir.as_deref(), &args.out, cancel)?);
     }
     let spill_dir = LazySpillDir::new(tmp.as_ref().map_or(Path::new("."), |t| t.path()));
-    let run = match config {
-        Config::Reprint(config) => {
-            run_reprint(ReprintFinder::with_spill_dir(config, spill_dir), &feed, &mut timings)?
-        }
-        Config::MinHash(config) if args.resume => {
-            let (key, path) = key.zip(work_path).expect("made for --resume");
+    let resumable = match key.zip(work_path) {
+        Some((key, path)) => {
             let dir = WorkDir::open(path)?;
             work = Some(dir.clone());
-            let quiet = args.run.quiet;
+            Some((dir, key))
+        }
+        None => None,
+    };
+    let quiet = args.run.quiet;
+    let run = match (config, resumable) {
+        (Config::Reprint(config), Some((dir, key))) => {
+            run_reprint_resumable(config, dir, &key, &feed, &mut timings, quiet)?
+        }
+        (Config::Reprint(config), None) => {
+            run_reprint(ReprintFinder::with_spill_dir(config, spill_dir), &feed, &mut timings)?
+        }
+        (Config::MinHash(config), Some((dir, key))) => {
             run_resumable(config, dir, &key, &feed, &mut timings, quiet)?
         }
-        Config::MinHash(config) => run_minhash(config, spill_dir, &feed, &mut timings)?,
+        (Config::MinHash(config), None) => run_minhash(config, spill_dir, &feed, &mut timings)?,
     };
     let id = |d: DocId| run.catalog.id(d);
     rundir::write_dedup(&out, &run.result, id)?;
@@ -388,13 +384,14 @@ fn run_minhash(
 
 /// What names a resumable run: this syndic, its inputs (canonical path,
 /// size and modification time of each, so that a changed input starts the
-/// run over), how they are read and the dedup settings. The memory bound
-/// and the thread count are left out: results do not depend on them, so a
-/// run killed for want of memory may resume under another bound.
+/// run over), how they are read and the settings of its mode (`params`).
+/// The memory bounds and the thread count are left out: results do not
+/// depend on them, so a run killed for want of memory may resume under
+/// another bound.
 fn resume_key(
     inputs: &Inputs,
     opts: &ReadOptions,
-    config: &DedupConfig,
+    params: &serde_json::Value,
 ) -> anyhow::Result<Vec<u8>> {
     let mut files = Vec::with_capacity(inputs.len());
     for input in inputs.iter() {
@@ -419,7 +416,7 @@ fn resume_key(
         "syndic": env!("CARGO_PKG_VERSION"),
         "inputs": files,
         "read": read,
-        "settings": config.to_json(),
+        "settings": params,
     });
     Ok(key.to_string().into_bytes())
 }
@@ -436,11 +433,7 @@ fn run_resumable(
 ) -> anyhow::Result<Run> {
     let params = config.to_json();
     let shown = work.path().display().to_string();
-    let start = Deduper::resumable(config, work, key).map_err(|e| match e {
-        syndic::Error::Spill(SpillError::Checkpoint { .. }) => anyhow::Error::new(e)
-            .context(format!("remove {shown} to start the run over, or run without --resume")),
-        e => e.into(),
-    })?;
+    let start = Deduper::resumable(config, work, key).map_err(|e| refused(e, &shown))?;
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
     let (mut deduper, read) = match start {
@@ -448,20 +441,13 @@ fn run_resumable(
             deduper.set_progress(spill_progress(*feed.bars));
             let read = input::first_pass(&mut deduper, &names, feed, Some(timings))?;
             deduper.checkpoint(&serde_json::to_vec(&read)?)?;
-            // Test-only: dies as a kill would, once the checkpoint is written.
-            if std::env::var_os("SYNDIC_TEST_ABORT_AFTER_CHECKPOINT").is_some() {
-                std::process::abort();
-            }
+            abort_after_checkpoint();
             (deduper, read)
         }
         Resume::AfterPass1 { mut deduper, note } => {
-            if !quiet {
-                eprintln!("syndic: resuming after the first pass, from {shown}");
-            }
+            resuming(quiet, &shown);
             deduper.set_progress(spill_progress(*feed.bars));
-            let read: ReadReport = serde_json::from_slice(&note)
-                .with_context(|| format!("cannot read the record of the first pass in {shown}"))?;
-            (deduper, read)
+            (deduper, first_pass_record(&note, &shown)?)
         }
     };
     input::later_passes(&mut deduper, &names, feed, Some(timings))?;
@@ -471,17 +457,87 @@ fn run_resumable(
     Ok(Run { catalog, result, reprint: None, read, params })
 }
 
+/// A checkpoint refused, with what to do about it.
+fn refused(e: syndic::Error, work: &str) -> anyhow::Error {
+    match e {
+        syndic::Error::Spill(SpillError::Checkpoint { .. }) => anyhow::Error::new(e)
+            .context(format!("remove {work} to start the run over, or run without --resume")),
+        e => e.into(),
+    }
+}
+
+/// Test-only: dies as a kill would (no destructor runs), once the
+/// checkpoint after the first pass is written.
+fn abort_after_checkpoint() {
+    if std::env::var_os("SYNDIC_TEST_ABORT_AFTER_CHECKPOINT").is_some() {
+        std::process::abort();
+    }
+}
+
+fn resuming(quiet: bool, work: &str) {
+    if !quiet {
+        eprintln!("syndic: resuming after the first pass, from {work}");
+    }
+}
+
+/// What the first pass read, as a checkpoint's note records it.
+fn first_pass_record(note: &[u8], work: &str) -> anyhow::Result<ReadReport> {
+    serde_json::from_slice(note)
+        .with_context(|| format!("cannot read the record of the first pass in {work}"))
+}
+
+/// [`run_reprint`] in a work directory: pass 1 is checkpointed, or skipped
+/// when a checkpoint of the same run is there.
+fn run_reprint_resumable(
+    config: ReprintConfig,
+    work: WorkDir,
+    key: &[u8],
+    feed: &Feed<'_>,
+    timings: &mut Timings,
+    quiet: bool,
+) -> anyhow::Result<Run> {
+    let params = config.to_json();
+    let shown = work.path().display().to_string();
+    let start = ReprintFinder::resumable(config, work, key).map_err(|e| refused(e, &shown))?;
+    let names = REPRINT_PASSES;
+    let (mut finder, read) = match start {
+        reprint::Resume::Fresh(mut finder) => {
+            let read = input::first_pass(&mut finder, &names, feed, Some(timings))?;
+            finder.checkpoint(&serde_json::to_vec(&read)?)?;
+            abort_after_checkpoint();
+            (finder, read)
+        }
+        reprint::Resume::AfterPass1 { finder, note } => {
+            resuming(quiet, &shown);
+            (finder, first_pass_record(&note, &shown)?)
+        }
+    };
+    input::later_passes(&mut finder, &names, feed, Some(timings))?;
+    finish_reprint(finder, read, params, timings)
+}
+
+/// The passes of the reprint mode, as progress bars and timings name them.
+const REPRINT_PASSES: PassNames = PassNames {
+    first: ("fingerprint", "read_and_fingerprint"),
+    second: ("align", "boilerplate_and_align"),
+};
+
 pub fn run_reprint(
     mut finder: ReprintFinder,
     feed: &Feed<'_>,
     timings: &mut Timings,
 ) -> anyhow::Result<Run> {
     let params = finder.config().to_json();
-    let names = PassNames {
-        first: ("fingerprint", "read_and_fingerprint"),
-        second: ("align", "boilerplate_and_align"),
-    };
-    let read = input::drive(&mut finder, names, feed, Some(timings))?;
+    let read = input::drive(&mut finder, REPRINT_PASSES, feed, Some(timings))?;
+    finish_reprint(finder, read, params, timings)
+}
+
+fn finish_reprint(
+    finder: ReprintFinder,
+    read: ReadReport,
+    params: serde_json::Value,
+    timings: &mut Timings,
+) -> anyhow::Result<Run> {
     let catalog = finder.catalog().clone();
     let ReprintResult { dedup, passages, boilerplate, boilerplate_bytes } = finder.finish()?;
     timings.stop("cluster");

@@ -608,8 +608,65 @@ fn issue16_a_killed_run_resumes_after_the_first_pass() {
     let err = fails(&["dedup", "-", "--out", s(&other), "--memory-mb", "1", "--resume"]);
     assert!(err.contains("cannot resume standard input"), "{err}");
     let err = fails(&["dedup", s(&input), "--out", s(&other), "--mode", "reprint", "--resume"]);
-    assert!(err.contains("--resume is for the exact and minhash modes"), "{err}");
+    assert!(err.contains("--resume needs --memory-mb"), "{err}");
     assert!(!other.exists());
+}
+
+/// Issue 16: `syndic dedup --mode reprint --resume` killed once its first
+/// pass is checkpointed keeps its work directory (the checkpoint and the
+/// spilled postings); run again, under another bound even, it resumes
+/// without reading the first pass, writes every file of an uninterrupted
+/// run byte for byte and removes the directory. A damaged checkpoint is
+/// refused with an error naming it.
+#[test]
+fn issue16_a_killed_reprint_run_resumes_after_the_first_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = reprint_corpus(dir.path(), 3_000);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let files = ["clusters.jsonl", "pairs.jsonl", "passages.jsonl", "boilerplate.jsonl"];
+    let reference = dir.path().join("reference");
+    ok(&["dedup", s(&input), "--out", s(&reference), "--mode", "reprint", "-q"]);
+    assert!(read(reference.join("pairs.jsonl")).contains("\"reprint\""), "reprints to find");
+    let out = dir.path().join("run");
+    let args = |memory_mb| {
+        let args = ["dedup", s(&input), "--out", s(&out), "--mode", "reprint", "--resume"];
+        let mut args = args.map(str::to_owned).to_vec();
+        args.extend(["--memory-mb", memory_mb, "--tmp-dir", s(&tmp)].map(str::to_owned));
+        args
+    };
+    let killed = args("1");
+    let killed: Vec<&str> = killed.iter().map(String::as_str).collect();
+    let output =
+        command(&killed).arg("-q").env("SYNDIC_TEST_ABORT_AFTER_CHECKPOINT", "1").output().unwrap();
+    assert_eq!(output.status.code(), None, "killed by a signal");
+    assert!(!out.exists());
+    let work: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(work.len(), 1, "one work directory: {work:?}");
+    let checkpoint = work[0].join("pass1.ckpt");
+    assert!(walk(&work[0].join("pass1")).len() > 1, "spilled postings kept");
+    let good = std::fs::read(&checkpoint).unwrap();
+    let mut damaged = good.clone();
+    damaged[200] ^= 1;
+    std::fs::write(&checkpoint, &damaged).unwrap();
+    let err = fails(&killed);
+    assert!(err.contains(&checkpoint.display().to_string()), "{err}");
+    assert!(err.contains("cannot resume from this checkpoint: checksum mismatch"), "{err}");
+    assert!(err.contains(&format!("remove {}", work[0].display())), "{err}");
+    assert_eq!(std::fs::read(&checkpoint).unwrap(), damaged);
+    std::fs::write(&checkpoint, &good).unwrap();
+    let resumed = args("2");
+    let resumed: Vec<&str> = resumed.iter().map(String::as_str).collect();
+    let stderr = ok(&resumed);
+    assert!(stderr.contains("resuming after the first pass"), "{stderr}");
+    for file in files {
+        assert_eq!(read(out.join(file)), read(reference.join(file)), "{file}");
+    }
+    let (resumed, whole) = (json(out.join("summary.json")), json(reference.join("summary.json")));
+    assert_eq!(resumed["documents"], whole["documents"]);
+    assert!(whole["timings_ms"]["read_and_fingerprint"].is_u64());
+    assert!(resumed["timings_ms"].get("read_and_fingerprint").is_none(), "pass 1 not read again");
+    assert_eq!(walk(&tmp), Vec::<std::path::PathBuf>::new(), "work directory removed");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -174,6 +174,29 @@ impl FingerprintIndex {
         Self { spilled: Some(SpilledPostings::new(memory, dir)), ..Self::default() }
     }
 
+    /// An index of the postings a checkpoint named ([`checkpoint_runs`](
+    /// Self::checkpoint_runs)), of `docs` documents, holding at most `memory`
+    /// bytes of the pairs they make and sorting the rest in `dir`.
+    pub(crate) fn resumed(
+        memory: usize,
+        runs: crate::spill::SortedRuns,
+        docs: usize,
+        dir: LazySpillDir,
+    ) -> Self {
+        Self { spilled: Some(SpilledPostings::resumed(memory, runs, dir)), docs, ..Self::default() }
+    }
+
+    /// Under a memory bound, ends the adding of postings with every one in
+    /// a run file: the runs returned, for a checkpoint to name, which the
+    /// index never removes. What it writes from here on goes into `later`.
+    /// `None` without a bound: nothing is on disk to name.
+    pub(crate) fn checkpoint_runs(
+        &mut self,
+        later: LazySpillDir,
+    ) -> Result<Option<crate::spill::SortedRuns>> {
+        self.spilled.as_mut().map(|spilled| spilled.checkpoint_runs(later)).transpose()
+    }
+
     /// Adds a document's fingerprints; fails only when spilled postings
     /// cannot be written.
     pub fn add(&mut self, doc: DocId, fingerprints: &[Fingerprint]) -> Result<()> {

@@ -115,6 +115,16 @@ impl ReprintConfig {
         self.given.memory
     }
 
+    /// Every setting the results depend on, as a checkpoint records them
+    /// (see [`ReprintFinder::resumable`](super::ReprintFinder::resumable)):
+    /// all but the memory bounds, which change how the work is done and not
+    /// what it finds, so that a run killed for want of memory may resume
+    /// under another bound.
+    pub(crate) fn resume_settings(&self) -> String {
+        let given = ReprintConfigBuilder { align_memory: 0, memory: None, ..self.given.clone() };
+        format!("{given:?}")
+    }
+
     /// The parameters as JSON, for `summary.json`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({

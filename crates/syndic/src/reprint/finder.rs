@@ -4,6 +4,12 @@
 //! due, and `finish` makes the checked clusters. It holds the state and
 //! moves the [`Phase`]; what a pair scores, when it is aligned and whether
 //! a cluster holds are its siblings'.
+//!
+//! A resumable finder ([`ReprintFinder::resumable`]) records pass 1 in a
+//! checkpoint ([`crate::spill::WorkDir`]): the catalog, the content hashes,
+//! the corpus statistics (line statistics for boilerplate, document
+//! frequencies) and the runs of spilled postings, which is all that `plan`
+//! and pass 2 take from pass 1. A run killed after it resumes at `plan`.
 
 use std::sync::Arc;
 
@@ -15,9 +21,10 @@ use super::measured::Measured;
 use super::relate::DocFreq;
 use super::result::{DocBoilerplate, FoundPassage, ReprintResult, SharedPassage};
 use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
+use super::stages::CorpusStats;
 use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{Catalog, DocId, Document};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::fingerprint::{winnow, FingerprintIndex};
 use crate::hash::content_hash;
 use crate::normalize::Tokens;
@@ -25,7 +32,7 @@ use crate::pairs::{
     exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
 };
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
-use crate::spill::LazySpillDir;
+use crate::spill::{LazySpillDir, Pass1 as Checkpoint, Pass1State, SpillError, Stage, WorkDir};
 
 /// Pass-1 output for one document.
 struct Pass1 {
@@ -74,6 +81,26 @@ pub struct ReprintFinder {
     /// Boilerplate already labelled by the same model, by document (see
     /// [`ReprintFinder::known_boilerplate`]).
     known_boilerplate: Vec<Option<Arc<Vec<Span>>>>,
+    /// A resumable run's work directory and key.
+    resume: Option<(WorkDir, Vec<u8>)>,
+    /// Pass 1 is over: checkpointed, or resumed from a checkpoint.
+    pass1_closed: bool,
+}
+
+/// What [`ReprintFinder::resumable`] found in its work directory.
+#[derive(Debug)]
+pub enum Resume {
+    /// No checkpoint: pass 1 must be read, then
+    /// [`ReprintFinder::checkpoint`] called before [`ReprintFinder::plan`].
+    Fresh(ReprintFinder),
+    /// A checkpoint after pass 1: the finder is ready for
+    /// [`ReprintFinder::plan`], without pass 1.
+    AfterPass1 {
+        /// The finder, as pass 1 left it.
+        finder: ReprintFinder,
+        /// What the front end gave [`ReprintFinder::checkpoint`].
+        note: Vec<u8>,
+    },
 }
 
 /// Rounds of pairs the cluster check may call for. Pairs aligned for the
@@ -117,7 +144,104 @@ impl ReprintFinder {
             failed: None,
             check_rounds: 0,
             known_boilerplate: Vec::new(),
+            resume: None,
+            pass1_closed: false,
         }
+    }
+
+    /// A finder whose run can be resumed after a failure or a kill: it
+    /// keeps its spilled postings in `work`, and
+    /// [`checkpoint`](Self::checkpoint) records pass 1 there. If `work`
+    /// holds a checkpoint for this `key` (the front end's name for its
+    /// inputs and how they are read) and these settings, the finder is
+    /// rebuilt from it, ready for [`plan`](Self::plan)
+    /// ([`Resume::AfterPass1`]); what a later stage had written is removed.
+    /// A checkpoint that fails any check (of another pipeline included) is
+    /// refused with [`SpillError::Checkpoint`] and left as it is. Without a
+    /// checkpoint, `work` is emptied and the run starts afresh
+    /// ([`Resume::Fresh`]).
+    ///
+    /// Needs a memory bound ([`ConfigError::Invalid`] without one): only
+    /// what is spilled can be resumed. The bounds are not part of the
+    /// settings checked: a run may resume under others, with the same
+    /// results.
+    pub fn resumable(config: ReprintConfig, work: WorkDir, key: &[u8]) -> Result<Resume> {
+        let Some(memory) = config.memory() else {
+            return Err(
+                ConfigError::invalid("memory bound", "set, for a resumable run", "none").into()
+            );
+        };
+        let settings = config.resume_settings();
+        let Some(pass1) = Checkpoint::read(&work, Stage::ReprintPass1, key, &settings)? else {
+            work.clear(false)?;
+            let mut finder = Self::with_spill_dir(config, LazySpillDir::kept(work.runs_path()));
+            finder.resume = Some((work, key.to_owned()));
+            return Ok(Resume::Fresh(finder));
+        };
+        let Pass1State::Reprint { hashes, stats, postings } = pass1.state else {
+            unreachable!("a checkpoint of the stage asked for")
+        };
+        let docs = pass1.catalog.len();
+        let stats = CorpusStats::decode(&stats)
+            .filter(|stats| stats.docs() as usize == docs && hashes.len() == docs);
+        let Some(stats) = stats else {
+            return Err(SpillError::Checkpoint {
+                path: work.checkpoint_path(),
+                why: "its content hashes or corpus statistics do not match its catalog".into(),
+            }
+            .into());
+        };
+        work.clear(true)?;
+        // Files written from here on are never resumed from: they go into a
+        // directory of their own, removed as usual.
+        let later = || LazySpillDir::new(work.path());
+        let mut finder = Self::with_spill_dir(config, later());
+        finder.index = FingerprintIndex::resumed(memory, postings, docs, later());
+        finder.catalog = pass1.catalog;
+        finder.hashes = hashes;
+        finder.line_stats = stats.lines;
+        finder.doc_freq = Arc::new(stats.doc_freq);
+        finder.pass1_closed = true;
+        finder.resume = Some((work, key.to_owned()));
+        Ok(Resume::AfterPass1 { finder, note: pass1.note })
+    }
+
+    /// Ends pass 1 of a [`resumable`](Self::resumable) finder: writes the
+    /// postings it still holds as runs and records pass 1 in a checkpoint,
+    /// with `note` (the front end's own record of pass 1, given back on
+    /// resuming). From here on, a failed or killed run resumes at
+    /// [`plan`](Self::plan). [`Error::Protocol`] for a finder not made
+    /// resumable or past pass 1.
+    pub fn checkpoint(&mut self, note: &[u8]) -> Result<()> {
+        if self.pass1_closed || !matches!(self.phase, Phase::Fingerprinting) {
+            return Err(Error::Protocol("checkpoint after pass 1 was closed".into()));
+        }
+        let Some((work, key)) = &self.resume else {
+            return Err(Error::Protocol("checkpoint of a finder not resumable".into()));
+        };
+        let postings = self
+            .index
+            .checkpoint_runs(LazySpillDir::new(work.path()))?
+            .expect("a resumable finder has a memory bound");
+        let pass1 = Checkpoint {
+            key: key.clone(),
+            config: self.config.resume_settings(),
+            note: note.to_owned(),
+            catalog: self.catalog.clone(),
+            state: Pass1State::Reprint {
+                // Moved, not copied, and back after.
+                hashes: std::mem::take(&mut self.hashes),
+                stats: CorpusStats::encode_parts(&self.line_stats, &self.doc_freq),
+                postings,
+            },
+        };
+        let written = pass1.write(work);
+        if let Pass1State::Reprint { hashes, .. } = pass1.state {
+            self.hashes = hashes;
+        }
+        written?;
+        self.pass1_closed = true;
+        Ok(())
     }
 
     /// A finder that judges boilerplate and relatedness by statistics
@@ -183,6 +307,9 @@ impl ReprintFinder {
 
     fn pass1(&mut self, docs: &[Document], tokenized: Option<&[&Tokens]>) -> Result<()> {
         assert!(matches!(self.phase, Phase::Fingerprinting), "add_batch after plan");
+        if self.pass1_closed {
+            return Err(Error::Protocol("add_batch after pass 1 was checkpointed".into()));
+        }
         check_capacity(self.catalog.len(), docs.len())?;
         let normalizer = *self.config.normalizer();
         let fp_config = *self.config.fingerprint();

@@ -41,8 +41,8 @@ use crate::normalize::Tokens;
 /// that shards counted apart and merged give the corpus's.
 #[derive(Clone, Debug, Default)]
 pub struct CorpusStats {
-    lines: LineStats,
-    doc_freq: DocFreq,
+    pub(super) lines: LineStats,
+    pub(super) doc_freq: DocFreq,
 }
 
 impl CorpusStats {
@@ -60,11 +60,17 @@ impl CorpusStats {
     /// The counts as bytes: `lines_len:u64`, the line statistics
     /// ([`LineStats::encode`]), then the document frequencies.
     pub fn encode(&self) -> Vec<u8> {
-        let lines = self.lines.encode();
+        Self::encode_parts(&self.lines, &self.doc_freq)
+    }
+
+    /// [`encode`](Self::encode) of counts held apart, as a finder holds
+    /// them.
+    pub(super) fn encode_parts(lines: &LineStats, doc_freq: &DocFreq) -> Vec<u8> {
+        let lines = lines.encode();
         let mut out = Vec::with_capacity(8 + lines.len());
         out.extend_from_slice(&(lines.len() as u64).to_le_bytes());
         out.extend_from_slice(&lines);
-        out.extend_from_slice(&self.doc_freq.encode());
+        out.extend_from_slice(&doc_freq.encode());
         out
     }
 

@@ -141,6 +141,182 @@ fn issue16_a_full_temporary_directory_is_a_clean_reprint_error() {
     }
 }
 
+/// [`spill_corpus`] with a footer on every page of follow-ups and filler,
+/// and settings under which it is boilerplate: results that depend on the
+/// line statistics pass 1 learns.
+fn resume_setup() -> (Vec<Document>, ReprintConfigBuilder) {
+    let mut docs = spill_corpus();
+    let footer = sentence(777, 30);
+    for doc in docs.iter_mut().skip(3).step_by(2) {
+        doc.text = format!("{}\n\n{footer}", doc.text);
+    }
+    (docs, ReprintConfig::builder().boilerplate_min_docs(3))
+}
+
+fn assert_same(got: &ReprintResult, expected: &ReprintResult, what: &str) {
+    assert_eq!(got.pairs(), expected.pairs(), "{what}");
+    assert_eq!(got.dedup.clustering, expected.dedup.clustering, "{what}");
+    assert_eq!(got.dedup.similarity, expected.dedup.similarity, "{what}");
+    assert_eq!(got.dedup.stats, expected.dedup.stats, "{what}");
+    assert_eq!(got.passages, expected.passages, "{what}");
+    assert_eq!(got.boilerplate, expected.boilerplate, "{what}");
+    assert_eq!(got.boilerplate_bytes, expected.boilerplate_bytes, "{what}");
+}
+
+fn resume(
+    config: &ReprintConfigBuilder,
+    work: &std::path::Path,
+    key: &[u8],
+) -> crate::Result<Resume> {
+    let work = crate::spill::WorkDir::open(work).unwrap();
+    ReprintFinder::resumable(config.clone().build().unwrap(), work, key)
+}
+
+/// Pass 1 of a resumable run in batches of five, checkpointed, the finder
+/// then dropped as a kill would leave it: the work directory stays.
+fn checkpointed(docs: &[Document], config: &ReprintConfigBuilder, work: &std::path::Path) {
+    let Resume::Fresh(mut finder) = resume(config, work, b"key").unwrap() else {
+        panic!("no checkpoint yet")
+    };
+    for batch in docs.chunks(5) {
+        finder.add_batch(batch).unwrap();
+    }
+    finder.checkpoint(b"what the front end read").unwrap();
+}
+
+/// Pass 2 in batches of four, as many times as asked, and the result.
+fn finish_from_plan(mut finder: ReprintFinder, docs: &[Document]) -> ReprintResult {
+    finder.plan();
+    while finder.pending_passes() > 0 {
+        for batch in docs.chunks(4) {
+            finder.second_pass_batch(batch).unwrap();
+        }
+    }
+    finder.finish().unwrap()
+}
+
+/// Issue 16: a resumable reprint run killed after pass 1 resumes at
+/// `plan`, without pass 1, and gives the uninterrupted run's result;
+/// killed during pass 1 it starts over, killed again in pass 2 it resumes
+/// again, and it may resume under another memory bound.
+#[test]
+fn issue16_a_reprint_run_killed_after_pass_1_resumes_with_the_same_results() {
+    let (docs, builder) = resume_setup();
+    let parent = tempfile::tempdir().unwrap();
+    let expected = run_in(builder.clone(), &docs, LazySpillDir::new(parent.path())).unwrap();
+    assert!(expected.dedup.stats.exact_duplicates > 0, "an exact copy");
+    assert!(expected.dedup.stats.near_duplicates > 0, "reprints");
+    assert!(!expected.boilerplate.is_empty(), "a footer learned as boilerplate");
+    // (bound of the killed run, bound of the resumed one): 64 B spills
+    // postings all through pass 1; 64 MiB only when checkpointing.
+    for (killed, resumed) in [(64, 64), (64 << 20, 64 << 20), (64, 4 << 10)] {
+        let what = format!("{killed} B, resumed under {resumed} B");
+        let parent = tempfile::tempdir().unwrap();
+        let work = parent.path().join("work");
+        let config = builder.clone().memory(Some(killed));
+        // Killed in pass 1: no checkpoint, and the next attempt starts over.
+        let Resume::Fresh(mut finder) = resume(&config, &work, b"key").unwrap() else {
+            panic!("{what}: nothing to resume from")
+        };
+        finder.add_batch(&docs[..10]).unwrap();
+        std::mem::forget(finder);
+        checkpointed(&docs, &config, &work);
+        assert!(work.join("pass1.ckpt").is_file(), "{what}");
+        assert!(crate::spill::files_under(&work.join("pass1")) > 0, "{what}: postings kept");
+        // Resumed, then killed in pass 2: files of plan are left.
+        let config = builder.clone().memory(Some(resumed));
+        let Resume::AfterPass1 { mut finder, note } = resume(&config, &work, b"key").unwrap()
+        else {
+            panic!("{what}: a checkpoint to resume from")
+        };
+        assert_eq!(note, b"what the front end read");
+        assert!(matches!(finder.add_batch(&docs[..1]), Err(crate::Error::Protocol(_))), "{what}");
+        finder.plan();
+        finder.second_pass_batch(&docs[..4]).unwrap();
+        std::mem::forget(finder);
+        let Resume::AfterPass1 { finder, .. } = resume(&config, &work, b"key").unwrap() else {
+            panic!("{what}: the checkpoint is still there")
+        };
+        assert_eq!(finder.catalog().len(), docs.len(), "{what}: pass 1 is not read again");
+        assert_same(&finish_from_plan(finder, &docs), &expected, &format!("{what}, resumed"));
+        // Uninterrupted, the resumable run gives the same too.
+        let fresh = parent.path().join("fresh");
+        let Resume::Fresh(mut finder) = resume(&config, &fresh, b"key").unwrap() else {
+            panic!("{what}: a new work directory")
+        };
+        finder.add_batch(&docs).unwrap();
+        finder.checkpoint(b"").unwrap();
+        assert_same(&finish_from_plan(finder, &docs), &expected, &format!("{what}, whole"));
+    }
+}
+
+/// Issue 16: a reprint checkpoint that is damaged, of another pipeline, of
+/// another run or settings, or whose runs changed is refused with a typed
+/// error naming it, never misread, and left where it is.
+#[test]
+fn issue16_a_damaged_reprint_checkpoint_is_refused() {
+    let (docs, builder) = resume_setup();
+    let builder = builder.memory(Some(64));
+    let parent = tempfile::tempdir().unwrap();
+    let work = parent.path().join("work");
+    checkpointed(&docs, &builder, &work);
+    let path = work.join("pass1.ckpt");
+    let good = std::fs::read(&path).unwrap();
+    let run = std::fs::read_dir(work.join("pass1")).unwrap().next().unwrap().unwrap().path();
+    let run_bytes = std::fs::read(&run).unwrap();
+    let other = builder.clone().min_coverage(0.6);
+    // A setting the summary leaves out, but the results depend on.
+    let other_classifier = builder.clone().classifier(crate::boilerplate::ClassifierConfig {
+        length_high: 150,
+        ..Default::default()
+    });
+    type Damage = fn(&mut Vec<u8>, &std::path::Path);
+    // (what, damage, key, settings, expected words of the reason)
+    let cases: [(&str, Damage, &[u8], &ReprintConfigBuilder, &str); 8] = [
+        ("truncated", |b, _| b.truncate(b.len() - 9), b"key", &builder, "truncated"),
+        ("bit flipped", |b, _| b[100] ^= 1, b"key", &builder, "checksum"),
+        ("other version", |b, _| b[8] = 1, b"key", &builder, "format version 1"),
+        ("a dedup checkpoint", |b, _| b[12] = 1, b"key", &builder, "of an exact or minhash run"),
+        ("other key", |_, _| {}, b"another run", &builder, "other inputs"),
+        ("other settings", |_, _| {}, b"key", &other, "other dedup settings"),
+        ("other classifier", |_, _| {}, b"key", &other_classifier, "other dedup settings"),
+        (
+            "run removed",
+            |_, run| std::fs::remove_file(run).unwrap(),
+            b"key",
+            &builder,
+            "missing or changed",
+        ),
+    ];
+    for (what, damage, key, settings, why) in cases {
+        let mut bytes = good.clone();
+        damage(&mut bytes, &run);
+        std::fs::write(&path, &bytes).unwrap();
+        let err = resume(settings, &work, key).unwrap_err();
+        assert!(
+            matches!(&err, crate::Error::Spill(crate::spill::SpillError::Checkpoint { why: w, .. }) if w.contains(why)),
+            "{what}: {err}"
+        );
+        assert!(err.to_string().contains(&path.display().to_string()), "{what}: {err}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: left as it is");
+        std::fs::write(&run, &run_bytes).unwrap();
+    }
+    std::fs::write(&path, &good).unwrap();
+    assert!(matches!(resume(&builder, &work, b"key").unwrap(), Resume::AfterPass1 { .. }));
+}
+
+#[test]
+fn issue16_a_resumable_reprint_run_needs_a_memory_bound() {
+    let parent = tempfile::tempdir().unwrap();
+    let err = resume(&ReprintConfig::builder(), parent.path(), b"key").unwrap_err();
+    assert!(
+        matches!(err, crate::Error::Config(crate::error::ConfigError::Invalid { .. })),
+        "{err}"
+    );
+    let mut finder = ReprintFinder::new(ReprintConfig::builder().build().unwrap());
+    assert!(matches!(finder.checkpoint(b""), Err(crate::Error::Protocol(_))));
+}
+
 #[test]
 fn issue16_a_zero_memory_bound_is_refused() {
     let err = ReprintConfig::builder().memory(Some(0)).build().unwrap_err();

@@ -1,36 +1,47 @@
-//! Checkpoints of a resumable dedup run.
+//! Checkpoints of a resumable run.
 //!
 //! A resumable run keeps its files in a [`WorkDir`] that outlives a failed
 //! or killed run: the runs of pass 1 in `pass1/`, and, once pass 1 is
-//! complete, the **checkpoint** `pass1.ckpt`, which holds everything
-//! [`Deduper::plan`](crate::dedup::Deduper::plan) needs that is not in those
-//! runs (the catalog, the signatures kept for signature verification, which
-//! run files make each partition) and a note of the front end's (what it
-//! read). It is written under a temporary name, synced and renamed into
-//! place, so that a kill leaves either no checkpoint or a whole one.
+//! complete, the **checkpoint** `pass1.ckpt`, which holds everything the
+//! pipeline's next step needs that is not in those runs (the catalog, and
+//! the pipeline's own state: for [`Deduper::plan`](crate::dedup::Deduper::plan)
+//! the signatures kept for signature verification and which run files make
+//! each partition; for [`ReprintFinder::plan`](crate::reprint::ReprintFinder::plan)
+//! the content hashes, the corpus statistics pass 2 judges by and the runs
+//! of fingerprint postings) and a note of the front end's (what it read).
+//! It is written under a temporary name, synced and renamed into place, so
+//! that a kill leaves either no checkpoint or a whole one.
 //!
-//! The checkpoint format, version 1 (all integers little-endian):
+//! The checkpoint format, version 2 (all integers little-endian):
 //!
 //! ```text
 //! checkpoint = header body checksum:u64   (xxh3-64 of header and body)
-//! header     = magic:"SYNDCKPT" (8 B)  version:u32 (=1)  pass:u32 (=1)
-//! body       = syndic_version:blob  key:blob  config:blob  note:blob
-//!              catalog  signatures:u32s  hashes:runs  has_bands:u8  [bands:runs]
+//! header     = magic:"SYNDCKPT" (8 B)  version:u32 (=2)  stage:u32
+//! body       = syndic_version:blob  key:blob  config:blob  note:blob  catalog  state
+//! state      = (stage 1, exact or minhash dedup after pass 1)
+//!              signatures:u32s  hashes:runs  has_bands:u8  [bands:runs]
+//!            | (stage 2, reprint after pass 1)
+//!              content_hashes:u128s  stats:blob  postings:runs
 //! catalog    = id_bytes:blob  id_ends:u64s  records:u64s  inputs:u32s  lengths:u64s
 //! runs       = records:u64  partitions:u32  (count:u32  run{count}){partitions}
 //! run        = name:blob  bytes:u64  checksum:u64   (a file of pass1/, its
 //!                                                    length and trailer checksum)
 //! blob       = len:u64  byte{len}
-//! u64s, u32s = count:u64  value{count}
+//! u128s, u64s, u32s = count:u64  value{count}
 //! ```
 //!
 //! `inputs` is the catalog's runs of documents from one input, as pairs
-//! (first document, input) laid end to end. A checkpoint is refused
-//! ([`SpillError::Checkpoint`]) unless its magic, version and checksum are
-//! right, it was written by this syndic version for the same key and
-//! settings, its catalog is whole, and every run it names is in `pass1/`
-//! with the length and trailer checksum it had when the checkpoint was
-//! written. Nothing is ever resumed from a checkpoint that fails a check.
+//! (first document, input) laid end to end. `stats` is the reprint corpus
+//! statistics as [`CorpusStats::encode`](crate::reprint::stages::CorpusStats::encode)
+//! writes them (line statistics for boilerplate, token document
+//! frequencies). Version 1 was stage 1 alone, its header's last field
+//! `pass:u32 (=1)`. A checkpoint is refused ([`SpillError::Checkpoint`])
+//! unless its magic, version and checksum are right, it is of the stage the
+//! run resumes from, it was written by this syndic version for the same key
+//! and settings, its catalog and state are whole, and every run it names is
+//! in `pass1/` with the length and trailer checksum it had when the
+//! checkpoint was written. Nothing is ever resumed from a checkpoint that
+//! fails a check.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -47,11 +58,9 @@ use crate::write::{AtomicFile, Overwrite};
 /// The first bytes of every checkpoint.
 pub const CHECKPOINT_MAGIC: [u8; 8] = *b"SYNDCKPT";
 /// The version of the checkpoint format written and read.
-pub const CHECKPOINT_VERSION: u32 = 1;
+pub const CHECKPOINT_VERSION: u32 = 2;
 const HEADER_BYTES: u64 = 16;
 const CHECKSUM_BYTES: u64 = 8;
-/// The pass a checkpoint follows; the only one checkpointed so far.
-const PASS: u32 = 1;
 const CHECKPOINT: &str = "pass1.ckpt";
 const RUNS: &str = "pass1";
 
@@ -124,14 +133,53 @@ pub(crate) struct SortedRuns {
 pub(crate) struct Pass1 {
     /// The front end's name for the run: its inputs and settings.
     pub(crate) key: Vec<u8>,
-    /// The deduper's settings, as JSON.
+    /// The pipeline's settings that its results depend on.
     pub(crate) config: String,
     /// The front end's own record of pass 1.
     pub(crate) note: Vec<u8>,
     pub(crate) catalog: Catalog,
-    pub(crate) signatures: Vec<u32>,
-    pub(crate) hashes: SortedRuns,
-    pub(crate) bands: Option<SortedRuns>,
+    pub(crate) state: Pass1State,
+}
+
+/// The pipeline's own state after pass 1, beside the catalog.
+#[derive(Debug)]
+pub(crate) enum Pass1State {
+    /// The exact and MinHash dedup's ([`crate::dedup::Deduper`]).
+    Dedup { signatures: Vec<u32>, hashes: SortedRuns, bands: Option<SortedRuns> },
+    /// The reprint mode's ([`crate::reprint::ReprintFinder`]): content
+    /// hashes by document, the encoded corpus statistics, the postings.
+    Reprint { hashes: Vec<u128>, stats: Vec<u8>, postings: SortedRuns },
+}
+
+/// Which pipeline's state a checkpoint holds: its `stage` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// An exact or MinHash dedup after pass 1.
+    DedupPass1 = 1,
+    /// A reprint run after pass 1.
+    ReprintPass1 = 2,
+}
+
+impl Stage {
+    fn of(code: u32) -> Option<Stage> {
+        [Stage::DedupPass1, Stage::ReprintPass1].into_iter().find(|s| *s as u32 == code)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Stage::DedupPass1 => "an exact or minhash run after its first pass",
+            Stage::ReprintPass1 => "a reprint run after its first pass",
+        }
+    }
+}
+
+impl Pass1State {
+    fn stage(&self) -> Stage {
+        match self {
+            Pass1State::Dedup { .. } => Stage::DedupPass1,
+            Pass1State::Reprint { .. } => Stage::ReprintPass1,
+        }
+    }
 }
 
 impl Pass1 {
@@ -143,7 +191,7 @@ impl Pass1 {
         let io = |e| write_error(&path, e);
         out.raw(&CHECKPOINT_MAGIC).map_err(io)?;
         out.raw(&CHECKPOINT_VERSION.to_le_bytes()).map_err(io)?;
-        out.raw(&PASS.to_le_bytes()).map_err(io)?;
+        out.raw(&(self.state.stage() as u32).to_le_bytes()).map_err(io)?;
         self.encode_body(&mut out, &work.runs_path()).map_err(io)?;
         let checksum = out.hasher.digest();
         let mut file = out.out;
@@ -164,21 +212,36 @@ impl Pass1 {
         let inputs: Vec<u32> = entries.inputs.iter().flat_map(|&(d, i)| [d, i]).collect();
         out.u32s(&inputs)?;
         out.u64s(&entries.lengths)?;
-        out.u32s(&self.signatures)?;
-        out.runs(&self.hashes, runs)?;
-        match &self.bands {
-            Some(bands) => {
-                out.raw(&[1])?;
-                out.runs(bands, runs)
+        match &self.state {
+            Pass1State::Dedup { signatures, hashes, bands } => {
+                out.u32s(signatures)?;
+                out.runs(hashes, runs)?;
+                match bands {
+                    Some(bands) => {
+                        out.raw(&[1])?;
+                        out.runs(bands, runs)
+                    }
+                    None => out.raw(&[0]),
+                }
             }
-            None => out.raw(&[0]),
+            Pass1State::Reprint { hashes, stats, postings } => {
+                out.u64(hashes.len() as u64)?;
+                hashes.iter().try_for_each(|h| out.raw(&h.to_le_bytes()))?;
+                out.blob(stats)?;
+                out.runs(postings, runs)
+            }
         }
     }
 
-    /// The checkpoint in `work`, if there is one, for the run named `key`
-    /// with these settings; refused ([`SpillError::Checkpoint`]) unless
-    /// every check of the module notes passes.
-    pub(crate) fn read(work: &WorkDir, key: &[u8], config: &str) -> Result<Option<Pass1>> {
+    /// The checkpoint in `work`, if there is one, of `stage` for the run
+    /// named `key` with these settings; refused ([`SpillError::Checkpoint`])
+    /// unless every check of the module notes passes.
+    pub(crate) fn read(
+        work: &WorkDir,
+        stage: Stage,
+        key: &[u8],
+        config: &str,
+    ) -> Result<Option<Pass1>> {
         let path = work.checkpoint_path();
         let file = match File::open(&path) {
             Ok(file) => file,
@@ -204,13 +267,21 @@ impl Pass1 {
         if version != CHECKPOINT_VERSION {
             return Err(refuse(format!("format version {version}, expected {CHECKPOINT_VERSION}")));
         }
-        let pass = u32::from_le_bytes(header[12..].try_into().expect("4 bytes"));
-        if pass != PASS {
-            return Err(refuse(format!("a checkpoint after pass {pass}, expected {PASS}")));
+        let code = u32::from_le_bytes(header[12..].try_into().expect("4 bytes"));
+        match Stage::of(code) {
+            Some(written) if written == stage => {}
+            Some(written) => {
+                return Err(refuse(format!(
+                    "a checkpoint of {}, not of {}",
+                    written.describe(),
+                    stage.describe()
+                )))
+            }
+            None => return Err(refuse(format!("a checkpoint of unknown stage {code}"))),
         }
         input.left = left;
         let runs = work.runs_path();
-        let body = Body::decode(&mut input, &runs).map_err(|e| input.fail(&path, e))?;
+        let body = Body::decode(&mut input, stage, &runs).map_err(|e| input.fail(&path, e))?;
         let mut checksum = [0u8; CHECKSUM_BYTES as usize];
         input.input.read_exact(&mut checksum).map_err(|e| Error::io(&path, e))?;
         if input.hasher.digest() != u64::from_le_bytes(checksum) {
@@ -255,9 +326,7 @@ impl Pass1 {
             config: config.to_owned(),
             note: body.note,
             catalog,
-            signatures: body.signatures,
-            hashes: body.hashes,
-            bands: body.bands,
+            state: body.state,
         }))
     }
 }
@@ -438,15 +507,13 @@ struct Body {
     records: Vec<u64>,
     inputs: Vec<u32>,
     lengths: Vec<u64>,
-    signatures: Vec<u32>,
-    hashes: SortedRuns,
-    bands: Option<SortedRuns>,
+    state: Pass1State,
     /// Every run named, with its length and trailer checksum.
     runs: Vec<(PathBuf, (u64, u64))>,
 }
 
 impl Body {
-    fn decode(input: &mut Decoder, dir: &Path) -> Result<Body, DecodeError> {
+    fn decode(input: &mut Decoder, stage: Stage, dir: &Path) -> Result<Body, DecodeError> {
         let mut runs = Vec::new();
         let body = Body {
             syndic_version: input.blob()?,
@@ -458,12 +525,21 @@ impl Body {
             records: input.values(u64::from_le_bytes)?,
             inputs: input.values(u32::from_le_bytes)?,
             lengths: input.values(u64::from_le_bytes)?,
-            signatures: input.values(u32::from_le_bytes)?,
-            hashes: input.runs(dir, &mut runs)?,
-            bands: match input.u8()? {
-                0 => None,
-                1 => Some(input.runs(dir, &mut runs)?),
-                flag => return Err(DecodeError::Damaged(format!("band flag {flag}"))),
+            state: match stage {
+                Stage::DedupPass1 => Pass1State::Dedup {
+                    signatures: input.values(u32::from_le_bytes)?,
+                    hashes: input.runs(dir, &mut runs)?,
+                    bands: match input.u8()? {
+                        0 => None,
+                        1 => Some(input.runs(dir, &mut runs)?),
+                        flag => return Err(DecodeError::Damaged(format!("band flag {flag}"))),
+                    },
+                },
+                Stage::ReprintPass1 => Pass1State::Reprint {
+                    hashes: input.values(u128::from_le_bytes)?,
+                    stats: input.blob()?,
+                    postings: input.runs(dir, &mut runs)?,
+                },
             },
             runs: Vec::new(),
         };

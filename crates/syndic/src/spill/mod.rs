@@ -47,7 +47,7 @@ use crate::error::{Error, Result};
 mod checkpoint;
 mod estimate;
 mod sets;
-pub(crate) use checkpoint::{Pass1, SortedRuns};
+pub(crate) use checkpoint::{Pass1, Pass1State, SortedRuns, Stage};
 pub use checkpoint::{WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
 pub use estimate::{
     bytes_in, estimate_reprint_temp_space, estimate_temp_space, expanded, free_space, text_bytes,
