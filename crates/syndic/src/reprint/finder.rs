@@ -18,7 +18,7 @@ use super::schedule::{align_slice, pack, prepared_cost, Phase, Round};
 use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{Error, Result};
-use crate::fingerprint::{winnow, FingerprintIndex};
+use crate::fingerprint::{self, FingerprintIndex};
 use crate::hash::content_hash;
 use crate::normalize::Tokens;
 use crate::pairs::{
@@ -199,7 +199,7 @@ impl ReprintFinder {
                 };
                 Pass1 {
                     content_hash: content_hash(tokens.normalized_bytes()),
-                    fingerprints: winnow(tokens.hashes(), &fp_config),
+                    fingerprints: fingerprint::of_tokens(tokens, &fp_config),
                     terms: DocFreq::terms(tokens.hashes()),
                 }
             })
