@@ -1,4 +1,4 @@
-//! The tables of format version 4 and the byte encodings of their keys and
+//! The tables of format version 5 and the byte encodings of their keys and
 //! values. `docs/index-format.md` gives the same layout as a grammar; a test
 //! below pins every encoding to bytes, so the two cannot drift apart
 //! silently.
@@ -22,7 +22,7 @@ use crate::stories::{RawTerm, RelationKind, ReuseLink, StoryDoc};
 /// Bumped whenever the layout of any table changes; an index of an older
 /// version this syndic can upgrade (`MIGRATABLE_VERSIONS`) is upgraded on
 /// open, any other is refused.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Versions upgraded in place on open. Version 2 added the `postings` and
 /// `learned` tables (reprint mode; empty in the other modes), the reprint
@@ -37,7 +37,13 @@ pub const FORMAT_VERSION: u32 = 4;
 /// no longer decides every story again): a version 3 index with stories
 /// is upgraded by deciding them once more, as version 3 did on every
 /// open, and storing the decisions (`index::stories::record_joins`).
-pub(crate) const MIGRATABLE_VERSIONS: [u32; 3] = [1, 2, 3];
+/// Version 5 added the `ocr_folding` reprint setting, on by default, which
+/// changes the fingerprints `postings` holds: a reprint index of an older
+/// version is upgraded by recording `ocr_folding` off in `meta/config`, the
+/// fingerprints it holds, so that its queries and adds keep making them.
+/// A syndic that knows only version 4 refuses a version 5 index (it would
+/// read the setting as unknown, or fingerprint without it).
+pub(crate) const MIGRATABLE_VERSIONS: [u32; 4] = [1, 2, 3, 4];
 
 /// Identifies a syndic index in the `meta` table.
 pub(crate) const MAGIC: &[u8] = b"syndic-index";
