@@ -154,6 +154,12 @@ class ReprintSettings(TypedDict, total=False):
     max_df: Optional[int]
     """Passage fingerprints found in more documents make no candidate pairs. Default: 100."""
 
+    ocr_folding: Optional[str]
+    """Passage fingerprints over OCR confusion classes (rn and m, vv and w, cl and d, 0 and
+    o, 1, i and l, 5 and s, c and e, h and b, u and n, f and t), so that copies garbled
+    by OCR become candidate pairs: on or off. Alignment compares the words as written.
+    Default: 'on'."""
+
     align_memory_mb: Optional[int]
     """Memory (MiB) for the documents held while candidate pairs are aligned; when they
     need more, the input is read once more per window of documents that fits. Results do

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use syndic::align::{align, AlignConfig};
-use syndic::fingerprint::{winnow, FingerprintConfig};
+use syndic::fingerprint::{of_tokens, FingerprintConfig};
 use syndic::lsh::LshParams;
 use syndic::normalize::{Normalizer, Tokens};
 use syndic::shingle::{ShingleConfig, Shingler};
@@ -116,12 +116,13 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
-    group.bench_function("winnow", |b| {
+    // Fingerprints as every front end takes them: OCR folding, then winnowing.
+    group.bench_function("fingerprints", |b| {
         let cfg = FingerprintConfig::default();
         b.iter(|| {
             for d in &docs {
                 Normalizer::default().tokenize(d, &mut tokens);
-                std::hint::black_box(winnow(tokens.hashes(), &cfg));
+                std::hint::black_box(of_tokens(&tokens, &cfg));
             }
         })
     });

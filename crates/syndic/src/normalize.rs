@@ -125,9 +125,15 @@ impl Tokens {
 
     /// Normalized form of each token.
     pub fn iter_normalized(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter_normalized_bytes().map(as_str)
+    }
+
+    /// [`iter_normalized`](Self::iter_normalized) as bytes, without
+    /// checking that they are UTF-8: what token hashes take.
+    pub fn iter_normalized_bytes(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let mut start = 0usize;
         self.normalized_ends.iter().map(move |&end| {
-            let word = as_str(&self.normalized[start..end as usize]);
+            let word = &self.normalized[start..end as usize];
             start = end as usize + 1;
             word
         })

@@ -21,7 +21,7 @@ use crate::align::AlignConfig;
 use crate::cluster::Keep;
 use crate::dedup::{DedupConfig, Mode};
 use crate::error::{ConfigError, Result};
-use crate::fingerprint::FingerprintConfig;
+use crate::fingerprint::{FingerprintConfig, OcrFolding};
 use crate::lsh::DEFAULT_BUCKET_WINDOW;
 use crate::read::ReadOptions;
 use crate::reprint::{FollowUps, ReprintConfig};
@@ -124,6 +124,11 @@ settings! {
         /// Passage fingerprints found in more documents make no candidate
         /// pairs.
         max_df: usize = 100,
+        /// Passage fingerprints over OCR confusion classes (rn and m, vv
+        /// and w, cl and d, 0 and o, 1, i and l, 5 and s, c and e, h and b,
+        /// u and n, f and t), so that copies garbled by OCR become candidate
+        /// pairs: on or off. Alignment compares the words as written.
+        ocr_folding: OcrFolding = FingerprintConfig::default().ocr_folding,
         /// Memory (MiB) for the documents held while candidate pairs are
         /// aligned; when they need more, the input is read once more per
         /// window of documents that fits. Results do not depend on it.
@@ -270,7 +275,11 @@ impl ReprintSettings {
             .min_longer_coverage(self.min_longer_coverage)
             .boilerplate_min_docs(self.boilerplate_min_docs)
             .boilerplate_min_site_docs(self.boilerplate_min_site_docs)
-            .fingerprint(FingerprintConfig { max_df: self.max_df, ..FingerprintConfig::default() })
+            .fingerprint(FingerprintConfig {
+                max_df: self.max_df,
+                ocr_folding: self.ocr_folding,
+                ..FingerprintConfig::default()
+            })
             .align_memory(self.align_memory_mb << 20)
             .keep(keep)
     }

@@ -272,3 +272,79 @@ fn clean_strips_gutenberg_licence() {
         lost.len()
     );
 }
+
+/// Issue 16: `--ocr-folding` (default on) reaches the fingerprints. A
+/// story and a scan of it whose OCR misread every fifth word (`m` as `rn`,
+/// `o` as `0`, `e` as `c`...) share next to no intact five-word run, so only
+/// fingerprints over OCR confusion classes make them a candidate pair;
+/// alignment then finds the reprint in the four-word runs between the
+/// misread words.
+#[test]
+fn issue16_ocr_folding_pairs_a_scanned_copy_and_can_be_turned_off() {
+    let story = read(example_corpus().join("wire/bridge-reopens.txt")).to_lowercase();
+    let misread = |word: &str| -> String {
+        word.chars()
+            .map(|c| match c {
+                'm' => "rn".to_owned(),
+                'w' => "vv".to_owned(),
+                'd' => "cl".to_owned(),
+                'o' => "0".to_owned(),
+                'i' => "1".to_owned(),
+                's' => "5".to_owned(),
+                't' => "f".to_owned(),
+                'b' => "h".to_owned(),
+                'e' => "c".to_owned(),
+                'u' => "n".to_owned(),
+                c => c.to_string(),
+            })
+            .collect()
+    };
+    // Each word with what follows it up to the next one; after four intact
+    // words, the next word OCR can misread is misread.
+    let mut intact = 0;
+    let mut scan = String::new();
+    for piece in story.split_inclusive(|c: char| !c.is_alphanumeric()) {
+        let garbled = misread(piece);
+        if intact >= 4 && garbled != piece {
+            scan.push_str(&garbled);
+            intact = 0;
+        } else {
+            scan.push_str(piece);
+            intact += usize::from(piece.chars().any(char::is_alphanumeric));
+        }
+    }
+    let docs = [("wire".to_owned(), story.clone()), ("scan".to_owned(), scan)];
+    let (dir, _) = temp_run();
+    let input = dir.path().join("docs.jsonl");
+    std::fs::write(&input, to_jsonl(&docs)).unwrap();
+    for (flags, folding, pairs) in [(&[][..], "on", 1), (&["--ocr-folding", "off"][..], "off", 0)] {
+        let out = dir.path().join(format!("out-{folding}"));
+        let mut args = vec!["dedup", s(&input), "--mode", "reprint", "--out", s(&out), "-q"];
+        args.extend(flags);
+        ok(&args);
+        assert_eq!(json(out.join("summary.json"))["params"]["ocr_folding"], folding);
+        let found = jsonl(out.join("pairs.jsonl"));
+        assert_eq!(found.len(), pairs, "folding {folding}: {found:?}");
+        if let Some(pair) = found.first() {
+            assert_eq!(
+                (&pair["a"], &pair["b"], &pair["kind"]),
+                (&"wire".into(), &"scan".into(), &"reprint".into())
+            );
+        }
+    }
+    let out = dir.path().join("refused");
+    let bad = syndic(&[
+        "dedup",
+        s(&input),
+        "--mode",
+        "reprint",
+        "--out",
+        s(&out),
+        "--ocr-folding",
+        "maybe",
+    ]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("unknown ocr_folding `maybe`"), "{err}");
+    let err = fails(&["dedup", s(&input), "--out", s(&out), "--ocr-folding", "off"]);
+    assert!(err.contains("--ocr-folding does nothing in the minhash mode"), "{err}");
+}

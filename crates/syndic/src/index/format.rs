@@ -1,4 +1,4 @@
-//! The tables of format version 4 and the byte encodings of their keys and
+//! The tables of format version 5 and the byte encodings of their keys and
 //! values. `docs/index-format.md` gives the same layout as a grammar; a test
 //! below pins every encoding to bytes, so the two cannot drift apart
 //! silently.
@@ -37,11 +37,15 @@ pub const FORMAT_VERSION: u32 = 5;
 /// no longer decides every story again): a version 3 index with stories
 /// is upgraded by deciding them once more, as version 3 did on every
 /// open, and storing the decisions (`index::stories::record_joins`).
-/// Version 5 added the `join_hyphenated_line_breaks` member of
-/// `meta/config`; absent, it reads as off, which is how every older index
-/// was tokenized, so an older index reads the same and keeps tokenizing
-/// as it did. A syndic that knows only version 4 would tokenize a version 5
-/// index's queries without the joins, so it refuses one.
+/// Version 5 added two settings that change what the index holds, both on
+/// by default: the `join_hyphenated_line_breaks` member of `meta/config`
+/// (absent, it reads as off, which is how every older index was
+/// tokenized) and the `ocr_folding` reprint setting, which changes the
+/// fingerprints `postings` holds (a reprint index of an older version is
+/// upgraded by recording it off). So an older index keeps tokenizing and
+/// fingerprinting its queries and adds as it was built. A syndic that
+/// knows only version 4 refuses a version 5 index (it would tokenize
+/// without the joins, or read the new setting as unknown).
 pub(crate) const MIGRATABLE_VERSIONS: [u32; 4] = [1, 2, 3, 4];
 
 /// Identifies a syndic index in the `meta` table.

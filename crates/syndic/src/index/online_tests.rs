@@ -437,3 +437,148 @@ fn issue16_version_4_indexes_keep_tokenizing_without_joins() {
     assert!(!matches(&index, text) && matches(&index, &halves));
     index.check_consistency().unwrap();
 }
+
+/// The corpus of the reprint tests, with OCR-garbled copies of two of its
+/// stories (every other word misread), which only folded fingerprints pair
+/// with their sources.
+fn corpus_with_ocr_copies() -> Vec<Document> {
+    let mut docs = corpus();
+    for (i, source) in [0, 3].into_iter().enumerate() {
+        let garbled = crate::fingerprint::tests::ocr_garbled(&docs[source].text);
+        docs.push(Document::new(format!("ocr{i}"), garbled));
+    }
+    docs
+}
+
+/// Each stored document's fingerprints, from the index's postings.
+fn stored_postings(dir: &std::path::Path, docs: usize) -> Vec<Vec<u64>> {
+    let db = Database::open(dir.join(INDEX_FILE)).unwrap();
+    let txn = db.begin_read().unwrap();
+    let mut out = vec![Vec::new(); docs];
+    for entry in txn.open_table(POSTINGS).unwrap().iter().unwrap() {
+        let key = entry.unwrap().0.value();
+        let fingerprint = u64::from_be_bytes(key[..8].try_into().unwrap());
+        out[format::posting_key_doc(&key).as_usize()].push(fingerprint);
+    }
+    out
+}
+
+/// Issue 16: batch pass 1, the Ray stages' pass 1 (`observe`) and the
+/// index's postings take the same fingerprints of every document, with
+/// OCR folding on and off; folding pairs the garbled copies.
+#[test]
+fn issue16_batch_ray_and_index_take_the_same_fingerprints() {
+    use crate::fingerprint::{of_tokens, Fingerprint, FingerprintIndex, OcrFolding};
+    let docs = corpus_with_ocr_copies();
+    let mut candidates = Vec::new();
+    for folding in [OcrFolding::On, OcrFolding::Off] {
+        let settings = ReprintSettings { ocr_folding: folding, ..ReprintSettings::default() };
+        let config = settings.config(Keep::Longest).unwrap();
+        let mut tokens = crate::normalize::Tokens::default();
+        let expected: Vec<Vec<u64>> = docs
+            .iter()
+            .map(|doc| {
+                crate::normalize::Normalizer::default().tokenize(&doc.text, &mut tokens);
+                let mut hashes: Vec<u64> =
+                    of_tokens(&tokens, config.fingerprint()).iter().map(|f| f.hash).collect();
+                hashes.sort_unstable();
+                hashes.dedup();
+                hashes
+            })
+            .collect();
+        let (observed, _) = crate::reprint::stages::observe(&docs, &config);
+        let observed: Vec<Vec<u64>> = observed.into_iter().map(|(_, fps)| fps).collect();
+        assert_eq!(observed, expected, "{folding:?}: observe");
+        let dir = tempfile::tempdir().unwrap();
+        reprint_index(dir.path(), settings).add_batch(&docs).unwrap();
+        assert_eq!(stored_postings(dir.path(), docs.len()), expected, "{folding:?}: index");
+        // Batch pass 1 keeps its fingerprints to itself: the candidates it
+        // plans are those of these fingerprints.
+        let mut index = FingerprintIndex::new();
+        for (d, hashes) in expected.iter().enumerate() {
+            let fps: Vec<Fingerprint> =
+                hashes.iter().map(|&hash| Fingerprint { hash, position: 0 }).collect();
+            index.add(DocId::from_u32(d as u32), &fps).unwrap();
+        }
+        let pairs: Vec<(u32, u32)> = index
+            .candidates(config.fingerprint())
+            .unwrap()
+            .iter()
+            .map(|p| (p.a.as_u32(), p.b.as_u32()))
+            .collect();
+        let mut finder = ReprintFinder::new(config);
+        finder.add_batch(&docs).unwrap();
+        assert_eq!(finder.plan(), pairs.len(), "{folding:?}: batch");
+        candidates.push(pairs);
+    }
+    // The garbled copies (15, 16) of stories 0 and 3 pair with them only
+    // when folded.
+    for pair in [(0, 15), (3, 16)] {
+        assert!(candidates[0].contains(&pair), "{pair:?} with folding");
+        assert!(!candidates[1].contains(&pair), "{pair:?} without folding");
+    }
+}
+
+/// Issue 16: a reprint index of format version 4 holds fingerprints of
+/// unfolded tokens. Opened, it is upgraded to record OCR folding off, so
+/// that its queries and adds keep making the fingerprints it holds: a new
+/// abridged copy of a stored story is still found, after another open too.
+/// A new index records its setting, folding on by default.
+#[test]
+fn issue16_version_4_reprint_indexes_keep_unfolded_fingerprints() {
+    use crate::fingerprint::OcrFolding;
+    let docs = corpus();
+    let paragraphs: Vec<&str> = docs[3].text.split("\n\n").collect();
+    let copy = Document::new("copy", format!("Breaking\n\n{}", paragraphs[1..].join("\n\n")));
+    let dir = tempfile::tempdir().unwrap();
+    let unfolded = ReprintSettings { ocr_folding: OcrFolding::Off, ..ReprintSettings::default() };
+    let (before, before_copy) = {
+        let index = reprint_index(dir.path(), unfolded);
+        index.add_batch(&docs).unwrap();
+        let before: Vec<_> = docs.iter().map(|d| index.query(&d.text).unwrap()).collect();
+        (before, index.query(&copy.text).unwrap())
+    };
+    let ids: Vec<&str> = before_copy.matches.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["s1", "r1"]);
+    // What version 4 wrote: reprint settings without `ocr_folding`.
+    let stored_config = |dir: &std::path::Path| -> serde_json::Value {
+        let db = Database::open(dir.join(INDEX_FILE)).unwrap();
+        let txn = db.begin_read().unwrap();
+        let meta = txn.open_table(META).unwrap();
+        serde_json::from_slice(meta.get("config").unwrap().unwrap().value()).unwrap()
+    };
+    let mut config = stored_config(dir.path());
+    assert_eq!(config["reprint"]["ocr_folding"], "off");
+    config["reprint"].as_object_mut().unwrap().remove("ocr_folding");
+    {
+        let db = Database::open(dir.path().join(INDEX_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert("config", serde_json::to_vec(&config).unwrap().as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    set_version(dir.path(), 4);
+    for _ in 0..2 {
+        let index = Index::open(dir.path()).unwrap();
+        assert_eq!(index.stats().unwrap().format_version, FORMAT_VERSION);
+        assert_eq!(index.params_json()["ocr_folding"], "off");
+        assert_eq!(index.query(&copy.text).unwrap(), before_copy);
+        let after: Vec<_> = docs.iter().map(|d| index.query(&d.text).unwrap()).collect();
+        assert_eq!(after, before);
+        drop(index);
+        assert_eq!(stored_config(dir.path())["reprint"]["ocr_folding"], "off");
+    }
+    // Adds take the stored setting too.
+    let index = Index::open(dir.path()).unwrap();
+    match index.add_batch(std::slice::from_ref(&copy)).unwrap().as_slice() {
+        [AddOutcome::Added(report)] => assert_eq!(report.matches.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    index.check_consistency().unwrap();
+    let new_dir = tempfile::tempdir().unwrap();
+    drop(reprint_index(new_dir.path(), ReprintSettings::default()));
+    assert_eq!(stored_config(new_dir.path())["reprint"]["ocr_folding"], "on");
+    assert_eq!(Index::open(new_dir.path()).unwrap().params_json()["ocr_folding"], "on");
+}

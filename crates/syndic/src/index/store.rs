@@ -27,6 +27,7 @@ use crate::cluster::{Clustering, Keep};
 use crate::dedup::{DedupConfig, Mode};
 use crate::doc::{DocId, Document};
 use crate::error::{ConfigError, Error, Result};
+use crate::fingerprint::OcrFolding;
 use crate::normalize::{NormalizerConfig, Tokens};
 use crate::pairs::{DedupResult, DedupStats, PairKind, ScoredPair};
 use crate::reprint::ReprintConfig;
@@ -301,8 +302,8 @@ impl Index {
         }
         let (db, stored) = undamaged(&dir, || {
             let db = Database::open(&file).map_err(|e| store_error(&dir, e))?;
-            let (version, stored) = read_meta(&db, &dir)?;
-            check_version(&db, &dir, version, &stored)?;
+            let (version, mut stored) = read_meta(&db, &dir)?;
+            check_version(&db, &dir, version, &mut stored)?;
             Ok((db, stored))
         })?;
         let unusable = |e: Error| Error::Index {
@@ -978,23 +979,34 @@ fn read_meta(db: &Database, dir: &Path) -> Result<(Option<u32>, StoredConfig)> {
 }
 
 /// Checks the format version, upgrading an index of a version in
-/// [`MIGRATABLE_VERSIONS`] (its parameters `stored`) in one transaction
-/// (see `docs/index-format.md`, "Versioning"); any other is an
-/// [`Error::IndexFormat`].
+/// [`MIGRATABLE_VERSIONS`] (its parameters `stored`, updated with the
+/// upgrade's) in one transaction (see `docs/index-format.md`,
+/// "Versioning"); any other is an [`Error::IndexFormat`].
 fn check_version(
     db: &Database,
     dir: &Path,
     version: Option<u32>,
-    stored: &StoredConfig,
+    stored: &mut StoredConfig,
 ) -> Result<()> {
     match version {
         Some(FORMAT_VERSION) => Ok(()),
         Some(old) if MIGRATABLE_VERSIONS.contains(&old) => {
+            // Postings stored before version 5 hash tokens unfolded, and
+            // the edges were found through them: the index keeps that
+            // setting, so that its queries and adds make the fingerprints
+            // it holds (folding them would need every document
+            // fingerprinted again, and would leave edges a new index
+            // would not find).
+            if let Some(reprint) = &mut stored.reprint {
+                reprint.ocr_folding = OcrFolding::Off;
+            }
             let txn = db.begin_write().map_err(|e| store_error(dir, e))?;
             {
                 let mut meta = txn.open_table(META).map_err(|e| store_error(dir, e))?;
                 meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
                     .map_err(|e| store_error(dir, e))?;
+                let config = serde_json::to_vec(&*stored).expect("configs serialize");
+                meta.insert("config", config.as_slice()).map_err(|e| store_error(dir, e))?;
             }
             // Creates the tables later versions added, empty.
             view::create_tables(&txn, dir)?;

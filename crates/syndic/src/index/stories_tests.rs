@@ -7,6 +7,7 @@ use super::*;
 use crate::boilerplate::tests::seed;
 use crate::cluster::Keep;
 use crate::doc::Document;
+use crate::fingerprint::OcrFolding;
 use crate::settings::{ReprintSettings, StoriesSettings};
 use crate::stories::{OnlineStories, RelationKind};
 use crate::DocId;
@@ -100,8 +101,9 @@ fn issue18_version_2_indexes_are_upgraded_without_stories() {
     let dir = tempfile::tempdir().unwrap();
     let docs = crate::stories::tests::corpus();
     {
-        let index =
-            Index::create_reprint(dir.path(), ReprintSettings::default(), Keep::Longest).unwrap();
+        // Version 2 fingerprinted tokens unfolded.
+        let settings = ReprintSettings { ocr_folding: OcrFolding::Off, ..Default::default() };
+        let index = Index::create_reprint(dir.path(), settings, Keep::Longest).unwrap();
         index.add_batch(&docs[..2]).unwrap();
     }
     {
@@ -225,7 +227,10 @@ fn issue18_version_3_stories_are_upgraded_by_deciding_them_once() {
     let docs = corpus();
     let dir = tempfile::tempdir().unwrap();
     let expected = {
-        let index = stories_index(dir.path());
+        // Version 3 fingerprinted tokens unfolded.
+        let settings = ReprintSettings { ocr_folding: OcrFolding::Off, ..Default::default() };
+        let stories = Some(StoriesSettings::default());
+        let index = Index::create_stories(dir.path(), settings, stories, Keep::Longest).unwrap();
         index.add_batch(&docs).unwrap();
         index.export().unwrap().stories
     };

@@ -133,6 +133,7 @@ impl ReprintConfig {
             "fingerprint_window": self.given.fingerprint.window,
             "max_df": self.given.fingerprint.max_df,
             "min_shared_fingerprints": self.given.fingerprint.min_shared,
+            "ocr_folding": self.given.fingerprint.ocr_folding,
             "seed_ngram": self.given.align.seed_ngram,
             "max_gap": self.given.align.max_gap,
             "min_passage_words": self.given.align.min_tokens,

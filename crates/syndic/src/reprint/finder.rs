@@ -25,7 +25,7 @@ use super::stages::CorpusStats;
 use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{Catalog, DocId, Document};
 use crate::error::{ConfigError, Error, Result};
-use crate::fingerprint::{winnow, FingerprintIndex};
+use crate::fingerprint::{self, FingerprintIndex};
 use crate::hash::content_hash;
 use crate::normalize::Tokens;
 use crate::pairs::{
@@ -326,7 +326,7 @@ impl ReprintFinder {
                 };
                 Pass1 {
                     content_hash: content_hash(tokens.normalized_bytes()),
-                    fingerprints: winnow(tokens.hashes(), &fp_config),
+                    fingerprints: fingerprint::of_tokens(tokens, &fp_config),
                     terms: DocFreq::terms(tokens.hashes()),
                 }
             })

@@ -32,7 +32,7 @@ use super::{DocBoilerplate, ReprintConfig, ReprintFinder, ReprintResult};
 use crate::boilerplate::{self, LineStats, RepeatedLines, Span};
 use crate::doc::{DocId, Document};
 use crate::error::Result;
-use crate::fingerprint::winnow;
+use crate::fingerprint;
 use crate::hash::content_hash;
 use crate::normalize::Tokens;
 
@@ -126,7 +126,7 @@ pub fn observe(docs: &[Document], config: &ReprintConfig) -> (Vec<Hashed>, Corpu
 /// as the batch pipeline's pass 1 computes them.
 pub(crate) fn fingerprints_of(tokens: &Tokens, config: &ReprintConfig) -> Hashed {
     let mut fingerprints: Vec<u64> =
-        winnow(tokens.hashes(), config.fingerprint()).iter().map(|f| f.hash).collect();
+        fingerprint::of_tokens(tokens, config.fingerprint()).iter().map(|f| f.hash).collect();
     fingerprints.sort_unstable();
     fingerprints.dedup();
     (content_hash(tokens.normalized_bytes()), fingerprints)
