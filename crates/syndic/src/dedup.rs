@@ -56,7 +56,7 @@ use crate::shingle::{ShingleConfig, Shingler};
 use crate::sketch::{estimate_jaccard, SketchMethod, Sketcher};
 use crate::spill::{
     hash_partition, pair_partition, remove_runs, LazySpillDir, Partition, Pass1, Pass1State,
-    Progress, RunWriter, SetStore, SortedRuns, Sorter, Stage, Window, WorkDir, PARTITIONS,
+    Progress, Resume, RunWriter, SetStore, SortedRuns, Sorter, Stage, Window, WorkDir, PARTITIONS,
 };
 use crate::verify::{into_set, jaccard_sorted, VerifyMethod};
 
@@ -490,22 +490,6 @@ pub struct Deduper {
     scratch: ScratchPool,
 }
 
-/// What [`Deduper::resumable`] found in its work directory.
-#[derive(Debug)]
-pub enum Resume {
-    /// No checkpoint: pass 1 must be read, then
-    /// [`Deduper::checkpoint`] called before [`Deduper::plan`].
-    Fresh(Deduper),
-    /// A checkpoint after pass 1: the deduper is ready for
-    /// [`Deduper::plan`], without pass 1.
-    AfterPass1 {
-        /// The deduper, as pass 1 left it.
-        deduper: Deduper,
-        /// What the front end gave [`Deduper::checkpoint`].
-        note: Vec<u8>,
-    },
-}
-
 impl Deduper {
     /// A deduper for this configuration. Reprint mode is refused: it is
     /// driven by [`crate::reprint::ReprintFinder`] instead, and a deduper
@@ -558,7 +542,7 @@ impl Deduper {
     /// what is spilled can be resumed. The shingle sets pass 1 keeps in
     /// memory are not checkpointed, so a resumed run reads pass 2 when
     /// candidates need verifying; the results are the same.
-    pub fn resumable(config: DedupConfig, work: WorkDir, key: &[u8]) -> Result<Resume> {
+    pub fn resumable(config: DedupConfig, work: WorkDir, key: &[u8]) -> Result<Resume<Deduper>> {
         if config.memory.is_none() {
             return Err(
                 ConfigError::invalid("memory bound", "set, for a resumable run", "none").into()
@@ -599,7 +583,7 @@ impl Deduper {
         spill.bands = None;
         spill.sorted = Some(Sorted::of_runs(hashes, bands));
         spill.resume = Some((work, key.to_owned()));
-        Ok(Resume::AfterPass1 { deduper, note: pass1.note })
+        Ok(Resume::AfterPass1 { run: deduper, note: pass1.note })
     }
 
     /// Ends pass 1 of a [`resumable`](Self::resumable) deduper: writes
@@ -1260,6 +1244,7 @@ impl OutOfCore {
 }
 
 crate::passes::by_inherent_methods!(Deduper, DedupResult);
+crate::passes::checkpointed_by_inherent_method!(Deduper);
 
 #[cfg(test)]
 mod tests {
@@ -1535,7 +1520,7 @@ mod tests {
         deduper.checkpoint(b"what the front end read").unwrap();
     }
 
-    fn resume(config: &DedupConfig, work: &std::path::Path, key: &[u8]) -> Result<Resume> {
+    fn resume(config: &DedupConfig, work: &std::path::Path, key: &[u8]) -> Result<Resume<Deduper>> {
         Deduper::resumable(config.clone(), WorkDir::open(work).unwrap(), key)
     }
 
@@ -1580,7 +1565,8 @@ mod tests {
             checkpointed(&docs, &config, &work);
             assert!(work.join("pass1.ckpt").is_file(), "{what}");
             // Resumed, then killed while verifying: files of plan are left.
-            let Resume::AfterPass1 { mut deduper, note } = resume(&config, &work, b"key").unwrap()
+            let Resume::AfterPass1 { run: mut deduper, note } =
+                resume(&config, &work, b"key").unwrap()
             else {
                 panic!("{what}: a checkpoint to resume from")
             };
@@ -1588,7 +1574,8 @@ mod tests {
             assert!(matches!(deduper.add_batch(&docs[..1]), Err(Error::Protocol(_))), "{what}");
             deduper.plan();
             std::mem::forget(deduper);
-            let Resume::AfterPass1 { deduper, .. } = resume(&config, &work, b"key").unwrap() else {
+            let Resume::AfterPass1 { run: deduper, .. } = resume(&config, &work, b"key").unwrap()
+            else {
                 panic!("{what}: the checkpoint is still there")
             };
             assert_eq!(deduper.catalog().len(), docs.len(), "{what}: pass 1 is not read again");

@@ -113,6 +113,15 @@ pub(crate) fn check_capacity(have: usize, more: usize) -> Result<()> {
     }
 }
 
+/// A [`CorpusPasses`] stage whose pass 1 can be recorded in a checkpoint
+/// and resumed after it: made by its `resumable` constructor, which answers
+/// with a [`Resume`](crate::spill::Resume).
+pub trait Checkpointed: CorpusPasses {
+    /// Ends pass 1 and records it in the checkpoint, with `note` (the front
+    /// end's own record of pass 1, given back on resuming).
+    fn checkpoint(&mut self, note: &[u8]) -> Result<()>;
+}
+
 /// Implements [`CorpusPasses`] for a type by its inherent methods of the
 /// same names, so that callers need not import the trait.
 macro_rules! by_inherent_methods {
@@ -143,3 +152,15 @@ macro_rules! by_inherent_methods {
     };
 }
 pub(crate) use by_inherent_methods;
+
+/// Implements [`Checkpointed`] for a type by its inherent `checkpoint`.
+macro_rules! checkpointed_by_inherent_method {
+    ($stage:ty) => {
+        impl $crate::passes::Checkpointed for $stage {
+            fn checkpoint(&mut self, note: &[u8]) -> $crate::Result<()> {
+                <$stage>::checkpoint(self, note)
+            }
+        }
+    };
+}
+pub(crate) use checkpointed_by_inherent_method;

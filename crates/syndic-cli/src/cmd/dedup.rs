@@ -4,9 +4,10 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
 use std::sync::{Arc, Mutex};
-use syndic::dedup::{DedupConfig, Deduper, Mode, Resume};
+use syndic::dedup::{DedupConfig, Deduper, Mode};
 use syndic::pairs::DedupResult;
-use syndic::reprint::{self as reprint, ReprintConfig, ReprintFinder, ReprintResult};
+use syndic::passes::Checkpointed;
+use syndic::reprint::{ReprintConfig, ReprintFinder, ReprintResult};
 use syndic::rundir::{self, ClusterCounts, DedupedOutput, Documents, Summary, RUN_FILES};
 use syndic::settings::{DedupSettings, MinHashSettings, ReprintSettings};
 use syndic::verify::VerifyMethod;
@@ -14,8 +15,8 @@ use syndic::verify::VerifyMethod;
 use indicatif::ProgressBar;
 use syndic::read::{Inputs, ReadOptions};
 use syndic::spill::{
-    bytes_in, estimate_reprint_temp_space, estimate_temp_space, LazySpillDir, Progress, Size,
-    SpillError, TempSpace, WorkDir,
+    bytes_in, estimate_reprint_temp_space, estimate_temp_space, LazySpillDir, Progress, Resume,
+    Size, SpillError, TempSpace, WorkDir,
 };
 use syndic::write::{write_deduped, KeptRecords, OutputDir, Overwrite};
 use syndic::{Catalog, DocId};
@@ -436,25 +437,43 @@ fn run_resumable(
     let start = Deduper::resumable(config, work, key).map_err(|e| refused(e, &shown))?;
     let names =
         PassNames { first: ("sketch", "read_and_sketch"), second: ("verify", "shingle_sets") };
-    let (mut deduper, read) = match start {
-        Resume::Fresh(mut deduper) => {
-            deduper.set_progress(spill_progress(*feed.bars));
-            let read = input::first_pass(&mut deduper, &names, feed, Some(timings))?;
-            deduper.checkpoint(&serde_json::to_vec(&read)?)?;
-            abort_after_checkpoint();
-            (deduper, read)
-        }
-        Resume::AfterPass1 { mut deduper, note } => {
-            resuming(quiet, &shown);
-            deduper.set_progress(spill_progress(*feed.bars));
-            (deduper, first_pass_record(&note, &shown)?)
-        }
-    };
+    let bars = *feed.bars;
+    let (mut deduper, read) = past_first_pass(start, &names, feed, timings, quiet, &shown, |d| {
+        d.set_progress(spill_progress(bars))
+    })?;
     input::later_passes(&mut deduper, &names, feed, Some(timings))?;
     let catalog = deduper.catalog().clone();
     let result = deduper.finish()?;
     timings.stop("verify_and_cluster");
     Ok(Run { catalog, result, reprint: None, read, params })
+}
+
+/// A resumable stage past its first pass: read and checkpointed, or
+/// resumed from its checkpoint; with what the first pass read. `prepare`
+/// readies the stage for the passes it still runs.
+fn past_first_pass<S: Checkpointed>(
+    start: Resume<S>,
+    names: &PassNames,
+    feed: &Feed<'_>,
+    timings: &mut Timings,
+    quiet: bool,
+    work: &str,
+    prepare: impl Fn(&mut S),
+) -> anyhow::Result<(S, ReadReport)> {
+    match start {
+        Resume::Fresh(mut stage) => {
+            prepare(&mut stage);
+            let read = input::first_pass(&mut stage, names, feed, Some(timings))?;
+            stage.checkpoint(&serde_json::to_vec(&read)?)?;
+            abort_after_checkpoint();
+            Ok((stage, read))
+        }
+        Resume::AfterPass1 { run: mut stage, note } => {
+            resuming(quiet, work);
+            prepare(&mut stage);
+            Ok((stage, first_pass_record(&note, work)?))
+        }
+    }
 }
 
 /// A checkpoint refused, with what to do about it.
@@ -500,18 +519,8 @@ fn run_reprint_resumable(
     let shown = work.path().display().to_string();
     let start = ReprintFinder::resumable(config, work, key).map_err(|e| refused(e, &shown))?;
     let names = REPRINT_PASSES;
-    let (mut finder, read) = match start {
-        reprint::Resume::Fresh(mut finder) => {
-            let read = input::first_pass(&mut finder, &names, feed, Some(timings))?;
-            finder.checkpoint(&serde_json::to_vec(&read)?)?;
-            abort_after_checkpoint();
-            (finder, read)
-        }
-        reprint::Resume::AfterPass1 { finder, note } => {
-            resuming(quiet, &shown);
-            (finder, first_pass_record(&note, &shown)?)
-        }
-    };
+    let (mut finder, read) =
+        past_first_pass(start, &names, feed, timings, quiet, &shown, |_: &mut ReprintFinder| {})?;
     input::later_passes(&mut finder, &names, feed, Some(timings))?;
     finish_reprint(finder, read, params, timings)
 }

@@ -32,7 +32,9 @@ use crate::pairs::{
     exact_canonicals, with_exact_pairs, DedupResult, DedupStats, PairKind, ScoredPair,
 };
 use crate::passes::{check_capacity, check_second_pass, check_second_pass_complete};
-use crate::spill::{LazySpillDir, Pass1 as Checkpoint, Pass1State, SpillError, Stage, WorkDir};
+use crate::spill::{
+    LazySpillDir, Pass1 as Checkpoint, Pass1State, Resume, SpillError, Stage, WorkDir,
+};
 
 /// Pass-1 output for one document.
 struct Pass1 {
@@ -85,22 +87,6 @@ pub struct ReprintFinder {
     resume: Option<(WorkDir, Vec<u8>)>,
     /// Pass 1 is over: checkpointed, or resumed from a checkpoint.
     pass1_closed: bool,
-}
-
-/// What [`ReprintFinder::resumable`] found in its work directory.
-#[derive(Debug)]
-pub enum Resume {
-    /// No checkpoint: pass 1 must be read, then
-    /// [`ReprintFinder::checkpoint`] called before [`ReprintFinder::plan`].
-    Fresh(ReprintFinder),
-    /// A checkpoint after pass 1: the finder is ready for
-    /// [`ReprintFinder::plan`], without pass 1.
-    AfterPass1 {
-        /// The finder, as pass 1 left it.
-        finder: ReprintFinder,
-        /// What the front end gave [`ReprintFinder::checkpoint`].
-        note: Vec<u8>,
-    },
 }
 
 /// Rounds of pairs the cluster check may call for. Pairs aligned for the
@@ -165,7 +151,11 @@ impl ReprintFinder {
     /// what is spilled can be resumed. The bounds are not part of the
     /// settings checked: a run may resume under others, with the same
     /// results.
-    pub fn resumable(config: ReprintConfig, work: WorkDir, key: &[u8]) -> Result<Resume> {
+    pub fn resumable(
+        config: ReprintConfig,
+        work: WorkDir,
+        key: &[u8],
+    ) -> Result<Resume<ReprintFinder>> {
         let Some(memory) = config.memory() else {
             return Err(
                 ConfigError::invalid("memory bound", "set, for a resumable run", "none").into()
@@ -203,7 +193,7 @@ impl ReprintFinder {
         finder.doc_freq = Arc::new(stats.doc_freq);
         finder.pass1_closed = true;
         finder.resume = Some((work, key.to_owned()));
-        Ok(Resume::AfterPass1 { finder, note: pass1.note })
+        Ok(Resume::AfterPass1 { run: finder, note: pass1.note })
     }
 
     /// Ends pass 1 of a [`resumable`](Self::resumable) finder: writes the
@@ -587,3 +577,4 @@ impl ReprintFinder {
 }
 
 crate::passes::by_inherent_methods!(ReprintFinder, ReprintResult);
+crate::passes::checkpointed_by_inherent_method!(ReprintFinder);

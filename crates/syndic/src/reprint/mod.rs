@@ -137,7 +137,7 @@ pub use config::{
     FollowUps, ReprintConfig, ReprintConfigBuilder, DEFAULT_MIN_PIECES, DEFAULT_MIN_PIECE_COVERAGE,
     DEFAULT_MIN_PIECE_WORDS,
 };
-pub use finder::{ReprintFinder, Resume};
+pub use finder::ReprintFinder;
 pub(crate) use relate::DocFreq;
 pub use result::{DocBoilerplate, ReprintResult, SharedPassage, TextPassage};
 pub use score::align_texts;

@@ -3,7 +3,7 @@ use super::score::{align_pair, prepare, stretches, PairScore, Runs};
 use super::*;
 use crate::cluster::{Clustering, Keep};
 use crate::doc::{DocId, Document};
-use crate::spill::LazySpillDir;
+use crate::spill::{LazySpillDir, Resume};
 
 #[test]
 fn windows_table() {
@@ -167,7 +167,7 @@ fn resume(
     config: &ReprintConfigBuilder,
     work: &std::path::Path,
     key: &[u8],
-) -> crate::Result<Resume> {
+) -> crate::Result<Resume<ReprintFinder>> {
     let work = crate::spill::WorkDir::open(work).unwrap();
     ReprintFinder::resumable(config.clone().build().unwrap(), work, key)
 }
@@ -225,7 +225,7 @@ fn issue16_a_reprint_run_killed_after_pass_1_resumes_with_the_same_results() {
         assert!(crate::spill::files_under(&work.join("pass1")) > 0, "{what}: postings kept");
         // Resumed, then killed in pass 2: files of plan are left.
         let config = builder.clone().memory(Some(resumed));
-        let Resume::AfterPass1 { mut finder, note } = resume(&config, &work, b"key").unwrap()
+        let Resume::AfterPass1 { run: mut finder, note } = resume(&config, &work, b"key").unwrap()
         else {
             panic!("{what}: a checkpoint to resume from")
         };
@@ -234,7 +234,7 @@ fn issue16_a_reprint_run_killed_after_pass_1_resumes_with_the_same_results() {
         finder.plan();
         finder.second_pass_batch(&docs[..4]).unwrap();
         std::mem::forget(finder);
-        let Resume::AfterPass1 { finder, .. } = resume(&config, &work, b"key").unwrap() else {
+        let Resume::AfterPass1 { run: finder, .. } = resume(&config, &work, b"key").unwrap() else {
             panic!("{what}: the checkpoint is still there")
         };
         assert_eq!(finder.catalog().len(), docs.len(), "{what}: pass 1 is not read again");

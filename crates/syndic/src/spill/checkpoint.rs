@@ -64,6 +64,24 @@ const CHECKSUM_BYTES: u64 = 8;
 const CHECKPOINT: &str = "pass1.ckpt";
 const RUNS: &str = "pass1";
 
+/// What a resumable stage ([`Deduper`](crate::dedup::Deduper) or
+/// [`ReprintFinder`](crate::reprint::ReprintFinder)) found in its work
+/// directory.
+#[derive(Debug)]
+pub enum Resume<T> {
+    /// No checkpoint: pass 1 must be read, then the stage's `checkpoint`
+    /// called before its `plan`.
+    Fresh(T),
+    /// A checkpoint after pass 1: the stage is ready for its `plan`,
+    /// without pass 1.
+    AfterPass1 {
+        /// The stage, as pass 1 left it.
+        run: T,
+        /// What the front end gave the stage's `checkpoint`.
+        note: Vec<u8>,
+    },
+}
+
 /// The directory of a resumable run: kept after a failure or a kill, for
 /// the next attempt to resume from; its owner removes it after success
 /// ([`WorkDir::remove`]).

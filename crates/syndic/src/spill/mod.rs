@@ -48,7 +48,7 @@ mod checkpoint;
 mod estimate;
 mod sets;
 pub(crate) use checkpoint::{Pass1, Pass1State, SortedRuns, Stage};
-pub use checkpoint::{WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
+pub use checkpoint::{Resume, WorkDir, CHECKPOINT_MAGIC, CHECKPOINT_VERSION};
 pub use estimate::{
     bytes_in, estimate_reprint_temp_space, estimate_temp_space, expanded, free_space, text_bytes,
     Size, TempEstimate, TempSpace, BYTES_PER_SHINGLE, GZIP_EXPANSION, PAIRS_PER_DOCUMENT,
