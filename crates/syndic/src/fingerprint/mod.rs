@@ -73,9 +73,9 @@ pub struct FingerprintConfig {
     /// Default 2: one shared fingerprint is too often a coincidence.
     pub min_shared: usize,
     /// Whether tokens are folded over OCR confusion classes before they
-    /// are hashed. Default on: on OCR-noisy reprints it finds more copies,
-    /// for about a point of pair precision and 6 % more CPU at 300k news
-    /// articles (`bench/results/2026-12-02/ocr-folding.md`). The settings
+    /// are hashed. Default on: scanned copies still share fingerprints with
+    /// their source, and clean text loses little by it (the measurements
+    /// are in `bench/results/2026-12-02/ocr-folding.md`). The settings
     /// schema takes its default from here.
     pub ocr_folding: OcrFolding,
 }
